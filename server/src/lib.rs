@@ -1,0 +1,10 @@
+//! vaultlink: Azure Key Vault links for HTTP request files, as a library behind the
+//! `vaultlink` command line and language server.
+//!
+//! Layers, lowest first: [`text`] (offsets and encodings), [`syntax`] (parsers that never
+//! fail), [`vault`] (links, environments and the analysis behind every feature). See
+//! `ARCHITECTURE.md` at the repository root.
+
+pub mod syntax;
+pub mod text;
+pub mod vault;

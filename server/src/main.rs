@@ -1,0 +1,3 @@
+//! The `vaultlink` command line: parses flags, calls the library, prints.
+
+fn main() {}

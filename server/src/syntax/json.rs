@@ -1,0 +1,1 @@
+//! A JSON parser that keeps the exact source range of every value.

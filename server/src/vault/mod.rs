@@ -1,0 +1,2 @@
+//! The vault model: links files, environments, and the analysis behind every feature, as
+//! plain data with byte ranges. No IO happens here.
