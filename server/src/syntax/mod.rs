@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod json;
+pub mod refs;
 
 use crate::text::TextRange;
 
