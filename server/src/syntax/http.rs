@@ -4,6 +4,21 @@
 //!
 //! Line-based and single pass. Every input gives a [`HttpFile`]; what does not fit the format
 //! is kept as best it can be and reported in [`HttpFile::errors`].
+//!
+//! Where the spec is silent or strict, these choices hold:
+//! - a `###` line ends an unclosed `{%` script (the spec forbids `###` in scripts), so typing
+//!   `> {%` does not swallow the rest of the file;
+//! - comment lines in a body are not sent, so they do not count for its range: a body of
+//!   comments only is no body;
+//! - `@name = value` is a file variable anywhere but inside a body that has started;
+//! - in a body, `>` handlers and `<>` references start at column 0; right after the headers,
+//!   with the blank line left out, they and `< file` bodies are accepted too;
+//! - pre-request scripts (`< {% … %}` or `< file.js` before the request line) and `>>`
+//!   response redirects are skipped, not modelled;
+//! - a method is one of the spec's nine, or any word in capitals followed by a target; one of
+//!   the nine in small letters is read as a method, with an error.
+
+use memchr::{memchr, memchr2_iter, memmem};
 
 use crate::syntax::SyntaxError;
 use crate::text::TextRange;
@@ -122,7 +137,1322 @@ impl Header {
 }
 
 /// Parses a whole `.http` file. Never fails.
+///
+/// One pass over the lines; each line is classified by the state of the request being read
+/// (preamble, headers, body, handlers). Every range is cut at ASCII bytes, so it always lands
+/// on a char boundary.
 pub fn parse(text: &str) -> HttpFile {
-    let _ = text;
-    HttpFile::default()
+    let bytes = text.as_bytes();
+    let mut parser = Parser::new(bytes);
+    let mut pos = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    for end in memchr2_iter(b'\n', b'\r', bytes) {
+        // The `\n` of a `\r\n`, already passed.
+        if end < pos {
+            continue;
+        }
+        parser.line(pos, end);
+        let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
+        pos = end + if crlf { 2 } else { 1 };
+    }
+    if pos < bytes.len() {
+        parser.line(pos, bytes.len());
+    }
+    parser.finish()
+}
+
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// The methods of the JetBrains spec. Any other all-capitals token is accepted as a method
+/// too; these are also recognised when written in small letters (with an error).
+const METHODS: [&str; 9] = [
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// Where the parser stands inside the current block (the text between two `###` lines).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Zone {
+    /// Before the request line: comments, metadata, file variables, pre-request scripts.
+    #[default]
+    Preamble,
+    /// Right after the request line: indented lines continue the target (or, once a header
+    /// has been read, the last header's value); a blank line ends the zone.
+    Headers,
+    /// After the blank line that ends the headers.
+    Body,
+    /// After the first response handler, `<>` reference or `>>` redirect.
+    Trailer,
+}
+
+/// One physical line: `start..end` without its line break, `ts..te` its text trimmed of
+/// blanks. `ts < te` for every line handed to the zone handlers.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    ts: usize,
+    te: usize,
+}
+
+/// A `{% … %}` script whose `%}` has not been seen yet.
+struct OpenScript {
+    /// The `>` (or `<` for a pre-request script).
+    start: usize,
+    /// Just after `{%`.
+    content_start: usize,
+    /// End of the last non-blank line read into the script.
+    last_end: usize,
+    /// Response handlers are kept; pre-request scripts and scripts without a request are
+    /// only skipped.
+    keep: bool,
+}
+
+/// What a line that starts with `>` or `<>` is, once recognised.
+enum TrailerLine {
+    /// `> {%`: the offset just after `{%`.
+    Script(usize),
+    /// `> path`: the path.
+    File(TextRange),
+    /// `<> path`: the path.
+    Ref(TextRange),
+    /// `>> path` or `>>! path`: JetBrains' response redirection. Not modelled; skipped.
+    Redirect,
+}
+
+/// The block being read.
+#[derive(Default)]
+struct Block {
+    separator: Option<TextRange>,
+    /// The trimmed text after `###`, when there is some.
+    separator_name: Option<TextRange>,
+    /// The first line that belongs to the request: the separator, else the first line of
+    /// the preamble that is not blank or a file variable.
+    start: Option<usize>,
+    /// End of the last non-blank line of the block.
+    last_end: usize,
+    /// Metadata seen so far in the preamble; moved into the request at its request line.
+    metadata: Vec<Metadata>,
+    /// Whether the block has a request line: the request is then `out.requests.last()`,
+    /// built in place.
+    has_request: bool,
+    zone: Zone,
+    /// Start of the first body line (not blank, not a comment).
+    body_start: Option<usize>,
+    /// End of the last body line (not blank, not a comment).
+    body_end: usize,
+    input_files: Vec<TextRange>,
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    out: HttpFile,
+    block: Block,
+    script: Option<OpenScript>,
+}
+
+impl<'a> Parser<'a> {
+    fn new(b: &'a [u8]) -> Parser<'a> {
+        // A SIMD count of `###` gives the number of requests closely enough to allocate
+        // once (`Request` is large, and growth would copy them all).
+        let requests = memmem::find_iter(b, b"\n###").count() + 1;
+        let out = HttpFile {
+            requests: Vec::with_capacity(requests),
+            ..HttpFile::default()
+        };
+        Parser {
+            b,
+            out,
+            block: Block::default(),
+            script: None,
+        }
+    }
+
+    /// The request of the current block, when it has one.
+    fn request(&mut self) -> Option<&mut Request> {
+        if self.block.has_request {
+            self.out.requests.last_mut()
+        } else {
+            None
+        }
+    }
+
+    fn line(&mut self, start: usize, end: usize) {
+        let line = &self.b[start..end];
+        if self.script.is_some() {
+            // The spec forbids `###` inside a script: it ends the script (and the request),
+            // so an unclosed `{%` does not swallow the rest of the file while it is typed.
+            if !line.starts_with(b"###") {
+                self.script_line(start, end);
+                return;
+            }
+            self.unterminated_script();
+        }
+        if line.starts_with(b"###") {
+            self.separator(start, end);
+            return;
+        }
+        let (ts, te) = trim(self.b, start, end);
+        if ts == te {
+            if self.block.zone == Zone::Headers {
+                self.block.zone = Zone::Body;
+            }
+            return;
+        }
+        self.block.last_end = end;
+        let l = Line { start, end, ts, te };
+        match self.block.zone {
+            Zone::Preamble => self.preamble_line(l),
+            Zone::Headers => self.header_line(l),
+            Zone::Body => self.body_line(l),
+            Zone::Trailer => self.trailer_line(l),
+        }
+    }
+
+    fn finish(mut self) -> HttpFile {
+        self.finish_block();
+        // Errors are pushed in file order except the few checked when a block ends.
+        self.out.errors.sort_by_key(|e| e.range.start);
+        self.out
+    }
+
+    fn error(&mut self, start: usize, end: usize, message: impl Into<String>) {
+        self.out
+            .errors
+            .push(SyntaxError::new(TextRange::from_usize(start, end), message));
+    }
+
+    fn separator(&mut self, start: usize, end: usize) {
+        self.finish_block();
+        // `#### name` and `### ###` decorations: every `#` of the run belongs to the separator.
+        let mut name_start = start + 3;
+        while name_start < end && self.b[name_start] == b'#' {
+            name_start += 1;
+        }
+        let (ns, ne) = trim(self.b, name_start, end);
+        self.block.separator = Some(TextRange::from_usize(start, end));
+        self.block.separator_name = (ns < ne).then(|| TextRange::from_usize(ns, ne));
+        self.block.start = Some(start);
+        self.block.last_end = end;
+    }
+
+    fn finish_block(&mut self) {
+        if self.script.is_some() {
+            self.unterminated_script();
+        }
+        let block = std::mem::take(&mut self.block);
+        if !block.has_request {
+            return;
+        }
+        let Some(req) = self.out.requests.last_mut() else {
+            return;
+        };
+        if let Some(body_start) = block.body_start {
+            req.body = Some(Body {
+                range: TextRange::from_usize(body_start, block.body_end),
+                input_files: block.input_files,
+            });
+        }
+        let start = block.start.unwrap_or(req.request_line.start as usize);
+        req.range = TextRange::from_usize(start, block.last_end.max(start));
+        req.separator = block.separator;
+        req.name = req
+            .metadata
+            .iter()
+            .rev()
+            .find(|m| self.b.get(m.key.as_usize()) == Some(b"name") && !m.value.is_empty())
+            .map(|m| m.value)
+            .or(block.separator_name);
+        if let (Some(method), true) = (req.method, req.target.is_empty()) {
+            let message = "missing request target after the method";
+            self.out.errors.push(SyntaxError::new(method, message));
+        }
+    }
+
+    // --- preamble ----------------------------------------------------------------------
+
+    fn preamble_line(&mut self, l: Line) {
+        let b = self.b;
+        let first = b[l.ts];
+        if first == b'@' {
+            if !self.variable(l) {
+                self.error(l.ts, l.te, "expected a file variable `@name = value`");
+            }
+            return;
+        }
+        self.block.start.get_or_insert(l.ts);
+        if is_comment(&b[l.ts..l.te]) {
+            if let Some(m) = metadata(b, l.ts, l.te) {
+                self.block.metadata.push(m);
+            }
+            return;
+        }
+        if first == b'>' || b[l.ts..].starts_with(b"<>") {
+            let message = if first == b'>' {
+                "a response handler needs a request line before it"
+            } else {
+                "a response reference needs a request line before it"
+            };
+            self.error(l.ts, l.te, message);
+            if let Some(TrailerLine::Script(content_start)) = trailer_line(b, l.ts, l.te) {
+                self.open_script(l.ts, content_start, l.end, false);
+            }
+            return;
+        }
+        if first == b'<' {
+            // A pre-request script: `< {% … %}` or `< ./script.js`. Not modelled; skipped.
+            let p = skip_ws(b, l.ts + 1, l.te);
+            if b[p..l.te].starts_with(b"{%") {
+                self.open_script(l.ts, p + 2, l.end, false);
+                return;
+            }
+            if p > l.ts + 1 {
+                return;
+            }
+        }
+        self.request_line(l);
+    }
+
+    /// `[METHOD SP] target [SP HTTP/x.y]`.
+    fn request_line(&mut self, l: Line) {
+        let b = self.b;
+        let word_end = find_ws(b, l.ts, l.te);
+        let word = &b[l.ts..word_end];
+        let rest = skip_ws(b, word_end, l.te);
+        let mut method = None;
+        let mut target_start = l.ts;
+        if word.iter().all(u8::is_ascii_alphabetic) {
+            let upper = word.iter().all(u8::is_ascii_uppercase);
+            let known = METHODS
+                .iter()
+                .find(|m| m.as_bytes().eq_ignore_ascii_case(word));
+            // A lone capitalised word that is no method is a target (`localhost`, say).
+            if known.is_some() || (upper && rest < l.te) {
+                method = Some(TextRange::from_usize(l.ts, word_end));
+                target_start = rest;
+                if let (false, Some(m)) = (upper, known) {
+                    self.error(
+                        l.ts,
+                        word_end,
+                        format!("write the method in capitals: `{m}`"),
+                    );
+                }
+            }
+        }
+        let (target_end, version) = split_version(b, target_start, l.te, method.is_some());
+        let mut target = Vec::with_capacity(1);
+        if target_start < target_end {
+            target.push(TextRange::from_usize(target_start, target_end));
+        }
+        self.block.has_request = true;
+        self.out.requests.push(Request {
+            range: TextRange::default(),
+            separator: None,
+            name: None,
+            metadata: std::mem::take(&mut self.block.metadata),
+            method,
+            target,
+            version,
+            request_line: TextRange::from_usize(l.ts, l.te),
+            headers: Vec::new(),
+            body: None,
+            handlers: Vec::new(),
+            response_refs: Vec::new(),
+        });
+        self.block.zone = Zone::Headers;
+    }
+
+    // --- headers -----------------------------------------------------------------------
+
+    fn header_line(&mut self, l: Line) {
+        let b = self.b;
+        if l.ts > l.start {
+            let Some(req) = self.request() else {
+                return;
+            };
+            // An indented line continues the last header's value, or the target when no
+            // header has been read yet.
+            let part = TextRange::from_usize(l.ts, l.te);
+            if let Some(header) = req.headers.last_mut() {
+                match header.value.as_mut_slice() {
+                    [only] if only.is_empty() => *only = part,
+                    _ => header.value.push(part),
+                }
+                header.range.end = part.end;
+            } else {
+                let (target_end, version) = split_version(b, l.ts, l.te, true);
+                if l.ts < target_end {
+                    req.target.push(TextRange::from_usize(l.ts, target_end));
+                }
+                if version.is_some() {
+                    req.version = version;
+                }
+                req.request_line.end = part.end;
+            }
+            return;
+        }
+        let text = &b[l.ts..l.te];
+        if is_comment(text) {
+            return;
+        }
+        // Leniency: handlers, references and `< file` bodies right after the headers, with
+        // the blank line left out, are read as what they obviously are.
+        if trailer_line(b, l.ts, l.te).is_some() {
+            self.block.zone = Zone::Trailer;
+            self.trailer_line(l);
+            return;
+        }
+        if input_file(b, l.ts, l.te).is_some() {
+            self.block.zone = Zone::Body;
+            self.body_line(l);
+            return;
+        }
+        if text[0] == b'@' && self.variable(l) {
+            return;
+        }
+        let Some(colon) = memchr(b':', text).map(|i| l.ts + i) else {
+            self.error(l.ts, l.te, "expected a header `Name: value`");
+            return;
+        };
+        let name_end = trim_end(b, l.ts, colon);
+        if name_end == l.ts {
+            self.error(l.ts, l.te, "missing header name before `:`");
+            return;
+        }
+        let value_start = skip_ws(b, colon + 1, l.te);
+        let value = if value_start < l.te {
+            TextRange::from_usize(value_start, l.te)
+        } else {
+            TextRange::from_usize(colon + 1, colon + 1)
+        };
+        // The spec takes any text before the colon as the name; one that cannot be sent is
+        // kept, and reported (most often it is a body that lacks its blank line).
+        if !is_header_name(&b[l.ts..name_end]) {
+            self.error(
+                l.ts,
+                name_end,
+                "invalid header name; is a blank line missing before the body?",
+            );
+        }
+        let Some(req) = self.request() else {
+            return;
+        };
+        req.headers.push(Header {
+            range: TextRange::from_usize(l.ts, l.te),
+            name: TextRange::from_usize(l.ts, name_end),
+            value: vec![value],
+        });
+    }
+
+    // --- body --------------------------------------------------------------------------
+
+    fn body_line(&mut self, l: Line) {
+        let b = self.b;
+        // Handlers start at column 0: an indented `> text` is body text.
+        if l.ts == l.start && trailer_line(b, l.ts, l.te).is_some() {
+            self.block.zone = Zone::Trailer;
+            self.trailer_line(l);
+            return;
+        }
+        let text = &b[l.ts..l.te];
+        // The spec allows comments in the body; they are not sent, so they do not count
+        // for the body's range (a body of comments only is no body).
+        if is_comment(text) {
+            return;
+        }
+        // Variables between the headers' blank line and the body are file variables; once
+        // the body has started, `@x = y` is body text.
+        if self.block.body_start.is_none() && text[0] == b'@' && self.variable(l) {
+            return;
+        }
+        self.block.body_start.get_or_insert(l.start);
+        self.block.body_end = l.end;
+        if let Some(path) = input_file(b, l.ts, l.te) {
+            self.block.input_files.push(path);
+        }
+    }
+
+    // --- handlers and references -------------------------------------------------------
+
+    fn trailer_line(&mut self, l: Line) {
+        let b = self.b;
+        match trailer_line(b, l.ts, l.te) {
+            Some(TrailerLine::Script(content_start)) => {
+                self.open_script(l.ts, content_start, l.end, true);
+            }
+            Some(TrailerLine::File(path)) => {
+                if let Some(req) = self.request() {
+                    req.handlers.push(Handler {
+                        range: TextRange::from_usize(l.ts, l.te),
+                        kind: HandlerKind::File,
+                        content: path,
+                    });
+                }
+            }
+            Some(TrailerLine::Ref(path)) => {
+                if let Some(req) = self.request() {
+                    req.response_refs.push(path);
+                }
+            }
+            Some(TrailerLine::Redirect) => {}
+            None => {
+                let text = &b[l.ts..l.te];
+                if is_comment(text) || (text[0] == b'@' && self.variable(l)) {
+                    return;
+                }
+                let message = if text[0] == b'>' {
+                    "expected a script `> {% … %}` or a file path `> ./handler.js`"
+                } else if text.starts_with(b"<>") {
+                    "expected a file path after `<>`"
+                } else {
+                    "unexpected text after the response handlers; a new request starts with `###`"
+                };
+                self.error(l.ts, l.te, message);
+            }
+        }
+    }
+
+    /// A script opened at `start` (`>` or `<`), its content starting at `content_start` on
+    /// the line that ends at `line_end`.
+    fn open_script(&mut self, start: usize, content_start: usize, line_end: usize, keep: bool) {
+        self.script = Some(OpenScript {
+            start,
+            content_start,
+            last_end: line_end,
+            keep,
+        });
+        if let Some(i) = memmem::find(&self.b[content_start..line_end], b"%}") {
+            self.close_script(content_start + i, line_end);
+        }
+    }
+
+    fn script_line(&mut self, start: usize, end: usize) {
+        if let Some(i) = memmem::find(&self.b[start..end], b"%}") {
+            self.block.last_end = end;
+            self.close_script(start + i, end);
+        } else if trim(self.b, start, end).0 < end {
+            self.block.last_end = end;
+            if let Some(script) = self.script.as_mut() {
+                script.last_end = end;
+            }
+        }
+    }
+
+    /// Closes the open script at `close` (the offset of `%}`) on a line ending at `line_end`.
+    fn close_script(&mut self, close: usize, line_end: usize) {
+        let Some(script) = self.script.take() else {
+            return;
+        };
+        let after = close + 2;
+        self.keep_script(&script, close, after);
+        let (ts, te) = trim(self.b, after, line_end);
+        if ts < te {
+            self.error(ts, te, "unexpected text after `%}`");
+        }
+    }
+
+    fn unterminated_script(&mut self) {
+        let Some(script) = self.script.take() else {
+            return;
+        };
+        self.error(
+            script.start,
+            script.content_start,
+            "unterminated script: `%}` is missing",
+        );
+        self.keep_script(&script, script.last_end, script.last_end);
+    }
+
+    fn keep_script(&mut self, script: &OpenScript, content_end: usize, end: usize) {
+        if !script.keep {
+            return;
+        }
+        let (cs, ce) = trim_all(self.b, script.content_start, content_end);
+        if let Some(req) = self.request() {
+            req.handlers.push(Handler {
+                range: TextRange::from_usize(script.start, end),
+                kind: HandlerKind::Script,
+                content: TextRange::from_usize(cs, ce),
+            });
+        }
+    }
+
+    /// Reads `@name = value`; false (and nothing recorded) when the line is not one.
+    fn variable(&mut self, l: Line) -> bool {
+        let b = self.b;
+        let name_start = l.ts + 1;
+        let name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=');
+        let eq = skip_ws(b, name_end, l.te);
+        if name_end == name_start || b.get(eq) != Some(&b'=') || eq >= l.te {
+            return false;
+        }
+        let value_start = skip_ws(b, eq + 1, l.te);
+        self.out.variables.push(FileVariable {
+            range: TextRange::from_usize(l.start, l.end),
+            name: TextRange::from_usize(name_start, name_end),
+            value: TextRange::from_usize(value_start, l.te),
+        });
+        true
+    }
+}
+
+/// `# @key value` or `// @key value` (also `# @key = value`), trimmed to `ts..te`.
+fn metadata(b: &[u8], ts: usize, te: usize) -> Option<Metadata> {
+    let prefix = if b[ts] == b'#' { 1 } else { 2 };
+    let at = skip_ws(b, ts + prefix, te);
+    if b.get(at) != Some(&b'@') || at >= te {
+        return None;
+    }
+    let key_end = find(b, at + 1, te, |c| is_ws(c) || c == b'=');
+    if key_end == at + 1 {
+        return None;
+    }
+    let mut value_start = skip_ws(b, key_end, te);
+    if value_start < te && b[value_start] == b'=' {
+        value_start = skip_ws(b, value_start + 1, te);
+    }
+    Some(Metadata {
+        range: TextRange::from_usize(ts, te),
+        key: TextRange::from_usize(at + 1, key_end),
+        value: TextRange::from_usize(value_start, te),
+    })
+}
+
+/// Recognises `> {%`, `> path`, `<> path` and `>> path` in the trimmed text `ts..te`.
+fn trailer_line(b: &[u8], ts: usize, te: usize) -> Option<TrailerLine> {
+    let text = &b[ts..te];
+    if text.starts_with(b"<>") {
+        let p = skip_ws(b, ts + 2, te);
+        return (p < te).then(|| TrailerLine::Ref(TextRange::from_usize(p, te)));
+    }
+    if text.starts_with(b">>") {
+        let bang = usize::from(text.get(2) == Some(&b'!'));
+        return (skip_ws(b, ts + 2 + bang, te) < te).then_some(TrailerLine::Redirect);
+    }
+    if text.first() != Some(&b'>') {
+        return None;
+    }
+    let p = skip_ws(b, ts + 1, te);
+    if b[p..te].starts_with(b"{%") {
+        Some(TrailerLine::Script(p + 2))
+    } else if p > ts + 1 && p < te {
+        Some(TrailerLine::File(TextRange::from_usize(p, te)))
+    } else {
+        None
+    }
+}
+
+/// The path of `< path` (or `<@ path`, `<@latin1 path`: files with variables substituted),
+/// in the trimmed text `ts..te`.
+fn input_file(b: &[u8], ts: usize, te: usize) -> Option<TextRange> {
+    if b[ts] != b'<' {
+        return None;
+    }
+    let mut p = ts + 1;
+    if b.get(p) == Some(&b'@') {
+        p = find_ws(b, p, te);
+    }
+    let path = skip_ws(b, p, te);
+    (path > p && path < te).then(|| TextRange::from_usize(path, te))
+}
+
+/// Splits a trailing ` HTTP/x.y` off `s..e`: the end of what comes before it, and the
+/// version. With `whole`, the span may be the version alone.
+fn split_version(b: &[u8], s: usize, e: usize, whole: bool) -> (usize, Option<TextRange>) {
+    // Most lines end in no version: leave before scanning the line.
+    if s == e || !b[e - 1].is_ascii_digit() {
+        return (e, None);
+    }
+    let word_start = b[s..e]
+        .iter()
+        .rposition(|&c| is_ws(c))
+        .map_or(s, |i| s + i + 1);
+    if (word_start > s || whole) && is_version(&b[word_start..e]) {
+        (
+            trim_end(b, s, word_start),
+            Some(TextRange::from_usize(word_start, e)),
+        )
+    } else {
+        (e, None)
+    }
+}
+
+/// `HTTP/` followed by a digit, then digits and dots: `HTTP/1.1`, `HTTP/2`, `HTTP/2.0`.
+fn is_version(word: &[u8]) -> bool {
+    word.strip_prefix(b"HTTP/").is_some_and(|v| {
+        v.first().is_some_and(u8::is_ascii_digit)
+            && v.iter().all(|&c| c.is_ascii_digit() || c == b'.')
+    })
+}
+
+/// The bytes of an HTTP token (RFC 9110): letters, digits and ``!#$%&'*+-.^_`|~``.
+static TCHAR: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            );
+        c += 1;
+    }
+    table
+};
+
+/// Whether `name` is an HTTP token (RFC 9110), `{{variables}}` allowed anywhere in it.
+fn is_header_name(name: &[u8]) -> bool {
+    let mut i = 0;
+    while i < name.len() {
+        if name[i..].starts_with(b"{{") {
+            let Some(close) = memmem::find(&name[i + 2..], b"}}") else {
+                return false;
+            };
+            i += close + 4;
+        } else if TCHAR[usize::from(name[i])] {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+fn is_comment(text: &[u8]) -> bool {
+    text.starts_with(b"#") || text.starts_with(b"//")
+}
+
+/// Blanks inside a line: space, tab and form feed (the spec's whitespace).
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\x0c')
+}
+
+/// The first offset in `s..e` whose byte matches, or `e`.
+fn find(b: &[u8], s: usize, e: usize, pred: impl Fn(u8) -> bool) -> usize {
+    b[s..e].iter().position(|&c| pred(c)).map_or(e, |i| s + i)
+}
+
+fn find_ws(b: &[u8], s: usize, e: usize) -> usize {
+    find(b, s, e, is_ws)
+}
+
+fn skip_ws(b: &[u8], s: usize, e: usize) -> usize {
+    find(b, s, e, |c| !is_ws(c))
+}
+
+fn trim_end(b: &[u8], s: usize, e: usize) -> usize {
+    b[s..e]
+        .iter()
+        .rposition(|&c| !is_ws(c))
+        .map_or(s, |i| s + i + 1)
+}
+
+/// `s..e` without blanks at either end; an empty range at `e` when all blank.
+fn trim(b: &[u8], s: usize, e: usize) -> (usize, usize) {
+    let ts = skip_ws(b, s, e);
+    (ts, trim_end(b, ts, e))
+}
+
+/// Like [`trim`], line breaks included (for script contents spread over lines).
+fn trim_all(b: &[u8], s: usize, e: usize) -> (usize, usize) {
+    let blank = |c: u8| is_ws(c) || c == b'\n' || c == b'\r';
+    let ts = find(b, s, e, |c| !blank(c));
+    let te = b[ts..e]
+        .iter()
+        .rposition(|&c| !blank(c))
+        .map_or(ts, |i| ts + i + 1);
+    (ts, te)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    use expect_test::{Expect, expect};
+
+    use super::*;
+
+    /// Parses `text`, checks the invariants every range must hold, and compares a compact
+    /// rendering with the snapshot.
+    fn check(text: &str, expect: Expect) {
+        let file = parse(text);
+        check_ranges(text, &file);
+        expect.assert_eq(&render(text, &file));
+    }
+
+    fn render(text: &str, file: &HttpFile) -> String {
+        let s = |r: TextRange| format!("{:?}", r.slice(text));
+        let mut out = String::new();
+        for v in &file.variables {
+            writeln!(out, "var {} = {}", s(v.name), s(v.value)).unwrap();
+        }
+        for r in &file.requests {
+            writeln!(out, "request {:?}", r.range).unwrap();
+            if let Some(sep) = r.separator {
+                writeln!(out, "  separator {}", s(sep)).unwrap();
+            }
+            if let Some(name) = r.name {
+                writeln!(out, "  name {}", s(name)).unwrap();
+            }
+            for m in &r.metadata {
+                writeln!(out, "  @{} {}", m.key.slice(text), s(m.value)).unwrap();
+            }
+            let target: Vec<String> = r.target.iter().map(|&t| s(t)).collect();
+            let target = if target.is_empty() {
+                "<no target>".into()
+            } else {
+                target.join(" + ")
+            };
+            let method = r.method.map_or("-".into(), s);
+            let version = r.version.map_or(String::new(), |v| format!(" {}", s(v)));
+            writeln!(out, "  {method} {target}{version}").unwrap();
+            for h in &r.headers {
+                let value: Vec<String> = h.value.iter().map(|&v| s(v)).collect();
+                writeln!(out, "  header {}: {}", s(h.name), value.join(" + ")).unwrap();
+            }
+            if let Some(body) = &r.body {
+                writeln!(out, "  body {:?} {}", body.range, s(body.range)).unwrap();
+                for &f in &body.input_files {
+                    writeln!(out, "    < {}", s(f)).unwrap();
+                }
+            }
+            for h in &r.handlers {
+                writeln!(out, "  > {:?} {}", h.kind, s(h.content)).unwrap();
+            }
+            for &f in &r.response_refs {
+                writeln!(out, "  <> {}", s(f)).unwrap();
+            }
+        }
+        for e in &file.errors {
+            writeln!(out, "error {} {}", s(e.range), e.message).unwrap();
+        }
+        out
+    }
+
+    /// Every range lies inside the text on char boundaries and neither starts nor ends with
+    /// a line break; single-line ranges hold none at all.
+    fn check_ranges(text: &str, file: &HttpFile) {
+        let mut multi_line = Vec::new();
+        let mut single_line = Vec::new();
+        for v in &file.variables {
+            single_line.extend([v.range, v.name, v.value]);
+        }
+        for r in &file.requests {
+            multi_line.push(r.range);
+            multi_line.push(r.request_line);
+            single_line.extend(r.separator.iter().chain(&r.name).chain(&r.method));
+            single_line.extend(r.target.iter().chain(&r.version).chain(&r.response_refs));
+            for m in &r.metadata {
+                single_line.extend([m.range, m.key, m.value]);
+            }
+            for h in &r.headers {
+                multi_line.push(h.range);
+                single_line.push(h.name);
+                single_line.extend(&h.value);
+            }
+            if let Some(body) = &r.body {
+                multi_line.push(body.range);
+                single_line.extend(&body.input_files);
+            }
+            for h in &r.handlers {
+                multi_line.extend([h.range, h.content]);
+            }
+        }
+        multi_line.extend(file.errors.iter().map(|e| e.range));
+        for (range, single) in multi_line
+            .iter()
+            .map(|r| (r, false))
+            .chain(single_line.iter().map(|r| (r, true)))
+        {
+            let Some(slice) = text.get(range.as_usize()) else {
+                panic!("range {range:?} is off the text or off a char boundary");
+            };
+            let is_break = |c: char| c == '\n' || c == '\r';
+            assert!(
+                !slice.starts_with(is_break),
+                "range {range:?} starts with a line break"
+            );
+            assert!(
+                !slice.ends_with(is_break),
+                "range {range:?} ends with a line break"
+            );
+            assert!(
+                !single || !slice.contains(is_break),
+                "range {range:?} spans lines"
+            );
+        }
+    }
+
+    #[test]
+    fn separators_and_names() {
+        check(
+            "GET http://a\n\n### second one  \nPOST http://b\n####\nGET http://c\n###\n\n### ### \n",
+            expect![[r#####"
+                request 0..12
+                  "GET" "http://a"
+                request 14..44
+                  separator "### second one  "
+                  name "second one"
+                  "POST" "http://b"
+                request 45..62
+                  separator "####"
+                  "GET" "http://c"
+            "#####]],
+        );
+    }
+
+    #[test]
+    fn name_metadata_overrides_separator_text() {
+        check(
+            "### from separator\n# @name byHash\nGET /a\n\n### other\n// @name bySlashes\nGET /b\n\n###\n# @name\nGET /c\n",
+            expect![[r####"
+                request 0..40
+                  separator "### from separator"
+                  name "byHash"
+                  @name "byHash"
+                  "GET" "/a"
+                request 42..77
+                  separator "### other"
+                  name "bySlashes"
+                  @name "bySlashes"
+                  "GET" "/b"
+                request 79..97
+                  separator "###"
+                  @name ""
+                  "GET" "/c"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn metadata() {
+        check(
+            "###\n# a plain comment\n# @no-redirect\n// @timeout 5 s\n# @name = login\n#@no-log\n# @ not metadata\nPOST /login\n# @after the request line is a comment\n",
+            expect![[r####"
+                request 0..145
+                  separator "###"
+                  name "login"
+                  @no-redirect ""
+                  @timeout "5 s"
+                  @name "login"
+                  @no-log ""
+                  "POST" "/login"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn file_variables() {
+        check(
+            "@host = https://example.test\n@token={{vault:api-token}}\n  @empty =\n@spaced   =   a b  \n\n### r\n@inBlock = 1\nGET {{host}}/a\n@inHeaders = 2\nAccept: */*\n\n@beforeBody = 3\n{\"a\": 1}\n@inBody = 4\n\n> ./h.js\n@afterHandler = 5\n",
+            expect![[r####"
+                var "host" = "https://example.test"
+                var "token" = "{{vault:api-token}}"
+                var "empty" = ""
+                var "spaced" = "a b"
+                var "inBlock" = "1"
+                var "inHeaders" = "2"
+                var "beforeBody" = "3"
+                var "afterHandler" = "5"
+                request 88..214
+                  separator "### r"
+                  name "r"
+                  "GET" "{{host}}/a"
+                  header "Accept": "*/*"
+                  body 166..186 "{\"a\": 1}\n@inBody = 4"
+                  > File "./h.js"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn bad_file_variable_is_an_error_not_a_request() {
+        check(
+            "@nope\n@ = 1\nGET /a\n",
+            expect![[r#####"
+                request 12..18
+                  "GET" "/a"
+                error "@nope" expected a file variable `@name = value`
+                error "@ = 1" expected a file variable `@name = value`
+            "#####]],
+        );
+    }
+
+    #[test]
+    fn request_lines() {
+        check(
+            "http://example.com\n###\nOPTIONS * HTTP/1.1\n###\nPURGE /cache HTTP/2\n###\nlocalhost:8080/x\n###\nGET {{ host }}/a b HTTP/2.0\n###\nDELETE\n###\nget /lower\n###\nGET HTTP/1.1\n",
+            expect![[r####"
+                request 0..18
+                  - "http://example.com"
+                request 19..41
+                  separator "###"
+                  "OPTIONS" "*" "HTTP/1.1"
+                request 42..65
+                  separator "###"
+                  "PURGE" "/cache" "HTTP/2"
+                request 66..86
+                  separator "###"
+                  - "localhost:8080/x"
+                request 87..118
+                  separator "###"
+                  "GET" "{{ host }}/a b" "HTTP/2.0"
+                request 119..129
+                  separator "###"
+                  "DELETE" <no target>
+                request 130..144
+                  separator "###"
+                  "get" "/lower"
+                request 145..161
+                  separator "###"
+                  "GET" <no target> "HTTP/1.1"
+                error "DELETE" missing request target after the method
+                error "get" write the method in capitals: `GET`
+                error "GET" missing request target after the method
+            "####]],
+        );
+    }
+
+    #[test]
+    fn multi_line_target_with_version() {
+        check(
+            "GET http://example.com/api/get\n ?id=42\n\t&id2=2 HTTP/1.1\nAccept: */*\n",
+            expect![[r#"
+                request 0..67
+                  "GET" "http://example.com/api/get" + "?id=42" + "&id2=2" "HTTP/1.1"
+                  header "Accept": "*/*"
+            "#]],
+        );
+        let text = "POST https://x.test HTTP/2\n  /post\n  #frag\nA: b\n";
+        let file = parse(text);
+        let req = &file.requests[0];
+        assert_eq!(req.url(text), "https://x.test/post#frag");
+        assert_eq!(req.version.map(|v| v.slice(text)), Some("HTTP/2"));
+        assert_eq!(
+            req.request_line.slice(text),
+            "POST https://x.test HTTP/2\n  /post\n  #frag"
+        );
+    }
+
+    #[test]
+    fn headers_continuations_and_comments() {
+        check(
+            "GET /a\n# comment 1\nHost:\nX-Long: first\n  second\n\tthird\n// comment 2\nX-Empty:\n   later\nX-Colon:a:b\n  # still a value\n\nbody\n",
+            expect![[r##"
+                request 0..121
+                  "GET" "/a"
+                  header "Host": ""
+                  header "X-Long": "first" + "second" + "third"
+                  header "X-Empty": "later"
+                  header "X-Colon": "a:b" + "# still a value"
+                  body 117..121 "body"
+            "##]],
+        );
+        let text = "GET /a\nX-Long: first\n  second\nHost:\n";
+        let file = parse(text);
+        let headers = &file.requests[0].headers;
+        assert_eq!(headers[0].value_text(text), "first second");
+        assert_eq!(headers[0].range.slice(text), "X-Long: first\n  second");
+        assert_eq!(headers[1].value, vec![TextRange::empty(35)]);
+    }
+
+    #[test]
+    fn header_errors() {
+        check(
+            "POST /a\nContent-Type: application/json\n{{name}}: ok\nX-{{ a b }}-Id: ok\nContent Type: x\nX-Émoji: x\n{\"a\": 1}\nnot a header\n: no name\n",
+            expect![[r#"
+                request 0..130
+                  "POST" "/a"
+                  header "Content-Type": "application/json"
+                  header "{{name}}": "ok"
+                  header "X-{{ a b }}-Id": "ok"
+                  header "Content Type": "x"
+                  header "X-Émoji": "x"
+                  header "{\"a\"": "1}"
+                error "Content Type" invalid header name; is a blank line missing before the body?
+                error "X-Émoji" invalid header name; is a blank line missing before the body?
+                error "{\"a\"" invalid header name; is a blank line missing before the body?
+                error "not a header" expected a header `Name: value`
+                error ": no name" missing header name before `:`
+            "#]],
+        );
+    }
+
+    #[test]
+    fn bodies_and_input_files() {
+        check(
+            "POST /upload\nContent-Type: multipart/form-data; boundary=abcd\n\n\n--abcd\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\n\n< ./a.txt\n<@ ./with-vars.json\n<@latin1 ./latin.txt\n<tag>\n  < ./indented.bin\n--abcd--\n\n\n###\nPOST /only-file\n\n< ./body.json\n###\nPOST /comments-only\n\n# not sent\n",
+            expect![[r####"
+                request 0..215
+                  "POST" "/upload"
+                  header "Content-Type": "multipart/form-data; boundary=abcd"
+                  body 64..215 "--abcd\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\n\n< ./a.txt\n<@ ./with-vars.json\n<@latin1 ./latin.txt\n<tag>\n  < ./indented.bin\n--abcd--"
+                    < "./a.txt"
+                    < "./with-vars.json"
+                    < "./latin.txt"
+                    < "./indented.bin"
+                request 218..252
+                  separator "###"
+                  "POST" "/only-file"
+                  body 239..252 "< ./body.json"
+                    < "./body.json"
+                request 253..288
+                  separator "###"
+                  "POST" "/comments-only"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn body_comments_and_trailing_blank_lines() {
+        check(
+            "POST /a\n\n# leading comment\n{\n  // inside\n  \"a\": 1\n}\n# trailing comment\n\n\n",
+            expect![[r#"
+                request 0..70
+                  "POST" "/a"
+                  body 27..51 "{\n  // inside\n  \"a\": 1\n}"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn script_handlers() {
+        check(
+            "GET /a\n\nbody\n> {%\n  client.test(\"ok\", () => {\n    client.assert(response.status === 200, \"> {% nope\");\n  });\n%}\n> {% client.global.set(\"t\", response.body.token) %}\n\n> ./check.js\n>> ./saved.json\n<> ./2024-01-01.200.json\n# a comment\n",
+            expect![[r#"
+                request 0..230
+                  "GET" "/a"
+                  body 8..12 "body"
+                  > Script "client.test(\"ok\", () => {\n    client.assert(response.status === 200, \"> {% nope\");\n  });"
+                  > Script "client.global.set(\"t\", response.body.token)"
+                  > File "./check.js"
+                  <> "./2024-01-01.200.json"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn handlers_without_body() {
+        check(
+            "GET /a\nAccept: */*\n\n> {% script %}\n###\nGET /b\n\n<> ./b.json\n###\nGET /c\n> ./direct.js\n",
+            expect![[r#####"
+                request 0..34
+                  "GET" "/a"
+                  header "Accept": "*/*"
+                  > Script "script"
+                request 35..58
+                  separator "###"
+                  "GET" "/b"
+                  <> "./b.json"
+                request 59..83
+                  separator "###"
+                  "GET" "/c"
+                  > File "./direct.js"
+            "#####]],
+        );
+    }
+
+    #[test]
+    fn handler_errors() {
+        check(
+            "GET /a\n\n> {% a %} extra\nstray text\n>\n<>\n###\n> {% orphan %}\n<> ./orphan.json\n###\nGET /b\n\n> {%\nunterminated\n\n###\nGET /c\n",
+            expect![[r####"
+                request 0..39
+                  "GET" "/a"
+                  > Script "a"
+                request 76..105
+                  separator "###"
+                  "GET" "/b"
+                  > Script "unterminated"
+                request 107..117
+                  separator "###"
+                  "GET" "/c"
+                error "extra" unexpected text after `%}`
+                error "stray text" unexpected text after the response handlers; a new request starts with `###`
+                error ">" expected a script `> {% … %}` or a file path `> ./handler.js`
+                error "<>" expected a file path after `<>`
+                error "> {% orphan %}" a response handler needs a request line before it
+                error "<> ./orphan.json" a response reference needs a request line before it
+                error "> {%" unterminated script: `%}` is missing
+            "####]],
+        );
+    }
+
+    #[test]
+    fn pre_request_scripts_are_skipped() {
+        check(
+            "###\n< {%\n  request.variables.set(\"id\", \"1\")\n%}\n< ./pre.js\nGET /items/{{id}}\n",
+            expect![[r####"
+                request 0..75
+                  separator "###"
+                  "GET" "/items/{{id}}"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn crlf_and_lone_cr() {
+        let lf = "@v = 1\n### one\n# @name n\nPOST /a\n ?q=1\nA: b\n  c\n\n{}\n< ./f\n\n> {%\nx\n%}\n<> r.json\n";
+        for newline in ["\r\n", "\r"] {
+            let text = lf.replace('\n', newline);
+            let file = parse(&text);
+            check_ranges(&text, &file);
+            // Only the offsets and the line breaks differ from the LF rendering.
+            let normalize = |rendered: String| {
+                let rendered = rendered.replace("\\r\\n", "\\n").replace("\\r", "\\n");
+                let is_range = |w: &&str| {
+                    w.contains("..") && w.chars().all(|c| c == '.' || c.is_ascii_digit())
+                };
+                rendered
+                    .lines()
+                    .map(|l| {
+                        l.split_whitespace()
+                            .filter(|w| !is_range(w))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let lf_file = parse(lf);
+            assert_eq!(
+                normalize(render(&text, &file)),
+                normalize(render(lf, &lf_file)),
+                "with {newline:?}"
+            );
+            assert_eq!(file.requests[0].url(&text), "/a?q=1");
+            assert!(file.errors.is_empty());
+        }
+        check(
+            "GET /a\r\nA: b\r\n\r\nbody\r\n\r\n###\rGET /b\rB: c\r\rx\r",
+            expect![[r####"
+                request 0..20
+                  "GET" "/a"
+                  header "A": "b"
+                  body 16..20 "body"
+                request 24..42
+                  separator "###"
+                  "GET" "/b"
+                  header "B": "c"
+                  body 41..42 "x"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn non_ascii_before_ranges() {
+        check(
+            "\u{feff}@café = ☕\n### 请求 🚀\n# @name né\nPOST https://例え.jp/ü?q=ö HTTP/1.1\nX-Emoji:  😀 \n\n{\"name\": \"é✓\"}\n< ./données.json\n> ./vérifier.js\n",
+            expect![[r####"
+                var "café" = "☕"
+                request 16..153
+                  separator "### 请求 🚀"
+                  name "né"
+                  @name "né"
+                  "POST" "https://例え.jp/ü?q=ö" "HTTP/1.1"
+                  header "X-Emoji": "😀"
+                  body 101..136 "{\"name\": \"é✓\"}\n< ./données.json"
+                    < "./données.json"
+                  > File "./vérifier.js"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn empty_and_degenerate_files() {
+        check("", expect![[""]]);
+        check("###", expect![[""]]);
+        check("\n\n###\n###\n\n", expect![[""]]);
+        check(
+            "# only a comment\n@v = 1\n",
+            expect![[r#####"
+            var "v" = "1"
+        "#####]],
+        );
+        check(
+            "###\n> {%",
+            expect![[r#####"
+            error "> {%" a response handler needs a request line before it
+            error "> {%" unterminated script: `%}` is missing
+        "#####]],
+        );
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        let long_line = "x".repeat(1 << 20);
+        let fixed = [
+            "\0\u{1}\u{7f}\r\r\n\n\r",
+            ">",
+            "<",
+            "<>",
+            ">>",
+            ">>!",
+            "@",
+            "@=",
+            "#",
+            "//",
+            "# @",
+            "{%",
+            "%}",
+            "GET",
+            "GET \n\t",
+            "\t \u{c}",
+            "POST /a\n\n> {%\r",
+            "POST /a\n:\n \n",
+            "POST /a\n  \u{e9}\n",
+            "POST /a\n\n<@",
+            "POST /a\n\n<@ ",
+            "POST /a\n\n> {% %} %} {%",
+            "\u{feff}",
+            "\u{feff}\u{feff}###",
+            &long_line,
+        ];
+        for text in fixed {
+            let file = parse(text);
+            check_ranges(text, &file);
+        }
+        // A small deterministic fuzzer over the format's own pieces.
+        let pieces = [
+            "###",
+            "# @name x",
+            "// c",
+            "@v = 1",
+            "GET",
+            " ",
+            "\t",
+            "/a",
+            "HTTP/1.1",
+            "\n",
+            "\r\n",
+            "\r",
+            "A:",
+            " b",
+            "<",
+            "< ./f",
+            "<>",
+            ">",
+            "> {%",
+            "%}",
+            "{{vault:x}}",
+            "é",
+            "😀",
+            ">>",
+            "<@",
+            ":",
+            "=",
+            "{%",
+            "",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let file = parse(&text);
+            check_ranges(&text, &file);
+        }
+    }
 }
