@@ -5,6 +5,9 @@
 //! fail), [`vault`] (links, environments and the analysis behind every feature). See
 //! `ARCHITECTURE.md` at the repository root.
 
+pub mod cli;
+pub mod fs;
 pub mod syntax;
 pub mod text;
 pub mod vault;
+pub mod workspace;

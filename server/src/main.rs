@@ -1,3 +1,119 @@
 //! The `vaultlink` command line: parses flags, calls the library, prints.
 
-fn main() {}
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use vaultlink::cli;
+
+#[derive(Parser)]
+#[command(
+    name = "vaultlink",
+    version,
+    about = "Keeps secrets out of HTTP request files: links {{vault:NAME}} references to Azure Key Vault.",
+    arg_required_else_help = true
+)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check request files, collections, environments and links; one line per finding.
+    Check {
+        /// Files or folders (default: the current folder). Folders are walked, respecting .gitignore.
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: FormatArg,
+        /// Skip every check that needs the network.
+        #[arg(long)]
+        offline: bool,
+        /// The environment variables resolve in (http-client.env.json or Postman environment).
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+    },
+    /// List the requests of an .http file or a Postman collection.
+    Requests {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link NAME to a Key Vault secret identifier in the nearest vaultlink.json.
+    Link {
+        name: String,
+        /// https://<vault>.vault.azure.net/secrets/<name>[/<version>]
+        identifier: String,
+        /// A host the secret may be sent to (`*.example.com` for any subdomain); repeatable.
+        #[arg(long = "allow-domain", value_name = "DOMAIN")]
+        allow_domain: Vec<String>,
+    },
+    /// Remove the link for NAME from the nearest vaultlink.json.
+    Unlink { name: String },
+    /// List the links of the nearest vaultlink.json.
+    Links {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            // Help and version are not failures; anything else is bad usage.
+            return ExitCode::from(if e.use_stderr() {
+                cli::EXIT_USAGE as u8
+            } else {
+                0
+            });
+        }
+    };
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("vaultlink: cannot read the current folder: {e}");
+            return ExitCode::from(cli::EXIT_USAGE as u8);
+        }
+    };
+    let code = match args.command {
+        Command::Check {
+            paths,
+            format,
+            offline,
+            env,
+        } => {
+            let format = match format {
+                FormatArg::Text => cli::Format::Text,
+                FormatArg::Json => cli::Format::Json,
+            };
+            cli::check(
+                &cli::CheckOptions {
+                    paths,
+                    format,
+                    offline,
+                    env,
+                },
+                &mut out,
+                &mut err,
+            )
+        }
+        Command::Requests { file, json } => cli::requests(&file, json, &mut out, &mut err),
+        Command::Link {
+            name,
+            identifier,
+            allow_domain,
+        } => cli::link(&cwd, &name, &identifier, &allow_domain, &mut out, &mut err),
+        Command::Unlink { name } => cli::unlink(&cwd, &name, &mut out, &mut err),
+        Command::Links { json } => cli::links(&cwd, json, &mut out, &mut err),
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(2))
+}

@@ -87,7 +87,10 @@ impl Value {
 
     /// The member `key` of an object (the last one, as JSON parsers take duplicates).
     pub fn member(&self, src: &str, key: &str) -> Option<&Member> {
-        self.as_object()?.iter().rev().find(|m| m.key.eq_str(src, key))
+        self.as_object()?
+            .iter()
+            .rev()
+            .find(|m| m.key.eq_str(src, key))
     }
 
     /// The value of member `key` of an object.
@@ -141,7 +144,11 @@ impl JsonString {
 
     /// Whether the decoded text equals `s`, without allocating when there are no escapes.
     pub fn eq_str(&self, src: &str, s: &str) -> bool {
-        if self.has_escapes { self.value(src) == s } else { self.content.slice(src) == s }
+        if self.has_escapes {
+            self.value(src) == s
+        } else {
+            self.content.slice(src) == s
+        }
     }
 
     /// The source range of `decoded`, a range of byte offsets into [`JsonString::value`].
@@ -219,7 +226,9 @@ fn for_each_unit<'a>(raw: &'a str, mut f: impl FnMut(Unit<'a>)) {
 /// Decodes the escape at the start of `b` (which starts with `\`): the character and the
 /// number of source bytes. Bad escapes decode to U+FFFD; the parser reported them.
 fn decode_escape(b: &[u8]) -> (char, usize) {
-    let Some(&e) = b.get(1) else { return ('\u{FFFD}', 1) };
+    let Some(&e) = b.get(1) else {
+        return ('\u{FFFD}', 1);
+    };
     let simple = match e {
         b'"' => '"',
         b'\\' => '\\',
@@ -230,8 +239,11 @@ fn decode_escape(b: &[u8]) -> (char, usize) {
         b'r' => '\r',
         b't' => '\t',
         b'u' => {
-            let Some(hi) = hex4(&b[2..]) else { return ('\u{FFFD}', 2) };
-            if (0xD800..0xDC00).contains(&hi) && b.get(6) == Some(&b'\\') && b.get(7) == Some(&b'u') {
+            let Some(hi) = hex4(&b[2..]) else {
+                return ('\u{FFFD}', 2);
+            };
+            if (0xD800..0xDC00).contains(&hi) && b.get(6) == Some(&b'\\') && b.get(7) == Some(&b'u')
+            {
                 if let Some(lo) = hex4(&b[8..]).filter(|lo| (0xDC00..0xE000).contains(lo)) {
                     let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
                     return (char::from_u32(c).unwrap_or('\u{FFFD}'), 12);
@@ -270,21 +282,40 @@ fn hex4(b: &[u8]) -> Option<u32> {
 
 /// Parses a JSON document. Never fails; a leading byte-order mark is skipped.
 pub fn parse(src: &str) -> JsonDoc {
-    let mut p = Parser { src, b: src.as_bytes(), pos: 0, errors: Vec::new(), depth: 0 };
+    let mut p = Parser {
+        src,
+        b: src.as_bytes(),
+        pos: 0,
+        errors: Vec::new(),
+        depth: 0,
+    };
     if src.starts_with('\u{FEFF}') {
         p.pos = 3;
     }
     p.skip_trivia();
-    let root = if p.pos < p.b.len() { Some(p.value()) } else { None };
+    let root = if p.pos < p.b.len() {
+        Some(p.value())
+    } else {
+        None
+    };
     p.skip_trivia();
     if p.pos < p.b.len() {
         let at = p.pos;
-        p.error(TextRange::from_usize(at, at + 1), "unexpected text after the end of the JSON value");
+        p.error(
+            TextRange::from_usize(at, at + 1),
+            "unexpected text after the end of the JSON value",
+        );
     }
     if root.is_none() {
-        p.error(TextRange::empty(to_u32(p.pos)), "the file is empty: expected a JSON value");
+        p.error(
+            TextRange::empty(to_u32(p.pos)),
+            "the file is empty: expected a JSON value",
+        );
     }
-    JsonDoc { root, errors: p.errors }
+    JsonDoc {
+        root,
+        errors: p.errors,
+    }
 }
 
 /// Nesting deeper than this is reported instead of recursing further.
@@ -301,7 +332,11 @@ struct Parser<'a> {
 impl Parser<'_> {
     fn error(&mut self, range: TextRange, msg: &str) {
         // One error per position is enough; recovery can meet the same spot twice.
-        if self.errors.last().is_some_and(|e| e.range.start == range.start) {
+        if self
+            .errors
+            .last()
+            .is_some_and(|e| e.range.start == range.start)
+        {
             return;
         }
         self.errors.push(SyntaxError::new(range, msg));
@@ -330,7 +365,10 @@ impl Parser<'_> {
                         Some(i) => self.pos += 2 + i + 2,
                         None => {
                             self.pos = self.b.len();
-                            self.error(TextRange::from_usize(start, start + 2), "unterminated comment");
+                            self.error(
+                                TextRange::from_usize(start, start + 2),
+                                "unterminated comment",
+                            );
                         }
                     }
                 }
@@ -343,11 +381,17 @@ impl Parser<'_> {
         let start = self.pos;
         let Some(&c) = self.b.get(self.pos) else {
             self.error(TextRange::empty(to_u32(start)), "expected a value");
-            return Value { range: TextRange::empty(to_u32(start)), kind: ValueKind::Invalid };
+            return Value {
+                range: TextRange::empty(to_u32(start)),
+                kind: ValueKind::Invalid,
+            };
         };
         let kind = match c {
             b'{' | b'[' if self.depth >= MAX_DEPTH => {
-                self.error(TextRange::from_usize(start, start + 1), "JSON nested too deeply");
+                self.error(
+                    TextRange::from_usize(start, start + 1),
+                    "JSON nested too deeply",
+                );
                 self.pos = self.b.len();
                 ValueKind::Invalid
             }
@@ -365,8 +409,12 @@ impl Parser<'_> {
             }
             b'"' => ValueKind::String(self.string()),
             b'-' | b'0'..=b'9' => self.number(),
-            b't' if self.b[self.pos..].starts_with(b"true") => self.keyword(4, ValueKind::Bool(true)),
-            b'f' if self.b[self.pos..].starts_with(b"false") => self.keyword(5, ValueKind::Bool(false)),
+            b't' if self.b[self.pos..].starts_with(b"true") => {
+                self.keyword(4, ValueKind::Bool(true))
+            }
+            b'f' if self.b[self.pos..].starts_with(b"false") => {
+                self.keyword(5, ValueKind::Bool(false))
+            }
             b'n' if self.b[self.pos..].starts_with(b"null") => self.keyword(4, ValueKind::Null),
             _ => {
                 let end = self.token_end();
@@ -381,14 +429,20 @@ impl Parser<'_> {
                 ValueKind::Invalid
             }
         };
-        Value { range: TextRange::from_usize(start, self.pos), kind }
+        Value {
+            range: TextRange::from_usize(start, self.pos),
+            kind,
+        }
     }
 
     /// The end of a run of characters that cannot start or separate JSON tokens.
     fn token_end(&self) -> usize {
         let mut end = self.pos + 1;
         while end < self.b.len()
-            && !matches!(self.b[end], b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b'}' | b']' | b'{' | b'[' | b'"')
+            && !matches!(
+                self.b[end],
+                b' ' | b'\t' | b'\n' | b'\r' | b',' | b':' | b'}' | b']' | b'{' | b'[' | b'"'
+            )
         {
             end += 1;
         }
@@ -447,7 +501,10 @@ impl Parser<'_> {
             // Control characters are not allowed raw in JSON strings.
             if let Some(ctl) = rest[..i].iter().position(|&c| c < 0x20) {
                 let at = self.pos + ctl;
-                self.error(TextRange::from_usize(at, at + 1), "control character in a string: escape it");
+                self.error(
+                    TextRange::from_usize(at, at + 1),
+                    "control character in a string: escape it",
+                );
             }
             self.pos += i;
             match self.b[self.pos] {
@@ -460,16 +517,25 @@ impl Parser<'_> {
                     };
                 }
                 b'\n' => {
-                    let end = if self.pos > start && self.b[self.pos - 1] == b'\r' { self.pos - 1 } else { self.pos };
+                    let end = if self.pos > start && self.b[self.pos - 1] == b'\r' {
+                        self.pos - 1
+                    } else {
+                        self.pos
+                    };
                     return self.unterminated(start, end, has_escapes);
                 }
                 _ => {
                     has_escapes = true;
                     let at = self.pos;
                     let (c, len) = decode_escape(&self.b[at..]);
-                    let valid = c != '\u{FFFD}' || self.b[at..].starts_with(b"\\uFFFD") || self.b[at..].starts_with(b"\\ufffd");
+                    let valid = c != '\u{FFFD}'
+                        || self.b[at..].starts_with(b"\\uFFFD")
+                        || self.b[at..].starts_with(b"\\ufffd");
                     if !valid {
-                        self.error(TextRange::from_usize(at, at + len), "invalid escape in a string");
+                        self.error(
+                            TextRange::from_usize(at, at + len),
+                            "invalid escape in a string",
+                        );
                     }
                     self.pos += len;
                     if self.pos >= self.b.len() {
@@ -523,7 +589,10 @@ impl Parser<'_> {
             self.skip_trivia();
             match self.b.get(self.pos) {
                 None => {
-                    self.error(TextRange::empty(to_u32(self.pos)), "unterminated array: expected `]`");
+                    self.error(
+                        TextRange::empty(to_u32(self.pos)),
+                        "unterminated array: expected `]`",
+                    );
                     return items;
                 }
                 Some(b']') => {
@@ -565,7 +634,10 @@ impl Parser<'_> {
             let at = self.pos;
             match self.b.get(at) {
                 None => {
-                    self.error(TextRange::empty(to_u32(at)), "unterminated object: expected `}`");
+                    self.error(
+                        TextRange::empty(to_u32(at)),
+                        "unterminated object: expected `}`",
+                    );
                     return members;
                 }
                 Some(b'}') => {
@@ -575,7 +647,10 @@ impl Parser<'_> {
                 Some(b'"') => {}
                 Some(_) => {
                     let end = self.token_end();
-                    self.error(TextRange::from_usize(at, end), "expected a property name in double quotes");
+                    self.error(
+                        TextRange::from_usize(at, end),
+                        "expected a property name in double quotes",
+                    );
                     self.recover();
                     if self.b.get(self.pos) == Some(&b',') {
                         self.pos += 1;
@@ -589,12 +664,18 @@ impl Parser<'_> {
                 self.pos += 1;
                 self.skip_trivia();
             } else {
-                self.error(TextRange::empty(key.range.end), "expected `:` after the property name");
+                self.error(
+                    TextRange::empty(key.range.end),
+                    "expected `:` after the property name",
+                );
             }
             let value = if matches!(self.b.get(self.pos), Some(b',' | b'}') | None) {
                 let at = to_u32(self.pos);
                 self.error(TextRange::empty(at), "expected a value");
-                Value { range: TextRange::empty(at), kind: ValueKind::Invalid }
+                Value {
+                    range: TextRange::empty(at),
+                    kind: ValueKind::Invalid,
+                }
             } else {
                 self.value()
             };
@@ -630,8 +711,11 @@ mod tests {
 
     fn check_errors(src: &str, expect: Expect) {
         let doc = parse(src);
-        let rendered: Vec<String> =
-            doc.errors.iter().map(|e| format!("{:?} {}", e.range, e.message)).collect();
+        let rendered: Vec<String> = doc
+            .errors
+            .iter()
+            .map(|e| format!("{:?} {}", e.range, e.message))
+            .collect();
         expect.assert_eq(&rendered.join("\n"));
     }
 
@@ -664,11 +748,23 @@ mod tests {
         assert_eq!(range.slice(src), "api-key");
         // A range covering escapes maps to whole escapes.
         let q = decoded.find('"').unwrap();
-        assert_eq!(s.source_range(src, TextRange::from_usize(q, q + 3)).slice(src), r#"\"q\""#);
+        assert_eq!(
+            s.source_range(src, TextRange::from_usize(q, q + 3))
+                .slice(src),
+            r#"\"q\""#
+        );
         let e = decoded.find('é').unwrap();
-        assert_eq!(s.source_range(src, TextRange::from_usize(e, e + 2)).slice(src), r"\u00e9");
+        assert_eq!(
+            s.source_range(src, TextRange::from_usize(e, e + 2))
+                .slice(src),
+            r"\u00e9"
+        );
         let smile = decoded.find('😀').unwrap();
-        assert_eq!(s.source_range(src, TextRange::from_usize(smile, smile + 4)).slice(src), r"\ud83d\ude00");
+        assert_eq!(
+            s.source_range(src, TextRange::from_usize(smile, smile + 4))
+                .slice(src),
+            r"\ud83d\ude00"
+        );
         // The end of the string maps to the closing quote.
         let end = s.source_range(src, TextRange::empty(to_u32(decoded.len())));
         assert_eq!(end.start, s.content.end);
@@ -681,7 +777,11 @@ mod tests {
         let s = *doc.root.unwrap().get(src, "k").unwrap().as_str().unwrap();
         let d = s.value(src);
         let w = d.find("wörld").unwrap();
-        assert_eq!(s.source_range(src, TextRange::from_usize(w, w + 6)).slice(src), "wörld");
+        assert_eq!(
+            s.source_range(src, TextRange::from_usize(w, w + 6))
+                .slice(src),
+            "wörld"
+        );
     }
 
     #[test]
@@ -697,13 +797,25 @@ mod tests {
         );
         check_errors("", expect!["0..0 the file is empty: expected a JSON value"]);
         check_errors("[1,]", expect!["2..3 trailing comma"]);
-        check_errors("{\"a\" 1}", expect!["4..4 expected `:` after the property name"]);
-        check_errors("[01, 1.e5, \"\\x\"]", expect![[r#"
+        check_errors(
+            "{\"a\" 1}",
+            expect!["4..4 expected `:` after the property name"],
+        );
+        check_errors(
+            "[01, 1.e5, \"\\x\"]",
+            expect![[r#"
             1..3 malformed number
             5..9 malformed number
-            12..14 invalid escape in a string"#]]);
-        check_errors("[1] x", expect!["4..5 unexpected text after the end of the JSON value"]);
-        check_errors("{\"a\": [", expect!["7..7 unterminated array: expected `]`"]);
+            12..14 invalid escape in a string"#]],
+        );
+        check_errors(
+            "[1] x",
+            expect!["4..5 unexpected text after the end of the JSON value"],
+        );
+        check_errors(
+            "{\"a\": [",
+            expect!["7..7 unterminated array: expected `]`"],
+        );
     }
 
     #[test]
@@ -711,18 +823,38 @@ mod tests {
         let src = "\u{FEFF}// settings\n{/* a */\"a\": 1}";
         let doc = parse(src);
         assert!(doc.errors.is_empty(), "{:?}", doc.errors);
-        assert_eq!(doc.root.unwrap().get(src, "a").unwrap().range.slice(src), "1");
+        assert_eq!(
+            doc.root.unwrap().get(src, "a").unwrap().range.slice(src),
+            "1"
+        );
         let deep = "[".repeat(100_000);
         let doc = parse(&deep);
-        assert!(doc.errors.iter().any(|e| e.message.contains("nested too deeply")));
+        assert!(
+            doc.errors
+                .iter()
+                .any(|e| e.message.contains("nested too deeply"))
+        );
     }
 
     #[test]
     fn never_panics_on_junk() {
-        for src in ["\"\\", "\"\\u12", "\"\\ud83d\\u", "{\"a\":", "[\"\\é\"]", "\u{0}", "}{", "-", "\"é"] {
+        for src in [
+            "\"\\",
+            "\"\\u12",
+            "\"\\ud83d\\u",
+            "{\"a\":",
+            "[\"\\é\"]",
+            "\u{0}",
+            "}{",
+            "-",
+            "\"é",
+        ] {
             let doc = parse(src);
             for s in doc.errors.iter() {
-                assert!(src.is_char_boundary(s.range.start as usize) && src.is_char_boundary((s.range.end as usize).min(src.len())));
+                assert!(
+                    src.is_char_boundary(s.range.start as usize)
+                        && src.is_char_boundary((s.range.end as usize).min(src.len()))
+                );
             }
             if let Some(root) = &doc.root {
                 root.walk_strings(&mut |s| {

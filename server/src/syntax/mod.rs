@@ -3,8 +3,10 @@
 //! Parsing never fails: each parser returns a tree together with the errors it met, and the
 //! errors become diagnostics. Everything here is pure: text in, data with byte ranges out.
 
+pub mod env;
 pub mod http;
 pub mod json;
+pub mod postman;
 pub mod refs;
 
 use crate::text::TextRange;
@@ -18,6 +20,9 @@ pub struct SyntaxError {
 
 impl SyntaxError {
     pub fn new(range: TextRange, message: impl Into<String>) -> SyntaxError {
-        SyntaxError { range, message: message.into() }
+        SyntaxError {
+            range,
+            message: message.into(),
+        }
     }
 }

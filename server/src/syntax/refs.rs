@@ -63,12 +63,18 @@ pub fn scan(text: &str, base: u32, out: &mut Vec<Ref>) {
     while let Some(rel) = memchr::memmem::find(&b[i..], b"{{") {
         let open = i + rel;
         let (r, next) = scan_one(text, open);
-        out.push(Ref { range: r.range.shift(base), kind: shift_kind(r.kind, base) });
+        out.push(Ref {
+            range: r.range.shift(base),
+            kind: shift_kind(r.kind, base),
+        });
         // A dynamic vault name holds variables: report those too.
         if let RefKind::DynamicVault { name } = r.kind {
             let mut inner = Vec::new();
             scan(name.slice(text), name.start, &mut inner);
-            out.extend(inner.into_iter().map(|r| Ref { range: r.range.shift(base), kind: shift_kind(r.kind, base) }));
+            out.extend(inner.into_iter().map(|r| Ref {
+                range: r.range.shift(base),
+                kind: shift_kind(r.kind, base),
+            }));
         }
         i = next;
     }
@@ -76,10 +82,18 @@ pub fn scan(text: &str, base: u32, out: &mut Vec<Ref>) {
 
 fn shift_kind(kind: RefKind, d: u32) -> RefKind {
     match kind {
-        RefKind::Vault { name } => RefKind::Vault { name: name.shift(d) },
-        RefKind::DynamicVault { name } => RefKind::DynamicVault { name: name.shift(d) },
-        RefKind::Variable { name } => RefKind::Variable { name: name.shift(d) },
-        RefKind::Dynamic { name } => RefKind::Dynamic { name: name.shift(d) },
+        RefKind::Vault { name } => RefKind::Vault {
+            name: name.shift(d),
+        },
+        RefKind::DynamicVault { name } => RefKind::DynamicVault {
+            name: name.shift(d),
+        },
+        RefKind::Variable { name } => RefKind::Variable {
+            name: name.shift(d),
+        },
+        RefKind::Dynamic { name } => RefKind::Dynamic {
+            name: name.shift(d),
+        },
         k @ (RefKind::InvalidVault { .. } | RefKind::Other) => k,
     }
 }
@@ -94,26 +108,50 @@ fn scan_one(text: &str, open: usize) -> (Ref, usize) {
     let b = text.as_bytes();
     let eol = line_end(b, open);
     let inner_start = open + 2;
-    let lead = b[inner_start..eol].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+    let lead = b[inner_start..eol]
+        .iter()
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
     let body = inner_start + lead;
     if b[body..eol].starts_with(b"vault:") {
         return scan_vault(text, open, body + 6, eol);
     }
     // `{{name}}`: the first `}}` on the line closes it.
-    let Some(close) = memchr::memmem::find(&b[inner_start..eol], b"}}").map(|i| inner_start + i) else {
+    let Some(close) = memchr::memmem::find(&b[inner_start..eol], b"}}").map(|i| inner_start + i)
+    else {
         // Unterminated: not ours to report; skip the braces.
-        return (Ref { range: TextRange::from_usize(open, eol), kind: RefKind::Other }, inner_start);
+        return (
+            Ref {
+                range: TextRange::from_usize(open, eol),
+                kind: RefKind::Other,
+            },
+            inner_start,
+        );
     };
     let range = TextRange::from_usize(open, close + 2);
     let inner = text[inner_start..close].trim_matches([' ', '\t']);
     let start = inner_start + lead;
     let kind = if let Some(rest) = inner.strip_prefix('$') {
-        let word = rest.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.').count();
-        if word == 0 { RefKind::Other } else { RefKind::Dynamic { name: TextRange::from_usize(start, start + 1 + word) } }
-    } else if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']' | b'$' | b'*'))
+        let word = rest
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+            .count();
+        if word == 0 {
+            RefKind::Other
+        } else {
+            RefKind::Dynamic {
+                name: TextRange::from_usize(start, start + 1 + word),
+            }
+        }
+    } else if !inner.is_empty()
+        && inner.bytes().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']' | b'$' | b'*')
+        })
         || (!inner.is_empty() && inner.chars().all(is_name_char))
     {
-        RefKind::Variable { name: TextRange::from_usize(start, start + inner.len()) }
+        RefKind::Variable {
+            name: TextRange::from_usize(start, start + inner.len()),
+        }
     } else {
         RefKind::Other
     };
@@ -144,7 +182,9 @@ fn scan_vault(text: &str, open: usize, name_start: usize, eol: usize) -> (Ref, u
     }
     let Some(close) = close else {
         let range = TextRange::from_usize(open, eol);
-        let kind = RefKind::InvalidVault { message: "unterminated vault reference: close it with `}}`" };
+        let kind = RefKind::InvalidVault {
+            message: "unterminated vault reference: close it with `}}`",
+        };
         return (Ref { range, kind }, eol);
     };
     let range = TextRange::from_usize(open, close + 2);
@@ -216,9 +256,16 @@ pub fn scan_script(text: &str, base: u32, out: &mut Vec<ScriptCall>) {
         }
         j += 1;
         j += ws(&b[j..]);
-        let Some(&q) = b.get(j).filter(|&&q| matches!(q, b'"' | b'\'' | b'`')) else { continue };
+        let Some(&q) = b.get(j).filter(|&&q| matches!(q, b'"' | b'\'' | b'`')) else {
+            continue;
+        };
         let name_start = j + 1;
-        let Some(name_len) = b[name_start..].iter().position(|&c| c == q || c == b'\n' || c == b'\r') else { continue };
+        let Some(name_len) = b[name_start..]
+            .iter()
+            .position(|&c| c == q || c == b'\n' || c == b'\r')
+        else {
+            continue;
+        };
         let name_end = name_start + name_len;
         if b[name_end] != q {
             continue;
@@ -258,11 +305,23 @@ mod tests {
             .map(|r| {
                 let whole = r.range.slice(text);
                 match &r.kind {
-                    RefKind::Vault { name } => format!("vault {:?} {whole:?} name={:?}", r.range, name.slice(text)),
-                    RefKind::DynamicVault { name } => format!("dynamic-vault {:?} {whole:?} name={:?}", r.range, name.slice(text)),
-                    RefKind::InvalidVault { message } => format!("invalid {:?} {whole:?}: {message}", r.range),
-                    RefKind::Variable { name } => format!("var {:?} {whole:?} name={:?}", r.range, name.slice(text)),
-                    RefKind::Dynamic { name } => format!("dyn {:?} {whole:?} name={:?}", r.range, name.slice(text)),
+                    RefKind::Vault { name } => {
+                        format!("vault {:?} {whole:?} name={:?}", r.range, name.slice(text))
+                    }
+                    RefKind::DynamicVault { name } => format!(
+                        "dynamic-vault {:?} {whole:?} name={:?}",
+                        r.range,
+                        name.slice(text)
+                    ),
+                    RefKind::InvalidVault { message } => {
+                        format!("invalid {:?} {whole:?}: {message}", r.range)
+                    }
+                    RefKind::Variable { name } => {
+                        format!("var {:?} {whole:?} name={:?}", r.range, name.slice(text))
+                    }
+                    RefKind::Dynamic { name } => {
+                        format!("dyn {:?} {whole:?} name={:?}", r.range, name.slice(text))
+                    }
                     RefKind::Other => format!("other {:?} {whole:?}", r.range),
                 }
             })
@@ -333,7 +392,9 @@ mod tests {
         let mut out = Vec::new();
         scan(text, 100, &mut out);
         assert_eq!(out[0].range, TextRange::new(100 + 9, 100 + 9 + 11));
-        let RefKind::Vault { name } = out[0].kind else { panic!() };
+        let RefKind::Vault { name } = out[0].kind else {
+            panic!()
+        };
         assert_eq!(name, TextRange::new(100 + 17, 100 + 18));
     }
 
@@ -342,14 +403,35 @@ mod tests {
         let text = r#"const k = pm.vault.get("api-key"); await pm.vault.set('x', v); pm.vault.unset(`y`); pm.vault.get(name); pm.vault.get(`a${b}`); pm.vault.get ( "z" )"#;
         let mut out = Vec::new();
         scan_script(text, 0, &mut out);
-        let got: Vec<(&str, &str)> = out.iter().map(|c| (c.method.as_str(), c.name.slice(text))).collect();
-        assert_eq!(got, [("get", "api-key"), ("set", "x"), ("unset", "y"), ("get", "z")]);
+        let got: Vec<(&str, &str)> = out
+            .iter()
+            .map(|c| (c.method.as_str(), c.name.slice(text)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("get", "api-key"),
+                ("set", "x"),
+                ("unset", "y"),
+                ("get", "z")
+            ]
+        );
         assert_eq!(out[0].range.slice(text), r#"pm.vault.get("api-key""#);
     }
 
     #[test]
     fn never_panics() {
-        for t in ["{{", "{{vault:", "{{vault:{{", "}}{{vault:}}}}", "{{vault:a}", "{{$", "{{ vault:", "{{vault:é", "{{\r\n}}"] {
+        for t in [
+            "{{",
+            "{{vault:",
+            "{{vault:{{",
+            "}}{{vault:}}}}",
+            "{{vault:a}",
+            "{{$",
+            "{{ vault:",
+            "{{vault:é",
+            "{{\r\n}}",
+        ] {
             let mut out = Vec::new();
             scan(t, 0, &mut out);
             for r in &out {

@@ -39,7 +39,10 @@ impl LineIndex {
             }
             line_starts.push(to_u32(i + 1));
         }
-        LineIndex { line_starts, len: to_u32(text.len()) }
+        LineIndex {
+            line_starts,
+            len: to_u32(text.len()),
+        }
     }
 
     pub fn line_count(&self) -> u32 {
@@ -58,7 +61,11 @@ impl LineIndex {
         let Some(&start) = self.line_starts.get(line as usize) else {
             return TextRange::empty(self.len);
         };
-        let mut end = self.line_starts.get(line as usize + 1).copied().unwrap_or(self.len);
+        let mut end = self
+            .line_starts
+            .get(line as usize + 1)
+            .copied()
+            .unwrap_or(self.len);
         let bytes = text.as_bytes();
         if end > start && bytes.get(end as usize - 1) == Some(&b'\n') {
             end -= 1;
@@ -80,7 +87,10 @@ impl LineIndex {
             end -= 1;
         }
         let prefix = text.get(start..end).unwrap_or("");
-        LineCol { line, col: encoded_len(prefix, enc) }
+        LineCol {
+            line,
+            col: encoded_len(prefix, enc),
+        }
     }
 
     /// The byte offset of `pos`, clamped: a column past the end of the line gives the line's
@@ -142,9 +152,18 @@ mod tests {
         let text = "x\né😀中{{vault:k}}";
         let idx = LineIndex::new(text);
         let off = to_u32(text.find("{{").unwrap());
-        assert_eq!(idx.line_col(text, off, Encoding::Utf8), LineCol { line: 1, col: 9 });
-        assert_eq!(idx.line_col(text, off, Encoding::Utf16), LineCol { line: 1, col: 4 });
-        assert_eq!(idx.line_col(text, off, Encoding::Chars), LineCol { line: 1, col: 3 });
+        assert_eq!(
+            idx.line_col(text, off, Encoding::Utf8),
+            LineCol { line: 1, col: 9 }
+        );
+        assert_eq!(
+            idx.line_col(text, off, Encoding::Utf16),
+            LineCol { line: 1, col: 4 }
+        );
+        assert_eq!(
+            idx.line_col(text, off, Encoding::Chars),
+            LineCol { line: 1, col: 3 }
+        );
         for enc in [Encoding::Utf8, Encoding::Utf16, Encoding::Chars] {
             let lc = idx.line_col(text, off, enc);
             assert_eq!(idx.offset(text, lc, enc), off, "{enc:?}");
@@ -155,12 +174,27 @@ mod tests {
     fn bad_positions_are_clamped() {
         let text = "ab😀\ncd";
         let idx = LineIndex::new(text);
-        assert_eq!(idx.offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16), 6);
-        assert_eq!(idx.offset(text, LineCol { line: 9, col: 0 }, Encoding::Utf16), 9);
+        assert_eq!(
+            idx.offset(text, LineCol { line: 0, col: 99 }, Encoding::Utf16),
+            6
+        );
+        assert_eq!(
+            idx.offset(text, LineCol { line: 9, col: 0 }, Encoding::Utf16),
+            9
+        );
         // Column 3 is the middle of the surrogate pair: the start of the emoji.
-        assert_eq!(idx.offset(text, LineCol { line: 0, col: 3 }, Encoding::Utf16), 2);
-        assert_eq!(idx.line_col(text, 999, Encoding::Utf8), LineCol { line: 1, col: 2 });
+        assert_eq!(
+            idx.offset(text, LineCol { line: 0, col: 3 }, Encoding::Utf16),
+            2
+        );
+        assert_eq!(
+            idx.line_col(text, 999, Encoding::Utf8),
+            LineCol { line: 1, col: 2 }
+        );
         // An offset in the middle of the emoji counts as its start.
-        assert_eq!(idx.line_col(text, 4, Encoding::Utf16), LineCol { line: 0, col: 2 });
+        assert_eq!(
+            idx.line_col(text, 4, Encoding::Utf16),
+            LineCol { line: 0, col: 2 }
+        );
     }
 }

@@ -36,6 +36,8 @@ pub struct LinksFile {
     pub azure: AzureSettings,
     /// Everything wrong with the file, ordered by position.
     pub problems: Vec<LinkProblem>,
+    /// Index into `secrets` by name (the last definition of each), for [`LinksFile::get`].
+    by_name: HashMap<String, usize>,
 }
 
 /// One entry of `secrets`.
@@ -116,6 +118,7 @@ impl Default for LinksFile {
             allow_script_access: false,
             azure: AzureSettings::default(),
             problems: Vec::new(),
+            by_name: HashMap::new(),
         }
     }
 }
@@ -125,7 +128,7 @@ impl LinksFile {
     /// reference writes them (`{{vault:Stripe-Key}}` does not find `stripe-key`). When a name
     /// is defined twice the last definition counts, as JSON parsers read duplicate keys.
     pub fn get(&self, name: &str) -> Option<&SecretLink> {
-        self.secrets.iter().rev().find(|s| s.name == name)
+        self.by_name.get(name).map(|&i| &self.secrets[i])
     }
 }
 
@@ -225,6 +228,12 @@ pub fn parse(src: &str) -> LinksFile {
     }
     file.problems = cx.problems;
     file.problems.sort_by_key(|p| (p.range.start, p.range.end));
+    file.by_name = file
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.clone(), i))
+        .collect();
     file
 }
 

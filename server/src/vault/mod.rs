@@ -1,2 +1,8 @@
 //! The vault model: links files, environments, and the analysis behind every feature, as
 //! plain data with byte ranges. No IO happens here.
+
+pub mod analysis;
+pub mod diagnostic;
+pub mod document;
+pub mod identifier;
+pub mod links;

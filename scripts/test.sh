@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test of the repository: formatting, lints, unit tests, in-process language-server
+# tests, end-to-end tests of the built binary and the conformance corpora. Installs what the
+# tests need first. Ends with one summary line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failed_steps=()
+step() {
+  local name=$1; shift
+  echo "==> $name"
+  if ! "$@"; then
+    failed_steps+=("$name")
+  fi
+}
+
+# The shared conformance data sits beside the repository; tests find it through this.
+if [ -z "${VAULTLINK_SHARED:-}" ]; then
+  for d in ../shared ../../shared; do
+    if [ -f "$d/SPEC.md" ]; then export VAULTLINK_SHARED=$(cd "$d" && pwd); break; fi
+  done
+fi
+
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+log=$(mktemp)
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast --color never 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  summary=$(grep -E '^\s*Summary \[' "$log" | tail -n 1)
+  passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary"); passed=${passed:-0}
+  failed=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary"); failed=${failed:-0}
+  # Doc tests are not run by nextest.
+  cargo test --workspace --doc --quiet 2>&1 | tee -a "$log" || status=1
+else
+  cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  passed=$(grep -E '^test result:' "$log" | sed -nE 's/.* ([0-9]+) passed.*/\1/p' | paste -sd+ | bc); passed=${passed:-0}
+  failed=$(grep -E '^test result:' "$log" | sed -nE 's/.* ([0-9]+) failed.*/\1/p' | paste -sd+ | bc); failed=${failed:-0}
+fi
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed_steps+=("cargo tests"); fi
+
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo "failed steps: ${failed_steps[*]}"
+  failed=$((failed + ${#failed_steps[@]}))
+fi
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,221 @@
+//! `vaultlink check`: walks folders for the files vaultlink reads and prints every finding.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
+use crate::fs;
+use crate::text::{Encoding, LineIndex};
+use crate::vault::analysis::Context;
+use crate::vault::diagnostic::{Finding, Severity};
+use crate::vault::document::{DocKind, Parsed};
+use crate::workspace::{DiskWorkspace, env_sources};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    /// Files and folders; none means the current folder.
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    /// Skip every network check. The checks of this build are all offline.
+    pub offline: bool,
+    /// The environment that variables resolve in.
+    pub env: Option<String>,
+}
+
+/// One finding as printed: 1-based lines and columns, columns in characters.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Row {
+    file: String,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    severity: &'static str,
+    code: &'static str,
+    message: String,
+}
+
+impl Row {
+    fn new(file: &str, text: &str, index: &LineIndex, f: &Finding) -> Row {
+        let start = index.line_col(text, f.range.start, Encoding::Chars);
+        let end = index.line_col(text, f.range.end, Encoding::Chars);
+        Row {
+            file: file.to_string(),
+            line: start.line + 1,
+            column: start.col + 1,
+            end_line: end.line + 1,
+            end_column: end.col + 1,
+            severity: f.severity.as_str(),
+            code: f.code.as_str(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// The files to check: named files as they are, folders walked.
+fn collect(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<PathBuf>, i32> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            files.push(path.clone());
+        } else if path.is_dir() {
+            let keep = |p: &Path| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(DocKind::is_candidate)
+            };
+            files.extend(fs::walk(path, keep, |e| {
+                let _ = writeln!(err, "vaultlink: skipped: {e}");
+            }));
+        } else {
+            return Err(fail(
+                err,
+                EXIT_USAGE,
+                format!("`{}` does not exist", display_path(path)),
+            ));
+        }
+    }
+    Ok(files)
+}
+
+pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let default = [PathBuf::from(".")];
+    let paths = if opts.paths.is_empty() {
+        &default[..]
+    } else {
+        &opts.paths[..]
+    };
+    let files = match collect(paths, err) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut ws = DiskWorkspace::default();
+    let mut rows = Vec::new();
+    let mut env_names = BTreeSet::new();
+    let (mut checked, mut unreadable) = (0usize, 0usize);
+    for path in &files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let explicit = paths.iter().any(|p| p == path);
+        let text = match fs::read_text(path) {
+            Ok(t) => t,
+            Err(e) => {
+                // A `.json` file found by walking that cannot be read is probably not ours.
+                if DocKind::from_name(name).is_some() || explicit {
+                    unreadable += 1;
+                    let _ = writeln!(err, "vaultlink: cannot read {}: {e}", display_path(path));
+                }
+                continue;
+            }
+        };
+        let Some(kind) = DocKind::detect(name, &text) else {
+            if explicit {
+                return fail(
+                    err,
+                    EXIT_USAGE,
+                    format!(
+                        "`{}` is not a file vaultlink reads (.http, .rest, a Postman collection or environment, http-client.env.json, vaultlink.json)",
+                        display_path(path)
+                    ),
+                );
+            }
+            continue;
+        };
+        checked += 1;
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let links = ws.links_for(dir);
+        let envs = ws.envs_for(dir, kind);
+        for e in &envs {
+            env_names.extend(e.parsed.environments.iter().map(|e| e.name.clone()));
+        }
+        let sources = env_sources(&envs);
+        let ctx = Context {
+            links: links.as_ref().map(|l| &l.parsed),
+            envs: &sources,
+            env_name: opts.env.as_deref(),
+        };
+        let parsed = Parsed::parse(kind, &text);
+        let findings = parsed.analyze(&text, &ctx);
+        if findings.is_empty() {
+            continue;
+        }
+        let index = LineIndex::new(&text);
+        let file = display_path(path);
+        rows.extend(findings.iter().map(|f| Row::new(&file, &text, &index, f)));
+    }
+    for (path, e) in &ws.unreadable {
+        unreadable += 1;
+        let _ = writeln!(err, "vaultlink: cannot read {}: {e}", display_path(path));
+    }
+    if let Some(env) = &opts.env
+        && !env_names.contains(env)
+    {
+        let known: Vec<&str> = env_names
+            .iter()
+            .map(String::as_str)
+            .filter(|n| *n != "$shared")
+            .collect();
+        let hint = if known.is_empty() {
+            "no environment file applies to these files".to_string()
+        } else {
+            format!("the environments here are: {}", known.join(", "))
+        };
+        return fail(
+            err,
+            EXIT_USAGE,
+            format!("no environment named `{env}`: {hint}"),
+        );
+    }
+
+    let count = |s: Severity| rows.iter().filter(|r| r.severity == s.as_str()).count();
+    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
+    let written = match opts.format {
+        Format::Text => rows.iter().try_for_each(|r| {
+            writeln!(
+                out,
+                "{}:{}:{}: {}[{}]: {}",
+                r.file, r.line, r.column, r.severity, r.code, r.message
+            )
+        }),
+        Format::Json => serde_json::to_writer_pretty(&mut *out, &rows)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+    };
+    if written.is_err() {
+        return EXIT_USAGE;
+    }
+    let _ = writeln!(
+        err,
+        "{checked} file{} checked: {errors} error{}, {warnings} warning{}, {} other finding{}",
+        plural(checked),
+        plural(errors),
+        plural(warnings),
+        rows.len() - errors - warnings,
+        plural(rows.len() - errors - warnings),
+    );
+    if errors > 0 || unreadable > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,268 @@
+//! `vaultlink link`, `unlink` and `links`: edit and list the nearest `vaultlink.json`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
+use crate::fs;
+use crate::syntax::refs;
+use crate::text::{Encoding, LineIndex};
+use crate::vault::identifier::{IdError, SecretId};
+use crate::vault::links::{self, EditError, TextEdit};
+
+/// Why an edit was refused, for people: where the file is broken.
+fn edit_refused(path: &Path, text: &str, e: &EditError) -> String {
+    match e {
+        EditError::NotFound(name) => format!("`{name}` is not linked in {}", display_path(path)),
+        EditError::Malformed(why) => {
+            let parsed = links::parse(text);
+            let index = LineIndex::new(text);
+            let at = parsed
+                .problems
+                .iter()
+                .find(|p| p.code == "syntax")
+                .map(|p| {
+                    let lc = index.line_col(text, p.range.start, Encoding::Chars);
+                    format!(
+                        " (line {}, column {}: {})",
+                        lc.line + 1,
+                        lc.col + 1,
+                        p.message
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{} is not valid JSON{at}: {why}; fix it first, the file was left as it was",
+                display_path(path)
+            )
+        }
+    }
+}
+
+fn write(path: &Path, text: &str, err: &mut dyn Write) -> Result<(), i32> {
+    fs::write_atomic(path, text).map_err(|e| {
+        fail(
+            err,
+            EXIT_FAILED,
+            format!("cannot write {}: {e}", display_path(path)),
+        )
+    })
+}
+
+/// `vaultlink link NAME IDENTIFIER [--allow-domain D]...`, relative to `cwd`.
+pub fn link(
+    cwd: &Path,
+    name: &str,
+    identifier: &str,
+    domains: &[String],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    if let Some(problem) = refs::name_problem(name) {
+        return fail(
+            err,
+            EXIT_USAGE,
+            format!("`{name}` cannot be a reference name: {problem}"),
+        );
+    }
+    let id = match SecretId::parse(identifier) {
+        Ok(id) => id,
+        Err(IdError::Untrusted { host }) => {
+            return fail(
+                err,
+                EXIT_USAGE,
+                format!(
+                    "refusing to link `{name}` to `{identifier}`: `{host}` is not a Key Vault host (expected https://<vault>.vault.azure.net/secrets/<name>); nothing was written"
+                ),
+            );
+        }
+        Err(IdError::Invalid(why)) => {
+            return fail(
+                err,
+                EXIT_USAGE,
+                format!(
+                    "`{identifier}` is not a Key Vault secret identifier: {why}; nothing was written"
+                ),
+            );
+        }
+    };
+    let domains: Vec<String> = domains
+        .iter()
+        .map(|d| d.trim().to_ascii_lowercase())
+        .collect();
+    if let Some(bad) = domains.iter().find(|d| links::domain_problem(d).is_some()) {
+        let why = links::domain_problem(bad).unwrap_or_default();
+        return fail(
+            err,
+            EXIT_USAGE,
+            format!("`{bad}` is not a domain pattern: {why}; nothing was written"),
+        );
+    }
+    let (path, text) = match fs::find_up(cwd, links::FILE_NAME) {
+        Some(path) => match fs::read_text(&path) {
+            Ok(old) => match links::set_link_edits(&old, name, identifier, &domains) {
+                Ok(edits) => {
+                    let new = links::apply_edits(&old, &edits);
+                    (path, new)
+                }
+                Err(e) => return fail(err, EXIT_USAGE, edit_refused(&path, &old, &e)),
+            },
+            Err(e) => {
+                return fail(
+                    err,
+                    EXIT_USAGE,
+                    format!("cannot read {}: {e}", display_path(&path)),
+                );
+            }
+        },
+        None => (
+            cwd.join(links::FILE_NAME),
+            links::new_file(name, identifier, &domains),
+        ),
+    };
+    if let Err(code) = write(&path, &text, err) {
+        return code;
+    }
+    let _ = writeln!(
+        out,
+        "linked `{name}` to {} in {}",
+        id.url(),
+        display_path(&path)
+    );
+    EXIT_OK
+}
+
+/// `vaultlink unlink NAME`, relative to `cwd`.
+pub fn unlink(cwd: &Path, name: &str, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let Some(path) = fs::find_up(cwd, links::FILE_NAME) else {
+        return fail(
+            err,
+            EXIT_FAILED,
+            "no vaultlink.json in this folder or above: nothing to unlink",
+        );
+    };
+    let old = match fs::read_text(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(
+                err,
+                EXIT_USAGE,
+                format!("cannot read {}: {e}", display_path(&path)),
+            );
+        }
+    };
+    let edits: Vec<TextEdit> = match links::remove_link_edits(&old, name) {
+        Ok(e) => e,
+        Err(e @ EditError::NotFound(_)) => {
+            return fail(err, EXIT_FAILED, edit_refused(&path, &old, &e));
+        }
+        Err(e) => return fail(err, EXIT_USAGE, edit_refused(&path, &old, &e)),
+    };
+    if let Err(code) = write(&path, &links::apply_edits(&old, &edits), err) {
+        return code;
+    }
+    let _ = writeln!(out, "unlinked `{name}` in {}", display_path(&path));
+    EXIT_OK
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkRow {
+    name: String,
+    link: Option<String>,
+    vault: Option<String>,
+    secret: Option<String>,
+    version: Option<String>,
+    allowed_domains: Vec<String>,
+    problem: Option<String>,
+}
+
+/// `vaultlink links [--json]`, relative to `cwd`.
+pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let Some(path): Option<PathBuf> = fs::find_up(cwd, links::FILE_NAME) else {
+        if json {
+            let _ = writeln!(out, "[]");
+        }
+        let _ = writeln!(
+            err,
+            "vaultlink: no vaultlink.json in this folder or above; add a link with `vaultlink link NAME IDENTIFIER`"
+        );
+        return EXIT_OK;
+    };
+    let text = match fs::read_text(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(
+                err,
+                EXIT_USAGE,
+                format!("cannot read {}: {e}", display_path(&path)),
+            );
+        }
+    };
+    let parsed = links::parse(&text);
+    let rows: Vec<LinkRow> = parsed
+        .secrets
+        .iter()
+        .map(|s| {
+            let (id, problem) = match &s.link {
+                Some(Ok(id)) => (Some(id), None),
+                Some(Err(IdError::Untrusted { host })) => {
+                    (None, Some(format!("`{host}` is not a Key Vault host")))
+                }
+                Some(Err(IdError::Invalid(why))) => (None, Some(why.clone())),
+                None => (None, Some("no `link`".to_string())),
+            };
+            LinkRow {
+                name: s.name.clone(),
+                link: s.link.is_some().then(|| s.link_text.clone()),
+                vault: id.map(|i| i.vault.clone()),
+                secret: id.map(|i| i.name.clone()),
+                version: id.and_then(|i| i.version.clone()),
+                allowed_domains: s
+                    .allowed_domains
+                    .iter()
+                    .map(|d| d.pattern.clone())
+                    .collect(),
+                problem,
+            }
+        })
+        .collect();
+    let written = if json {
+        serde_json::to_writer_pretty(&mut *out, &rows)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        let width = rows
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        rows.iter().try_for_each(|r| {
+            let target = match (&r.link, &r.problem) {
+                (Some(l), None) => l.clone(),
+                (l, Some(p)) => format!("{} (invalid: {p})", l.as_deref().unwrap_or("")),
+                (None, None) => String::new(),
+            };
+            let domains = if r.allowed_domains.is_empty() {
+                String::new()
+            } else {
+                format!("  [allowed: {}]", r.allowed_domains.join(", "))
+            };
+            writeln!(out, "{:width$}  {target}{domains}", r.name)
+        })
+    };
+    let _ = writeln!(
+        err,
+        "{} link{} in {}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        display_path(&path)
+    );
+    if written.is_err() {
+        EXIT_USAGE
+    } else {
+        EXIT_OK
+    }
+}

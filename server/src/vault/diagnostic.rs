@@ -1,0 +1,133 @@
+//! Findings: what the analysis reports about a document, with the codes of the contract.
+
+use crate::text::TextRange;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Information,
+    Hint,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Information => "information",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// The diagnostic codes of the contract, plus `syntax-error` for files that do not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Code {
+    UnlinkedSecret,
+    InvalidReference,
+    InvalidLink,
+    UntrustedHost,
+    SecretNotFound,
+    SecretDisabled,
+    AccessDenied,
+    SecretExpired,
+    SecretNotYetValid,
+    SecretExpiring,
+    NewerVersion,
+    DomainNotAllowed,
+    ScriptAccessDisabled,
+    LinkedSecretWrite,
+    UndefinedVariable,
+    /// The file is not well-formed (JSON errors, a broken `.http` request, a wrong shape).
+    SyntaxError,
+}
+
+impl Code {
+    pub const ALL: [Code; 16] = [
+        Code::UnlinkedSecret,
+        Code::InvalidReference,
+        Code::InvalidLink,
+        Code::UntrustedHost,
+        Code::SecretNotFound,
+        Code::SecretDisabled,
+        Code::AccessDenied,
+        Code::SecretExpired,
+        Code::SecretNotYetValid,
+        Code::SecretExpiring,
+        Code::NewerVersion,
+        Code::DomainNotAllowed,
+        Code::ScriptAccessDisabled,
+        Code::LinkedSecretWrite,
+        Code::UndefinedVariable,
+        Code::SyntaxError,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::UnlinkedSecret => "unlinked-secret",
+            Code::InvalidReference => "invalid-reference",
+            Code::InvalidLink => "invalid-link",
+            Code::UntrustedHost => "untrusted-host",
+            Code::SecretNotFound => "secret-not-found",
+            Code::SecretDisabled => "secret-disabled",
+            Code::AccessDenied => "access-denied",
+            Code::SecretExpired => "secret-expired",
+            Code::SecretNotYetValid => "secret-not-yet-valid",
+            Code::SecretExpiring => "secret-expiring",
+            Code::NewerVersion => "newer-version",
+            Code::DomainNotAllowed => "domain-not-allowed",
+            Code::ScriptAccessDisabled => "script-access-disabled",
+            Code::LinkedSecretWrite => "linked-secret-write",
+            Code::UndefinedVariable => "undefined-variable",
+            Code::SyntaxError => "syntax-error",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The severity the contract gives this code.
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::UnlinkedSecret
+            | Code::SecretExpired
+            | Code::SecretNotYetValid
+            | Code::ScriptAccessDisabled
+            | Code::UndefinedVariable => Severity::Warning,
+            Code::SecretExpiring => Severity::Information,
+            Code::NewerVersion => Severity::Hint,
+            Code::InvalidReference
+            | Code::InvalidLink
+            | Code::UntrustedHost
+            | Code::SecretNotFound
+            | Code::SecretDisabled
+            | Code::AccessDenied
+            | Code::DomainNotAllowed
+            | Code::LinkedSecretWrite
+            | Code::SyntaxError => Severity::Error,
+        }
+    }
+}
+
+/// One thing the analysis found in a document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub range: TextRange,
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding with the contract's severity for `code`.
+    pub fn new(range: TextRange, code: Code, message: impl Into<String>) -> Finding {
+        Finding {
+            range,
+            severity: code.severity(),
+            code,
+            message: message.into(),
+        }
+    }
+}

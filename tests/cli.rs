@@ -1,0 +1,404 @@
+//! The command line, end to end: the built binary in throwaway projects.
+
+use vaultlink_e2e::Project;
+
+const LINKS: &str = r#"//- /vaultlink.json
+{
+  "secrets": {
+    "stripe-key": {
+      "link": "https://corp-kv.vault.azure.net/secrets/stripe-key",
+      "allowedDomains": ["api.stripe.com"]
+    },
+    "bad": { "link": "https://corp-kv.vault.azure.net/secrets/bad/123" },
+    "evil": { "link": "https://evil.example.com/secrets/x" }
+  }
+}
+"#;
+
+#[test]
+fn check_prints_one_line_per_finding_with_character_columns() {
+    let p = Project::new(&format!(
+        "{LINKS}//- /api/a.http
+### é 中文 😀 before the reference on the same line
+GET https://evil.test/x?a=é中😀&k={{{{vault:stripe-key}}}}
+X-Missing: {{{{vault:missing}}}}
+X-Bad: {{{{vault:bad}}}} {{{{vault:evil}}}} {{{{vault:}}}}
+X-Var: {{{{nowhere}}}}
+"
+    ));
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 1, "errors found: exit 1\n{}", run.stderr);
+    let expected = [
+        "api/a.http:2:33: error[domain-not-allowed]: `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com",
+        "api/a.http:3:12: warning[unlinked-secret]: `missing` is not linked: add it to vaultlink.json with `vaultlink link missing <identifier>`",
+        "api/a.http:4:8: error[invalid-link]: the link for `bad` in vaultlink.json is not usable: the version `123` must be 32 hexadecimal digits (or leave it out for the latest version)",
+        "api/a.http:4:22: error[untrusted-host]: the link for `evil` in vaultlink.json is not usable: `evil.example.com` is not a Key Vault host",
+        "api/a.http:4:37: error[invalid-reference]: the vault reference has no name: write `{{vault:NAME}}`",
+        "api/a.http:5:8: warning[undefined-variable]: `nowhere` is not defined in this file or an environment",
+    ];
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let (refs, links): (Vec<&str>, Vec<&str>) = lines.iter().partition(|l| l.starts_with("api/"));
+    assert_eq!(refs, expected, "\n{}", run.stdout);
+    // The links file reports its own broken links, at the link values.
+    assert_eq!(links.len(), 2, "{}", run.stdout);
+    assert!(
+        links[0].starts_with("vaultlink.json:7:22: error[invalid-link]:"),
+        "{}",
+        links[0]
+    );
+    assert!(
+        links[1].starts_with("vaultlink.json:8:23: error[untrusted-host]:"),
+        "{}",
+        links[1]
+    );
+    assert!(
+        run.stderr.contains("2 files checked: 6 errors, 2 warnings"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_json_output() {
+    let p = Project::new("//- /a.http\nGET https://x.test\nA: 😀{{vault:k}}\n");
+    let run = p.run(&["check", "--format", "json", "a.http"]);
+    assert_eq!(run.code, 0, "warnings only: exit 0\n{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{
+            "file": "a.http", "line": 2, "column": 5, "endLine": 2, "endColumn": 16,
+            "severity": "warning", "code": "unlinked-secret",
+            "message": "`k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`"
+        }])
+    );
+}
+
+#[test]
+fn check_collection_ranges_go_through_json_escapes() {
+    let p = Project::new(
+        r#"//- /c.postman_collection.json
+{"info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+ "item": [{"name": "r", "request": {"url": "https://x.test", "header": [{"key": "A", "value": "\u00e9\"\t{{vault:k}}"}]},
+   "event": [{"listen": "test", "script": {"exec": ["const s = pm.vault.get(\"caf\u00e9\");"]}}]}]}
+"#,
+    );
+    let run = p.run(&["check", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let at: Vec<(String, u64, u64, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["endColumn"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // Line 2: `{{vault:k}}` stands after `\u00e9\"\t` (6 + 2 + 2 source characters); line 3:
+    // the script's name is `caf\u00e9` in the source (9 characters).
+    let src = p.read("c.postman_collection.json");
+    let col = src.lines().nth(1).unwrap().find("{{vault:k}}").unwrap() + 1;
+    let name_col = src.lines().nth(2).unwrap().find(r"caf\u00e9").unwrap() + 1;
+    assert_eq!(
+        at,
+        vec![
+            (
+                "unlinked-secret".to_string(),
+                2,
+                col as u64,
+                col as u64 + 11
+            ),
+            (
+                "script-access-disabled".to_string(),
+                3,
+                name_col as u64,
+                name_col as u64 + 9
+            ),
+            (
+                "unlinked-secret".to_string(),
+                3,
+                name_col as u64,
+                name_col as u64 + 9
+            ),
+        ]
+    );
+}
+
+#[test]
+fn check_respects_gitignore_and_reports_bad_paths() {
+    let p = Project::new(
+        "//- /.gitignore\nbuild/\n//- /build/x.http\nGET https://x.test/{{vault:}}\n//- /ok.http\nGET https://x.test\n",
+    );
+    let run = p.run(&["check"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""), "{}", run.stderr);
+    let run = p.run(&["check", "missing-folder"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("`missing-folder` does not exist"),
+        "{}",
+        run.stderr
+    );
+    let run = p.run(&["check", "--env", "nope"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no environment named `nope`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_reports_malformed_json_with_positions_and_goes_on() {
+    let p = Project::new(
+        "//- /vaultlink.json\n{\"secrets\": {\"a\": {\"link\": }}\n//- /c.postman_collection.json\n{\"info\": {\"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\"}, \"item\": [\n//- /a.http\nGET https://x.test\nA: {{vault:a}}\n",
+    );
+    let run = p.run(&["check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("c.postman_collection.json:2:1: error[syntax-error]"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("vaultlink.json:1:28: error[syntax-error]: expected a value"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("a.http:2:4: error[invalid-link]"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn check_with_an_environment() {
+    let p = Project::new(
+        r#"//- /vaultlink.json
+{"secrets": {"k": {"link": "https://corp-kv.vault.azure.net/secrets/k", "allowedDomains": ["*.good.test"]}}}
+//- /http-client.env.json
+{"dev": {"host": "https://api.good.test"}, "prod": {"host": "https://api.bad.test", "extra": "1"}}
+//- /a.http
+GET {{host}}/x?e={{extra}}
+Authorization: {{vault:k}}
+"#,
+    );
+    let run = p.run(&["check", "--env", "dev"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        run.stdout,
+        "a.http:1:18: warning[undefined-variable]: `extra` is not defined in this file or the environment `dev`\n"
+    );
+    let run = p.run(&["check", "--env", "prod"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "a.http:2:16: error[domain-not-allowed]: `k` may not be sent to `api.bad.test`: vaultlink.json allows only *.good.test\n"
+    );
+}
+
+#[test]
+fn requests_json_for_http_files() {
+    let p = Project::new(
+        "//- /a.http
+@host = https://x.test
+### first
+# @name login
+POST {{host}}/login
+    ?next=/home
+Content-Type: application/json
+X-Long: a
+  b
+
+{\"user\": \"é\"}
+
+> {% client.global.set(\"t\", 1) %}
+
+###
+https://x.test/plain
+",
+    );
+    let run = p.run(&["requests", "a.http", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"index": 1, "name": "login", "method": "POST", "url": "{{host}}/login?next=/home", "line": 4,
+             "headers": [["Content-Type", "application/json"], ["X-Long", "a b"]], "body": "{\"user\": \"é\"}"},
+            {"index": 2, "name": null, "method": "GET", "url": "https://x.test/plain", "line": 15,
+             "headers": [], "body": null}
+        ])
+    );
+    let text = p.run(&["requests", "a.http"]);
+    assert_eq!(
+        text.stdout,
+        "  1  POST {{host}}/login?next=/home  (line 4)  login\n  2  GET https://x.test/plain  (line 15)\n"
+    );
+}
+
+#[test]
+fn requests_json_for_collections() {
+    let p = Project::new(
+        r#"//- /c.postman_collection.json
+{"info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+ "item": [{"name": "Folder", "item": [{"name": "Sub", "item": [
+   {"name": "Item", "request": {"method": "PUT", "url": {"raw": "{{base}}/x?q=1"},
+     "header": [{"key": "A", "value": "{{vault:k}}"}, {"key": "Off", "value": "1", "disabled": true}],
+     "body": {"mode": "raw", "raw": "{\"a\": 1}"}}}]}]},
+  {"name": "Top", "request": {"url": "https://x.test", "body": {"mode": "urlencoded", "urlencoded": [{"key": "a", "value": "1"}, {"key": "b", "value": "2", "disabled": true}]}}}]}
+"#,
+    );
+    let run = p.run(&["requests", "c.postman_collection.json", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"index": 1, "name": "Folder/Sub/Item", "method": "PUT", "url": "{{base}}/x?q=1", "line": null,
+             "headers": [["A", "{{vault:k}}"]], "body": "{\"a\": 1}"},
+            {"index": 2, "name": "Top", "method": "GET", "url": "https://x.test", "line": null,
+             "headers": [], "body": "a=1"}
+        ])
+    );
+    let run = p.run(&["requests", "nope.http"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot read nope.http"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn link_creates_edits_and_refuses() {
+    let p = Project::new("//- /sub/keep.txt\n");
+    let sub = p.path("sub");
+    let run = vaultlink_e2e::run_in(
+        &sub,
+        &[
+            "link",
+            "stripe-key",
+            "https://corp-kv.vault.azure.net/secrets/stripe-key",
+            "--allow-domain",
+            "api.stripe.com",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        p.read("sub/vaultlink.json"),
+        "{\n  \"secrets\": {\n    \"stripe-key\": {\n      \"link\": \"https://corp-kv.vault.azure.net/secrets/stripe-key\",\n      \"allowedDomains\": [\"api.stripe.com\"]\n    }\n  }\n}\n"
+    );
+    // A hand-edited file keeps its layout: tabs, key order, other content.
+    let hand = "{\n\t\"azure\": {\"tenant\": \"contoso.onmicrosoft.com\"},\n\t\"secrets\": {\n\t\t\"a\": {\"link\": \"https://corp-kv.vault.azure.net/secrets/a\"}\n\t}\n}\n";
+    std::fs::write(p.path("sub/vaultlink.json"), hand).unwrap();
+    let run = vaultlink_e2e::run_in(
+        &sub,
+        &["link", "b", "https://corp-kv.vault.azure.net/secrets/b"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        p.read("sub/vaultlink.json"),
+        "{\n\t\"azure\": {\"tenant\": \"contoso.onmicrosoft.com\"},\n\t\"secrets\": {\n\t\t\"a\": {\"link\": \"https://corp-kv.vault.azure.net/secrets/a\"},\n\t\t\"b\": {\"link\": \"https://corp-kv.vault.azure.net/secrets/b\"}\n\t}\n}\n"
+    );
+    let before = p.read("sub/vaultlink.json");
+    for (args, says) in [
+        (
+            vec!["link", "x", "https://evil.example.com/secrets/x"],
+            "not a Key Vault host",
+        ),
+        (
+            vec!["link", "x", "https://corp-kv.vault.azure.net/keys/x"],
+            "not a Key Vault secret identifier",
+        ),
+        (
+            vec![
+                "link",
+                "bad name",
+                "https://corp-kv.vault.azure.net/secrets/x",
+            ],
+            "cannot be a reference name",
+        ),
+        (
+            vec![
+                "link",
+                "x",
+                "https://corp-kv.vault.azure.net/secrets/x",
+                "--allow-domain",
+                "a/b",
+            ],
+            "not a domain pattern",
+        ),
+    ] {
+        let run = vaultlink_e2e::run_in(&sub, &args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert_eq!(
+            p.read("sub/vaultlink.json"),
+            before,
+            "{args:?} left the file untouched"
+        );
+    }
+    // A broken file is not edited.
+    std::fs::write(p.path("sub/vaultlink.json"), "{\"secrets\": {").unwrap();
+    let run = vaultlink_e2e::run_in(
+        &sub,
+        &["link", "c", "https://corp-kv.vault.azure.net/secrets/c"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("is not valid JSON"), "{}", run.stderr);
+    assert_eq!(p.read("sub/vaultlink.json"), "{\"secrets\": {");
+}
+
+#[test]
+fn unlink_and_links() {
+    let p = Project::new(&format!("{LINKS}//- /deep/er/x.txt\n"));
+    let deep = p.path("deep/er");
+    let run = vaultlink_e2e::run_in(&deep, &["links", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v[0]["name"], "stripe-key");
+    assert_eq!(v[0]["vault"], "corp-kv");
+    assert_eq!(v[0]["secret"], "stripe-key");
+    assert_eq!(
+        v[0]["allowedDomains"],
+        serde_json::json!(["api.stripe.com"])
+    );
+    assert!(
+        v[1]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("32 hexadecimal digits")
+    );
+    let run = vaultlink_e2e::run_in(&deep, &["links"]);
+    assert!(run.stdout.starts_with("stripe-key  https://corp-kv.vault.azure.net/secrets/stripe-key  [allowed: api.stripe.com]\n"), "{}", run.stdout);
+
+    let run = vaultlink_e2e::run_in(&deep, &["unlink", "bad"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!p.read("vaultlink.json").contains("\"bad\""));
+    assert!(p.read("vaultlink.json").contains("\"evil\""));
+    let run = vaultlink_e2e::run_in(&deep, &["unlink", "bad"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("`bad` is not linked"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let p = Project::new("//- /x.txt\n");
+    assert_eq!(p.run(&["frobnicate"]).code, 2);
+    assert_eq!(p.run(&["check", "--format", "yaml"]).code, 2);
+    let run = p.run(&["check", "x.txt"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("is not a file vaultlink reads"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(p.run(&["--version"]).code, 0);
+}

@@ -1,0 +1,108 @@
+//! Helpers for the end-to-end tests: where the built binary and the shared test data are,
+//! throwaway projects written from fixtures, and running the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The `vaultlink` binary under test: `VAULTLINK_BIN`, else the one cargo built beside the
+/// test executables (`cargo test --workspace` and `cargo nextest run --workspace` build it).
+pub fn bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("VAULTLINK_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("the test executable has a path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("tests run from target/<profile>/deps");
+    let bin = dir.join(format!("vaultlink{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo build -p vaultlink` (or set VAULTLINK_BIN)",
+        bin.display()
+    );
+    bin
+}
+
+/// The shared folder with the public conformance corpora: `VAULTLINK_SHARED`, else
+/// `../shared` beside the repository. Missing data fails the test that needs it.
+pub fn shared_dir() -> PathBuf {
+    let dir = std::env::var_os("VAULTLINK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    assert!(
+        dir.join("conformance").is_dir(),
+        "the shared conformance data is not at {}: set VAULTLINK_SHARED to the folder that holds conformance/",
+        dir.display()
+    );
+    dir
+}
+
+/// A throwaway project folder written from a fixture: blocks of `//- /path` lines followed
+/// by that file's text.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new(fixture: &str) -> Project {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mut current: Option<(String, String)> = None;
+        let flush = |cur: &mut Option<(String, String)>| {
+            if let Some((path, text)) = cur.take() {
+                let p = dir.path().join(path.trim_start_matches('/'));
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(p, text).unwrap();
+            }
+        };
+        for line in fixture.split_inclusive('\n') {
+            if let Some(path) = line.strip_prefix("//- ") {
+                flush(&mut current);
+                current = Some((path.trim().to_string(), String::new()));
+            } else if let Some((_, text)) = current.as_mut() {
+                text.push_str(line);
+            }
+        }
+        flush(&mut current);
+        Project { dir }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap()
+    }
+
+    /// Runs `vaultlink ARGS` in the project folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.dir.path(), args)
+    }
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
