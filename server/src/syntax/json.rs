@@ -288,6 +288,8 @@ pub fn parse(src: &str) -> JsonDoc {
         pos: 0,
         errors: Vec::new(),
         depth: 0,
+        values: Vec::new(),
+        members: Vec::new(),
     };
     if src.starts_with('\u{FEFF}') {
         p.pos = 3;
@@ -327,6 +329,10 @@ struct Parser<'a> {
     pos: usize,
     errors: Vec<SyntaxError>,
     depth: u32,
+    /// Children of the containers being parsed, innermost last: each container takes its
+    /// own off the top when it closes, in one allocation of the exact size.
+    values: Vec<Value>,
+    members: Vec<Member>,
 }
 
 impl Parser<'_> {
@@ -584,7 +590,7 @@ impl Parser<'_> {
 
     fn array(&mut self) -> Vec<Value> {
         self.pos += 1;
-        let mut items = Vec::new();
+        let mark = self.values.len();
         loop {
             self.skip_trivia();
             match self.b.get(self.pos) {
@@ -593,15 +599,16 @@ impl Parser<'_> {
                         TextRange::empty(to_u32(self.pos)),
                         "unterminated array: expected `]`",
                     );
-                    return items;
+                    return self.values.split_off(mark);
                 }
                 Some(b']') => {
                     self.pos += 1;
-                    return items;
+                    return self.values.split_off(mark);
                 }
                 _ => {}
             }
-            items.push(self.value());
+            let value = self.value();
+            self.values.push(value);
             self.skip_trivia();
             match self.b.get(self.pos) {
                 Some(b',') => {
@@ -628,7 +635,7 @@ impl Parser<'_> {
 
     fn object(&mut self) -> Vec<Member> {
         self.pos += 1;
-        let mut members = Vec::new();
+        let mark = self.members.len();
         loop {
             self.skip_trivia();
             let at = self.pos;
@@ -638,11 +645,11 @@ impl Parser<'_> {
                         TextRange::empty(to_u32(at)),
                         "unterminated object: expected `}`",
                     );
-                    return members;
+                    return self.members.split_off(mark);
                 }
                 Some(b'}') => {
                     self.pos += 1;
-                    return members;
+                    return self.members.split_off(mark);
                 }
                 Some(b'"') => {}
                 Some(_) => {
@@ -679,7 +686,7 @@ impl Parser<'_> {
             } else {
                 self.value()
             };
-            members.push(Member { key, value });
+            self.members.push(Member { key, value });
             self.skip_trivia();
             match self.b.get(self.pos) {
                 Some(b',') => {

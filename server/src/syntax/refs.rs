@@ -60,7 +60,7 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 pub fn scan(text: &str, base: u32, out: &mut Vec<Ref>) {
     let b = text.as_bytes();
     let mut i = 0;
-    while let Some(rel) = memchr::memmem::find(&b[i..], b"{{") {
+    while let Some(rel) = find_pair(&b[i..], b'{') {
         let open = i + rel;
         let (r, next) = scan_one(text, open);
         out.push(Ref {
@@ -98,6 +98,21 @@ fn shift_kind(kind: RefKind, d: u32) -> RefKind {
     }
 }
 
+/// The first `cc` in `b`. Cheaper than a `memmem` search for short inputs, which is what
+/// most scans are: a header value, a JSON string.
+fn find_pair(b: &[u8], c: u8) -> Option<usize> {
+    let mut i = 0;
+    while let Some(rel) = memchr::memchr(c, &b[i..]) {
+        let at = i + rel;
+        match b.get(at + 1) {
+            Some(&next) if next == c => return Some(at),
+            Some(_) => i = at + 1,
+            None => return None,
+        }
+    }
+    None
+}
+
 /// The end of the line that holds `from`: the offset of its first `\n` or `\r`.
 fn line_end(b: &[u8], from: usize) -> usize {
     memchr::memchr2(b'\n', b'\r', &b[from..]).map_or(b.len(), |i| from + i)
@@ -117,8 +132,7 @@ fn scan_one(text: &str, open: usize) -> (Ref, usize) {
         return scan_vault(text, open, body + 6, eol);
     }
     // `{{name}}`: the first `}}` on the line closes it.
-    let Some(close) = memchr::memmem::find(&b[inner_start..eol], b"}}").map(|i| inner_start + i)
-    else {
+    let Some(close) = find_pair(&b[inner_start..eol], b'}').map(|i| inner_start + i) else {
         // Unterminated: not ours to report; skip the braces.
         return (
             Ref {
@@ -203,6 +217,20 @@ fn scan_vault(text: &str, open: usize, name_start: usize, eol: usize) -> (Ref, u
     (Ref { range, kind }, close + 2)
 }
 
+static SCRIPT_FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"pm.vault."));
+
+/// Whether `raw`, the source of a JSON string, can hold a `{{…}}` once decoded: it has `{{`,
+/// or a `\u` escape that might spell a brace.
+pub fn json_may_have_refs(raw: &str) -> bool {
+    find_pair(raw.as_bytes(), b'{').is_some() || raw.contains("\\u")
+}
+
+/// Whether `raw`, the source of a JSON string, can hold a `pm.vault.` call once decoded.
+pub fn json_may_have_script_calls(raw: &str) -> bool {
+    SCRIPT_FINDER.find(raw.as_bytes()).is_some() || raw.contains("\\u")
+}
+
 /// A `pm.vault.*` call in a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScriptCall {
@@ -234,7 +262,7 @@ impl VaultMethod {
 /// Calls whose argument is not a literal (a variable, an expression) are not reported.
 pub fn scan_script(text: &str, base: u32, out: &mut Vec<ScriptCall>) {
     let b = text.as_bytes();
-    let finder = memchr::memmem::Finder::new(b"pm.vault.");
+    let finder = &*SCRIPT_FINDER;
     let mut i = 0;
     while let Some(rel) = finder.find(&b[i..]) {
         let start = i + rel;

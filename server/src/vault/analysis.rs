@@ -2,7 +2,10 @@
 //! apply to it, every finding that needs no network. Pure: parsed data in, findings out.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::syntax::env::{EnvFile, EnvValue};
 use crate::syntax::http::HttpFile;
@@ -59,9 +62,9 @@ struct Scope {
     /// Where names come from, for messages: "this file or an environment".
     sources: String,
     /// The host of each URL prefix resolved so far: requests share a few base URLs.
-    hosts: std::cell::RefCell<HashMap<String, Option<String>>>,
+    hosts: RefCell<HashMap<String, Option<String>>>,
     /// The vault names each variable leads to, computed once per variable.
-    secrets: std::cell::RefCell<HashMap<String, std::rc::Rc<[String]>>>,
+    secrets: RefCell<HashMap<String, Rc<[String]>>>,
 }
 
 impl Scope {
@@ -136,13 +139,13 @@ impl Scope {
     }
 
     /// The vault names a variable's value leads to, through other variables.
-    fn secrets_of(&self, name: &str) -> std::rc::Rc<[String]> {
+    fn secrets_of(&self, name: &str) -> Rc<[String]> {
         if let Some(hit) = self.secrets.borrow().get(name) {
             return hit.clone();
         }
         let mut names = Vec::new();
         self.vault_names_of(name, 0, &mut names);
-        let names: std::rc::Rc<[String]> = names.into();
+        let names: Rc<[String]> = names.into();
         self.secrets
             .borrow_mut()
             .insert(name.to_string(), names.clone());
@@ -409,12 +412,13 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
         refs::scan(v.value.slice(text), v.value.start, &mut found);
         check_refs(text, &found, None, &scope, ctx, &mut out);
     }
+    let mut found = Vec::new();
     for req in &file.requests {
         let host = req
             .target
             .first()
             .and_then(|first| scope.host(first.slice(text)));
-        let mut found = Vec::new();
+        found.clear();
         for r in &req.target {
             refs::scan(r.slice(text), r.start, &mut found);
         }
@@ -434,36 +438,39 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
 
 /// Names that handler scripts set with `client.global.set("name", …)`.
 fn define_script_globals(script: &str, scope: &mut Scope) {
-    for_each_set_call(script, &["client.global.set("], |name| {
-        scope.define(name, None)
-    });
+    for_each_set_call(script, &["client.global"], |name| scope.define(name, None));
 }
 
-/// Calls `f` with the literal first argument of every call to one of `callees`.
-fn for_each_set_call(script: &str, callees: &[&str], mut f: impl FnMut(&str)) {
-    for callee in callees {
-        for (i, _) in script.match_indices(callee) {
-            let rest = script[i + callee.len()..].trim_start();
-            let Some(q) = rest
-                .chars()
-                .next()
-                .filter(|c| matches!(c, '"' | '\'' | '`'))
-            else {
-                continue;
-            };
-            if let Some(end) = rest[1..].find(q) {
-                f(&rest[1..1 + end]);
-            }
+/// Calls `f` with the literal first argument of every `OBJECT.set(` call, for each OBJECT
+/// of `objects` (`pm.environment`, `client.global`, …).
+fn for_each_set_call(script: &str, objects: &[&str], mut f: impl FnMut(&str)) {
+    static SET: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".set("));
+    for i in SET.find_iter(script.as_bytes()) {
+        let before = &script[..i];
+        if !objects.iter().any(|o| before.ends_with(o)) {
+            continue;
+        }
+        let rest = script[i + 5..].trim_start();
+        let Some(q) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+        else {
+            continue;
+        };
+        if let Some(end) = rest[1..].find(q) {
+            f(&rest[1..1 + end]);
         }
     }
 }
 
 const POSTMAN_SETTERS: [&str; 5] = [
-    "pm.environment.set(",
-    "pm.globals.set(",
-    "pm.collectionVariables.set(",
-    "pm.variables.set(",
-    "pm.iterationData.set(",
+    "pm.environment",
+    "pm.globals",
+    "pm.collectionVariables",
+    "pm.variables",
+    "pm.iterationData",
 ];
 
 /// Runs `f` over the text of one JSON string and collects its findings with ranges in the
@@ -473,11 +480,16 @@ const POSTMAN_SETTERS: [&str; 5] = [
 fn in_json_string(
     src: &str,
     s: &JsonString,
+    may_match: fn(&str) -> bool,
     out: &mut Vec<Finding>,
     f: impl FnOnce(&str, &str, u32, &mut Vec<Finding>),
 ) {
     if !s.has_escapes {
         f(src, s.content.slice(src), s.content.start, out);
+        return;
+    }
+    // Decoding costs an allocation: only strings that can hold what `f` looks for.
+    if !may_match(s.content.slice(src)) {
         return;
     }
     let decoded = s.value(src);
@@ -525,42 +537,51 @@ pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Ve
         });
     }
 
-    // References, with the host of the request each string belongs to. Requests do not
-    // overlap and come in source order, and so do the strings.
-    let hosts: Vec<(TextRange, Option<String>)> = coll
-        .requests()
-        .iter()
-        .map(|(_, req)| {
-            let url = req
-                .url
-                .as_ref()
-                .and_then(|u| u.raw.as_ref())
-                .map(|s| s.value(src))
-                .unwrap_or_default();
-            (req.range, scope.host(&url))
-        })
-        .collect();
-    for s in coll.texts() {
-        let i = hosts.partition_point(|(range, _)| range.end < s.range.end);
-        let host = hosts
-            .get(i)
-            .filter(|(range, _)| range.contains_range(s.range))
-            .and_then(|(_, h)| h.as_deref());
-        in_json_string(src, s, &mut out, |text, part, base, out| {
-            let mut found = Vec::new();
-            refs::scan(part, base, &mut found);
-            check_refs(text, &found, host, &scope, ctx, out);
-        });
-    }
+    // References, with the host of the request each string belongs to. Strings come item
+    // by item, so the host is worked out once per item.
+    let mut current: Option<(&Item, Option<String>)> = None;
+    let mut found = Vec::new();
+    coll.for_each_text(&mut |t| {
+        let host = match (t.item, &current) {
+            (None, _) => None,
+            (Some(item), Some((last, host))) if std::ptr::eq(item, *last) => host.clone(),
+            (Some(item), _) => {
+                let url = item
+                    .request()
+                    .and_then(|r| r.url.as_ref())
+                    .and_then(|u| u.raw.as_ref());
+                let host = url.and_then(|raw| scope.host(&raw.value(src)));
+                current = Some((item, host.clone()));
+                host
+            }
+        };
+        in_json_string(
+            src,
+            t.string,
+            refs::json_may_have_refs,
+            &mut out,
+            |text, part, base, out| {
+                found.clear();
+                refs::scan(part, base, &mut found);
+                check_refs(text, &found, host.as_deref(), &scope, ctx, out);
+            },
+        );
+    });
 
     // Scripts.
     let allow = ctx.links.is_some_and(|l| l.allow_script_access);
     for (_, line) in &lines {
-        in_json_string(src, line, &mut out, |text, part, base, out| {
-            let mut calls = Vec::new();
-            refs::scan_script(part, base, &mut calls);
-            check_script_calls(text, &calls, allow, ctx, out);
-        });
+        in_json_string(
+            src,
+            line,
+            refs::json_may_have_script_calls,
+            &mut out,
+            |text, part, base, out| {
+                let mut calls = Vec::new();
+                refs::scan_script(part, base, &mut calls);
+                check_script_calls(text, &calls, allow, ctx, out);
+            },
+        );
     }
     out
 }
@@ -617,16 +638,25 @@ pub fn analyze_env(src: &str, file: &EnvFile, ctx: &Context<'_>) -> Vec<Finding>
         for var in &env.variables {
             match &var.value {
                 EnvValue::Text(s) => {
-                    in_json_string(src, s, &mut out, |text, part, base, out| {
-                        let mut found = Vec::new();
-                        refs::scan(part, base, &mut found);
-                        // Values may use names defined elsewhere: only vault references
-                        // are checked here.
-                        found.retain(|r| {
-                            matches!(r.kind, RefKind::Vault { .. } | RefKind::InvalidVault { .. })
-                        });
-                        check_refs(text, &found, None, &scope, ctx, out);
-                    });
+                    in_json_string(
+                        src,
+                        s,
+                        refs::json_may_have_refs,
+                        &mut out,
+                        |text, part, base, out| {
+                            let mut found = Vec::new();
+                            refs::scan(part, base, &mut found);
+                            // Values may use names defined elsewhere: only vault references
+                            // are checked here.
+                            found.retain(|r| {
+                                matches!(
+                                    r.kind,
+                                    RefKind::Vault { .. } | RefKind::InvalidVault { .. }
+                                )
+                            });
+                            check_refs(text, &found, None, &scope, ctx, out);
+                        },
+                    );
                 }
                 EnvValue::KeyVault {
                     secret_name,
