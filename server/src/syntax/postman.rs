@@ -2079,9 +2079,14 @@ mod tests {
         }
     }
 
+    /// The shared folder is `VAULTLINK_SHARED`, else `../shared` beside the repository.
     fn conformance_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/conformance/postman-collections")
+        std::env::var_os("VAULTLINK_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+            })
+            .join("conformance/postman-collections")
     }
 
     /// One line per newman test collection: requests, errors, schema, disabled headers,

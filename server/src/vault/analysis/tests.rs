@@ -358,3 +358,33 @@ fn syntax_errors_are_findings() {
             syntax-error error 2:1 "": unterminated array: expected `]`"#]],
     );
 }
+
+/// Byte ranges and UTF-16 columns, as the language server will use them, for references
+/// after multi-byte text and after JSON escapes.
+#[test]
+fn byte_ranges_and_utf16_columns() {
+    let text = "GET https://x.test/é中😀\nA: é中😀{{vault:k}}\n";
+    let Parsed::Http(file) = Parsed::parse(DocKind::Http, text) else {
+        unreachable!()
+    };
+    let findings = crate::vault::analysis::analyze_http(text, &file, &Context::default());
+    let f = &findings[0];
+    let start = text.find("{{").unwrap();
+    assert_eq!(f.range.as_usize(), start..start + "{{vault:k}}".len());
+    let index = LineIndex::new(text);
+    let lc = index.line_col(text, f.range.start, Encoding::Utf16);
+    assert_eq!((lc.line, lc.col), (1, 3 + 1 + 1 + 2)); // `A: ` + é + 中 + 😀 (a surrogate pair)
+    assert_eq!(
+        index.line_col(text, f.range.start, Encoding::Utf8).col,
+        3 + 2 + 3 + 4
+    );
+
+    let src = r#"{"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"}, "item": [{"name": "r", "request": {"url": "https://x.test", "header": [{"key": "k", "value": "\ud83d\ude00\u00e9\"{{vault:k}}"}]}}]}"#;
+    let Parsed::Collection(coll) = Parsed::parse(DocKind::Collection, src) else {
+        unreachable!()
+    };
+    let findings = crate::vault::analysis::analyze_collection(src, &coll, &Context::default());
+    let start = src.find("{{vault:k}}").unwrap();
+    assert_eq!(findings[0].range.as_usize(), start..start + 11);
+    assert_eq!(&src[findings[0].range.as_usize()], "{{vault:k}}");
+}
