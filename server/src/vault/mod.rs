@@ -4,5 +4,6 @@
 pub mod analysis;
 pub mod diagnostic;
 pub mod document;
+pub mod features;
 pub mod identifier;
 pub mod links;
