@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod fs;
+pub mod lsp;
 pub mod syntax;
 pub mod text;
 pub mod vault;

@@ -19,8 +19,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     arg_required_else_help = true
 )]
 struct Args {
+    /// Run the language server on stdin/stdout (the same as `vaultlink lsp`).
+    #[arg(long)]
+    stdio: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -31,6 +34,8 @@ enum FormatArg {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the language server on stdin/stdout.
+    Lsp,
     /// Check request files, collections, environments and links; one line per finding.
     Check {
         /// Files or folders (default: the current folder). Folders are walked, respecting .gitignore.
@@ -81,6 +86,14 @@ fn main() -> ExitCode {
             });
         }
     };
+    let command = match (args.stdio, args.command) {
+        (true, _) | (false, Some(Command::Lsp)) => return serve(),
+        (false, Some(command)) => command,
+        (false, None) => {
+            eprintln!("vaultlink: no command given; see `vaultlink --help`");
+            return ExitCode::from(cli::EXIT_USAGE as u8);
+        }
+    };
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
@@ -89,7 +102,8 @@ fn main() -> ExitCode {
             return ExitCode::from(cli::EXIT_USAGE as u8);
         }
     };
-    let code = match args.command {
+    let code = match command {
+        Command::Lsp => unreachable!("served above"),
         Command::Check {
             paths,
             format,
@@ -121,4 +135,21 @@ fn main() -> ExitCode {
         Command::Links { json } => cli::links(&cwd, json, &mut out, &mut err),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(2))
+}
+
+/// The language server, on a multi-threaded runtime: requests run beside each other and
+/// analyses on blocking threads.
+fn serve() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vaultlink: cannot start the language server: {e}");
+            return ExitCode::from(cli::EXIT_FAILED as u8);
+        }
+    };
+    runtime.block_on(vaultlink::lsp::run_stdio());
+    ExitCode::SUCCESS
 }

@@ -4,9 +4,11 @@
 //! Everything inside vaultlink speaks UTF-8 byte offsets; this module is the only place that
 //! converts them, and it never panics on a position past the end of a line or the text.
 
+mod edit;
 mod line_index;
 
-pub use line_index::{Encoding, LineCol, LineIndex};
+pub use edit::{Change, apply_changes};
+pub use line_index::{Encoding, LineCol, LineIndex, encoded_len};
 
 /// A half-open range of UTF-8 byte offsets, `start..end`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]

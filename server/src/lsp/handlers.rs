@@ -1,0 +1,591 @@
+//! Request handlers: protocol in, a pure query of `vault::features` or the analysis,
+//! protocol out. Each runs on a snapshot of the state and holds no lock while it works.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::{
+    self as lsp, CodeActionKind, CodeActionOrCommand, CompletionItem, CompletionItemKind,
+    CompletionTextEdit, CreateFile, DocumentChangeOperation, DocumentChanges, DocumentSymbol,
+    GotoDefinitionResponse, Hover, HoverContents, Location, MarkupContent, MarkupKind, OneOf,
+    OptionalVersionedTextDocumentIdentifier, Position, ResourceOp, TextDocumentEdit, Uri,
+    WorkspaceEdit,
+};
+
+use crate::lsp::convert::{self, Lines};
+use crate::lsp::state::{Document, FileData, State};
+use crate::syntax::refs;
+use crate::text::{LineIndex, TextRange};
+use crate::vault::features::actions::{self, ActionKind};
+use crate::vault::features::completion::{self, CompletionKind};
+use crate::vault::features::symbols::{self, SymbolKind};
+use crate::vault::features::{FileEdit, hover, lens, navigation};
+use crate::vault::identifier::{IdError, SecretId};
+use crate::vault::links::{self, EditError, TextEdit};
+
+/// The commands this server executes.
+pub const COMMANDS: [&str; 3] = [
+    "vaultlink.linkSecret",
+    "vaultlink.unlinkSecret",
+    "vaultlink.showLocation",
+];
+
+fn invalid(message: impl Into<String>) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::InvalidParams,
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+/// An open document and its parse, or why there is none: unknown documents answer empty.
+fn open(state: &State, uri: &Uri) -> Option<(Arc<Document>, Arc<FileData>)> {
+    let doc = state.doc(uri)?;
+    let data = doc.data()?.clone();
+    Some((doc, data))
+}
+
+/// Diagnostics of an open document, computed once per version and context generation.
+pub fn diagnostics(state: &State, doc: &Document) -> Arc<Vec<lsp::Diagnostic>> {
+    let generation = state.generation();
+    if let Some((g, d)) = &*doc.diagnostics.lock().unwrap()
+        && *g == generation
+    {
+        return d.clone();
+    }
+    let Some(data) = doc.data() else {
+        return Arc::new(Vec::new());
+    };
+    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let envs = around.env_sources();
+    let env_name = state.env_name.read().unwrap().clone();
+    let ctx = around.context(&envs, env_name.as_deref());
+    let findings = data.parsed.analyze(&data.text, &ctx);
+    let lines = doc.lines(state.encoding());
+    let diags: Arc<Vec<lsp::Diagnostic>> = Arc::new(
+        findings
+            .iter()
+            .map(|f| convert::diagnostic(&lines, f))
+            .collect(),
+    );
+    *doc.diagnostics.lock().unwrap() = Some((generation, diags.clone()));
+    diags
+}
+
+pub fn hover(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
+    let Some((doc, data)) = open(state, uri) else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let offset = lines.offset(pos);
+    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let envs = around.env_file_sources();
+    let env_name = state.env_name.read().unwrap().clone();
+    let world = around.world(&envs, env_name.as_deref());
+    Ok(hover::hover(&data.doc(), offset, &world).map(|h| Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: h.markdown,
+        }),
+        range: Some(lines.range(h.range)),
+    }))
+}
+
+pub fn completion(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Result<Option<lsp::CompletionResponse>> {
+    let Some((doc, data)) = open(state, uri) else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let offset = lines.offset(pos);
+    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let envs = around.env_file_sources();
+    let env_name = state.env_name.read().unwrap().clone();
+    let world = around.world(&envs, env_name.as_deref());
+    let items: Vec<CompletionItem> = completion::completion(&data.doc(), offset, &world)
+        .into_iter()
+        .map(|c| CompletionItem {
+            label: c.label,
+            kind: Some(match c.kind {
+                CompletionKind::Secret => CompletionItemKind::VALUE,
+                CompletionKind::Variable => CompletionItemKind::VARIABLE,
+                CompletionKind::Dynamic => CompletionItemKind::FUNCTION,
+                CompletionKind::Keyword => CompletionItemKind::KEYWORD,
+                CompletionKind::Link => CompletionItemKind::REFERENCE,
+            }),
+            detail: c.detail,
+            text_edit: Some(CompletionTextEdit::Edit(lsp::TextEdit {
+                range: lines.range(c.range),
+                new_text: c.insert,
+            })),
+            ..Default::default()
+        })
+        .collect();
+    Ok(if items.is_empty() {
+        None
+    } else {
+        Some(lsp::CompletionResponse::Array(items))
+    })
+}
+
+/// The current text of a file the server may edit: the editor's, else the disk's.
+fn current_text(state: &State, path: &Path) -> Option<(Option<i32>, Arc<String>)> {
+    if let Some(doc) = state
+        .open_docs()
+        .into_iter()
+        .find(|d| d.path.as_deref() == Some(path))
+    {
+        return Some((Some(doc.version), doc.text.clone()));
+    }
+    crate::fs::read_text(path).ok().map(|t| (None, Arc::new(t)))
+}
+
+/// A `WorkspaceEdit` from edits to files (creating those that do not exist).
+fn workspace_edit(state: &State, edits: &[FileEdit]) -> Result<WorkspaceEdit> {
+    let enc = state.encoding();
+    let mut ops = Vec::new();
+    for fe in edits {
+        let uri = convert::uri_of(&fe.path)
+            .ok_or_else(|| invalid(format!("cannot name {} as a URI", fe.path.display())))?;
+        let (version, text) = if fe.create {
+            ops.push(DocumentChangeOperation::Op(ResourceOp::Create(
+                CreateFile {
+                    uri: uri.clone(),
+                    options: Some(lsp::CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(true),
+                    }),
+                    annotation_id: None,
+                },
+            )));
+            (None, Arc::new(String::new()))
+        } else {
+            current_text(state, &fe.path).unwrap_or((None, Arc::new(String::new())))
+        };
+        let index = LineIndex::new(&text);
+        let lines = Lines {
+            text: &text,
+            index: &index,
+            enc,
+        };
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
+            edits: fe
+                .edits
+                .iter()
+                .map(|e| {
+                    OneOf::Left(lsp::TextEdit {
+                        range: lines.range(e.range),
+                        new_text: e.new_text.clone(),
+                    })
+                })
+                .collect(),
+        }));
+    }
+    Ok(WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(ops)),
+        ..Default::default()
+    })
+}
+
+pub fn code_actions(
+    state: &State,
+    uri: &Uri,
+    range: lsp::Range,
+) -> Result<Option<lsp::CodeActionResponse>> {
+    let Some((doc, data)) = open(state, uri) else {
+        return Ok(None);
+    };
+    let enc = state.encoding();
+    let lines = doc.lines(enc);
+    let range = lines.text_range(range);
+    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let envs = around.env_file_sources();
+    let env_name = state.env_name.read().unwrap().clone();
+    let world = around.world(&envs, env_name.as_deref());
+    let diags = diagnostics(state, &doc);
+    let mut out = Vec::new();
+    for action in actions::code_actions(&data.doc(), range, &world) {
+        let edit = workspace_edit(state, &action.edits)?;
+        let command = action.show.as_ref().and_then(|show| {
+            // The edit changes the file: find the position in its text after the edit.
+            let (_, before) =
+                current_text(state, &show.path).unwrap_or((None, Arc::new(String::new())));
+            let after = action
+                .edits
+                .iter()
+                .find(|e| e.path == show.path)
+                .map(|e| links::apply_edits(&before, &e.edits))
+                .unwrap_or_else(|| (*before).clone());
+            let index = LineIndex::new(&after);
+            let lines = Lines {
+                text: &after,
+                index: &index,
+                enc,
+            };
+            Some(lsp::Command {
+                title: "Show".into(),
+                command: "vaultlink.showLocation".into(),
+                arguments: Some(vec![serde_json::json!({
+                    "uri": convert::uri_of(&show.path)?,
+                    "range": lines.range(show.range),
+                })]),
+            })
+        });
+        let fixes: Vec<lsp::Diagnostic> = action
+            .fixes
+            .map(|code| {
+                diags
+                    .iter()
+                    .filter(|d| {
+                        matches!(&d.code, Some(lsp::NumberOrString::String(c)) if c == code)
+                            && lines.text_range(d.range).start <= range.end
+                            && range.start <= lines.text_range(d.range).end
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(CodeActionOrCommand::CodeAction(lsp::CodeAction {
+            title: action.title,
+            kind: Some(match action.kind {
+                ActionKind::QuickFix => CodeActionKind::QUICKFIX,
+                ActionKind::RefactorRewrite => CodeActionKind::REFACTOR_REWRITE,
+            }),
+            diagnostics: (!fixes.is_empty()).then_some(fixes),
+            edit: Some(edit),
+            command,
+            is_preferred: action.preferred.then_some(true),
+            ..Default::default()
+        }));
+    }
+    Ok(Some(out))
+}
+
+pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>> {
+    let Some((doc, data)) = open(state, uri) else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let envs = around.env_file_sources();
+    let env_name = state.env_name.read().unwrap().clone();
+    let world = around.world(&envs, env_name.as_deref());
+    Ok(Some(
+        lens::code_lenses(&data.doc(), &world)
+            .into_iter()
+            .map(|l| lsp::CodeLens {
+                range: lines.range(l.range),
+                command: Some(lsp::Command {
+                    title: l.title,
+                    command: String::new(),
+                    arguments: None,
+                }),
+                data: None,
+            })
+            .collect(),
+    ))
+}
+
+pub fn document_symbols(state: &State, uri: &Uri) -> Result<Option<lsp::DocumentSymbolResponse>> {
+    let Some((doc, data)) = open(state, uri) else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    #[allow(deprecated)] // `deprecated` is a required field of the protocol's struct
+    fn convert(lines: &Lines<'_>, s: symbols::Symbol) -> DocumentSymbol {
+        DocumentSymbol {
+            name: if s.name.is_empty() {
+                "(unnamed)".into()
+            } else {
+                s.name
+            },
+            detail: s.detail,
+            kind: match s.kind {
+                SymbolKind::Request => lsp::SymbolKind::METHOD,
+                SymbolKind::Folder => lsp::SymbolKind::NAMESPACE,
+                SymbolKind::Environment => lsp::SymbolKind::MODULE,
+                SymbolKind::Variable => lsp::SymbolKind::VARIABLE,
+                SymbolKind::Secret => lsp::SymbolKind::KEY,
+            },
+            tags: None,
+            deprecated: None,
+            range: lines.range(s.range),
+            selection_range: lines.range(s.selection),
+            children: (!s.children.is_empty())
+                .then(|| s.children.into_iter().map(|c| convert(lines, c)).collect()),
+        }
+    }
+    let symbols = symbols::symbols(&data.doc())
+        .into_iter()
+        .map(|s| convert(&lines, s))
+        .collect();
+    Ok(Some(lsp::DocumentSymbolResponse::Nested(symbols)))
+}
+
+/// A location in a file that may not be open: its text is read to place the range.
+fn location(state: &State, path: &Path, range: TextRange) -> Option<Location> {
+    let uri = convert::uri_of(path)?;
+    let data = state.file(path);
+    let (text, index) = match &data {
+        Some(d) => (d.text.clone(), LineIndex::new(&d.text)),
+        None => {
+            let (_, t) = current_text(state, path)?;
+            let index = LineIndex::new(&t);
+            (t, index)
+        }
+    };
+    let lines = Lines {
+        text: &text,
+        index: &index,
+        enc: state.encoding(),
+    };
+    Some(Location {
+        uri,
+        range: lines.range(range),
+    })
+}
+
+pub fn definition(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Result<Option<GotoDefinitionResponse>> {
+    let Some((doc, data)) = open(state, uri) else {
+        return Ok(None);
+    };
+    let offset = doc.lines(state.encoding()).offset(pos);
+    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let envs = around.env_file_sources();
+    let env_name = state.env_name.read().unwrap().clone();
+    let world = around.world(&envs, env_name.as_deref());
+    let Some(target) = navigation::definition(&data.doc(), offset, &world) else {
+        return Ok(None);
+    };
+    Ok(location(state, &target.path, target.range).map(GotoDefinitionResponse::Scalar))
+}
+
+/// Every use of the vault name at `pos` across the workspace: (file URI, text, name uses).
+fn uses_of_name_at(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Option<(String, Vec<(Uri, Arc<String>, Vec<TextRange>)>)> {
+    let (doc, data) = open(state, uri)?;
+    let offset = doc.lines(state.encoding()).offset(pos);
+    let name = navigation::name_at(&data.doc(), offset)?.name;
+    let mut out = Vec::new();
+    for (open_uri, file) in state.all_files() {
+        let ranges: Vec<TextRange> = navigation::vault_names(&file.doc())
+            .into_iter()
+            .filter(|u| u.name == name)
+            .map(|u| u.name_range)
+            .collect();
+        if ranges.is_empty() {
+            continue;
+        }
+        let Some(file_uri) = open_uri.or_else(|| file.path.as_deref().and_then(convert::uri_of))
+        else {
+            continue;
+        };
+        out.push((file_uri, file.text.clone(), ranges));
+    }
+    Some((name, out))
+}
+
+pub fn references(state: &State, uri: &Uri, pos: Position) -> Result<Option<Vec<Location>>> {
+    let Some((_, files)) = uses_of_name_at(state, uri, pos) else {
+        return Ok(None);
+    };
+    let enc = state.encoding();
+    let mut out = Vec::new();
+    for (file_uri, text, ranges) in files {
+        let index = LineIndex::new(&text);
+        let lines = Lines {
+            text: &text,
+            index: &index,
+            enc,
+        };
+        out.extend(ranges.into_iter().map(|r| Location {
+            uri: file_uri.clone(),
+            range: lines.range(r),
+        }));
+    }
+    Ok(Some(out))
+}
+
+pub fn rename(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+    new_name: &str,
+) -> Result<Option<WorkspaceEdit>> {
+    if let Some(problem) = refs::name_problem(new_name) {
+        return Err(invalid(format!(
+            "`{new_name}` cannot be a vault reference name: {problem}"
+        )));
+    }
+    let Some((_, files)) = uses_of_name_at(state, uri, pos) else {
+        return Ok(None);
+    };
+    let enc = state.encoding();
+    let mut changes: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
+    for (file_uri, text, ranges) in files {
+        let index = LineIndex::new(&text);
+        let lines = Lines {
+            text: &text,
+            index: &index,
+            enc,
+        };
+        // A name in JSON (collections, vaultlink.json) is written as a JSON string.
+        let is_json = file_uri
+            .path()
+            .as_str()
+            .to_ascii_lowercase()
+            .ends_with(".json");
+        let new_text = if is_json {
+            let quoted = serde_json::to_string(new_name).unwrap_or_default();
+            quoted[1..quoted.len() - 1].to_string()
+        } else {
+            new_name.to_string()
+        };
+        changes
+            .entry(file_uri)
+            .or_default()
+            .extend(ranges.into_iter().map(|r| lsp::TextEdit {
+                range: lines.range(r),
+                new_text: new_text.clone(),
+            }));
+    }
+    Ok(Some(WorkspaceEdit {
+        changes: Some(changes),
+        ..Default::default()
+    }))
+}
+
+/// The links file a command acts on: the nearest one from the document (or the workspace
+/// root), and whether it has to be created.
+fn links_target(state: &State, uri: Option<&str>) -> Result<(PathBuf, bool)> {
+    let doc_path = uri
+        .and_then(|u| u.parse::<Uri>().ok())
+        .and_then(|u| convert::path_of(&u));
+    let start = doc_path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .or_else(|| state.root_for(None))
+        .ok_or_else(|| {
+            invalid("no workspace folder and no document: pass the `uri` of a document")
+        })?;
+    match state.links_path(&start) {
+        Some(p) => Ok((p, false)),
+        None => {
+            let dir = state.root_for(doc_path.as_deref()).unwrap_or(start);
+            Ok((dir.join(links::FILE_NAME), true))
+        }
+    }
+}
+
+fn str_arg<'a>(args: &'a Value, key: &str) -> Option<&'a str> {
+    args.get(key).and_then(Value::as_str)
+}
+
+/// `vaultlink.linkSecret`: the edit to apply to vaultlink.json.
+pub fn link_secret_edit(state: &State, args: &Value) -> Result<WorkspaceEdit> {
+    let name = str_arg(args, "name").ok_or_else(|| invalid("`name` is required"))?;
+    let identifier =
+        str_arg(args, "identifier").ok_or_else(|| invalid("`identifier` is required"))?;
+    if let Some(problem) = refs::name_problem(name) {
+        return Err(invalid(format!(
+            "`{name}` cannot be a reference name: {problem}"
+        )));
+    }
+    match SecretId::parse(identifier) {
+        Ok(_) => {}
+        Err(IdError::Untrusted { host }) => {
+            return Err(invalid(format!(
+                "refusing to link `{name}`: `{host}` is not a Key Vault host"
+            )));
+        }
+        Err(IdError::Invalid(why)) => {
+            return Err(invalid(format!(
+                "`{identifier}` is not a Key Vault secret identifier: {why}"
+            )));
+        }
+    }
+    let domains: Vec<String> = args
+        .get("allowedDomains")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(|d| d.trim().to_ascii_lowercase())
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(problem) = domains.iter().find_map(|d| links::domain_problem(d)) {
+        return Err(invalid(problem));
+    }
+    let (path, create) = links_target(state, str_arg(args, "uri"))?;
+    let edit = if create {
+        FileEdit {
+            path,
+            create: true,
+            edits: vec![TextEdit {
+                range: TextRange::empty(0),
+                new_text: links::new_file(name, identifier, &domains),
+            }],
+        }
+    } else {
+        let (_, text) = current_text(state, &path)
+            .ok_or_else(|| invalid(format!("cannot read {}", path.display())))?;
+        let edits = links::set_link_edits(&text, name, identifier, &domains)
+            .map_err(|e| edit_error(&path, e))?;
+        FileEdit {
+            path,
+            create: false,
+            edits,
+        }
+    };
+    workspace_edit(state, &[edit])
+}
+
+fn edit_error(path: &Path, e: EditError) -> Error {
+    match e {
+        EditError::NotFound(name) => {
+            invalid(format!("`{name}` is not linked in {}", path.display()))
+        }
+        EditError::Malformed(why) => invalid(format!(
+            "{} is not valid JSON: {why}; fix it first",
+            path.display()
+        )),
+    }
+}
+
+/// `vaultlink.unlinkSecret`: the edit to apply to vaultlink.json.
+pub fn unlink_secret_edit(state: &State, args: &Value) -> Result<WorkspaceEdit> {
+    let name = str_arg(args, "name").ok_or_else(|| invalid("`name` is required"))?;
+    let (path, create) = links_target(state, str_arg(args, "uri"))?;
+    if create {
+        return Err(invalid(format!(
+            "no vaultlink.json: `{name}` is not linked"
+        )));
+    }
+    let (_, text) = current_text(state, &path)
+        .ok_or_else(|| invalid(format!("cannot read {}", path.display())))?;
+    let edits = links::remove_link_edits(&text, name).map_err(|e| edit_error(&path, e))?;
+    workspace_edit(
+        state,
+        &[FileEdit {
+            path,
+            create: false,
+            edits,
+        }],
+    )
+}

@@ -1,0 +1,593 @@
+//! The `LanguageServer` implementation: lifecycle, document sync, diagnostics scheduling,
+//! the workspace scan and file events. Requests are forwarded to `handlers`.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use crate::lsp::convert;
+use crate::lsp::handlers;
+use crate::lsp::state::{Document, State};
+use crate::text::{Change, apply_changes};
+use crate::vault::document::DocKind;
+
+/// Where the editor's diagnostics stand for one document: one analysis runs at a time, and
+/// edits that arrive meanwhile cost one more run, with the latest text.
+#[derive(Default)]
+struct DiagnosticRuns {
+    running: bool,
+    again: bool,
+}
+
+pub struct Server {
+    client: Client,
+    state: Arc<State>,
+    runs: Arc<Mutex<HashMap<Uri, DiagnosticRuns>>>,
+    /// Whether the client can be asked for `workDoneProgress` tokens.
+    progress: Mutex<bool>,
+    watch_dynamically: Mutex<bool>,
+}
+
+impl Server {
+    pub fn new(client: Client) -> Server {
+        Server {
+            client,
+            state: Arc::new(State::default()),
+            runs: Arc::default(),
+            progress: Mutex::new(false),
+            watch_dynamically: Mutex::new(false),
+        }
+    }
+
+    /// Runs `f` on a blocking thread with a snapshot of the state. A panic in it answers this
+    /// request with an error; the server lives on.
+    async fn run<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&State) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let state = self.state.clone();
+        match tokio::task::spawn_blocking(move || f(&state)).await {
+            Ok(result) => result,
+            Err(e) => {
+                let message = if e.is_panic() {
+                    format!("vaultlink failed while answering {what}; please report this")
+                } else {
+                    format!("{what} was cancelled")
+                };
+                self.client.log_message(MessageType::ERROR, &message).await;
+                Err(Error {
+                    code: ErrorCode::InternalError,
+                    message: message.into(),
+                    data: None,
+                })
+            }
+        }
+    }
+
+    /// Computes and publishes the diagnostics of `uri`, coalescing bursts of edits.
+    fn schedule_diagnostics(&self, uri: Uri) {
+        {
+            let mut runs = self.runs.lock().unwrap();
+            let entry = runs.entry(uri.clone()).or_default();
+            if entry.running {
+                entry.again = true;
+                return;
+            }
+            entry.running = true;
+        }
+        let (client, state, runs) = (self.client.clone(), self.state.clone(), self.runs.clone());
+        tokio::spawn(async move {
+            loop {
+                let Some(doc) = state.doc(&uri) else { break };
+                let s = state.clone();
+                let d = doc.clone();
+                let computed =
+                    tokio::task::spawn_blocking(move || handlers::diagnostics(&s, &d)).await;
+                let diags = match computed {
+                    Ok(diags) => (*diags).clone(),
+                    Err(_) => {
+                        client
+                            .log_message(
+                                MessageType::ERROR,
+                                "vaultlink failed while checking a document; please report this",
+                            )
+                            .await;
+                        Vec::new()
+                    }
+                };
+                // Publish only what belongs to the version that is still open.
+                if state
+                    .doc(&uri)
+                    .is_some_and(|now| now.version == doc.version)
+                {
+                    client
+                        .publish_diagnostics(uri.clone(), diags, Some(doc.version))
+                        .await;
+                }
+                let mut guard = runs.lock().unwrap();
+                let entry = guard.entry(uri.clone()).or_default();
+                if entry.again {
+                    entry.again = false;
+                } else {
+                    entry.running = false;
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Re-checks every open document: a links or environment file changed.
+    fn recheck_all(&self, except: Option<&Uri>) {
+        self.state.bump_generation();
+        for doc in self.state.open_docs() {
+            if Some(&doc.uri) != except {
+                self.schedule_diagnostics(doc.uri.clone());
+            }
+        }
+    }
+
+    fn is_context_file(kind: Option<DocKind>) -> bool {
+        matches!(
+            kind,
+            Some(DocKind::Links | DocKind::HttpClientEnv { .. } | DocKind::PostmanEnv)
+        )
+    }
+
+    /// Scans the workspace folders for the files vaultlink reads, with `$/progress`.
+    async fn scan_workspace(&self) {
+        let roots = self.state.roots.read().unwrap().clone();
+        if roots.is_empty() {
+            return;
+        }
+        let token = NumberOrString::String("vaultlink/index".into());
+        let progress = if *self.progress.lock().unwrap() {
+            match self.client.create_work_done_progress(token.clone()).await {
+                Ok(()) => Some(
+                    self.client
+                        .progress(token, "vaultlink: indexing")
+                        .with_message("finding request files")
+                        .with_percentage(0)
+                        .begin()
+                        .await,
+                ),
+                Err(_) => None,
+            }
+        } else {
+            None
+        };
+        let state = self.state.clone();
+        let files = tokio::task::spawn_blocking(move || {
+            let keep = |p: &std::path::Path| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(DocKind::is_candidate)
+            };
+            roots
+                .iter()
+                .flat_map(|r| crate::fs::walk(r, keep, |_| {}))
+                .collect::<Vec<PathBuf>>()
+        })
+        .await
+        .unwrap_or_default();
+        let total = files.len().max(1);
+        let mut indexed = 0usize;
+        for (i, chunk) in files.chunks(64).enumerate() {
+            let s = state.clone();
+            let chunk = chunk.to_vec();
+            indexed += tokio::task::spawn_blocking(move || {
+                chunk.iter().filter(|p| s.index_file(p)).count()
+            })
+            .await
+            .unwrap_or(0);
+            if let Some(p) = &progress {
+                let done = ((i + 1) * 64).min(total);
+                p.report_with_message(format!("{done}/{total} files"), (done * 100 / total) as u32)
+                    .await;
+            }
+        }
+        if let Some(p) = progress {
+            p.finish_with_message(format!("{indexed} files indexed"))
+                .await;
+        }
+        self.recheck_all(None);
+    }
+}
+
+/// The `initializationOptions` and settings the server reads: `{"env": "dev"}`.
+fn env_setting(value: &Value) -> Option<Option<String>> {
+    let v = value.get("vaultlink").unwrap_or(value);
+    v.get("env")
+        .map(|e| e.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+}
+
+impl LanguageServer for Server {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.clone())
+            .unwrap_or_default();
+        let encoding = if offered.contains(&PositionEncodingKind::UTF8) {
+            PositionEncodingKind::UTF8
+        } else {
+            PositionEncodingKind::UTF16
+        };
+        self.state.set_encoding(convert::encoding_of(&encoding));
+        let mut roots: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| convert::path_of(&f.uri))
+            .collect();
+        #[allow(deprecated)] // `root_uri` is still what some clients send
+        if roots.is_empty()
+            && let Some(root) = params.root_uri.as_ref().and_then(convert::path_of)
+        {
+            roots.push(root);
+        }
+        *self.state.roots.write().unwrap() = roots;
+        if let Some(env) = params.initialization_options.as_ref().and_then(env_setting) {
+            *self.state.env_name.write().unwrap() = env;
+        }
+        *self.progress.lock().unwrap() = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|w| w.work_done_progress)
+            .unwrap_or(false);
+        *self.watch_dynamically.lock().unwrap() = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+
+        Ok(InitializeResult {
+            offset_encoding: None,
+            server_info: Some(ServerInfo {
+                name: "vaultlink".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..Default::default()
+                    },
+                )),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(
+                    DiagnosticOptions {
+                        identifier: Some("vaultlink".into()),
+                        inter_file_dependencies: true,
+                        workspace_diagnostics: false,
+                        work_done_progress_options: Default::default(),
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec!["{".into(), ":".into(), "\"".into()]),
+                    ..Default::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                        ]),
+                        ..Default::default()
+                    },
+                )),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Left(true)),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: handlers::COMMANDS.iter().map(|c| c.to_string()).collect(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if *self.watch_dynamically.lock().unwrap() {
+            let watchers = [
+                "**/vaultlink.json",
+                "**/http-client*.env.json",
+                "**/*.postman_environment.json",
+                "**/*.{http,rest}",
+                "**/*.postman_collection.json",
+            ]
+            .iter()
+            .map(|g| FileSystemWatcher {
+                glob_pattern: GlobPattern::String(g.to_string()),
+                kind: None,
+            })
+            .collect();
+            let registration = Registration {
+                id: "vaultlink/watched-files".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions {
+                    watchers,
+                })
+                .ok(),
+            };
+            if let Err(e) = self.client.register_capability(vec![registration]).await {
+                self.client
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("vaultlink: file watching unavailable: {e}"),
+                    )
+                    .await;
+            }
+        }
+        self.scan_workspace().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let td = params.text_document;
+        let doc = Document::new(td.uri.clone(), td.version, td.text);
+        let context = Self::is_context_file(doc.kind);
+        self.state.put_doc(doc);
+        self.schedule_diagnostics(td.uri.clone());
+        if context {
+            self.recheck_all(Some(&td.uri));
+        }
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let Some(old) = self.state.doc(&uri) else {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!("vaultlink: a change to {} which is not open", uri.as_str()),
+                )
+                .await;
+            return;
+        };
+        if params.text_document.version <= old.version {
+            self.client
+                .log_message(
+                    MessageType::WARNING,
+                    format!(
+                        "vaultlink: ignored a change to {} with an old version",
+                        uri.as_str()
+                    ),
+                )
+                .await;
+            return;
+        }
+        let changes = params
+            .content_changes
+            .into_iter()
+            .map(|c| Change {
+                range: c
+                    .range
+                    .map(|r| (convert::line_col(r.start), convert::line_col(r.end))),
+                text: c.text,
+            })
+            .collect();
+        let mut text = (*old.text).clone();
+        apply_changes(&mut text, changes, self.state.encoding());
+        let doc = Document::new(uri.clone(), params.text_document.version, text);
+        let context = Self::is_context_file(doc.kind) || Self::is_context_file(old.kind);
+        self.state.put_doc(doc);
+        if context {
+            self.recheck_all(None);
+        } else {
+            self.schedule_diagnostics(uri);
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        if let Some(doc) = self.state.remove_doc(&uri) {
+            if Self::is_context_file(doc.kind) {
+                self.recheck_all(None);
+            }
+            // The file on disk may say something else than the editor did.
+            if let Some(path) = &doc.path {
+                self.state.forget(path);
+                if doc.kind.is_some() && path.is_file() {
+                    self.state.index_file(path);
+                }
+            }
+        }
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let state = self.state.clone();
+        let changes = params.changes;
+        let _ = tokio::task::spawn_blocking(move || {
+            for change in changes {
+                let Some(path) = convert::path_of(&change.uri) else {
+                    continue;
+                };
+                state.forget(&path);
+                if change.typ != FileChangeType::DELETED {
+                    state.index_file(&path);
+                }
+            }
+        })
+        .await;
+        self.recheck_all(None);
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        if let Some(env) = env_setting(&params.settings) {
+            *self.state.env_name.write().unwrap() = env;
+            self.recheck_all(None);
+        }
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let uri = params.text_document.uri;
+        let items = self
+            .run("textDocument/diagnostic", move |state| {
+                Ok(state
+                    .doc(&uri)
+                    .map(|doc| (*handlers::diagnostics(state, &doc)).clone())
+                    .unwrap_or_default())
+            })
+            .await?;
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let p = params.text_document_position_params;
+        self.run("textDocument/hover", move |s| {
+            handlers::hover(s, &p.text_document.uri, p.position)
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let p = params.text_document_position;
+        self.run("textDocument/completion", move |s| {
+            handlers::completion(s, &p.text_document.uri, p.position)
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.run("textDocument/codeAction", move |s| {
+            handlers::code_actions(s, &params.text_document.uri, params.range)
+        })
+        .await
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.run("textDocument/codeLens", move |s| {
+            handlers::code_lens(s, &params.text_document.uri)
+        })
+        .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        self.run("textDocument/documentSymbol", move |s| {
+            handlers::document_symbols(s, &params.text_document.uri)
+        })
+        .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let p = params.text_document_position_params;
+        self.run("textDocument/definition", move |s| {
+            handlers::definition(s, &p.text_document.uri, p.position)
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let p = params.text_document_position;
+        self.run("textDocument/references", move |s| {
+            handlers::references(s, &p.text_document.uri, p.position)
+        })
+        .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let p = params.text_document_position;
+        let new_name = params.new_name;
+        self.run("textDocument/rename", move |s| {
+            handlers::rename(s, &p.text_document.uri, p.position, &new_name)
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        let args = params.arguments.into_iter().next().unwrap_or(Value::Null);
+        match params.command.as_str() {
+            "vaultlink.linkSecret" | "vaultlink.unlinkSecret" => {
+                let link = params.command == "vaultlink.linkSecret";
+                let edit = self
+                    .run("workspace/executeCommand", move |s| {
+                        if link {
+                            handlers::link_secret_edit(s, &args)
+                        } else {
+                            handlers::unlink_secret_edit(s, &args)
+                        }
+                    })
+                    .await?;
+                let applied = self
+                    .client
+                    .apply_edit(edit)
+                    .await
+                    .map(|r| r.applied)
+                    .unwrap_or(false);
+                if !applied {
+                    self.client
+                        .show_message(
+                            MessageType::ERROR,
+                            "vaultlink: the editor did not apply the change to vaultlink.json",
+                        )
+                        .await;
+                }
+                Ok(Some(serde_json::json!({ "applied": applied })))
+            }
+            "vaultlink.showLocation" => {
+                let uri = args
+                    .get("uri")
+                    .and_then(|u| serde_json::from_value::<Uri>(u.clone()).ok());
+                let range = args
+                    .get("range")
+                    .and_then(|r| serde_json::from_value::<Range>(r.clone()).ok());
+                let Some(uri) = uri else {
+                    return Err(Error::invalid_params("`uri` is required"));
+                };
+                let shown = self
+                    .client
+                    .show_document(ShowDocumentParams {
+                        uri,
+                        external: Some(false),
+                        take_focus: Some(true),
+                        selection: range,
+                    })
+                    .await
+                    .unwrap_or(false);
+                Ok(Some(serde_json::json!({ "shown": shown })))
+            }
+            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+        }
+    }
+}

@@ -1,0 +1,441 @@
+//! The server's state: open documents, the files of the workspace, and how to put together
+//! the context a document is analysed in. Values are immutable snapshots behind `Arc`s:
+//! writers build a new value and swap it in; no lock is held across an `.await`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use tower_lsp_server::ls_types::{Diagnostic, Uri};
+
+use crate::fs;
+use crate::lsp::convert::{self, Lines};
+use crate::syntax::env::EnvFile;
+use crate::text::{Encoding, LineIndex};
+use crate::vault::analysis::{Context, EnvSource};
+use crate::vault::document::{DocKind, Parsed};
+use crate::vault::features::navigation::{self, NameUse};
+use crate::vault::features::{Doc, EnvFileSource, LinksSource, World};
+use crate::vault::links::{self, LinksFile};
+
+/// A file's text with its kind and parse, from the editor or from the disk.
+#[derive(Debug)]
+pub struct FileData {
+    pub path: Option<PathBuf>,
+    /// Shared with the open document it came from, if any.
+    pub text: Arc<String>,
+    pub kind: DocKind,
+    pub parsed: Parsed,
+}
+
+impl FileData {
+    pub fn new(path: Option<PathBuf>, text: Arc<String>, kind: DocKind) -> FileData {
+        let parsed = Parsed::parse(kind, &text);
+        FileData {
+            path,
+            text,
+            kind,
+            parsed,
+        }
+    }
+
+    pub fn doc(&self) -> Doc<'_> {
+        Doc {
+            path: self.path.as_deref(),
+            text: &self.text,
+            kind: self.kind,
+            parsed: &self.parsed,
+        }
+    }
+
+    pub fn links(&self) -> Option<&LinksFile> {
+        match &self.parsed {
+            Parsed::Links(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn env(&self) -> Option<&EnvFile> {
+        match &self.parsed {
+            Parsed::Env(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// An open document: one version of it.
+pub struct Document {
+    pub uri: Uri,
+    pub version: i32,
+    /// The text, parsed when first needed (a burst of edits parses only the last version).
+    pub text: Arc<String>,
+    pub path: Option<PathBuf>,
+    /// `None` for files vaultlink does not read; they are kept for their text only.
+    pub kind: Option<DocKind>,
+    index: OnceLock<LineIndex>,
+    data: OnceLock<Arc<FileData>>,
+    /// Diagnostics computed for this version, with the context generation they saw.
+    pub diagnostics: Mutex<Option<(u64, Arc<Vec<Diagnostic>>)>>,
+}
+
+impl Document {
+    pub fn new(uri: Uri, version: i32, text: String) -> Document {
+        let path = convert::path_of(&uri);
+        let name = path
+            .as_deref()
+            .or_else(|| Path::new(uri.path().as_str()).file_name().map(Path::new))
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let kind = DocKind::detect(&name, &text);
+        Document {
+            uri,
+            version,
+            text: Arc::new(text),
+            path,
+            kind,
+            index: OnceLock::new(),
+            data: OnceLock::new(),
+            diagnostics: Mutex::new(None),
+        }
+    }
+
+    pub fn index(&self) -> &LineIndex {
+        self.index.get_or_init(|| LineIndex::new(&self.text))
+    }
+
+    pub fn lines(&self, enc: Encoding) -> Lines<'_> {
+        Lines {
+            text: &self.text,
+            index: self.index(),
+            enc,
+        }
+    }
+
+    /// The parsed document, when it is a kind vaultlink reads.
+    pub fn data(&self) -> Option<&Arc<FileData>> {
+        let kind = self.kind?;
+        Some(
+            self.data.get_or_init(|| {
+                Arc::new(FileData::new(self.path.clone(), self.text.clone(), kind))
+            }),
+        )
+    }
+}
+
+/// What applies to a document: its links file and environment files, and the names the
+/// workspace uses, held for as long as a feature runs.
+pub struct Surroundings {
+    pub links: Option<Arc<FileData>>,
+    pub envs: Vec<Arc<FileData>>,
+    pub names: Arc<Vec<String>>,
+    pub new_links_path: Option<PathBuf>,
+}
+
+impl Surroundings {
+    pub fn env_sources(&self) -> Vec<EnvSource<'_>> {
+        self.envs
+            .iter()
+            .filter_map(|e| {
+                Some(EnvSource {
+                    text: &e.text,
+                    file: e.env()?,
+                })
+            })
+            .collect()
+    }
+
+    pub fn env_file_sources(&self) -> Vec<EnvFileSource<'_>> {
+        self.envs
+            .iter()
+            .filter_map(|e| {
+                Some(EnvFileSource {
+                    path: e.path.as_deref()?,
+                    text: &e.text,
+                    file: e.env()?,
+                })
+            })
+            .collect()
+    }
+
+    pub fn context<'a>(
+        &'a self,
+        envs: &'a [EnvSource<'a>],
+        env_name: Option<&'a str>,
+    ) -> Context<'a> {
+        Context {
+            links: self.links.as_ref().and_then(|l| l.links()),
+            envs,
+            env_name,
+        }
+    }
+
+    pub fn world<'a>(
+        &'a self,
+        envs: &'a [EnvFileSource<'a>],
+        env_name: Option<&'a str>,
+    ) -> World<'a> {
+        World {
+            links: self.links.as_ref().and_then(|l| {
+                Some(LinksSource {
+                    path: l.path.as_deref()?,
+                    text: &l.text,
+                    file: l.links()?,
+                })
+            }),
+            new_links_path: self.new_links_path.as_deref(),
+            envs,
+            env_name,
+            workspace_names: &self.names,
+        }
+    }
+}
+
+/// A file of the workspace on disk, with the vault names it uses.
+pub struct IndexedFile {
+    pub data: Arc<FileData>,
+    pub names: Vec<NameUse>,
+}
+
+#[derive(Default)]
+pub struct State {
+    enc: OnceLock<Encoding>,
+    pub roots: RwLock<Vec<PathBuf>>,
+    docs: RwLock<HashMap<Uri, Arc<Document>>>,
+    /// Files read from disk for context (links and environment files), `None` when absent.
+    disk: RwLock<HashMap<PathBuf, Option<Arc<FileData>>>>,
+    /// The workspace's own files, from the scan at start and file events.
+    index: RwLock<BTreeMap<PathBuf, Arc<IndexedFile>>>,
+    /// Bumped whenever a links or environment file changes: cached diagnostics are stale.
+    generation: AtomicU64,
+    names: Mutex<Option<(u64, Arc<Vec<String>>)>>,
+    /// The environment chosen in the editor's settings.
+    pub env_name: RwLock<Option<String>>,
+}
+
+impl State {
+    pub fn encoding(&self) -> Encoding {
+        self.enc.get().copied().unwrap_or(Encoding::Utf16)
+    }
+
+    pub fn set_encoding(&self, enc: Encoding) {
+        let _ = self.enc.set(enc);
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    pub fn bump_generation(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub fn doc(&self, uri: &Uri) -> Option<Arc<Document>> {
+        self.docs.read().unwrap().get(uri).cloned()
+    }
+
+    pub fn open_docs(&self) -> Vec<Arc<Document>> {
+        self.docs.read().unwrap().values().cloned().collect()
+    }
+
+    pub fn put_doc(&self, doc: Document) -> Option<Arc<Document>> {
+        self.docs
+            .write()
+            .unwrap()
+            .insert(doc.uri.clone(), Arc::new(doc))
+    }
+
+    pub fn remove_doc(&self, uri: &Uri) -> Option<Arc<Document>> {
+        self.docs.write().unwrap().remove(uri)
+    }
+
+    fn open_doc_at(&self, path: &Path) -> Option<Arc<Document>> {
+        self.docs
+            .read()
+            .unwrap()
+            .values()
+            .find(|d| d.path.as_deref() == Some(path))
+            .cloned()
+    }
+
+    /// The file at `path` as the editor has it, else as the disk has it.
+    pub fn file(&self, path: &Path) -> Option<Arc<FileData>> {
+        if let Some(doc) = self.open_doc_at(path) {
+            return doc.data().cloned();
+        }
+        if let Some(indexed) = self.index.read().unwrap().get(path) {
+            return Some(indexed.data.clone());
+        }
+        if let Some(hit) = self.disk.read().unwrap().get(path) {
+            return hit.clone();
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let data = fs::read_text(path).ok().and_then(|text| {
+            let kind = DocKind::detect(name, &text)?;
+            Some(Arc::new(FileData::new(
+                Some(path.to_path_buf()),
+                Arc::new(text),
+                kind,
+            )))
+        });
+        self.disk
+            .write()
+            .unwrap()
+            .insert(path.to_path_buf(), data.clone());
+        data
+    }
+
+    /// Whether a file exists for us at `path`: open in the editor or on disk.
+    fn exists(&self, path: &Path) -> bool {
+        self.open_doc_at(path).is_some() || path.is_file()
+    }
+
+    /// Forgets what was read of `path` from disk.
+    pub fn forget(&self, path: &Path) {
+        self.disk.write().unwrap().remove(path);
+        self.index.write().unwrap().remove(path);
+    }
+
+    /// The workspace root that holds `path`, or the first root.
+    pub fn root_for(&self, path: Option<&Path>) -> Option<PathBuf> {
+        let roots = self.roots.read().unwrap();
+        path.and_then(|p| roots.iter().find(|r| p.starts_with(r)).cloned())
+            .or_else(|| roots.first().cloned())
+    }
+
+    /// The nearest `vaultlink.json` from `dir` upwards.
+    pub fn links_path(&self, dir: &Path) -> Option<PathBuf> {
+        dir.ancestors()
+            .map(|d| d.join(links::FILE_NAME))
+            .find(|p| self.exists(p))
+    }
+
+    pub fn surroundings(&self, path: Option<&Path>, kind: DocKind) -> Surroundings {
+        let dir = path.and_then(Path::parent);
+        let links_path = dir.and_then(|d| self.links_path(d));
+        let links = links_path.as_deref().and_then(|p| self.file(p));
+        let envs = match (dir, kind) {
+            (Some(dir), DocKind::Http) => ["http-client.private.env.json", "http-client.env.json"]
+                .iter()
+                .filter_map(|n| dir.ancestors().map(|d| d.join(n)).find(|p| self.exists(p)))
+                .filter_map(|p| self.file(&p))
+                .collect(),
+            (Some(dir), DocKind::Collection) => {
+                let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .chain(
+                        self.open_docs()
+                            .iter()
+                            .filter_map(|d| d.path.clone())
+                            .filter(|p| p.parent() == Some(dir)),
+                    )
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .and_then(DocKind::from_name)
+                            == Some(DocKind::PostmanEnv)
+                    })
+                    .collect();
+                paths.sort();
+                paths.dedup();
+                paths.iter().filter_map(|p| self.file(p)).collect()
+            }
+            _ => Vec::new(),
+        };
+        let new_links_path = match &links_path {
+            Some(p) => Some(p.clone()),
+            None => self
+                .root_for(path)
+                .or_else(|| dir.map(Path::to_path_buf))
+                .map(|d| d.join(links::FILE_NAME)),
+        };
+        Surroundings {
+            links,
+            envs,
+            names: self.workspace_names(),
+            new_links_path,
+        }
+    }
+
+    /// Every vault name used in the workspace and open documents, sorted, no duplicates.
+    pub fn workspace_names(&self) -> Arc<Vec<String>> {
+        let generation = self.generation();
+        if let Some((g, names)) = &*self.names.lock().unwrap()
+            && *g == generation
+        {
+            return names.clone();
+        }
+        let mut names: Vec<String> = self
+            .index
+            .read()
+            .unwrap()
+            .values()
+            .flat_map(|f| f.names.iter().map(|n| n.name.clone()))
+            .collect();
+        for doc in self.open_docs() {
+            if let Some(data) = doc.data() {
+                names.extend(
+                    navigation::vault_names(&data.doc())
+                        .into_iter()
+                        .map(|n| n.name),
+                );
+            }
+        }
+        names.sort();
+        names.dedup();
+        let names = Arc::new(names);
+        *self.names.lock().unwrap() = Some((generation, names.clone()));
+        names
+    }
+
+    /// Reads, parses and indexes one workspace file; returns whether it is one of ours.
+    pub fn index_file(&self, path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(data) = fs::read_text(path).ok().and_then(|text| {
+            let kind = DocKind::detect(name, &text)?;
+            Some(Arc::new(FileData::new(
+                Some(path.to_path_buf()),
+                Arc::new(text),
+                kind,
+            )))
+        }) else {
+            self.forget(path);
+            return false;
+        };
+        let names = navigation::vault_names(&data.doc());
+        self.disk.write().unwrap().remove(path);
+        self.index
+            .write()
+            .unwrap()
+            .insert(path.to_path_buf(), Arc::new(IndexedFile { data, names }));
+        true
+    }
+
+    /// Every file to search for vault names: open documents first, then indexed files that
+    /// are not open.
+    pub fn all_files(&self) -> Vec<(Option<Uri>, Arc<FileData>)> {
+        let open = self.open_docs();
+        let mut out: Vec<(Option<Uri>, Arc<FileData>)> = open
+            .iter()
+            .filter_map(|d| Some((Some(d.uri.clone()), d.data()?.clone())))
+            .collect();
+        let open_paths: Vec<PathBuf> = open.iter().filter_map(|d| d.path.clone()).collect();
+        for (path, f) in self.index.read().unwrap().iter() {
+            if !open_paths.contains(path) {
+                out.push((None, f.data.clone()));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,114 @@
+//! Applying an editor's incremental changes to a document's text.
+//!
+//! Documents are kept as one `String`: every parser wants contiguous text, and an edit is
+//! then one `replace_range` (a memmove of at most the document, well under a millisecond for
+//! the 5 MB files vaultlink is measured on) plus a new line index.
+
+use super::{Encoding, LineCol, LineIndex};
+
+/// One change, positions as the editor sent them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The replaced range; `None` replaces the whole text.
+    pub range: Option<(LineCol, LineCol)>,
+    pub text: String,
+}
+
+/// Applies `changes` in order, each against the text left by the previous one. Positions
+/// past the end are clamped, a start after the end is taken as an empty range at the start.
+pub fn apply_changes(text: &mut String, changes: Vec<Change>, enc: Encoding) {
+    let mut index: Option<LineIndex> = None;
+    for change in changes {
+        let Some((start, end)) = change.range else {
+            *text = change.text;
+            index = None;
+            continue;
+        };
+        let idx = index.get_or_insert_with(|| LineIndex::new(text));
+        let start = idx.offset(text, start, enc) as usize;
+        let end = (idx.offset(text, end, enc) as usize).max(start);
+        text.replace_range(start..end, &change.text);
+        index = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lc(line: u32, col: u32) -> LineCol {
+        LineCol { line, col }
+    }
+
+    #[test]
+    fn incremental_changes_in_utf16_and_utf8() {
+        let mut text = "a😀b\nc".to_string();
+        // After the emoji: UTF-16 column 3, UTF-8 column 5.
+        apply_changes(
+            &mut text,
+            vec![Change {
+                range: Some((lc(0, 3), lc(0, 4))),
+                text: "X".into(),
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(text, "a😀X\nc");
+        apply_changes(
+            &mut text,
+            vec![Change {
+                range: Some((lc(0, 5), lc(1, 0))),
+                text: "".into(),
+            }],
+            Encoding::Utf8,
+        );
+        assert_eq!(text, "a😀c");
+        apply_changes(
+            &mut text,
+            vec![
+                Change {
+                    range: Some((lc(0, 0), lc(0, 0))),
+                    text: "1\n".into(),
+                },
+                Change {
+                    range: Some((lc(1, 0), lc(1, 1))),
+                    text: "".into(),
+                },
+            ],
+            Encoding::Utf16,
+        );
+        assert_eq!(text, "1\n😀c");
+        apply_changes(
+            &mut text,
+            vec![Change {
+                range: None,
+                text: "new".into(),
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(text, "new");
+    }
+
+    #[test]
+    fn bad_positions_are_clamped() {
+        let mut text = "ab😀".to_string();
+        // Inside the surrogate pair, and past the end: no panic.
+        apply_changes(
+            &mut text,
+            vec![Change {
+                range: Some((lc(0, 3), lc(9, 9))),
+                text: "!".into(),
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(text, "ab!");
+        apply_changes(
+            &mut text,
+            vec![Change {
+                range: Some((lc(0, 2), lc(0, 1))),
+                text: "?".into(),
+            }],
+            Encoding::Utf16,
+        );
+        assert_eq!(text, "ab?!");
+    }
+}
