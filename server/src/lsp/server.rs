@@ -31,6 +31,16 @@ pub struct Server {
     /// Whether the client can be asked for `workDoneProgress` tokens.
     progress: Mutex<bool>,
     watch_dynamically: Mutex<bool>,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): pushing them too would show
+    /// each one twice, so they are only pulled, and a refresh is asked for when a links or
+    /// environment file changes.
+    pull: Mutex<PullMode>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct PullMode {
+    enabled: bool,
+    refresh: bool,
 }
 
 impl Server {
@@ -41,6 +51,7 @@ impl Server {
             runs: Arc::default(),
             progress: Mutex::new(false),
             watch_dynamically: Mutex::new(false),
+            pull: Mutex::new(PullMode::default()),
         }
     }
 
@@ -70,8 +81,12 @@ impl Server {
         }
     }
 
-    /// Computes and publishes the diagnostics of `uri`, coalescing bursts of edits.
+    /// Computes and publishes the diagnostics of `uri`, coalescing bursts of edits. A client
+    /// that pulls diagnostics asks for them itself.
     fn schedule_diagnostics(&self, uri: Uri) {
+        if self.pull.lock().unwrap().enabled {
+            return;
+        }
         {
             let mut runs = self.runs.lock().unwrap();
             let entry = runs.entry(uri.clone()).or_default();
@@ -125,6 +140,16 @@ impl Server {
     /// Re-checks every open document: a links or environment file changed.
     fn recheck_all(&self, except: Option<&Uri>) {
         self.state.bump_generation();
+        let pull = *self.pull.lock().unwrap();
+        if pull.enabled {
+            if pull.refresh {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let _ = client.workspace_diagnostic_refresh().await;
+                });
+            }
+            return;
+        }
         for doc in self.state.open_docs() {
             if Some(&doc.uri) != except {
                 self.schedule_diagnostics(doc.uri.clone());
@@ -236,6 +261,16 @@ impl LanguageServer for Server {
         if let Some(env) = params.initialization_options.as_ref().and_then(env_setting) {
             *self.state.env_name.write().unwrap() = env;
         }
+        *self.pull.lock().unwrap() = PullMode {
+            enabled: params.capabilities.text_document.as_ref().and_then(|t| t.diagnostic.as_ref()).is_some(),
+            refresh: params
+                .capabilities
+                .workspace
+                .as_ref()
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+        };
         *self.progress.lock().unwrap() = params
             .capabilities
             .window
