@@ -371,12 +371,11 @@ pub fn definition(
     Ok(location(state, &target.path, target.range).map(GotoDefinitionResponse::Scalar))
 }
 
-/// Every use of the vault name at `pos` across the workspace: (file URI, text, name uses).
-fn uses_of_name_at(
-    state: &State,
-    uri: &Uri,
-    pos: Position,
-) -> Option<(String, Vec<(Uri, Arc<String>, Vec<TextRange>)>)> {
+/// The uses of one vault name in one file: its URI, its text and the name ranges.
+type FileUses = (Uri, Arc<String>, Vec<TextRange>);
+
+/// Every use of the vault name at `pos` across the workspace.
+fn uses_of_name_at(state: &State, uri: &Uri, pos: Position) -> Option<(String, Vec<FileUses>)> {
     let (doc, data) = open(state, uri)?;
     let offset = doc.lines(state.encoding()).offset(pos);
     let name = navigation::name_at(&data.doc(), offset)?.name;

@@ -1,26 +1,54 @@
 //! Code actions: link an unlinked secret, unlink, move a literal credential to the vault.
+//!
+//! Every edit to `vaultlink.json` goes through [`links::set_link_edits`] and
+//! [`links::remove_link_edits`] (or [`links::new_file`] when there is no file yet), so the
+//! rest of the file keeps its bytes. Where an action leaves something for the user to fill
+//! in, `show` points at it in the file as it will be after the edits.
 
+use std::path::Path;
+
+use crate::syntax::http::HttpFile;
+use crate::syntax::json::JsonString;
+use crate::syntax::postman::{Collection, KeyValue};
+use crate::syntax::refs;
 use crate::text::TextRange;
+use crate::vault::analysis::host_of;
+use crate::vault::diagnostic::Code;
+use crate::vault::document::Parsed;
+use crate::vault::features::scan::{self, Found, FoundKind};
+use crate::vault::features::vars;
 use crate::vault::features::{Doc, FileEdit, FileRange, World};
+use crate::vault::identifier::{Cloud, IdError};
+use crate::vault::links::{self, LinksFile, TextEdit};
 
+/// What kind of code action, as editors group them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActionKind {
+    /// `quickfix`: fixes a diagnostic (link a secret).
     QuickFix,
+    /// `refactor.rewrite`: changes working code (unlink, move a literal to the vault).
     RefactorRewrite,
 }
 
 /// One code action: edits to apply, and where to put the cursor afterwards.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Action {
+    /// What the editor shows.
     pub title: String,
+    /// How editors file it.
     pub kind: ActionKind,
     /// The diagnostic code it fixes, when it is a quick fix for one.
     pub fixes: Option<&'static str>,
+    /// The one action to apply when the user asks for "the" fix.
     pub preferred: bool,
+    /// The edits, one entry per file; applied together, so one undo takes them back.
     pub edits: Vec<FileEdit>,
     /// Where to show the user afterwards (e.g. the new `link` in `vaultlink.json`).
     pub show: Option<FileRange>,
 }
+
+/// The vault used in skeleton identifiers when no vault is linked yet.
+pub const PLACEHOLDER_VAULT: &str = "my-vault";
 
 /// The actions for the selection `range`:
 /// - on an unlinked reference `{{vault:x}}` (or script name): one quick fix per plausible
@@ -35,8 +63,610 @@ pub struct Action {
 ///   `refactor.rewrite` "Move to vault as `{{vault:name}}`" that replaces the literal with the
 ///   reference (name derived from the host and header, e.g. `stripe-api-key`) and adds a link
 ///   skeleton for it to vaultlink.json.
+///
 /// Edits to vaultlink.json keep its formatting (use `links::set_link_edits`/`new_file`).
+/// A link whose entry exists but is broken gets the same identifier quick fixes (fixing
+/// `invalid-link` or `untrusted-host`) and "Unlink".
 pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<Action> {
-    let _ = (doc, range, world);
-    Vec::new()
+    let Some(target) = LinksTarget::of(doc, world) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for name in names_in(doc, range) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    for name in &names {
+        name_actions(&target, name, &mut out);
+    }
+    if let Some(path) = doc.path {
+        for literal in credentials(doc, range, world) {
+            move_to_vault(path, &target, world, literal, &mut out);
+        }
+    }
+    out
 }
+
+/// The vault names the selection touches: references and script names in documents, keys
+/// in `vaultlink.json`.
+fn names_in(doc: &Doc<'_>, range: TextRange) -> Vec<String> {
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    if let Parsed::Links(links) = doc.parsed {
+        return links
+            .secrets
+            .iter()
+            .filter(|s| touches(s.name_range))
+            .map(|s| s.name.clone())
+            .collect();
+    }
+    let mut found: Vec<Found> = scan::refs_near(doc, range.start);
+    if range.end != range.start {
+        found.extend(scan::refs_near(doc, range.end));
+    }
+    found
+        .into_iter()
+        .filter(|f| touches(f.range))
+        .filter(|f| matches!(f.kind, FoundKind::Vault | FoundKind::Script(_)))
+        .filter(|f| refs::is_valid_name(&f.name))
+        .map(|f| f.name)
+        .collect()
+}
+
+/// The links file that actions edit: the nearest one, or the one to create.
+struct LinksTarget<'a> {
+    path: &'a Path,
+    /// Its text; empty when it does not exist yet.
+    text: &'a str,
+    /// Its model; `None` when it does not exist yet.
+    file: Option<&'a LinksFile>,
+}
+
+impl<'a> LinksTarget<'a> {
+    fn of(doc: &Doc<'a>, world: &World<'a>) -> Option<LinksTarget<'a>> {
+        if let (Parsed::Links(file), Some(path)) = (doc.parsed, doc.path) {
+            return Some(LinksTarget {
+                path,
+                text: doc.text,
+                file: Some(file),
+            });
+        }
+        match (world.links, world.new_links_path) {
+            (Some(l), _) => Some(LinksTarget {
+                path: l.path,
+                text: l.text,
+                file: Some(l.file),
+            }),
+            (None, Some(path)) => Some(LinksTarget {
+                path,
+                text: "",
+                file: None,
+            }),
+            (None, None) => None,
+        }
+    }
+
+    /// The distinct vaults of the valid links, in file order.
+    fn vaults(&self) -> Vec<(String, Cloud)> {
+        let mut out: Vec<(String, Cloud)> = Vec::new();
+        for id in self
+            .file
+            .iter()
+            .flat_map(|f| &f.secrets)
+            .filter_map(|s| s.secret_id())
+        {
+            if !out.iter().any(|(v, c)| *v == id.vault && *c == id.cloud) {
+                out.push((id.vault.clone(), id.cloud));
+            }
+        }
+        out
+    }
+
+    /// A skeleton identifier for Key Vault secret `secret`: in the first vault in use, else
+    /// in [`PLACEHOLDER_VAULT`].
+    fn skeleton(&self, secret: &str) -> String {
+        let (vault, cloud) = self
+            .vaults()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| (PLACEHOLDER_VAULT.to_owned(), Cloud::Public));
+        identifier(&vault, cloud, secret)
+    }
+
+    /// The edit that links `name` to `identifier`, and where its `link` value will be.
+    /// `None` when the file cannot be edited or already says exactly this.
+    fn set_link(
+        &self,
+        name: &str,
+        identifier: &str,
+        domains: &[String],
+    ) -> Option<(FileEdit, FileRange)> {
+        let (edits, create) = match self.file {
+            Some(_) => (
+                links::set_link_edits(self.text, name, identifier, domains).ok()?,
+                false,
+            ),
+            None => {
+                let text = links::new_file(name, identifier, domains);
+                let insert = TextEdit {
+                    range: TextRange::empty(0),
+                    new_text: text,
+                };
+                (vec![insert], true)
+            }
+        };
+        if edits.is_empty() {
+            return None;
+        }
+        let after = links::apply_edits(self.text, &edits);
+        let link = links::parse(&after).get(name)?.link_range?;
+        // The identifier inside the quotes, ready to be typed over.
+        let show = TextRange::new(
+            link.start + 1,
+            link.end.saturating_sub(1).max(link.start + 1),
+        );
+        Some((
+            FileEdit {
+                path: self.path.to_path_buf(),
+                create,
+                edits,
+            },
+            FileRange {
+                path: self.path.to_path_buf(),
+                range: show,
+            },
+        ))
+    }
+}
+
+fn identifier(vault: &str, cloud: Cloud, secret: &str) -> String {
+    format!("https://{vault}.{}/secrets/{secret}", cloud.suffix())
+}
+
+/// A Key Vault secret name for reference name `name`: `_`, `.` and spaces become `-`, other
+/// characters that Key Vault does not take are left out, at most 127 characters.
+pub(crate) fn key_vault_name(name: &str) -> String {
+    let out: String = name
+        .chars()
+        .filter_map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' => Some(c),
+            '_' | '.' | ' ' => Some('-'),
+            _ => None,
+        })
+        .take(127)
+        .collect();
+    if out.is_empty() {
+        "secret".to_owned()
+    } else {
+        out
+    }
+}
+
+/// Link, add-a-link and unlink actions for vault name `name`.
+fn name_actions(target: &LinksTarget<'_>, name: &str, out: &mut Vec<Action>) {
+    let link = target.file.and_then(|f| f.get(name));
+    let fixes = match link {
+        None => Some(Code::UnlinkedSecret.as_str()),
+        Some(l) => match &l.link {
+            Some(Ok(_)) => None,
+            Some(Err(IdError::Untrusted { .. })) => Some(Code::UntrustedHost.as_str()),
+            Some(Err(IdError::Invalid(_))) | None => Some(Code::InvalidLink.as_str()),
+        },
+    };
+    if let Some(code) = fixes {
+        let secret = key_vault_name(name);
+        let mut first = true;
+        for (vault, cloud) in target.vaults() {
+            let id = identifier(&vault, cloud, &secret);
+            if let Some((edit, _)) = target.set_link(name, &id, &[]) {
+                out.push(Action {
+                    title: format!("Link `{name}` to {id}"),
+                    kind: ActionKind::QuickFix,
+                    fixes: Some(code),
+                    preferred: first,
+                    edits: vec![edit],
+                    show: None,
+                });
+                first = false;
+            }
+        }
+    }
+    if link.is_none() {
+        if let Some((edit, show)) =
+            target.set_link(name, &target.skeleton(&key_vault_name(name)), &[])
+        {
+            out.push(Action {
+                title: format!("Add a link for `{name}` to vaultlink.json"),
+                kind: ActionKind::QuickFix,
+                fixes,
+                preferred: false,
+                edits: vec![edit],
+                show: Some(show),
+            });
+        }
+    } else if let Ok(edits) = links::remove_link_edits(target.text, name) {
+        out.push(Action {
+            title: format!("Unlink `{name}`"),
+            kind: ActionKind::RefactorRewrite,
+            fixes: None,
+            preferred: false,
+            edits: vec![FileEdit {
+                path: target.path.to_path_buf(),
+                create: false,
+                edits,
+            }],
+            show: None,
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literal credentials
+
+/// A literal credential in a document: where it is written (more than one place for a
+/// collection query parameter, which is also in `url.raw`), what it is, and the host it goes
+/// to.
+struct Literal {
+    ranges: Vec<TextRange>,
+    /// What the credential is, for the name: `token`, `api-key`, …
+    what: String,
+    host: Option<String>,
+}
+
+fn move_to_vault(
+    path: &Path,
+    target: &LinksTarget<'_>,
+    world: &World<'_>,
+    literal: Literal,
+    out: &mut Vec<Action>,
+) {
+    let base = match literal.host.as_deref().and_then(host_label) {
+        Some(host) => format!("{host}-{}", literal.what),
+        None => literal.what.clone(),
+    };
+    let taken = |n: &str| {
+        target.file.is_some_and(|f| f.get(n).is_some())
+            || world.workspace_names.iter().any(|w| w == n)
+    };
+    let name = (1..)
+        .map(|i| {
+            if i == 1 {
+                base.clone()
+            } else {
+                format!("{base}-{i}")
+            }
+        })
+        .find(|n| !taken(n))
+        .unwrap_or(base);
+    // The secret may go where the literal went, and nowhere else.
+    let domains: Vec<String> = literal
+        .host
+        .into_iter()
+        .filter(|h| links::domain_problem(h).is_none())
+        .collect();
+    let Some((links_edit, show)) = target.set_link(&name, &target.skeleton(&name), &domains) else {
+        return;
+    };
+    let reference = format!("{{{{vault:{name}}}}}");
+    let doc_edit = FileEdit {
+        path: path.to_path_buf(),
+        create: false,
+        edits: literal
+            .ranges
+            .iter()
+            .map(|&range| TextEdit {
+                range,
+                new_text: reference.clone(),
+            })
+            .collect(),
+    };
+    out.push(Action {
+        title: format!("Move to vault as `{reference}`"),
+        kind: ActionKind::RefactorRewrite,
+        fixes: None,
+        preferred: false,
+        edits: vec![doc_edit, links_edit],
+        show: Some(show),
+    });
+}
+
+/// The registrable label of a host, for names: `stripe` for `api.stripe.com`; `None` for
+/// an IP address.
+fn host_label(host: &str) -> Option<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() || host.contains(':') {
+        return None;
+    }
+    let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    let mut end = labels.len();
+    if end >= 2 {
+        end -= 1;
+        if end >= 2
+            && matches!(
+                labels[end - 1],
+                "co" | "com" | "org" | "net" | "gov" | "ac" | "edu"
+            )
+        {
+            end -= 1;
+        }
+    }
+    let label = slug(labels.get(end.checked_sub(1)?)?);
+    (!label.is_empty()).then_some(label)
+}
+
+/// Lowercase letters, digits and single dashes.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+/// What a header carries, when it is a credential header with a literal value: the range
+/// of the credential in `value` and what it is.
+fn header_credential(name: &str, value: &str) -> Option<(usize, usize, String)> {
+    let lower = name.trim().to_ascii_lowercase();
+    let value_start = value.len() - value.trim_start().len();
+    let value = value.trim();
+    let (start, len, what) = if lower == "authorization" || lower == "proxy-authorization" {
+        match value.split_once([' ', '\t']) {
+            None => (value_start, value.len(), "token".to_owned()),
+            Some((scheme, rest)) => {
+                let cred = rest.trim_start();
+                if cred.contains([' ', '\t']) {
+                    return None;
+                }
+                let what = match scheme.to_ascii_lowercase().as_str() {
+                    "basic" => "basic-auth".to_owned(),
+                    _ => "token".to_owned(),
+                };
+                (value_start + value.len() - cred.len(), cred.len(), what)
+            }
+        }
+    } else if is_key_header(&lower) {
+        let what = slug(lower.strip_prefix("x-").unwrap_or(&lower));
+        let what = if what == "apikey" {
+            "api-key".to_owned()
+        } else {
+            what
+        };
+        (value_start, value.len(), what)
+    } else {
+        return None;
+    };
+    let cred = &value[start - value_start..start - value_start + len];
+    is_literal(cred).then_some((start, start + len, what))
+}
+
+/// Header names that carry a credential as their whole value.
+fn is_key_header(lower: &str) -> bool {
+    let squashed: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    squashed.ends_with("apikey")
+        || squashed.ends_with("token") && !squashed.contains("csrf") && !squashed.contains("xsrf")
+        || squashed.ends_with("secret")
+        || squashed.ends_with("subscriptionkey")
+        || squashed.ends_with("functionskey")
+        || squashed.ends_with("password")
+}
+
+/// What a query parameter carries, when its name says it is a credential.
+fn query_credential(key: &str) -> Option<String> {
+    let lower = key.to_ascii_lowercase();
+    Some(
+        match lower.as_str() {
+            "api_key" | "api-key" | "apikey" | "key" => "api-key",
+            "access_token" => "access-token",
+            "token" | "auth_token" => "token",
+            "client_secret" => "client-secret",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+/// A literal credential value: not empty, no variables.
+fn is_literal(value: &str) -> bool {
+    !value.is_empty() && !value.contains("{{")
+}
+
+/// The literal credentials the selection touches.
+fn credentials(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<Literal> {
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    let mut out = Vec::new();
+    match doc.parsed {
+        Parsed::Http(file) => http_credentials(doc, file, range, world, &mut out),
+        Parsed::Collection(coll) => {
+            collection_credentials(doc, coll, &touches, range.start, world, &mut out)
+        }
+        _ => {}
+    }
+    out
+}
+
+fn http_credentials(
+    doc: &Doc<'_>,
+    file: &HttpFile,
+    range: TextRange,
+    world: &World<'_>,
+    out: &mut Vec<Literal>,
+) {
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    let text = doc.text;
+    let reqs = &file.requests;
+    // Requests are in file order and do not overlap.
+    let first = reqs.partition_point(|r| r.range.end < range.start);
+    let requests = reqs[first..]
+        .iter()
+        .take_while(|r| r.range.start <= range.end);
+    for req in requests {
+        let host = || {
+            let url = req.url(text);
+            host_of(&vars::resolve(doc, world, &url, req.range.start))
+        };
+        for h in req.headers.iter().filter(|h| touches(h.range)) {
+            let [value] = h.value.as_slice() else {
+                continue;
+            };
+            let Some((s, e, what)) = header_credential(h.name.slice(text), value.slice(text))
+            else {
+                continue;
+            };
+            out.push(Literal {
+                ranges: vec![TextRange::from_usize(s, e).shift(value.start)],
+                what,
+                host: host(),
+            });
+        }
+        let mut in_query = false;
+        for &t in &req.target {
+            let part = t.slice(text);
+            let mut pos = 0;
+            if !in_query {
+                let Some(q) = part.find('?') else { continue };
+                pos = q;
+                in_query = true;
+            }
+            let query = &part[pos..part[pos..].find('#').map_or(part.len(), |i| pos + i)];
+            let mut at = pos;
+            for pair in query.split(['&', '?']) {
+                let pair_start = at;
+                at += pair.len() + 1;
+                let Some((key, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let value_start = pair_start + key.len() + 1;
+                let pair_range =
+                    TextRange::from_usize(pair_start, pair_start + pair.len()).shift(t.start);
+                let Some(what) = query_credential(key) else {
+                    continue;
+                };
+                if !is_literal(value) || !touches(pair_range) {
+                    continue;
+                }
+                out.push(Literal {
+                    ranges: vec![
+                        TextRange::from_usize(value_start, value_start + value.len())
+                            .shift(t.start),
+                    ],
+                    what,
+                    host: host(),
+                });
+            }
+        }
+    }
+}
+
+fn collection_credentials(
+    doc: &Doc<'_>,
+    coll: &Collection,
+    touches: &impl Fn(TextRange) -> bool,
+    offset: u32,
+    world: &World<'_>,
+    out: &mut Vec<Literal>,
+) {
+    let src = doc.text;
+    let Some(item) = vars::enclosing_items(coll, offset).pop() else {
+        return;
+    };
+    let Some(req) = item.request() else {
+        return;
+    };
+    let raw = req.url.as_ref().and_then(|u| u.raw.as_ref());
+    let host = || raw.and_then(|r| host_of(&vars::resolve(doc, world, &r.value(src), offset)));
+    // A range of a string's decoded text, in the source.
+    let whole = |s: &JsonString| s.source_range(src, TextRange::from_usize(0, s.value(src).len()));
+    for kv in req.headers.iter().filter(|kv| touches(kv.range)) {
+        let (Some(key), Some(value)) = (&kv.key, &kv.value) else {
+            continue;
+        };
+        let decoded = value.value(src);
+        if let Some((s, e, what)) = header_credential(&key.value(src), &decoded) {
+            out.push(Literal {
+                ranges: vec![value.source_range(src, TextRange::from_usize(s, e))],
+                what,
+                host: host(),
+            });
+        }
+    }
+    for kv in req
+        .url
+        .iter()
+        .flat_map(|u| &u.query)
+        .filter(|kv| touches(kv.range))
+    {
+        let (Some(key), Some(value)) = (&kv.key, &kv.value) else {
+            continue;
+        };
+        let (key, decoded) = (key.value(src), value.value(src));
+        let Some(what) = query_credential(&key) else {
+            continue;
+        };
+        if !is_literal(&decoded) {
+            continue;
+        }
+        let mut ranges = vec![whole(value)];
+        if let Some(raw) = raw
+            && let Some(r) = raw_query_value(&raw.value(src), &key, &decoded)
+        {
+            ranges.push(raw.source_range(src, r));
+        }
+        ranges.sort();
+        out.push(Literal {
+            ranges,
+            what,
+            host: host(),
+        });
+    }
+    if let Some(auth) = &req.auth
+        && let Some(kind) = &auth.kind
+    {
+        let kind = kind.value(src);
+        let (param, what) = match kind.as_ref() {
+            "bearer" => ("token", "token"),
+            "apikey" => ("value", "api-key"),
+            "basic" => ("password", "password"),
+            _ => return,
+        };
+        let found = auth.params.iter().find(|p: &&KeyValue| {
+            touches(p.range) && p.key.as_ref().is_some_and(|k| k.eq_str(src, param))
+        });
+        if let Some(value) = found.and_then(|p| p.value.as_ref())
+            && is_literal(&value.value(src))
+        {
+            out.push(Literal {
+                ranges: vec![whole(value)],
+                what: what.to_owned(),
+                host: host(),
+            });
+        }
+    }
+}
+
+/// The range of the value of query parameter `key` = `value` in the URL `raw`.
+fn raw_query_value(raw: &str, key: &str, value: &str) -> Option<TextRange> {
+    let q = raw.find('?')?;
+    let end = raw[q..].find('#').map_or(raw.len(), |i| q + i);
+    let mut at = q + 1;
+    for pair in raw[q + 1..end].split('&') {
+        if let Some((k, v)) = pair.split_once('=')
+            && k == key
+            && v == value
+        {
+            let start = at + k.len() + 1;
+            return Some(TextRange::from_usize(start, start + v.len()));
+        }
+        at += pair.len() + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

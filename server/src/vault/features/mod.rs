@@ -13,31 +13,46 @@ pub mod actions;
 pub mod completion;
 pub mod hover;
 pub mod lens;
+mod markdown;
 pub mod navigation;
+mod scan;
 pub mod symbols;
+#[cfg(test)]
+mod tests;
+mod vars;
 
 /// One document: its path (when it has one), text, kind and parse.
 #[derive(Clone, Copy)]
 pub struct Doc<'a> {
+    /// Where it is on disk; `None` for an unsaved document.
     pub path: Option<&'a Path>,
+    /// The whole text; every range of every feature is a byte range into it.
     pub text: &'a str,
+    /// Which kind of file it is.
     pub kind: DocKind,
+    /// The parse of `text`.
     pub parsed: &'a Parsed,
 }
 
 /// The links file that applies, with where it is and its text.
 #[derive(Clone, Copy)]
 pub struct LinksSource<'a> {
+    /// Where the file is.
     pub path: &'a Path,
+    /// Its text, as the edits of code actions apply to it.
     pub text: &'a str,
+    /// Its parse.
     pub file: &'a LinksFile,
 }
 
 /// An environment file that applies, with where it is and its text.
 #[derive(Clone, Copy)]
 pub struct EnvFileSource<'a> {
+    /// Where the file is.
     pub path: &'a Path,
+    /// Its text, which the ranges of `file` point into.
     pub text: &'a str,
+    /// Its parse; `file.kind` says whether it is private.
     pub file: &'a EnvFile,
 }
 
@@ -61,14 +76,19 @@ pub struct World<'a> {
 /// whole text as one insertion at offset 0).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileEdit {
+    /// The file to edit (or create).
     pub path: PathBuf,
+    /// Whether the file is to be created.
     pub create: bool,
+    /// Non-overlapping edits of the file's current text (of the empty text when `create`).
     pub edits: Vec<TextEdit>,
 }
 
 /// A location in some file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileRange {
+    /// The file.
     pub path: PathBuf,
+    /// A byte range of its text.
     pub range: TextRange,
 }
