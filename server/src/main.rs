@@ -151,5 +151,8 @@ fn serve() -> ExitCode {
         }
     };
     runtime.block_on(vaultlink::lsp::run_stdio());
+    // A read of stdin may still be blocked on a thread: after `exit` the client need not
+    // close its end, so do not wait for it.
+    runtime.shutdown_background();
     ExitCode::SUCCESS
 }

@@ -1,5 +1,8 @@
 //! Helpers for the end-to-end tests: where the built binary and the shared test data are,
-//! throwaway projects written from fixtures, and running the binary.
+//! throwaway projects written from fixtures, and running the binary; [`lsp`] is a
+//! language-server client that drives the binary over stdio.
+
+pub mod lsp;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -4,17 +4,17 @@
 
 mod convert;
 mod handlers;
-mod server;
+pub(crate) mod server;
 mod state;
+mod stdio;
 
-use tower_lsp_server::{LspService, Server};
+use tower_lsp_server::LspService;
 
 /// Serves the language server protocol on stdin/stdout until the client says `exit`.
 pub async fn run_stdio() {
     let (service, socket) = LspService::new(server::Server::new);
     // Edits are applied before a handler's first await (see `Server::did_change`), so
     // requests may run alongside each other; four at a time is tower-lsp's default, kept.
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-        .serve(service)
-        .await;
+    // The transport checks every message first: one that is not JSON does not end it.
+    stdio::serve(service, socket).await;
 }

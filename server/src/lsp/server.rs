@@ -262,7 +262,12 @@ impl LanguageServer for Server {
             *self.state.env_name.write().unwrap() = env;
         }
         *self.pull.lock().unwrap() = PullMode {
-            enabled: params.capabilities.text_document.as_ref().and_then(|t| t.diagnostic.as_ref()).is_some(),
+            enabled: params
+                .capabilities
+                .text_document
+                .as_ref()
+                .and_then(|t| t.diagnostic.as_ref())
+                .is_some(),
             refresh: params
                 .capabilities
                 .workspace

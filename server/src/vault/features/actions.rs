@@ -288,7 +288,8 @@ fn name_actions(target: &LinksTarget<'_>, name: &str, out: &mut Vec<Action>) {
     } else if let Ok(edits) = links::remove_link_edits(target.text, name) {
         out.push(Action {
             title: format!("Unlink `{name}`"),
-            kind: ActionKind::RefactorRewrite,
+            // Listed with the quick fixes, where editors show the actions on a reference.
+            kind: ActionKind::QuickFix,
             fixes: None,
             preferred: false,
             edits: vec![FileEdit {

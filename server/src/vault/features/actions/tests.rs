@@ -147,7 +147,7 @@ fn linked_and_broken_references() {
         ]
         .concat(),
         expect![[r#"
-            Unlink `stripe-key` (RefactorRewrite)
+            Unlink `stripe-key` (QuickFix)
               edit /vaultlink.json
                 17..155 => ""
               /vaultlink.json after:
@@ -181,7 +181,7 @@ fn linked_and_broken_references() {
                 |   }
                 | }
 
-            Unlink `evil` (RefactorRewrite)
+            Unlink `evil` (QuickFix)
               edit /vaultlink.json
                 347..408 => ""
                 345..346 => ""
@@ -203,7 +203,7 @@ fn selection_over_several_references() {
     check(
         &[LINKS, "//- /a.http\nGET https://x.test\nA: {{vault:$0stripe-key}} {{vault:db-pass$0word}} {{vault:other}}\n"].concat(),
         expect![[r#"
-            Unlink `stripe-key` (RefactorRewrite)
+            Unlink `stripe-key` (QuickFix)
               edit /vaultlink.json
                 17..155 => ""
               /vaultlink.json after:
@@ -215,7 +215,7 @@ fn selection_over_several_references() {
                 |   }
                 | }
 
-            Unlink `db-password` (RefactorRewrite)
+            Unlink `db-password` (QuickFix)
               edit /vaultlink.json
                 155..274 => ""
               /vaultlink.json after:
@@ -282,7 +282,7 @@ fn unlink_from_the_links_file_itself() {
     check(
         &LINKS.replace("\"db-password\":", "\"db-pass$0word\":"),
         expect![[r#"
-        Unlink `db-password` (RefactorRewrite)
+        Unlink `db-password` (QuickFix)
           edit /vaultlink.json
             155..274 => ""
           /vaultlink.json after:

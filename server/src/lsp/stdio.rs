@@ -1,0 +1,180 @@
+//! The stdio transport, framed by us before `tower-lsp-server` sees it.
+//!
+//! tower-lsp-server stops reading after the first message it cannot decode, which would end
+//! the session on one bad byte from a client. Here each incoming message is read whole and
+//! checked to be JSON; one that is not is answered with a JSON-RPC parse error (`-32700`,
+//! `"id": null`) and dropped, and the session goes on. Outgoing messages are copied frame by
+//! frame so that those errors never land inside another message.
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+/// The largest message accepted: far above the 10 MB documents the server is tested with.
+const MAX_MESSAGE: usize = 256 << 20;
+
+/// How much the in-process pipes hold before a writer waits. Large: a 5 MB document or a
+/// list of 20,000 symbols then crosses in one go instead of in 64 KiB steps, each a wake-up
+/// of another thread. Memory is taken only as messages need it.
+const PIPE_CAPACITY: usize = 64 << 20;
+
+/// One framed message's body, or a reason it could not be read.
+enum Frame {
+    Body(Vec<u8>),
+    /// The framing was broken (no `Content-Length`, a bad number, a message too large):
+    /// what remains of the input can still be read.
+    Invalid,
+    End,
+}
+
+/// Reads the next `Content-Length`-framed message.
+async fn read_frame<R: AsyncRead + Unpin>(input: &mut BufReader<R>) -> std::io::Result<Frame> {
+    let mut length: Option<usize> = None;
+    let mut bad = false;
+    let mut saw_header = false;
+    loop {
+        let mut line = Vec::new();
+        if input.read_until(b'\n', &mut line).await? == 0 {
+            return Ok(Frame::End);
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            if saw_header {
+                break;
+            }
+            continue; // stray blank lines between messages
+        }
+        saw_header = true;
+        if let Some((name, value)) = text.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                match value.trim().parse::<usize>() {
+                    Ok(n) if n <= MAX_MESSAGE => length = Some(n),
+                    _ => bad = true,
+                }
+            }
+        } else {
+            bad = true;
+        }
+    }
+    let Some(length) = length.filter(|_| !bad) else {
+        return Ok(Frame::Invalid);
+    };
+    let mut body = vec![0; length];
+    input.read_exact(&mut body).await?;
+    Ok(Frame::Body(body))
+}
+
+fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+const PARSE_ERROR: &[u8] = br#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error: the message is not JSON"},"id":null}"#;
+
+/// Copies client messages to the server, answering those that are not JSON.
+async fn pump_input<R, W>(input: R, mut server: W, errors: mpsc::UnboundedSender<Vec<u8>>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut input = BufReader::with_capacity(1 << 20, input);
+    loop {
+        match read_frame(&mut input).await {
+            Ok(Frame::Body(body)) => {
+                if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+                    if server.write_all(&frame(&body)).await.is_err() {
+                        return;
+                    }
+                } else {
+                    let _ = errors.send(frame(PARSE_ERROR));
+                }
+            }
+            Ok(Frame::Invalid) => {
+                let _ = errors.send(frame(PARSE_ERROR));
+            }
+            Ok(Frame::End) | Err(_) => return,
+        }
+    }
+    // Dropping `server` closes the server's input.
+}
+
+/// Copies server messages to the client, with the parse errors between whole messages.
+async fn pump_output<R, W>(server: R, mut output: W, mut errors: mpsc::UnboundedReceiver<Vec<u8>>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut server = BufReader::with_capacity(1 << 20, server);
+    loop {
+        tokio::select! {
+            biased;
+            frame_read = read_frame(&mut server) => match frame_read {
+                Ok(Frame::Body(body)) => {
+                    if output.write_all(&frame(&body)).await.is_err() || output.flush().await.is_err() {
+                        return;
+                    }
+                }
+                Ok(Frame::Invalid) => continue,
+                Ok(Frame::End) | Err(_) => break,
+            },
+            Some(error) = errors.recv() => {
+                if output.write_all(&error).await.is_err() || output.flush().await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = output.flush().await;
+}
+
+/// Serves `service` on stdin/stdout through the checks above.
+pub async fn serve(
+    service: tower_lsp_server::LspService<crate::lsp::server::Server>,
+    socket: tower_lsp_server::ClientSocket,
+) {
+    let (server_in, client_side_in) = tokio::io::duplex(PIPE_CAPACITY);
+    let (server_out, client_side_out) = tokio::io::duplex(PIPE_CAPACITY);
+    let (errors_tx, errors_rx) = mpsc::unbounded_channel();
+    let input = tokio::spawn(pump_input(tokio::io::stdin(), client_side_in, errors_tx));
+    let output = tokio::spawn(pump_output(client_side_out, tokio::io::stdout(), errors_rx));
+    tower_lsp_server::Server::new(server_in, server_out, socket)
+        .serve(service)
+        .await;
+    // The server is done (after `exit`, or when the client closed its input): send what it
+    // wrote last, then stop reading.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), output).await;
+    input.abort();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn frames_are_read_and_broken_ones_skipped() {
+        let data = b"Content-Length: 2\r\n\r\n{}garbage\r\n\r\nContent-Length: 3\r\nContent-Type: x\r\n\r\n[1]".to_vec();
+        let mut input = BufReader::new(&data[..]);
+        assert!(matches!(read_frame(&mut input).await.unwrap(), Frame::Body(b) if b == b"{}"));
+        assert!(matches!(
+            read_frame(&mut input).await.unwrap(),
+            Frame::Invalid
+        ));
+        assert!(matches!(read_frame(&mut input).await.unwrap(), Frame::Body(b) if b == b"[1]"));
+        assert!(matches!(read_frame(&mut input).await.unwrap(), Frame::End));
+    }
+
+    #[tokio::test]
+    async fn input_that_is_not_json_is_answered_not_forwarded() {
+        let data = [
+            frame(b"{not json"),
+            frame(br#"{"jsonrpc":"2.0","method":"x"}"#),
+        ]
+        .concat();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut forwarded = Vec::new();
+        pump_input(&data[..], &mut forwarded, tx).await;
+        assert_eq!(forwarded, frame(br#"{"jsonrpc":"2.0","method":"x"}"#));
+        assert_eq!(rx.recv().await.unwrap(), frame(PARSE_ERROR));
+    }
+}

@@ -1,0 +1,334 @@
+//! The language server under load, over stdio, on the shared benchmark inputs (a 5 MB
+//! `.http` file and a 5 MB Postman collection), with vscode-json-language-server on the same
+//! collection in the same run for comparison.
+//!
+//! `cargo bench -p vaultlink-e2e --bench lsp` (builds the release server first:
+//! `cargo build --release -p vaultlink`). The peer comes from npm
+//! (`vscode-langservers-extracted`), installed into `target/bench-node` on first use.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use vaultlink_e2e::lsp::{Client, Options};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn shared() -> PathBuf {
+    std::env::var_os("VAULTLINK_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("../shared"))
+}
+
+fn generate(generator: &str, out: &Path) {
+    if out.is_file() {
+        return;
+    }
+    let script = shared().join("bench").join(generator);
+    let ok = Command::new("python3")
+        .arg(&script)
+        .arg("5")
+        .arg(out)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok, "python3 {} failed", script.display());
+}
+
+/// The peer server, installed from npm on first use; `None` when npm cannot install it.
+fn json_language_server() -> Option<PathBuf> {
+    let dir = repo().join("target/bench-node");
+    let bin = dir.join("node_modules/.bin/vscode-json-language-server");
+    if !bin.is_file() {
+        std::fs::create_dir_all(&dir).ok()?;
+        if !dir.join("package.json").is_file() {
+            std::fs::write(dir.join("package.json"), "{\"private\": true}\n").ok()?;
+        }
+        let ok = Command::new("npm")
+            .args([
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "vscode-langservers-extracted@4.10.0",
+            ])
+            .current_dir(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            return None;
+        }
+    }
+    bin.is_file().then_some(bin)
+}
+
+fn links_json() -> String {
+    let mut entries: Vec<String> = (0..50)
+        .map(|i| format!("    \"api-token-{i}\": {{ \"link\": \"https://bench-kv.vault.azure.net/secrets/api-token-{i}\", \"allowedDomains\": [\"*.example.test\"] }}"))
+        .collect();
+    entries.push("    \"db-password\": { \"link\": \"https://bench-kv.vault.azure.net/secrets/db-password\" }".into());
+    format!("{{\n  \"secrets\": {{\n{}\n  }}\n}}\n", entries.join(",\n"))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Peak resident memory of a process, in MB (`VmHWM`).
+fn peak_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Byte offsets of up to `n` occurrences of `needle`, spread over the text.
+fn spread(text: &str, needle: &str, n: usize) -> Vec<usize> {
+    let all: Vec<usize> = text.match_indices(needle).map(|(i, _)| i).collect();
+    let step = (all.len() / n).max(1);
+    all.into_iter().step_by(step).take(n).collect()
+}
+
+/// Line starts of a text, for UTF-8 positions without rescanning it.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        )
+    }
+
+    fn position(&self, _text: &str, offset: usize) -> Value {
+        let line = self.0.partition_point(|&s| s <= offset) - 1;
+        json!({ "line": line, "character": offset - self.0[line] })
+    }
+}
+
+struct Figures {
+    open: Duration,
+    edit_p50: Duration,
+    edit_p99: Duration,
+    symbols: Duration,
+    symbol_count: usize,
+    hover_p50: Duration,
+    hover_p99: Duration,
+    completion_p50: Duration,
+    completion_p99: Duration,
+}
+
+fn count_symbols(v: &Value) -> usize {
+    v.as_array().map_or(0, |a| {
+        a.iter().map(|s| 1 + count_symbols(&s["children"])).sum()
+    })
+}
+
+/// Open → first diagnostics, edits → diagnostics, symbols, hover and completion for one
+/// document of a running vaultlink server.
+fn measure_vaultlink(c: &mut Client, path: &Path, text: &str, reference: &str) -> Figures {
+    // Times run to when the answer arrived, read off the pipe: the client's own parsing of
+    // it is not the server's time.
+    let start = Instant::now();
+    let uri = c.open(path, text);
+    c.wait_diagnostics(&uri);
+    let open = c.last_diagnostics_arrival().unwrap() - start;
+    // One-character edits in a body, each followed by its diagnostics. The bench keeps its
+    // own copy of the text and works out positions before the clock starts, so the client's
+    // bookkeeping does not compete with the server for the two cores.
+    let mut now = text.to_string();
+    let mut edits = Vec::new();
+    let mut version = 1;
+    for (i, &off) in spread(text, "item ", 20).iter().enumerate() {
+        let at = off + i;
+        let pos = Lines::new(&now).position(&now, at);
+        version += 1;
+        let change = json!({
+            "textDocument": { "uri": uri, "version": version },
+            "contentChanges": [{ "range": { "start": pos, "end": pos }, "text": " " }]
+        });
+        let start = Instant::now();
+        c.notify("textDocument/didChange", change);
+        c.wait_diagnostics_version(&uri, version);
+        edits.push(c.last_diagnostics_arrival().unwrap() - start);
+        now.insert(at, ' ');
+    }
+    let (symbols, result) = c.request_timed(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+        Duration::from_secs(60),
+    );
+    let result = result.expect("document symbols");
+    let lines = Lines::new(&now);
+    let mut hovers = Vec::new();
+    let mut completions = Vec::new();
+    for &off in &spread(&now, reference, 200) {
+        let name = off + reference.len();
+        let params = |at: usize| json!({ "textDocument": { "uri": uri }, "position": lines.position(&now, at) });
+        let (hover_at, completion_at) = (params(name + 1), params(name));
+        let (d, r) = c.request_timed("textDocument/hover", hover_at, Duration::from_secs(10));
+        assert!(r.is_ok_and(|v| !v.is_null()), "a hover on a reference");
+        hovers.push(d);
+        let (d, r) = c.request_timed(
+            "textDocument/completion",
+            completion_at,
+            Duration::from_secs(10),
+        );
+        assert!(
+            r.is_ok_and(|v| !v.is_null()),
+            "completions after {reference}"
+        );
+        completions.push(d);
+    }
+    Figures {
+        open,
+        edit_p50: percentile(&mut edits, 0.5),
+        edit_p99: percentile(&mut edits, 0.99),
+        symbols,
+        symbol_count: count_symbols(&result),
+        hover_p50: percentile(&mut hovers, 0.5),
+        hover_p99: percentile(&mut hovers, 0.99),
+        completion_p50: percentile(&mut completions, 0.5),
+        completion_p99: percentile(&mut completions, 0.99),
+    }
+}
+
+fn print_row(name: &str, f: &Figures) {
+    println!(
+        "{name:<34} {:>9.1} {:>8.1}/{:<7.1} {:>9.1} {:>8} {:>7.2}/{:<6.2} {:>7.2}/{:<6.2}",
+        ms(f.open),
+        ms(f.edit_p50),
+        ms(f.edit_p99),
+        ms(f.symbols),
+        f.symbol_count,
+        ms(f.hover_p50),
+        ms(f.hover_p99),
+        ms(f.completion_p50),
+        ms(f.completion_p99),
+    );
+}
+
+fn main() {
+    let inputs = repo().join("target/bench-inputs");
+    std::fs::create_dir_all(&inputs).unwrap();
+    generate("gen_http.py", &inputs.join("big.http"));
+    generate("gen_collection.py", &inputs.join("big_collection.json"));
+    let ws = tempfile::tempdir().unwrap();
+    let http_path = ws.path().join("big.http");
+    let coll_path = ws.path().join("big.postman_collection.json");
+    let http = std::fs::read_to_string(inputs.join("big.http")).unwrap();
+    let coll = std::fs::read_to_string(inputs.join("big_collection.json")).unwrap();
+    std::fs::write(&http_path, &http).unwrap();
+    std::fs::write(&coll_path, &coll).unwrap();
+    std::fs::write(ws.path().join("vaultlink.json"), links_json()).unwrap();
+
+    let release = repo().join("target/release/vaultlink");
+    assert!(
+        release.is_file(),
+        "build the server first: cargo build --release -p vaultlink"
+    );
+    let server = release.to_string_lossy().to_string();
+    println!(
+        "vaultlink lsp (release) over stdio, UTF-8 client; times in ms; goals: open ≤ 50, edit ≤ 10, symbols ≤ 100, hover/completion p99 ≤ 2, peak ≤ 150 MB"
+    );
+    println!(
+        "{:<34} {:>9} {:>16} {:>9} {:>8} {:>14} {:>14}",
+        "document",
+        "open→diag",
+        "edit p50/p99",
+        "symbols",
+        "count",
+        "hover p50/p99",
+        "compl. p50/p99"
+    );
+    let command = [server.as_str(), "lsp"];
+    let mut c = Client::start_with(
+        ws.path(),
+        Options {
+            encodings: &["utf-8"],
+            command: Some(&command),
+            ..Options::default()
+        },
+    );
+    let pid = c.pid();
+    let fh = measure_vaultlink(&mut c, &http_path, &http, "{{vault:");
+    print_row(&format!(".http, {:.1} MB", http.len() as f64 / 1e6), &fh);
+    let fc = measure_vaultlink(&mut c, &coll_path, &coll, "{{vault:");
+    print_row(
+        &format!("collection, {:.1} MB", coll.len() as f64 / 1e6),
+        &fc,
+    );
+    println!("peak memory, both open: {:.1} MB", peak_mb(pid));
+    c.shutdown();
+
+    // The peer on the same collection.
+    let Some(peer) = json_language_server() else {
+        println!(
+            "vscode-json-language-server: npm could not install vscode-langservers-extracted; no comparison"
+        );
+        return;
+    };
+    let peer = peer.to_string_lossy().to_string();
+    let command = [peer.as_str(), "--stdio"];
+    let mut p = Client::start_with(
+        ws.path(),
+        Options {
+            encodings: &[],
+            command: Some(&command),
+            wait_for_index: false,
+            work_done_progress: false,
+            initialization_options: Some(json!({"provideFormatter": false})),
+            ..Options::default()
+        },
+    );
+    let start = Instant::now();
+    let uri = vaultlink_e2e::lsp::file_uri(&coll_path);
+    p.open_uri(&uri, "json", &coll);
+    p.wait_diagnostics(&uri);
+    let open = p.last_diagnostics_arrival().unwrap() - start;
+    let (symbols, result) = p.request_timed(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+        Duration::from_secs(120),
+    );
+    let result = result.expect("document symbols");
+    let mut hovers = Vec::new();
+    for &off in spread(&coll, "\"Authorization\"", 20).iter() {
+        let at = p.at(&uri, off + 3);
+        let (d, _) = p.request_timed("textDocument/hover", at, Duration::from_secs(30));
+        hovers.push(d);
+    }
+    let peer_fig = Figures {
+        open,
+        edit_p50: Duration::ZERO,
+        edit_p99: Duration::ZERO,
+        symbols,
+        symbol_count: count_symbols(&result),
+        hover_p50: percentile(&mut hovers, 0.5),
+        hover_p99: percentile(&mut hovers, 0.99),
+        completion_p50: Duration::ZERO,
+        completion_p99: Duration::ZERO,
+    };
+    print_row("vscode-json-language-server, coll.", &peer_fig);
+    println!(
+        "ratios on the collection (peer / vaultlink): open→diagnostics {:.0}×, document symbols {:.0}×, hover p50 {:.0}×",
+        ms(peer_fig.open) / ms(fc.open),
+        ms(peer_fig.symbols) / ms(fc.symbols),
+        ms(peer_fig.hover_p50) / ms(fc.hover_p50),
+    );
+    println!("peer peak memory: {:.1} MB", peak_mb(p.pid()));
+    p.shutdown();
+}
