@@ -379,22 +379,16 @@ fn uses_of_name_at(state: &State, uri: &Uri, pos: Position) -> Option<(String, V
     let (doc, data) = open(state, uri)?;
     let offset = doc.lines(state.encoding()).offset(pos);
     let name = navigation::name_at(&data.doc(), offset)?.name;
-    let mut out = Vec::new();
-    for (open_uri, file) in state.all_files() {
-        let ranges: Vec<TextRange> = navigation::vault_names(&file.doc())
-            .into_iter()
-            .filter(|u| u.name == name)
-            .map(|u| u.name_range)
-            .collect();
-        if ranges.is_empty() {
-            continue;
-        }
-        let Some(file_uri) = open_uri.or_else(|| file.path.as_deref().and_then(convert::uri_of))
-        else {
-            continue;
-        };
-        out.push((file_uri, file.text.clone(), ranges));
-    }
+    let out = state
+        .name_uses(&name)
+        .into_iter()
+        .filter_map(|f| {
+            let file_uri = f
+                .uri
+                .or_else(|| f.path.as_deref().and_then(convert::uri_of))?;
+            Some((file_uri, f.text, f.ranges))
+        })
+        .collect();
     Some((name, out))
 }
 

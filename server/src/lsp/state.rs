@@ -193,10 +193,23 @@ impl Surroundings {
     }
 }
 
-/// A file of the workspace on disk, with the vault names it uses.
+/// A file of the workspace on disk, with the vault names it uses. Only links and
+/// environment files keep their parse (other documents are analysed in their context); the
+/// others keep their text, for the ranges of references and renames.
 pub struct IndexedFile {
-    pub data: Arc<FileData>,
+    pub text: Arc<String>,
+    pub kind: DocKind,
+    /// The parse of a links or environment file.
+    pub context: Option<Arc<FileData>>,
     pub names: Vec<NameUse>,
+}
+
+/// The uses of one vault name in one file: where the file is, its text, the name ranges.
+pub struct FileUses {
+    pub uri: Option<Uri>,
+    pub path: Option<PathBuf>,
+    pub text: Arc<String>,
+    pub ranges: Vec<crate::text::TextRange>,
 }
 
 #[derive(Default)]
@@ -266,7 +279,13 @@ impl State {
             return doc.data().cloned();
         }
         if let Some(indexed) = self.index.read().unwrap().get(path) {
-            return Some(indexed.data.clone());
+            return Some(indexed.context.clone().unwrap_or_else(|| {
+                Arc::new(FileData::new(
+                    Some(path.to_path_buf()),
+                    indexed.text.clone(),
+                    indexed.kind,
+                ))
+            }));
         }
         if let Some(hit) = self.disk.read().unwrap().get(path) {
             return hit.clone();
@@ -414,26 +433,64 @@ impl State {
             return false;
         };
         let names = navigation::vault_names(&data.doc());
+        let context = matches!(
+            data.kind,
+            DocKind::Links | DocKind::HttpClientEnv { .. } | DocKind::PostmanEnv
+        )
+        .then(|| data.clone());
+        let indexed = IndexedFile {
+            text: data.text.clone(),
+            kind: data.kind,
+            context,
+            names,
+        };
         self.disk.write().unwrap().remove(path);
         self.index
             .write()
             .unwrap()
-            .insert(path.to_path_buf(), Arc::new(IndexedFile { data, names }));
+            .insert(path.to_path_buf(), Arc::new(indexed));
         true
     }
 
-    /// Every file to search for vault names: open documents first, then indexed files that
-    /// are not open.
-    pub fn all_files(&self) -> Vec<(Option<Uri>, Arc<FileData>)> {
+    /// Every use of the vault name `name`: in open documents as the editor has them, and in
+    /// the indexed files that are not open.
+    pub fn name_uses(&self, name: &str) -> Vec<FileUses> {
         let open = self.open_docs();
-        let mut out: Vec<(Option<Uri>, Arc<FileData>)> = open
-            .iter()
-            .filter_map(|d| Some((Some(d.uri.clone()), d.data()?.clone())))
-            .collect();
+        let mut out = Vec::new();
+        for doc in &open {
+            let Some(data) = doc.data() else { continue };
+            let ranges: Vec<_> = navigation::vault_names(&data.doc())
+                .into_iter()
+                .filter(|u| u.name == name)
+                .map(|u| u.name_range)
+                .collect();
+            if !ranges.is_empty() {
+                out.push(FileUses {
+                    uri: Some(doc.uri.clone()),
+                    path: doc.path.clone(),
+                    text: doc.text.clone(),
+                    ranges,
+                });
+            }
+        }
         let open_paths: Vec<PathBuf> = open.iter().filter_map(|d| d.path.clone()).collect();
         for (path, f) in self.index.read().unwrap().iter() {
-            if !open_paths.contains(path) {
-                out.push((None, f.data.clone()));
+            if open_paths.contains(path) {
+                continue;
+            }
+            let ranges: Vec<_> = f
+                .names
+                .iter()
+                .filter(|u| u.name == name)
+                .map(|u| u.name_range)
+                .collect();
+            if !ranges.is_empty() {
+                out.push(FileUses {
+                    uri: None,
+                    path: Some(path.clone()),
+                    text: f.text.clone(),
+                    ranges,
+                });
             }
         }
         out
