@@ -48,6 +48,33 @@ fn open(state: &State, uri: &Uri) -> Option<(Arc<Document>, Arc<FileData>)> {
     Some((doc, data))
 }
 
+/// What applies to a document, held while a feature runs: its links and environment
+/// files and the chosen environment.
+struct Around {
+    surroundings: crate::lsp::state::Surroundings,
+    env_name: Option<String>,
+}
+
+impl Around {
+    fn new(state: &State, data: &FileData) -> Around {
+        Around {
+            surroundings: state.surroundings(data.path.as_deref(), data.kind),
+            env_name: state.env_name.read().unwrap().clone(),
+        }
+    }
+
+    fn envs(&self) -> Vec<crate::vault::features::EnvFileSource<'_>> {
+        self.surroundings.env_file_sources()
+    }
+
+    fn world<'a>(
+        &'a self,
+        envs: &'a [crate::vault::features::EnvFileSource<'a>],
+    ) -> crate::vault::features::World<'a> {
+        self.surroundings.world(envs, self.env_name.as_deref())
+    }
+}
+
 /// Diagnostics of an open document, computed once per version and context generation.
 pub fn diagnostics(state: &State, doc: &Document) -> Arc<Vec<lsp::Diagnostic>> {
     let generation = state.generation();
@@ -81,10 +108,9 @@ pub fn hover(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
-    let around = state.surroundings(data.path.as_deref(), data.kind);
-    let envs = around.env_file_sources();
-    let env_name = state.env_name.read().unwrap().clone();
-    let world = around.world(&envs, env_name.as_deref());
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
     Ok(hover::hover(&data.doc(), offset, &world).map(|h| Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
@@ -104,10 +130,9 @@ pub fn completion(
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
-    let around = state.surroundings(data.path.as_deref(), data.kind);
-    let envs = around.env_file_sources();
-    let env_name = state.env_name.read().unwrap().clone();
-    let world = around.world(&envs, env_name.as_deref());
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
     let items: Vec<CompletionItem> = completion::completion(&data.doc(), offset, &world)
         .into_iter()
         .map(|c| CompletionItem {
@@ -205,10 +230,9 @@ pub fn code_actions(
     let enc = state.encoding();
     let lines = doc.lines(enc);
     let range = lines.text_range(range);
-    let around = state.surroundings(data.path.as_deref(), data.kind);
-    let envs = around.env_file_sources();
-    let env_name = state.env_name.read().unwrap().clone();
-    let world = around.world(&envs, env_name.as_deref());
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
     let diags = diagnostics(state, &doc);
     let mut out = Vec::new();
     for action in actions::code_actions(&data.doc(), range, &world) {
@@ -273,10 +297,9 @@ pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>>
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
-    let around = state.surroundings(data.path.as_deref(), data.kind);
-    let envs = around.env_file_sources();
-    let env_name = state.env_name.read().unwrap().clone();
-    let world = around.world(&envs, env_name.as_deref());
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
     Ok(Some(
         lens::code_lenses(&data.doc(), &world)
             .into_iter()
@@ -361,10 +384,9 @@ pub fn definition(
         return Ok(None);
     };
     let offset = doc.lines(state.encoding()).offset(pos);
-    let around = state.surroundings(data.path.as_deref(), data.kind);
-    let envs = around.env_file_sources();
-    let env_name = state.env_name.read().unwrap().clone();
-    let world = around.world(&envs, env_name.as_deref());
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
     let Some(target) = navigation::definition(&data.doc(), offset, &world) else {
         return Ok(None);
     };

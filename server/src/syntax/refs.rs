@@ -231,6 +231,41 @@ pub fn json_may_have_script_calls(raw: &str) -> bool {
     SCRIPT_FINDER.find(raw.as_bytes()).is_some() || raw.contains("\\u")
 }
 
+/// `text` with each `{{name}}` whose value `value_of` knows replaced by it, again in the
+/// result up to a fixed depth (values may use other variables; a cycle stops there).
+pub fn substitute<'t>(
+    text: &'t str,
+    mut value_of: impl FnMut(&str) -> Option<String>,
+) -> std::borrow::Cow<'t, str> {
+    use std::borrow::Cow;
+    let mut cur: Cow<str> = Cow::Borrowed(text);
+    for _ in 0..8 {
+        if find_pair(cur.as_bytes(), b'{').is_none() {
+            break;
+        }
+        let mut found = Vec::new();
+        scan(&cur, 0, &mut found);
+        let mut out = String::with_capacity(cur.len());
+        let (mut last, mut changed) = (0, false);
+        for r in &found {
+            if let RefKind::Variable { name } = r.kind
+                && let Some(value) = value_of(name.slice(&cur))
+            {
+                out.push_str(&cur[last..r.range.start as usize]);
+                out.push_str(&value);
+                last = r.range.end as usize;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+        out.push_str(&cur[last..]);
+        cur = Cow::Owned(out);
+    }
+    cur
+}
+
 /// A `pm.vault.*` call in a script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScriptCall {

@@ -92,36 +92,9 @@ impl Scope {
                 .is_some_and(|first| self.defined.contains(first))
     }
 
-    /// `text` with every variable whose value is known substituted, up to a fixed depth
-    /// (values can use other variables; cycles stop there).
+    /// `text` with every variable whose value is known substituted.
     fn resolve<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut cur: Cow<str> = Cow::Borrowed(text);
-        for _ in 0..8 {
-            if !cur.contains("{{") {
-                break;
-            }
-            let mut found = Vec::new();
-            refs::scan(&cur, 0, &mut found);
-            let mut out = String::with_capacity(cur.len());
-            let mut last = 0;
-            let mut changed = false;
-            for r in &found {
-                if let RefKind::Variable { name } = r.kind
-                    && let Some(v) = self.values.get(name.slice(&cur))
-                {
-                    out.push_str(&cur[last..r.range.start as usize]);
-                    out.push_str(v);
-                    last = r.range.end as usize;
-                    changed = true;
-                }
-            }
-            if !changed {
-                break;
-            }
-            out.push_str(&cur[last..]);
-            cur = Cow::Owned(out);
-        }
-        cur
+        refs::substitute(text, |name| self.values.get(name).cloned())
     }
 
     /// The host a request's URL sends to, when it is known without sending. Only the part

@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::syntax::env::{EnvFile, EnvFileKind, EnvValue, EnvVariable, SHARED};
 use crate::syntax::json;
 use crate::syntax::postman::{Collection, Item, Variable};
-use crate::syntax::refs::{self, RefKind};
+use crate::syntax::refs;
 use crate::text::TextRange;
 use crate::vault::document::Parsed;
 use crate::vault::features::{Doc, EnvFileSource, World};
@@ -316,36 +316,11 @@ pub(crate) fn resolve<'t>(
     text: &'t str,
     offset: u32,
 ) -> Cow<'t, str> {
-    let mut cur: Cow<str> = Cow::Borrowed(text);
-    for _ in 0..8 {
-        if !cur.contains("{{") {
-            break;
-        }
-        let mut found = Vec::new();
-        refs::scan(&cur, 0, &mut found);
-        let mut out = String::with_capacity(cur.len());
-        let (mut last, mut changed) = (0, false);
-        for r in &found {
-            let RefKind::Variable { name } = r.kind else {
-                continue;
-            };
-            let defs = lookup(doc, world, name.slice(&cur), offset);
-            if let Some(value) = defs
-                .iter()
-                .find(|d| !d.secret && d.value.text().is_some())
-                .and_then(|d| d.value.text())
-            {
-                out.push_str(&cur[last..r.range.start as usize]);
-                out.push_str(value);
-                last = r.range.end as usize;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-        out.push_str(&cur[last..]);
-        cur = Cow::Owned(out);
-    }
-    cur
+    refs::substitute(text, |name| {
+        lookup(doc, world, name, offset)
+            .iter()
+            .find(|d| !d.secret && d.value.text().is_some())
+            .and_then(|d| d.value.text())
+            .map(str::to_string)
+    })
 }
