@@ -100,31 +100,43 @@ where
 }
 
 /// Copies server messages to the client, with the parse errors between whole messages.
+/// Frames are read by a task of their own, so that waiting for the next one never leaves
+/// one half read: channel receives are what the loop waits on, and they are cancel-safe.
 async fn pump_output<R, W>(server: R, mut output: W, mut errors: mpsc::UnboundedReceiver<Vec<u8>>)
 where
-    R: AsyncRead + Unpin,
+    R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin,
 {
-    let mut server = BufReader::with_capacity(1 << 20, server);
-    loop {
-        tokio::select! {
-            biased;
-            frame_read = read_frame(&mut server) => match frame_read {
+    let (frames_tx, mut frames) = mpsc::channel::<Vec<u8>>(16);
+    let reader = tokio::spawn(async move {
+        let mut server = BufReader::with_capacity(1 << 20, server);
+        loop {
+            match read_frame(&mut server).await {
                 Ok(Frame::Body(body)) => {
-                    if output.write_all(&frame(&body)).await.is_err() || output.flush().await.is_err() {
+                    if frames_tx.send(body).await.is_err() {
                         return;
                     }
                 }
                 Ok(Frame::Invalid) => continue,
-                Ok(Frame::End) | Err(_) => break,
-            },
-            Some(error) = errors.recv() => {
-                if output.write_all(&error).await.is_err() || output.flush().await.is_err() {
-                    return;
-                }
+                Ok(Frame::End) | Err(_) => return,
             }
         }
+    });
+    loop {
+        // Errors first: each answers a message that came before anything still queued.
+        let bytes = tokio::select! {
+            biased;
+            Some(error) = errors.recv() => error,
+            body = frames.recv() => match body {
+                Some(body) => frame(&body),
+                None => break,
+            },
+        };
+        if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
+            break;
+        }
     }
+    reader.abort();
     let _ = output.flush().await;
 }
 
