@@ -58,7 +58,7 @@ struct Around {
 impl Around {
     fn new(state: &State, data: &FileData) -> Around {
         Around {
-            surroundings: state.surroundings(data.path.as_deref(), data.kind),
+            surroundings: state.surroundings(data.path.as_deref(), data.kind, true),
             env_name: state.env_name.read().unwrap().clone(),
         }
     }
@@ -86,7 +86,7 @@ pub fn diagnostics(state: &State, doc: &Document) -> Arc<Vec<lsp::Diagnostic>> {
     let Some(data) = doc.data() else {
         return Arc::new(Vec::new());
     };
-    let around = state.surroundings(data.path.as_deref(), data.kind);
+    let around = state.surroundings(data.path.as_deref(), data.kind, false);
     let envs = around.env_sources();
     let env_name = state.env_name.read().unwrap().clone();
     let ctx = around.context(&envs, env_name.as_deref());

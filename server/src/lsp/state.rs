@@ -334,7 +334,15 @@ impl State {
             .find(|p| self.exists(p))
     }
 
-    pub fn surroundings(&self, path: Option<&Path>, kind: DocKind) -> Surroundings {
+    /// What applies to a document at `path`. `with_names`: also every vault name the
+    /// workspace uses (completion needs them; diagnostics do not, and they cost a scan of
+    /// the open documents when the cache is stale).
+    pub fn surroundings(
+        &self,
+        path: Option<&Path>,
+        kind: DocKind,
+        with_names: bool,
+    ) -> Surroundings {
         let dir = path.and_then(Path::parent);
         let links_path = dir.and_then(|d| self.links_path(d));
         let links = links_path.as_deref().and_then(|p| self.file(p));
@@ -379,7 +387,11 @@ impl State {
         Surroundings {
             links,
             envs,
-            names: self.workspace_names(),
+            names: if with_names {
+                self.workspace_names()
+            } else {
+                Arc::default()
+            },
             new_links_path,
         }
     }

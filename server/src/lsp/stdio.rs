@@ -83,7 +83,10 @@ where
         match read_frame(&mut input).await {
             Ok(Frame::Body(body)) => {
                 if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
-                    if server.write_all(&frame(&body)).await.is_err() {
+                    let header = format!("Content-Length: {}\r\n\r\n", body.len());
+                    if server.write_all(header.as_bytes()).await.is_err()
+                        || server.write_all(&body).await.is_err()
+                    {
                         return;
                     }
                 } else {
