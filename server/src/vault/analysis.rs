@@ -36,18 +36,6 @@ pub struct Context<'a> {
     pub env_name: Option<&'a str>,
 }
 
-/// A vault reference found in a document, linked or not.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VaultUse {
-    /// The whole reference (`{{vault:x}}`), or for a script call the name inside the quotes.
-    pub range: TextRange,
-    /// The name's range.
-    pub name_range: TextRange,
-    pub name: String,
-    /// For script calls, which call.
-    pub script: Option<VaultMethod>,
-}
-
 fn syntax_findings(errors: &[SyntaxError]) -> impl Iterator<Item = Finding> + '_ {
     errors
         .iter()
@@ -680,30 +668,6 @@ pub fn analyze_links(links: &LinksFile) -> Vec<Finding> {
                 code,
                 message: p.message.clone(),
             }
-        })
-        .collect()
-}
-
-/// Every vault reference in an `.http` file (for hover, completion, rename, code lens).
-pub fn vault_uses_http(text: &str, file: &HttpFile) -> Vec<VaultUse> {
-    let mut found = Vec::new();
-    refs::scan(text, 0, &mut found);
-    let handlers: Vec<TextRange> = file
-        .requests
-        .iter()
-        .flat_map(|r| r.handlers.iter().map(|h| h.range))
-        .collect();
-    found
-        .into_iter()
-        .filter(|r| !handlers.iter().any(|h| h.contains_range(r.range)))
-        .filter_map(|r| match r.kind {
-            RefKind::Vault { name } => Some(VaultUse {
-                range: r.range,
-                name_range: name,
-                name: name.slice(text).to_string(),
-                script: None,
-            }),
-            _ => None,
         })
         .collect()
 }
