@@ -508,7 +508,7 @@ impl<'a> Parser<'a> {
         if text[0] == b'@' && self.variable(l) {
             return;
         }
-        let Some(colon) = memchr(b':', text).map(|i| l.ts + i) else {
+        let Some(colon) = header_colon(text).map(|i| l.ts + i) else {
             self.error(l.ts, l.te, "expected a header `Name: value`");
             return;
         };
@@ -861,6 +861,26 @@ fn trim_all(b: &[u8], s: usize, e: usize) -> (usize, usize) {
         .rposition(|&c| !blank(c))
         .map_or(ts, |i| ts + i + 1);
     (ts, te)
+}
+
+/// The colon that ends a header's name: the first one outside `{{…}}`, so that a name
+/// built from a variable (`X-{{vault:a}}: v`, `{{name}}: v`) keeps its reference whole.
+fn header_colon(text: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b':' => return Some(i),
+            b'{' if text.get(i + 1) == Some(&b'{') => {
+                match memmem::find(&text[i + 2..], b"}}") {
+                    Some(end) => i += 2 + end + 2,
+                    // Unterminated: the braces are plain text.
+                    None => i += 2,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 #[cfg(test)]

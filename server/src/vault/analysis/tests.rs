@@ -388,3 +388,14 @@ fn byte_ranges_and_utf16_columns() {
     assert_eq!(findings[0].range.as_usize(), start..start + 11);
     assert_eq!(&src[findings[0].range.as_usize()], "{{vault:k}}");
 }
+
+#[test]
+fn references_in_header_names_are_whole() {
+    check(
+        "//- /a.http\nGET https://x.test\nX-{{vault:k}}: v\n{{name}}: {{vault:j}}\n",
+        expect![[r#"
+            unlinked-secret warning 2:3 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`
+            undefined-variable warning 3:1 "{{name}}": `name` is not defined in this file or an environment
+            unlinked-secret warning 3:11 "{{vault:j}}": `j` is not linked: no vaultlink.json was found; create one with `vaultlink link j <identifier>`"#]],
+    );
+}
