@@ -18,7 +18,7 @@
 //! - a method is one of the spec's nine, or any word in capitals followed by a target; one of
 //!   the nine in small letters is read as a method, with an error.
 
-use memchr::{memchr, memchr2_iter, memmem};
+use memchr::{memchr2_iter, memmem};
 
 use crate::syntax::SyntaxError;
 use crate::text::TextRange;
