@@ -709,7 +709,7 @@ mod tests {
             Some(EnvFileKind::HttpClient { private: false })
         );
         assert_eq!(
-            kind("/work/api/http-client.private.env.json"),
+            kind("/projects/api/http-client.private.env.json"),
             Some(EnvFileKind::HttpClient { private: true })
         );
         assert_eq!(
