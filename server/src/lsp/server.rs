@@ -428,7 +428,7 @@ impl LanguageServer for Server {
             })
             .collect();
         let mut text = (*old.text).clone();
-        apply_changes(&mut text, changes, self.state.encoding());
+        apply_changes(&mut text, changes, self.state.encoding(), Some(old.index()));
         let doc = Document::new(uri.clone(), params.text_document.version, text);
         let context = Self::is_context_file(doc.kind) || Self::is_context_file(old.kind);
         self.state.put_doc(doc);

@@ -16,7 +16,15 @@ pub struct Change {
 
 /// Applies `changes` in order, each against the text left by the previous one. Positions
 /// past the end are clamped, a start after the end is taken as an empty range at the start.
-pub fn apply_changes(text: &mut String, changes: Vec<Change>, enc: Encoding) {
+/// `index`, when given, is the line index of `text` as it is before the first change: it
+/// saves building one for a single keystroke in a large document.
+pub fn apply_changes(
+    text: &mut String,
+    changes: Vec<Change>,
+    enc: Encoding,
+    index: Option<&LineIndex>,
+) {
+    let mut given = index;
     let mut index: Option<LineIndex> = None;
     for change in changes {
         let Some((start, end)) = change.range else {
@@ -24,7 +32,10 @@ pub fn apply_changes(text: &mut String, changes: Vec<Change>, enc: Encoding) {
             index = None;
             continue;
         };
-        let idx = index.get_or_insert_with(|| LineIndex::new(text));
+        let idx = match given.take() {
+            Some(idx) => idx,
+            None => index.get_or_insert_with(|| LineIndex::new(text)),
+        };
         let start = idx.offset(text, start, enc) as usize;
         let end = (idx.offset(text, end, enc) as usize).max(start);
         text.replace_range(start..end, &change.text);
@@ -51,6 +62,7 @@ mod tests {
                 text: "X".into(),
             }],
             Encoding::Utf16,
+            None,
         );
         assert_eq!(text, "a😀X\nc");
         apply_changes(
@@ -60,6 +72,7 @@ mod tests {
                 text: "".into(),
             }],
             Encoding::Utf8,
+            None,
         );
         assert_eq!(text, "a😀c");
         apply_changes(
@@ -75,6 +88,7 @@ mod tests {
                 },
             ],
             Encoding::Utf16,
+            None,
         );
         assert_eq!(text, "1\n😀c");
         apply_changes(
@@ -84,8 +98,32 @@ mod tests {
                 text: "new".into(),
             }],
             Encoding::Utf16,
+            None,
         );
         assert_eq!(text, "new");
+    }
+
+    #[test]
+    fn a_given_index_of_the_text_is_used_for_the_first_change() {
+        let old = "é😀\nab\ncd".to_string();
+        let index = LineIndex::new(&old);
+        let changes = || {
+            vec![
+                Change {
+                    range: Some((lc(1, 1), lc(2, 1))),
+                    text: "X\nY".into(),
+                },
+                Change {
+                    range: Some((lc(0, 0), lc(0, 1))),
+                    text: "e".into(),
+                },
+            ]
+        };
+        let (mut a, mut b) = (old.clone(), old.clone());
+        apply_changes(&mut a, changes(), Encoding::Utf16, Some(&index));
+        apply_changes(&mut b, changes(), Encoding::Utf16, None);
+        assert_eq!(a, b);
+        assert_eq!(a, "e😀\naX\nYd");
     }
 
     #[test]
@@ -99,6 +137,7 @@ mod tests {
                 text: "!".into(),
             }],
             Encoding::Utf16,
+            None,
         );
         assert_eq!(text, "ab!");
         apply_changes(
@@ -108,6 +147,7 @@ mod tests {
                 text: "?".into(),
             }],
             Encoding::Utf16,
+            None,
         );
         assert_eq!(text, "ab?!");
     }
