@@ -41,6 +41,17 @@ fn edit_refused(path: &Path, text: &str, e: &EditError) -> String {
     }
 }
 
+/// The text of `vaultlink.json`, or the exit code after saying why it cannot be read.
+fn read(path: &Path, err: &mut dyn Write) -> Result<String, i32> {
+    fs::read_text(path).map_err(|e| {
+        fail(
+            err,
+            EXIT_USAGE,
+            format!("cannot read {}: {e}", display_path(path)),
+        )
+    })
+}
+
 fn write(path: &Path, text: &str, err: &mut dyn Write) -> Result<(), i32> {
     fs::write_atomic(path, text).map_err(|e| {
         fail(
@@ -101,22 +112,19 @@ pub fn link(
         );
     }
     let (path, text) = match fs::find_up(cwd, links::FILE_NAME) {
-        Some(path) => match fs::read_text(&path) {
-            Ok(old) => match links::set_link_edits(&old, name, identifier, &domains) {
+        Some(path) => {
+            let old = match read(&path, err) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
+            match links::set_link_edits(&old, name, identifier, &domains) {
                 Ok(edits) => {
                     let new = links::apply_edits(&old, &edits);
                     (path, new)
                 }
                 Err(e) => return fail(err, EXIT_USAGE, edit_refused(&path, &old, &e)),
-            },
-            Err(e) => {
-                return fail(
-                    err,
-                    EXIT_USAGE,
-                    format!("cannot read {}: {e}", display_path(&path)),
-                );
             }
-        },
+        }
         None => (
             cwd.join(links::FILE_NAME),
             links::new_file(name, identifier, &domains),
@@ -143,15 +151,9 @@ pub fn unlink(cwd: &Path, name: &str, out: &mut dyn Write, err: &mut dyn Write) 
             "no vaultlink.json in this folder or above: nothing to unlink",
         );
     };
-    let old = match fs::read_text(&path) {
+    let old = match read(&path, err) {
         Ok(t) => t,
-        Err(e) => {
-            return fail(
-                err,
-                EXIT_USAGE,
-                format!("cannot read {}: {e}", display_path(&path)),
-            );
-        }
+        Err(code) => return code,
     };
     let edits: Vec<TextEdit> = match links::remove_link_edits(&old, name) {
         Ok(e) => e,
@@ -191,15 +193,9 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
         );
         return EXIT_OK;
     };
-    let text = match fs::read_text(&path) {
+    let text = match read(&path, err) {
         Ok(t) => t,
-        Err(e) => {
-            return fail(
-                err,
-                EXIT_USAGE,
-                format!("cannot read {}: {e}", display_path(&path)),
-            );
-        }
+        Err(code) => return code,
     };
     let parsed = links::parse(&text);
     let rows: Vec<LinkRow> = parsed

@@ -609,25 +609,32 @@ impl Parser<'_> {
             }
             let value = self.value();
             self.values.push(value);
-            self.skip_trivia();
-            match self.b.get(self.pos) {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_trivia();
-                    if self.b.get(self.pos) == Some(&b']') {
-                        self.error(TextRange::from_usize(comma, comma + 1), "trailing comma");
-                    }
+            self.after_element(b']', "expected `,` or `]`");
+        }
+    }
+
+    /// After an array element or an object member: a comma (a trailing one before `close`
+    /// is reported), `close` itself, or the end (reported by the container); anything else
+    /// is reported and skipped up to the next comma or closing bracket.
+    fn after_element(&mut self, close: u8, expected: &str) {
+        self.skip_trivia();
+        match self.b.get(self.pos) {
+            Some(b',') => {
+                let comma = self.pos;
+                self.pos += 1;
+                self.skip_trivia();
+                if self.b.get(self.pos) == Some(&close) {
+                    self.error(TextRange::from_usize(comma, comma + 1), "trailing comma");
                 }
-                Some(b']') => {}
-                None => {}
-                Some(_) => {
-                    let at = self.pos;
-                    self.error(TextRange::from_usize(at, at + 1), "expected `,` or `]`");
-                    self.recover();
-                    if self.b.get(self.pos) == Some(&b',') {
-                        self.pos += 1;
-                    }
+            }
+            Some(&c) if c == close => {}
+            None => {}
+            Some(_) => {
+                let at = self.pos;
+                self.error(TextRange::from_usize(at, at + 1), expected);
+                self.recover();
+                if self.b.get(self.pos) == Some(&b',') {
+                    self.pos += 1;
                 }
             }
         }
@@ -687,26 +694,7 @@ impl Parser<'_> {
                 self.value()
             };
             self.members.push(Member { key, value });
-            self.skip_trivia();
-            match self.b.get(self.pos) {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_trivia();
-                    if self.b.get(self.pos) == Some(&b'}') {
-                        self.error(TextRange::from_usize(comma, comma + 1), "trailing comma");
-                    }
-                }
-                Some(b'}') | None => {}
-                Some(_) => {
-                    let at = self.pos;
-                    self.error(TextRange::from_usize(at, at + 1), "expected `,` or `}`");
-                    self.recover();
-                    if self.b.get(self.pos) == Some(&b',') {
-                        self.pos += 1;
-                    }
-                }
-            }
+            self.after_element(b'}', "expected `,` or `}`");
         }
     }
 }
