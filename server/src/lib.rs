@@ -5,6 +5,7 @@
 //! fail), [`vault`] (links, environments and the analysis behind every feature). See
 //! `ARCHITECTURE.md` at the repository root.
 
+pub mod azure;
 pub mod cli;
 pub mod fs;
 pub mod lsp;
