@@ -16,6 +16,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use crate::lsp::convert::{self, Lines};
+use crate::lsp::live;
 use crate::lsp::state::{Document, FileData, State};
 use crate::syntax::refs;
 use crate::text::{LineIndex, TextRange};
@@ -27,11 +28,18 @@ use crate::vault::identifier::{IdError, SecretId};
 use crate::vault::links::{self, EditError, TextEdit};
 
 /// The commands this server executes.
-pub const COMMANDS: [&str; 3] = [
+pub const COMMANDS: [&str; 7] = [
     "vaultlink.linkSecret",
     "vaultlink.unlinkSecret",
     "vaultlink.showLocation",
+    "vaultlink.signIn",
+    "vaultlink.signOut",
+    "vaultlink.refresh",
+    CREATE_SECRET,
 ];
+
+/// The command behind "Create secret in Key Vault and link it".
+pub const CREATE_SECRET: &str = "vaultlink.createSecret";
 
 fn invalid(message: impl Into<String>) -> Error {
     Error {
@@ -53,6 +61,7 @@ fn open(state: &State, uri: &Uri) -> Option<(Arc<Document>, Arc<FileData>)> {
 struct Around {
     surroundings: crate::lsp::state::Surroundings,
     env_name: Option<String>,
+    view: live::View,
 }
 
 impl Around {
@@ -60,6 +69,7 @@ impl Around {
         Around {
             surroundings: state.surroundings(data.path.as_deref(), data.kind, true),
             env_name: state.env_name.read().unwrap().clone(),
+            view: live::View(state.azure.clone()),
         }
     }
 
@@ -71,7 +81,9 @@ impl Around {
         &'a self,
         envs: &'a [crate::vault::features::EnvFileSource<'a>],
     ) -> crate::vault::features::World<'a> {
-        self.surroundings.world(envs, self.env_name.as_deref())
+        let mut world = self.surroundings.world(envs, self.env_name.as_deref());
+        world.keyvault = Some(&self.view);
+        world
     }
 }
 
@@ -102,12 +114,44 @@ pub fn diagnostics(state: &State, doc: &Document) -> Arc<Vec<lsp::Diagnostic>> {
     diags
 }
 
+/// What Key Vault's cached answers say about an open document, and the linked secrets with
+/// no answer yet (to fetch in the background). Nothing when signed out.
+pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>, Vec<SecretId>) {
+    if !state.azure.is_signed_in() {
+        return (Vec::new(), Vec::new());
+    }
+    let Some(data) = doc.data() else {
+        return (Vec::new(), Vec::new());
+    };
+    let uses = live::linked_uses(state, data);
+    if uses.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    let view = live::View(state.azure.clone());
+    let now = jiff::Timestamp::now().as_second();
+    let (findings, unknown) = crate::vault::live::findings(&uses, &view, now);
+    let lines = doc.lines(state.encoding());
+    let diags = findings
+        .iter()
+        .map(|f| convert::diagnostic(&lines, f))
+        .collect();
+    (diags, unknown)
+}
+
 pub fn hover(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     let Some((doc, data)) = open(state, uri) else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
+    if state.azure.is_signed_in()
+        && let Some(name) = navigation::name_at(&data.doc(), offset)
+        && let Some(u) = live::linked_uses(state, &data)
+            .into_iter()
+            .find(|u| u.name == name.name)
+    {
+        live::wait_for(live::INTERACTIVE_WAIT, state.azure.versions(&u.id));
+    }
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
@@ -130,6 +174,13 @@ pub fn completion(
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
+    if state.azure.is_signed_in() && data.kind == crate::vault::document::DocKind::Links {
+        let hosts = live::vault_hosts(state, &data);
+        live::wait_for(
+            live::INTERACTIVE_WAIT,
+            live::fetch_names(&state.azure, &hosts),
+        );
+    }
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
@@ -283,8 +334,22 @@ pub fn code_actions(
                 ActionKind::RefactorRewrite => CodeActionKind::REFACTOR_REWRITE,
             }),
             diagnostics: (!fixes.is_empty()).then_some(fixes),
-            edit: Some(edit),
-            command,
+            edit: (!action.edits.is_empty()).then_some(edit),
+            command: match &action.create_secret {
+                Some(create) => Some(lsp::Command {
+                    title: "Create secret in Key Vault".into(),
+                    command: CREATE_SECRET.into(),
+                    arguments: Some(vec![serde_json::json!({
+                        "uri": uri,
+                        "version": doc.version,
+                        "name": create.name,
+                        "ranges": create.ranges.iter().map(|r| lines.range(*r)).collect::<Vec<_>>(),
+                        "allowedDomains": create.domains,
+                        "vaults": create.vaults,
+                    })]),
+                }),
+                None => command,
+            },
             is_preferred: action.preferred.then_some(true),
             ..Default::default()
         }));
@@ -603,4 +668,186 @@ pub fn unlink_secret_edit(state: &State, args: &Value) -> Result<WorkspaceEdit> 
             edits,
         }],
     )
+}
+
+/// The sign-in settings of `vaultlink.json`'s `azure` section (the nearest file to `uri`, else
+/// to the first workspace folder), and whether the tenant was written there.
+pub fn azure_app(state: &State, uri: Option<&str>) -> (crate::azure::App, bool) {
+    let start = uri
+        .and_then(|u| u.parse::<Uri>().ok())
+        .and_then(|u| convert::path_of(&u))
+        .or_else(|| {
+            let roots = state.roots.read().unwrap();
+            roots.first().map(|r| r.join("vaultlink.json"))
+        });
+    let around = state.surroundings(
+        start.as_deref(),
+        crate::vault::document::DocKind::Links,
+        false,
+    );
+    let settings = around
+        .links
+        .as_ref()
+        .and_then(|l| l.links())
+        .map(|l| l.azure.clone())
+        .unwrap_or_default();
+    let explicit = settings.tenant_range.is_some();
+    (
+        crate::azure::App {
+            tenant: settings.tenant,
+            client_id: settings.client_id,
+        },
+        explicit,
+    )
+}
+
+/// Whether any linked secret applies to the workspace (then a silent sign-in is worth a try).
+pub fn workspace_has_links(state: &State) -> bool {
+    let roots = state.roots.read().unwrap().clone();
+    roots.iter().any(|r| {
+        let around = state.surroundings(
+            Some(&r.join("vaultlink.json")),
+            crate::vault::document::DocKind::Links,
+            false,
+        );
+        around
+            .links
+            .as_ref()
+            .and_then(|l| l.links())
+            .is_some_and(|l| l.secrets.iter().any(|s| s.secret_id().is_some()))
+    })
+}
+
+/// The arguments of `vaultlink.createSecret`, checked against the open document.
+pub struct CreateSecretArgs {
+    pub uri: Uri,
+    pub name: String,
+    /// The Key Vault secret name (the reference name with `_` and `.` as `-`).
+    pub secret: String,
+    pub vaults: Vec<String>,
+    ranges: Vec<TextRange>,
+    domains: Vec<String>,
+    version: i32,
+}
+
+impl CreateSecretArgs {
+    pub fn parse(state: &State, args: &Value) -> Result<CreateSecretArgs> {
+        let uri: Uri = str_arg(args, "uri")
+            .and_then(|u| u.parse().ok())
+            .ok_or_else(|| invalid("`uri` is required"))?;
+        let name = str_arg(args, "name").ok_or_else(|| invalid("`name` is required"))?;
+        if let Some(problem) = refs::name_problem(name) {
+            return Err(invalid(format!(
+                "`{name}` cannot be a reference name: {problem}"
+            )));
+        }
+        let doc = state
+            .doc(&uri)
+            .ok_or_else(|| invalid("the document is not open"))?;
+        let version = args.get("version").and_then(Value::as_i64).unwrap_or(-1) as i32;
+        if version != doc.version {
+            return Err(invalid(
+                "the document changed since the action was offered; try again",
+            ));
+        }
+        let lines = doc.lines(state.encoding());
+        let ranges: Vec<TextRange> = args
+            .get("ranges")
+            .and_then(|r| serde_json::from_value::<Vec<lsp::Range>>(r.clone()).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| lines.text_range(r))
+            .collect();
+        if ranges.is_empty() || ranges.iter().any(|r| r.is_empty()) {
+            return Err(invalid("`ranges` must name the literal to move"));
+        }
+        let strings = |key: &str| -> Vec<String> {
+            args.get(key)
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let vaults: Vec<String> = strings("vaults")
+            .into_iter()
+            .filter(|v| SecretId::parse(&format!("{v}/secrets/x")).is_ok())
+            .collect();
+        if vaults.is_empty() {
+            return Err(invalid("`vaults` must name at least one Key Vault"));
+        }
+        Ok(CreateSecretArgs {
+            uri,
+            name: name.to_owned(),
+            secret: actions::key_vault_name(name),
+            vaults,
+            ranges,
+            domains: strings("allowedDomains"),
+            version,
+        })
+    }
+
+    /// The literal to store, read from the open document as it is now.
+    pub fn literal(&self, state: &State) -> Result<secrecy::SecretString> {
+        let doc = state
+            .doc(&self.uri)
+            .filter(|d| d.version == self.version)
+            .ok_or_else(|| {
+                invalid("the document changed since the action was offered; try again")
+            })?;
+        let text = self.ranges[0].slice(&doc.text);
+        if text.is_empty() {
+            return Err(invalid("the literal is no longer there"));
+        }
+        Ok(secrecy::SecretString::from(text.to_owned()))
+    }
+
+    /// The edit that replaces the literal with the reference and links the new secret.
+    pub fn edit(&self, state: &State, vault: &str) -> Result<WorkspaceEdit> {
+        let identifier = format!("{vault}/secrets/{}", self.secret);
+        let link = link_secret_edit(
+            state,
+            &serde_json::json!({
+                "name": self.name,
+                "identifier": identifier,
+                "uri": self.uri.as_str(),
+                "allowedDomains": self.domains,
+            }),
+        )?;
+        let path =
+            convert::path_of(&self.uri).ok_or_else(|| invalid("the document has no path"))?;
+        let reference = format!("{{{{vault:{}}}}}", self.name);
+        let doc_edit = workspace_edit(
+            state,
+            &[FileEdit {
+                path,
+                create: false,
+                edits: self
+                    .ranges
+                    .iter()
+                    .map(|&range| TextEdit {
+                        range,
+                        new_text: reference.clone(),
+                    })
+                    .collect(),
+            }],
+        )?;
+        let mut ops = Vec::new();
+        for edit in [doc_edit, link] {
+            match edit.document_changes {
+                Some(DocumentChanges::Operations(o)) => ops.extend(o),
+                Some(DocumentChanges::Edits(e)) => {
+                    ops.extend(e.into_iter().map(DocumentChangeOperation::Edit))
+                }
+                None => {}
+            }
+        }
+        Ok(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(ops)),
+            ..Default::default()
+        })
+    }
 }

@@ -2,8 +2,10 @@
 //! and document sync, `handlers` the requests, `convert` the conversions, `state` the open
 //! documents and the workspace.
 
+mod azure;
 mod convert;
 mod handlers;
+mod live;
 pub(crate) mod server;
 mod state;
 mod stdio;

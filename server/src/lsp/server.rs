@@ -12,6 +12,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use crate::lsp::convert;
 use crate::lsp::handlers;
+use crate::lsp::live;
 use crate::lsp::state::{Document, State};
 use crate::text::{Change, apply_changes};
 use crate::vault::document::DocKind;
@@ -27,14 +28,10 @@ struct DiagnosticRuns {
 pub struct Server {
     client: Client,
     state: Arc<State>,
-    runs: Arc<Mutex<HashMap<Uri, DiagnosticRuns>>>,
+    publisher: Publisher,
     /// Whether the client can be asked for `workDoneProgress` tokens.
     progress: Mutex<bool>,
     watch_dynamically: Mutex<bool>,
-    /// The client pulls diagnostics (`textDocument/diagnostic`): pushing them too would show
-    /// each one twice, so they are only pulled, and a refresh is asked for when a links or
-    /// environment file changes.
-    pull: Mutex<PullMode>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -43,15 +40,145 @@ struct PullMode {
     refresh: bool,
 }
 
+/// Gets diagnostics to the editor: pushes them (coalescing bursts of edits), or, for a
+/// client that pulls, asks it to pull again. Cheap to clone into background tasks, such as
+/// the one that fetches Key Vault's answers and then re-checks the documents.
+#[derive(Clone)]
+pub(super) struct Publisher {
+    pub(super) client: Client,
+    pub(super) state: Arc<State>,
+    runs: Arc<Mutex<HashMap<Uri, DiagnosticRuns>>>,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): pushing them too would show
+    /// each one twice, so they are only pulled, and a refresh is asked for when a links or
+    /// environment file changes.
+    pull: Arc<Mutex<PullMode>>,
+    /// Whether sign-in was already offered (once, until the next sign-in or sign-out).
+    pub(super) offered_sign_in: Arc<Mutex<bool>>,
+}
+
+impl Publisher {
+    /// Computes and publishes the diagnostics of `uri`, coalescing bursts of edits. A client
+    /// that pulls diagnostics asks for them itself.
+    fn schedule(&self, uri: Uri) {
+        if self.pull.lock().unwrap().enabled {
+            return;
+        }
+        {
+            let mut runs = self.runs.lock().unwrap();
+            let entry = runs.entry(uri.clone()).or_default();
+            if entry.running {
+                entry.again = true;
+                return;
+            }
+            entry.running = true;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let Some(doc) = this.state.doc(&uri) else {
+                    break;
+                };
+                let s = this.state.clone();
+                let d = doc.clone();
+                let computed = tokio::task::spawn_blocking(move || {
+                    let mut diags = (*handlers::diagnostics(&s, &d)).clone();
+                    let (live, unknown) = handlers::live_diagnostics(&s, &d);
+                    diags.extend(live);
+                    (diags, unknown)
+                })
+                .await;
+                let diags = match computed {
+                    Ok((diags, unknown)) => {
+                        this.fetch_live(unknown);
+                        diags
+                    }
+                    Err(_) => {
+                        this.client
+                            .log_message(
+                                MessageType::ERROR,
+                                "vaultlink failed while checking a document; please report this",
+                            )
+                            .await;
+                        Vec::new()
+                    }
+                };
+                // Publish only what belongs to the version that is still open.
+                if this
+                    .state
+                    .doc(&uri)
+                    .is_some_and(|now| now.version == doc.version)
+                {
+                    this.client
+                        .publish_diagnostics(uri.clone(), diags, Some(doc.version))
+                        .await;
+                }
+                let mut guard = this.runs.lock().unwrap();
+                let entry = guard.entry(uri.clone()).or_default();
+                if entry.again {
+                    entry.again = false;
+                } else {
+                    entry.running = false;
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Re-checks every open document (but `except`).
+    pub(super) fn recheck_open(&self, except: Option<&Uri>) {
+        let pull = *self.pull.lock().unwrap();
+        if pull.enabled {
+            if pull.refresh {
+                let client = self.client.clone();
+                tokio::spawn(async move {
+                    let _ = client.workspace_diagnostic_refresh().await;
+                });
+            }
+            return;
+        }
+        for doc in self.state.open_docs() {
+            if Some(&doc.uri) != except {
+                self.schedule(doc.uri.clone());
+            }
+        }
+    }
+
+    /// Fetches Key Vault's answers about `ids` in the background, then re-checks the open
+    /// documents. Offline diagnostics are out already; these only add to them.
+    fn fetch_live(&self, ids: Vec<crate::vault::identifier::SecretId>) {
+        if ids.is_empty() {
+            return;
+        }
+        let this = self.clone();
+        tokio::spawn(async move {
+            live::fetch_versions(&this.state.azure, &ids).await;
+            let known = ids
+                .iter()
+                .filter(|id| this.state.azure.peek_versions(id).is_some())
+                .count();
+            // Answers that could not be kept (signed out meanwhile) would only start again.
+            if known > 0 {
+                this.recheck_open(None);
+            }
+        });
+    }
+}
+
 impl Server {
     pub fn new(client: Client) -> Server {
+        let state = Arc::new(State::default());
         Server {
+            publisher: Publisher {
+                client: client.clone(),
+                state: state.clone(),
+                runs: Arc::default(),
+                pull: Arc::default(),
+                offered_sign_in: Arc::default(),
+            },
             client,
-            state: Arc::new(State::default()),
-            runs: Arc::default(),
+            state,
             progress: Mutex::new(false),
             watch_dynamically: Mutex::new(false),
-            pull: Mutex::new(PullMode::default()),
         }
     }
 
@@ -81,80 +208,14 @@ impl Server {
         }
     }
 
-    /// Computes and publishes the diagnostics of `uri`, coalescing bursts of edits. A client
-    /// that pulls diagnostics asks for them itself.
     fn schedule_diagnostics(&self, uri: Uri) {
-        if self.pull.lock().unwrap().enabled {
-            return;
-        }
-        {
-            let mut runs = self.runs.lock().unwrap();
-            let entry = runs.entry(uri.clone()).or_default();
-            if entry.running {
-                entry.again = true;
-                return;
-            }
-            entry.running = true;
-        }
-        let (client, state, runs) = (self.client.clone(), self.state.clone(), self.runs.clone());
-        tokio::spawn(async move {
-            loop {
-                let Some(doc) = state.doc(&uri) else { break };
-                let s = state.clone();
-                let d = doc.clone();
-                let computed =
-                    tokio::task::spawn_blocking(move || handlers::diagnostics(&s, &d)).await;
-                let diags = match computed {
-                    Ok(diags) => (*diags).clone(),
-                    Err(_) => {
-                        client
-                            .log_message(
-                                MessageType::ERROR,
-                                "vaultlink failed while checking a document; please report this",
-                            )
-                            .await;
-                        Vec::new()
-                    }
-                };
-                // Publish only what belongs to the version that is still open.
-                if state
-                    .doc(&uri)
-                    .is_some_and(|now| now.version == doc.version)
-                {
-                    client
-                        .publish_diagnostics(uri.clone(), diags, Some(doc.version))
-                        .await;
-                }
-                let mut guard = runs.lock().unwrap();
-                let entry = guard.entry(uri.clone()).or_default();
-                if entry.again {
-                    entry.again = false;
-                } else {
-                    entry.running = false;
-                    break;
-                }
-            }
-        });
+        self.publisher.schedule(uri);
     }
 
     /// Re-checks every open document: a links or environment file changed.
     fn recheck_all(&self, except: Option<&Uri>) {
         self.state.bump_generation();
-        let pull = *self.pull.lock().unwrap();
-        if pull.enabled {
-            if pull.refresh {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let _ = client.workspace_diagnostic_refresh().await;
-                });
-            }
-            return;
-        }
-        for doc in self.state.open_docs() {
-            if Some(&doc.uri) != except {
-                self.schedule_diagnostics(doc.uri.clone());
-            }
-        }
+        self.publisher.recheck_open(except);
     }
 
     fn is_context_file(kind: Option<DocKind>) -> bool {
@@ -261,7 +322,7 @@ impl LanguageServer for Server {
         if let Some(env) = params.initialization_options.as_ref().and_then(env_setting) {
             *self.state.env_name.write().unwrap() = env;
         }
-        *self.pull.lock().unwrap() = PullMode {
+        *self.publisher.pull.lock().unwrap() = PullMode {
             enabled: params
                 .capabilities
                 .text_document
@@ -377,6 +438,8 @@ impl LanguageServer for Server {
             }
         }
         self.scan_workspace().await;
+        let publisher = self.publisher.clone();
+        tokio::spawn(async move { publisher.sign_in_quietly().await });
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -488,14 +551,18 @@ impl LanguageServer for Server {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri;
-        let items = self
+        let (items, unknown) = self
             .run("textDocument/diagnostic", move |state| {
-                Ok(state
-                    .doc(&uri)
-                    .map(|doc| (*handlers::diagnostics(state, &doc)).clone())
-                    .unwrap_or_default())
+                let Some(doc) = state.doc(&uri) else {
+                    return Ok(Default::default());
+                };
+                let mut items = (*handlers::diagnostics(state, &doc)).clone();
+                let (live, unknown) = handlers::live_diagnostics(state, &doc);
+                items.extend(live);
+                Ok((items, unknown))
             })
             .await?;
+        self.publisher.fetch_live(unknown);
         Ok(DocumentDiagnosticReportResult::Report(
             DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                 related_documents: None,
@@ -509,6 +576,8 @@ impl LanguageServer for Server {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
+        // Signed out, a hover on a linked secret says how to sign in (no prompt: a hover is
+        // no moment to ask).
         self.run("textDocument/hover", move |s| {
             handlers::hover(s, &p.text_document.uri, p.position)
         })
@@ -517,10 +586,20 @@ impl LanguageServer for Server {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
-        self.run("textDocument/completion", move |s| {
-            handlers::completion(s, &p.text_document.uri, p.position)
-        })
-        .await
+        let items = self
+            .run("textDocument/completion", move |s| {
+                handlers::completion(s, &p.text_document.uri, p.position)
+            })
+            .await?;
+        // Identifiers in vaultlink.json: the secrets in the vaults need Key Vault.
+        if let Some(CompletionResponse::Array(list)) = &items
+            && list
+                .iter()
+                .any(|i| i.kind == Some(CompletionItemKind::REFERENCE))
+        {
+            self.publisher.offer_sign_in();
+        }
+        Ok(items)
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
@@ -627,7 +706,7 @@ impl LanguageServer for Server {
                     .unwrap_or(false);
                 Ok(Some(serde_json::json!({ "shown": shown })))
             }
-            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
+            other => self.publisher.execute_azure(other, args).await,
         }
     }
 }

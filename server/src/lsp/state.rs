@@ -189,6 +189,7 @@ impl Surroundings {
             envs,
             env_name,
             workspace_names: &self.names,
+            keyvault: None,
         }
     }
 }
@@ -226,6 +227,8 @@ pub struct State {
     names: Mutex<Option<(u64, Arc<Vec<String>>)>>,
     /// The environment chosen in the editor's settings.
     pub env_name: RwLock<Option<String>>,
+    /// The Azure session: sign-in, Key Vault and its caches.
+    pub azure: Arc<crate::azure::Azure>,
 }
 
 impl State {

@@ -7,3 +7,4 @@ pub mod document;
 pub mod features;
 pub mod identifier;
 pub mod links;
+pub mod live;

@@ -45,6 +45,21 @@ pub struct Action {
     pub edits: Vec<FileEdit>,
     /// Where to show the user afterwards (e.g. the new `link` in `vaultlink.json`).
     pub show: Option<FileRange>,
+    /// Work that needs Key Vault, done by the server when the action is chosen.
+    pub create_secret: Option<CreateSecret>,
+}
+
+/// "Create secret in Key Vault and link it": store the literal at `ranges[0]` as a new
+/// secret `name` in one of `vaults`, replace the literal with `{{vault:name}}` at every range,
+/// and link `name` to the new secret with `domains` allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreateSecret {
+    pub name: String,
+    pub ranges: Vec<TextRange>,
+    pub domains: Vec<String>,
+    /// Vault base URLs in use (`https://corp-kv.vault.azure.net`); the user picks one when
+    /// there are several.
+    pub vaults: Vec<String>,
 }
 
 /// The vault used in skeleton identifiers when no vault is linked yet.
@@ -80,6 +95,7 @@ pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<A
     }
     for name in &names {
         name_actions(&target, name, &mut out);
+        version_actions(&target, name, world, &mut out);
     }
     if let Some(path) = doc.path {
         for literal in credentials(doc, range, world) {
@@ -244,6 +260,50 @@ pub(crate) fn key_vault_name(name: &str) -> String {
 }
 
 /// Link, add-a-link and unlink actions for vault name `name`.
+/// On a linked secret, when Key Vault's answer is at hand: "Pin to the current version" for
+/// a link to the latest version, "Use the latest version" for a pinned link.
+fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out: &mut Vec<Action>) {
+    let (Some(view), Some(link)) = (world.keyvault, target.file.and_then(|f| f.get(name))) else {
+        return;
+    };
+    let Some(id) = link.secret_id() else { return };
+    let Some(Ok(versions)) = view.versions(id) else {
+        return;
+    };
+    let Some(current) = versions.latest().and_then(|l| l.version.clone()) else {
+        return;
+    };
+    let (title, new_id) = match &id.version {
+        None => (
+            format!(
+                "Pin `{name}` to the current version ({})",
+                &current[..8.min(current.len())]
+            ),
+            format!("{}/{current}", id.url()),
+        ),
+        Some(pinned) if !pinned.eq_ignore_ascii_case(&current) => (
+            format!("Use the latest version of `{name}`"),
+            format!("{}/secrets/{}", id.vault_url(), id.name),
+        ),
+        Some(_) => return,
+    };
+    if let Some((edit, _)) = target.set_link(name, &new_id, &[]) {
+        out.push(Action {
+            title,
+            kind: if id.version.is_some() {
+                ActionKind::QuickFix
+            } else {
+                ActionKind::RefactorRewrite
+            },
+            fixes: id.version.is_some().then_some(Code::NewerVersion.as_str()),
+            preferred: false,
+            edits: vec![edit],
+            show: None,
+            create_secret: None,
+        });
+    }
+}
+
 fn name_actions(target: &LinksTarget<'_>, name: &str, out: &mut Vec<Action>) {
     let link = target.file.and_then(|f| f.get(name));
     let fixes = match link {
@@ -267,6 +327,7 @@ fn name_actions(target: &LinksTarget<'_>, name: &str, out: &mut Vec<Action>) {
                     preferred: first,
                     edits: vec![edit],
                     show: None,
+                    create_secret: None,
                 });
                 first = false;
             }
@@ -283,6 +344,7 @@ fn name_actions(target: &LinksTarget<'_>, name: &str, out: &mut Vec<Action>) {
                 preferred: false,
                 edits: vec![edit],
                 show: Some(show),
+                create_secret: None,
             });
         }
     } else if let Ok(edits) = links::remove_link_edits(target.text, name) {
@@ -298,6 +360,7 @@ fn name_actions(target: &LinksTarget<'_>, name: &str, out: &mut Vec<Action>) {
                 edits,
             }],
             show: None,
+            create_secret: None,
         });
     }
 }
@@ -362,6 +425,27 @@ fn move_to_vault(
             })
             .collect(),
     };
+    let vaults: Vec<String> = target
+        .vaults()
+        .iter()
+        .map(|(v, c)| format!("https://{v}.{}", c.suffix()))
+        .collect();
+    if !vaults.is_empty() && world.keyvault.is_some() {
+        out.push(Action {
+            title: format!("Create secret in Key Vault and link it as `{reference}`"),
+            kind: ActionKind::RefactorRewrite,
+            fixes: None,
+            preferred: false,
+            edits: Vec::new(),
+            show: None,
+            create_secret: Some(CreateSecret {
+                name: name.clone(),
+                ranges: literal.ranges.clone(),
+                domains: domains.clone(),
+                vaults,
+            }),
+        });
+    }
     out.push(Action {
         title: format!("Move to vault as `{reference}`"),
         kind: ActionKind::RefactorRewrite,
@@ -369,6 +453,7 @@ fn move_to_vault(
         preferred: false,
         edits: vec![doc_edit, links_edit],
         show: Some(show),
+        create_secret: None,
     });
 }
 

@@ -57,7 +57,7 @@ pub struct Completion {
 /// anywhere else.
 pub fn completion(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Vec<Completion> {
     if let Parsed::Links(links) = doc.parsed {
-        return link_completion(doc.text, links, offset);
+        return link_completion(doc.text, links, offset, world);
     }
     let Some(piece) = scan::piece_at(doc, offset) else {
         return Vec::new();
@@ -282,7 +282,12 @@ fn script_completion(at: &Cursor<'_>, world: &World<'_>) -> Vec<Completion> {
 }
 
 /// Inside a `link` string of `vaultlink.json`: the secrets URL of each vault in use.
-fn link_completion(src: &str, links: &LinksFile, offset: u32) -> Vec<Completion> {
+fn link_completion(
+    src: &str,
+    links: &LinksFile,
+    offset: u32,
+    world: &World<'_>,
+) -> Vec<Completion> {
     let offset = clamp_offset(src, offset) as u32;
     let Some(content) = links.secrets.iter().find_map(|s| {
         let range = s.link_range?;
@@ -307,15 +312,33 @@ fn link_completion(src: &str, links: &LinksFile, offset: u32) -> Vec<Completion>
             seen.push((url, id.vault.clone()));
         }
     }
-    seen.into_iter()
-        .map(|(url, vault)| Completion {
+    let mut out: Vec<Completion> = Vec::new();
+    for (url, vault) in seen {
+        // The secrets Key Vault lists in this vault, names only.
+        let host = url
+            .trim_start_matches("https://")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        let names = world.keyvault.and_then(|v| v.secret_names(host));
+        for name in names.iter().flat_map(|n| n.iter()) {
+            out.push(Completion {
+                label: format!("{url}{name}"),
+                kind: CompletionKind::Link,
+                detail: Some(format!("secret {name} in Key Vault {vault}")),
+                range: content,
+                insert: format!("{url}{name}"),
+            });
+        }
+        out.push(Completion {
             label: url.clone(),
             kind: CompletionKind::Link,
             detail: Some(format!("a secret in the vault {vault}")),
             range: content,
             insert: url,
-        })
-        .collect()
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -44,17 +44,21 @@ pub fn hover(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Option<HoverInfo>
             .secrets
             .iter()
             .find(|s| s.name_range.contains_inclusive(offset))?;
+        let mut markdown = secret_markdown(&link.name, Some(links));
+        live_rows(&mut markdown, &link.name, Some(links), world);
         return Some(HoverInfo {
             range: link.name_range,
-            markdown: secret_markdown(&link.name, Some(links))
-                .trim_end()
-                .to_owned(),
+            markdown: markdown.trim_end().to_owned(),
         });
     }
     let found = scan::ref_at(doc, offset)?;
     let links = world.links.map(|l| l.file);
     let markdown = match found.kind {
-        FoundKind::Vault => secret_markdown(&found.name, links),
+        FoundKind::Vault => {
+            let mut md = secret_markdown(&found.name, links);
+            live_rows(&mut md, &found.name, links, world);
+            md
+        }
         FoundKind::Script(method) => script_markdown(&found.name, method, links),
         FoundKind::DynamicVault => dynamic_vault_markdown(doc, world, &found.name, offset),
         FoundKind::InvalidVault(message) => {
@@ -67,6 +71,16 @@ pub fn hover(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Option<HoverInfo>
         range: found.range,
         markdown: markdown.trim_end().to_owned(),
     })
+}
+
+/// What Key Vault says about the secret `name` links to, when the session is online.
+fn live_rows(out: &mut String, name: &str, links: Option<&LinksFile>, world: &World<'_>) {
+    if let (Some(view), Some(id)) = (
+        world.keyvault,
+        links.and_then(|l| l.get(name)).and_then(|l| l.secret_id()),
+    ) {
+        out.push_str(&crate::vault::live::hover_markdown(id, view));
+    }
 }
 
 /// The hover of vault name `name`: its link, or why there is none.

@@ -128,6 +128,7 @@ impl Fixture {
             envs: &env_sources,
             env_name: self.env_name.as_deref(),
             workspace_names: &self.names,
+            keyvault: None,
         };
         f(&doc, &world)
     }

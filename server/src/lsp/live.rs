@@ -1,0 +1,98 @@
+//! Key Vault in the editor: a view of the session's cache for the features, the linked
+//! secrets a document uses, and short waits for answers where a person is waiting (hover,
+//! completion). Diagnostics never wait: unknown secrets are fetched in the background and
+//! the diagnostics refreshed when the answers arrive.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::azure::{Azure, KvError, SecretVersions};
+use crate::lsp::state::{FileData, State};
+use crate::vault::document::Parsed;
+use crate::vault::features::navigation;
+use crate::vault::identifier::SecretId;
+use crate::vault::live::{self, KeyVaultView, LinkedUse};
+
+/// How long hover and completion wait for Key Vault before answering without it.
+pub const INTERACTIVE_WAIT: Duration = Duration::from_millis(2500);
+
+/// The session's cached answers, for the features.
+pub struct View(pub Arc<Azure>);
+
+impl KeyVaultView for View {
+    fn signed_in(&self) -> bool {
+        self.0.is_signed_in()
+    }
+
+    fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
+        self.0.peek_versions(id)
+    }
+
+    fn secret_names(&self, host: &str) -> Option<Arc<Vec<String>>> {
+        self.0.peek_secret_names(host)?.ok()
+    }
+}
+
+/// The linked secrets a document uses, with the ranges to report on: the references in a
+/// request file or collection, the `link` values in `vaultlink.json`.
+pub fn linked_uses(state: &State, data: &FileData) -> Vec<LinkedUse> {
+    if let Parsed::Links(links) = &data.parsed {
+        return live::links_file_uses(links);
+    }
+    let around = state.surroundings(data.path.as_deref(), data.kind, false);
+    let Some(links) = around.links.as_ref().and_then(|l| l.links()) else {
+        return Vec::new();
+    };
+    navigation::vault_names(&data.doc())
+        .into_iter()
+        .filter_map(|u| {
+            let id = links.get(&u.name)?.secret_id()?.clone();
+            Some(LinkedUse {
+                name: u.name,
+                range: u.range,
+                id,
+            })
+        })
+        .collect()
+}
+
+/// The Key Vault hosts of the links that apply to a document.
+pub fn vault_hosts(state: &State, data: &FileData) -> Vec<String> {
+    let links = match &data.parsed {
+        Parsed::Links(l) => Some(l),
+        _ => None,
+    };
+    let around;
+    let links = match links {
+        Some(l) => Some(l),
+        None => {
+            around = state.surroundings(data.path.as_deref(), data.kind, false);
+            around.links.as_ref().and_then(|l| l.links())
+        }
+    };
+    let mut hosts: Vec<String> = links
+        .iter()
+        .flat_map(|l| &l.secrets)
+        .filter_map(|s| s.secret_id())
+        .map(SecretId::host)
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+/// Runs `f` to completion on the runtime from a blocking thread, giving up after `wait`.
+pub fn wait_for<F: std::future::Future>(wait: Duration, f: F) -> Option<F::Output> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    handle.block_on(async { tokio::time::timeout(wait, f).await.ok() })
+}
+
+/// Fetches the versions of each secret side by side (each answer lands in the cache).
+pub async fn fetch_versions(azure: &Azure, ids: &[SecretId]) {
+    futures::future::join_all(ids.iter().map(|id| azure.versions(id))).await;
+}
+
+/// Fetches the secret names of each vault side by side.
+pub async fn fetch_names(azure: &Azure, hosts: &[String]) {
+    futures::future::join_all(hosts.iter().map(|h| azure.secret_names(h))).await;
+}
