@@ -30,6 +30,9 @@ pub const METADATA_TTL: Duration = Duration::from_secs(5 * 60);
 pub const VALUE_TTL: Duration = Duration::from_secs(3600);
 /// How long an answer that is an error about the secret (not found, disabled, denied) is kept.
 const ANSWER_TTL: Duration = Duration::from_secs(60);
+/// How long metadata lookups that failed on the way (throttling, 5xx, network) are not
+/// tried again, so that an editor re-checking its documents does not hammer Key Vault.
+const TRANSIENT_TTL: Duration = Duration::from_secs(30);
 /// Attempts of one request, the first included, when Key Vault throttles or fails.
 const ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` that is waited for; a longer one ends the retries.
@@ -239,7 +242,7 @@ impl Azure {
                             Ok(Arc::new(SecretVersions::new(items)))
                         }
                     });
-                    let ttl = ttl(&result, METADATA_TTL);
+                    let ttl = ttl(&result, METADATA_TTL, TRANSIENT_TTL);
                     (result, ttl)
                 })
             })
@@ -285,7 +288,7 @@ impl Azure {
                             }
                             None => VALUE_TTL,
                         },
-                        Err(e) => ttl::<()>(&Err(e.clone()), VALUE_TTL),
+                        Err(e) => ttl::<()>(&Err(e.clone()), VALUE_TTL, Duration::ZERO),
                     };
                     (result, keep)
                 })
@@ -306,7 +309,7 @@ impl Azure {
                         names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
                         Arc::new(names)
                     });
-                    let ttl = ttl(&result, METADATA_TTL);
+                    let ttl = ttl(&result, METADATA_TTL, TRANSIENT_TTL);
                     (result, ttl)
                 })
             })
@@ -638,10 +641,14 @@ fn same_host_path(link: &str, host: &str) -> Result<String, KvError> {
     })
 }
 
-fn ttl<T>(result: &Result<T, KvError>, ok: Duration) -> Duration {
+/// How long to keep an answer: successes for `ok`, errors about the secret for a minute,
+/// failures of the connection for `transient` (zero: retried by the next lookup), anything
+/// about the sign-in not at all.
+fn ttl<T>(result: &Result<T, KvError>, ok: Duration, transient: Duration) -> Duration {
     match result {
         Ok(_) => ok,
         Err(e) if e.is_answer() => ANSWER_TTL.min(ok),
+        Err(e) if e.is_transient() => transient,
         Err(_) => Duration::ZERO,
     }
 }

@@ -7,11 +7,16 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
+use crate::azure::{App, Azure};
 use crate::fs;
 use crate::text::{Encoding, LineIndex};
 use crate::vault::analysis::Context;
 use crate::vault::diagnostic::{Finding, Severity};
 use crate::vault::document::{DocKind, Parsed};
+use crate::vault::features::{Doc, navigation};
+use crate::vault::identifier::SecretId;
+use crate::vault::links::{AzureSettings, LinksFile};
+use crate::vault::live::{self, LinkedUse};
 use crate::workspace::{DiskWorkspace, env_sources};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -26,7 +31,7 @@ pub struct CheckOptions {
     /// Files and folders; none means the current folder.
     pub paths: Vec<PathBuf>,
     pub format: Format,
-    /// Skip every network check. The checks of this build are all offline.
+    /// Skip every network check (Key Vault's answers about linked secrets).
     pub offline: bool,
     /// The environment that variables resolve in.
     pub env: Option<String>,
@@ -101,9 +106,10 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
         Err(code) => return code,
     };
     let mut ws = DiskWorkspace::default();
-    let mut rows = Vec::new();
+    let mut checked_files: Vec<Checked> = Vec::new();
     let mut env_names = BTreeSet::new();
     let (mut checked, mut unreadable) = (0usize, 0usize);
+    let mut settings: Option<AzureSettings> = None;
     for path in &files {
         let name = path
             .file_name()
@@ -152,12 +158,42 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
         };
         let parsed = Parsed::parse(kind, &text);
         let findings = parsed.analyze(&text, &ctx);
-        if findings.is_empty() {
+        let uses = if opts.offline {
+            Vec::new()
+        } else {
+            if settings.is_none() {
+                settings = links.as_ref().map(|l| l.parsed.azure.clone());
+            }
+            linked_uses(
+                path,
+                &text,
+                kind,
+                &parsed,
+                links.as_ref().map(|l| &l.parsed),
+            )
+        };
+        if findings.is_empty() && uses.is_empty() {
             continue;
         }
-        let index = LineIndex::new(&text);
-        let file = display_path(path);
-        rows.extend(findings.iter().map(|f| Row::new(&file, &text, &index, f)));
+        checked_files.push(Checked {
+            file: display_path(path),
+            text,
+            findings,
+            uses,
+        });
+    }
+    if checked_files.iter().any(|c| !c.uses.is_empty()) {
+        online_checks(&mut checked_files, settings.unwrap_or_default(), err);
+    }
+    let mut rows = Vec::new();
+    for c in &mut checked_files {
+        c.findings.sort_by_key(|f| (f.range.start, f.range.end));
+        let index = LineIndex::new(&c.text);
+        rows.extend(
+            c.findings
+                .iter()
+                .map(|f| Row::new(&c.file, &c.text, &index, f)),
+        );
     }
     for (path, e) in &ws.unreadable {
         unreadable += 1;
@@ -213,6 +249,110 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
         EXIT_FAILED
     } else {
         EXIT_OK
+    }
+}
+
+/// A file with findings, or with linked secrets to ask Key Vault about.
+struct Checked {
+    file: String,
+    text: String,
+    findings: Vec<Finding>,
+    uses: Vec<LinkedUse>,
+}
+
+/// The linked secrets a file uses: references in requests and collections, `link` values in
+/// `vaultlink.json`.
+fn linked_uses(
+    path: &Path,
+    text: &str,
+    kind: DocKind,
+    parsed: &Parsed,
+    links: Option<&LinksFile>,
+) -> Vec<LinkedUse> {
+    if let Parsed::Links(own) = parsed {
+        return live::links_file_uses(own);
+    }
+    let Some(links) = links else {
+        return Vec::new();
+    };
+    let doc = Doc {
+        path: Some(path),
+        text,
+        kind,
+        parsed,
+    };
+    navigation::vault_names(&doc)
+        .into_iter()
+        .filter_map(|u| {
+            let id = links.get(&u.name)?.secret_id()?.clone();
+            Some(LinkedUse {
+                name: u.name,
+                range: u.range,
+                id,
+            })
+        })
+        .collect()
+}
+
+/// Asks Key Vault about every linked secret, side by side, after a sign-in that needs
+/// nobody (the environment's service principal, then the Azure CLI). Signed out, the checks
+/// are skipped with a note saying how to sign in; a secret that could not be checked is
+/// named on stderr and hides no other.
+fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn Write) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = writeln!(err, "vaultlink: Key Vault checks skipped: {e}");
+            return;
+        }
+    };
+    let azure = Azure::default();
+    let app = App {
+        tenant: settings.tenant.clone(),
+        client_id: settings.client_id.clone(),
+    };
+    let explicit = settings.tenant_range.is_some();
+    let mut ids: Vec<SecretId> = Vec::new();
+    for u in files.iter().flat_map(|f| &f.uses) {
+        if !ids.iter().any(|i| i == &u.id) {
+            ids.push(u.id.clone());
+        }
+    }
+    let signed_in = runtime.block_on(async {
+        match azure.sign_in_silently(&app, explicit).await {
+            Ok(_) => {
+                futures::future::join_all(ids.iter().map(|id| azure.versions(id))).await;
+                Ok(())
+            }
+            Err(reasons) => Err(reasons),
+        }
+    });
+    if let Err(reasons) = signed_in {
+        let why: Vec<String> = reasons
+            .iter()
+            .map(|(m, e)| format!("{}: {e}", m.as_str()))
+            .collect();
+        let _ = writeln!(
+            err,
+            "vaultlink: Key Vault checks skipped, not signed in to Azure ({}). Run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; `--offline` skips these checks.",
+            why.join("; ")
+        );
+        return;
+    }
+    for id in &ids {
+        if let Some(Err(e)) = azure.peek_versions(id)
+            && !e.is_answer()
+        {
+            let _ = writeln!(err, "vaultlink: could not check {}: {e}", id.url());
+        }
+    }
+    let now = jiff::Timestamp::now().as_second();
+    for f in files.iter_mut() {
+        let (found, _) = live::findings(&f.uses, &azure, now);
+        f.findings.extend(found);
     }
 }
 

@@ -61,7 +61,7 @@ fn open(state: &State, uri: &Uri) -> Option<(Arc<Document>, Arc<FileData>)> {
 struct Around {
     surroundings: crate::lsp::state::Surroundings,
     env_name: Option<String>,
-    view: live::View,
+    azure: Arc<crate::azure::Azure>,
 }
 
 impl Around {
@@ -69,7 +69,7 @@ impl Around {
         Around {
             surroundings: state.surroundings(data.path.as_deref(), data.kind, true),
             env_name: state.env_name.read().unwrap().clone(),
-            view: live::View(state.azure.clone()),
+            azure: state.azure.clone(),
         }
     }
 
@@ -82,7 +82,7 @@ impl Around {
         envs: &'a [crate::vault::features::EnvFileSource<'a>],
     ) -> crate::vault::features::World<'a> {
         let mut world = self.surroundings.world(envs, self.env_name.as_deref());
-        world.keyvault = Some(&self.view);
+        world.keyvault = Some(&*self.azure);
         world
     }
 }
@@ -127,9 +127,8 @@ pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>,
     if uses.is_empty() {
         return (Vec::new(), Vec::new());
     }
-    let view = live::View(state.azure.clone());
     let now = jiff::Timestamp::now().as_second();
-    let (findings, unknown) = crate::vault::live::findings(&uses, &view, now);
+    let (findings, unknown) = crate::vault::live::findings(&uses, &*state.azure, now);
     let lines = doc.lines(state.encoding());
     let diags = findings
         .iter()

@@ -3,35 +3,17 @@
 //! completion). Diagnostics never wait: unknown secrets are fetched in the background and
 //! the diagnostics refreshed when the answers arrive.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::azure::{Azure, KvError, SecretVersions};
+use crate::azure::Azure;
 use crate::lsp::state::{FileData, State};
 use crate::vault::document::Parsed;
 use crate::vault::features::navigation;
 use crate::vault::identifier::SecretId;
-use crate::vault::live::{self, KeyVaultView, LinkedUse};
+use crate::vault::live::{self, LinkedUse};
 
 /// How long hover and completion wait for Key Vault before answering without it.
 pub const INTERACTIVE_WAIT: Duration = Duration::from_millis(2500);
-
-/// The session's cached answers, for the features.
-pub struct View(pub Arc<Azure>);
-
-impl KeyVaultView for View {
-    fn signed_in(&self) -> bool {
-        self.0.is_signed_in()
-    }
-
-    fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
-        self.0.peek_versions(id)
-    }
-
-    fn secret_names(&self, host: &str) -> Option<Arc<Vec<String>>> {
-        self.0.peek_secret_names(host)?.ok()
-    }
-}
 
 /// The linked secrets a document uses, with the ranges to report on: the references in a
 /// request file or collection, the `link` values in `vaultlink.json`.
