@@ -37,6 +37,17 @@ install_nvim() {
 }
 step "install Neovim $NVIM_VERSION" install_nvim
 
+# The OAuth server of the sign-in tests (tests/oidc.rs): npm's oidc-provider, pinned by
+# tests/oidc/package-lock.json. Installed again only when the lock file is newer than the last
+# install (npm writes node_modules/.package-lock.json at the end of each).
+install_oidc_server() {
+  local dir=tests/oidc
+  if [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  fi
+}
+step "install the OAuth test server" install_oidc_server
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 

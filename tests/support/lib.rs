@@ -2,7 +2,10 @@
 //! throwaway projects written from fixtures, and running the binary; [`lsp`] is a
 //! language-server client that drives the binary over stdio.
 
+pub mod browser;
+pub mod emulator;
 pub mod lsp;
+pub mod oidc;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -93,11 +96,31 @@ pub struct Run {
 }
 
 pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_with(dir, args, &[])
+}
+
+/// The variables that point vaultlink at Azure; tests start without them, so that nothing
+/// of the machine's own Azure setup reaches a test.
+pub const AZURE_VARS: [&str; 5] = [
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_AUTHORITY_HOST",
+    "VAULTLINK_KEYVAULT_ENDPOINT",
+];
+
+/// Runs the binary in `dir` with `env` added to an environment without [`AZURE_VARS`].
+pub fn run_with(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
+    let mut cmd = Command::new(bin());
+    for var in AZURE_VARS {
+        cmd.env_remove(var);
+    }
     let Output {
         status,
         stdout,
         stderr,
-    } = Command::new(bin())
+    } = cmd
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())

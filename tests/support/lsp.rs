@@ -52,6 +52,9 @@ struct Inbox {
     shown_documents: Vec<Value>,
     /// The params of every `window/showMessageRequest`.
     message_requests: Vec<Value>,
+    /// The action this client picks in a `window/showMessageRequest`: the first whose title
+    /// starts with it; `None` dismisses the request.
+    message_choice: Option<String>,
     /// The whole stream, both ways, as sent.
     transcript: Vec<(Dir, Arc<str>)>,
     /// Messages that were not valid JSON-RPC (protocol errors of the server).
@@ -105,6 +108,8 @@ pub struct Options<'a> {
     pub initialization_options: Option<Value>,
     /// Wait for the end of the workspace scan's `$/progress` before returning from `start`.
     pub wait_for_index: bool,
+    /// Environment variables for the server (the Key Vault emulator's endpoints, a `PATH`).
+    pub env: &'a [(String, String)],
 }
 
 impl Default for Options<'_> {
@@ -117,6 +122,7 @@ impl Default for Options<'_> {
             command: None,
             initialization_options: None,
             wait_for_index: true,
+            env: &[],
         }
     }
 }
@@ -165,7 +171,11 @@ impl Client {
                 c
             }
         };
+        for var in crate::AZURE_VARS {
+            command.env_remove(var);
+        }
         let mut child = command
+            .envs(opts.env.iter().map(|(k, v)| (k, v)))
             .current_dir(root)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -336,10 +346,27 @@ impl Client {
         params: Value,
         timeout: Duration,
     ) -> Result<Value, Value> {
+        let id = self.send_request(method, params);
+        self.wait_response(id, method, timeout)
+    }
+
+    /// Sends a request without waiting for its answer; returns its id for
+    /// [`Client::wait_response`]. Meanwhile the test can play other parts (a browser).
+    pub fn send_request(&mut self, method: &str, params: Value) -> i64 {
         self.next_id += 1;
         let id = self.next_id;
         let msg = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         self.send(&msg);
+        id
+    }
+
+    /// Waits for the answer to request `id` (sent as `method`).
+    pub fn wait_response(
+        &mut self,
+        id: i64,
+        method: &str,
+        timeout: Duration,
+    ) -> Result<Value, Value> {
         let deadline = Instant::now() + timeout;
         let mut inbox = self.shared.lock();
         loop {
@@ -583,6 +610,24 @@ impl Client {
         }
     }
 
+    /// Which action to pick in the server's `window/showMessageRequest`s (a title prefix);
+    /// `None` dismisses them.
+    pub fn choose_in_message_requests(&self, choice: Option<&str>) {
+        self.shared.lock().message_choice = choice.map(str::to_owned);
+    }
+
+    /// Waits for the `n`th (1-based) `window/showDocument` and returns its params.
+    pub fn wait_shown_document(&mut self, n: usize, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = self.shared.lock();
+        loop {
+            if let Some(d) = inbox.shown_documents.get(n - 1) {
+                return d.clone();
+            }
+            inbox = self.wait_or_fail(inbox, deadline, "a window/showDocument");
+        }
+    }
+
     pub fn shown_documents(&self) -> Vec<Value> {
         self.shared.lock().shown_documents.clone()
     }
@@ -807,7 +852,18 @@ fn read_loop(stdout: ChildStdout, shared: &Shared, tx: &mpsc::Sender<Vec<u8>>) {
                     }
                     "window/showMessageRequest" => {
                         inbox.message_requests.push(params.clone());
-                        Value::Null
+                        let choice = inbox.message_choice.as_deref();
+                        params["actions"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .find(|a| {
+                                choice.is_some_and(|c| {
+                                    a["title"].as_str().is_some_and(|t| t.starts_with(c))
+                                })
+                            })
+                            .cloned()
+                            .unwrap_or(Value::Null)
                     }
                     // client/registerCapability, window/workDoneProgress/create,
                     // workspace/diagnostic/refresh and the rest.

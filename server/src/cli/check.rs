@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
-use crate::azure::{App, Azure};
+use std::sync::Arc;
+
+use crate::azure::{App, Azure, KvError, SecretVersions};
 use crate::fs;
 use crate::text::{Encoding, LineIndex};
 use crate::vault::analysis::Context;
@@ -16,7 +18,7 @@ use crate::vault::document::{DocKind, Parsed};
 use crate::vault::features::{Doc, navigation};
 use crate::vault::identifier::SecretId;
 use crate::vault::links::{AzureSettings, LinksFile};
-use crate::vault::live::{self, LinkedUse};
+use crate::vault::live::{self, KeyVaultView, LinkedUse};
 use crate::workspace::{DiskWorkspace, env_sources};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -321,29 +323,32 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
             ids.push(u.id.clone());
         }
     }
-    let signed_in = runtime.block_on(async {
+    let answers = runtime.block_on(async {
         match azure.sign_in_silently(&app, explicit).await {
-            Ok(_) => {
-                futures::future::join_all(ids.iter().map(|id| azure.versions(id))).await;
-                Ok(())
-            }
+            Ok(_) => Ok(futures::future::join_all(ids.iter().map(|id| azure.versions(id))).await),
             Err(reasons) => Err(reasons),
         }
     });
-    if let Err(reasons) = signed_in {
-        let why: Vec<String> = reasons
-            .iter()
-            .map(|(m, e)| format!("{}: {e}", m.as_str()))
-            .collect();
-        let _ = writeln!(
-            err,
-            "vaultlink: Key Vault checks skipped, not signed in to Azure ({}). Run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; `--offline` skips these checks.",
-            why.join("; ")
-        );
-        return;
-    }
-    for id in &ids {
-        if let Some(Err(e)) = azure.peek_versions(id)
+    let answers = match answers {
+        Ok(a) => Answers {
+            ids: &ids,
+            answers: a,
+        },
+        Err(reasons) => {
+            let why: Vec<String> = reasons
+                .iter()
+                .map(|(m, e)| format!("{}: {e}", m.as_str()))
+                .collect();
+            let _ = writeln!(
+                err,
+                "vaultlink: Key Vault checks skipped, not signed in to Azure ({}). Run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; `--offline` skips these checks.",
+                why.join("; ")
+            );
+            return;
+        }
+    };
+    for (id, answer) in ids.iter().zip(&answers.answers) {
+        if let Err(e) = answer
             && !e.is_answer()
         {
             let _ = writeln!(err, "vaultlink: could not check {}: {e}", id.url());
@@ -351,8 +356,27 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
     }
     let now = jiff::Timestamp::now().as_second();
     for f in files.iter_mut() {
-        let (found, _) = live::findings(&f.uses, &azure, now);
+        let (found, _) = live::findings(&f.uses, &answers, now);
         f.findings.extend(found);
+    }
+}
+
+/// Key Vault's answer for each secret, as this run got them.
+struct Answers<'a> {
+    ids: &'a [SecretId],
+    answers: Vec<Result<Arc<SecretVersions>, KvError>>,
+}
+
+impl KeyVaultView for Answers<'_> {
+    fn signed_in(&self) -> bool {
+        true
+    }
+    fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
+        let i = self.ids.iter().position(|i| i == id)?;
+        Some(self.answers[i].clone())
+    }
+    fn secret_names(&self, _: &str) -> Option<Arc<Vec<String>>> {
+        None
     }
 }
 
