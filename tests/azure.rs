@@ -929,3 +929,153 @@ fn browser_sign_in_against_oidc_provider_and_its_refusals() {
         "{message}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nothing leaks
+
+/// Every file under `dir`, as text.
+fn files_under(dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((
+                path.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+    }
+}
+
+#[test]
+fn no_secret_value_or_token_is_written_anywhere() {
+    const PLANTED: &str = "PLANTED-s3cr3t-V4lue-7Hq9";
+    // Short-lived access tokens: every Key Vault request after the first renews silently.
+    let w = world(Config {
+        access_token_lifetime: Duration::from_secs(30),
+        ..Config::default()
+    });
+    w.emu.add_secret(KV, "fine", PLANTED);
+    let home = tempfile::tempdir().unwrap();
+    let (_bin, path) = empty_path();
+    let mut env = w.emu.env();
+    env.extend([
+        path,
+        ("HOME".to_owned(), home.path().display().to_string()),
+        (
+            "XDG_CONFIG_HOME".to_owned(),
+            home.path().join(".config").display().to_string(),
+        ),
+        (
+            "XDG_CACHE_HOME".to_owned(),
+            home.path().join(".cache").display().to_string(),
+        ),
+    ]);
+    let mut client = start(&w, &env, false);
+    let api = w.project.path("api.http");
+    let text = w.project.read("api.http");
+    let uri = client.open(&api, &text);
+    client.wait_diagnostics(&uri);
+    browser_sign_in(&mut client);
+    client.wait_diagnostics_where(&uri, |p| codes(p).len() >= 7);
+    let hover = client.ok(
+        "textDocument/hover",
+        client.at(&uri, offset_of(&text, "vault:fine") + 7),
+    );
+    assert!(hover.to_string().contains("| enabled | yes |"), "{hover}");
+    let links_text = w.project.read("vaultlink.json");
+    let links_uri = client.open(&w.project.path("vaultlink.json"), &links_text);
+    let at = offset_of(&links_text, "secrets/fine") + "secrets/".len();
+    client.ok("textDocument/completion", client.at(&links_uri, at));
+    client.ok(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.refresh", "arguments": [{}] }),
+    );
+    client.ok(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.signOut", "arguments": [{}] }),
+    );
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.signIn", "arguments": [{ "method": "device-code" }]
+        }),
+    );
+    let deadline = std::time::Instant::now() + WAIT;
+    let code = loop {
+        if let Some(c) = w.emu.pending_user_codes().into_iter().next() {
+            break c;
+        }
+        assert!(std::time::Instant::now() < deadline, "no device code");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    w.emu.approve_device_code(&code);
+    client
+        .wait_response(id, "vaultlink.signIn", WAIT)
+        .expect("signed in");
+    client.wait_diagnostics_where(&uri, |p| codes(p).len() >= 7);
+    let transcript: String = client
+        .transcript()
+        .into_iter()
+        .map(|(_, m)| m + "\n")
+        .collect();
+    let server_stderr = client.stderr();
+    client.shutdown();
+
+    let mut check_env = sp_env(&w.emu);
+    check_env.push(("HOME".to_owned(), home.path().display().to_string()));
+    let check = run_with(
+        w.project.dir.path(),
+        &["check", "--format", "json"],
+        &check_env,
+    );
+    assert!(check.stdout.contains("secret-disabled"), "{}", check.stderr);
+
+    let renewals = w
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.form
+                .iter()
+                .any(|(k, v)| k == "grant_type" && v == "refresh_token")
+        })
+        .count();
+    assert!(
+        renewals >= 1,
+        "short-lived tokens were renewed with the refresh token"
+    );
+
+    let mut haystacks = vec![
+        ("the LSP messages, both ways".to_owned(), transcript),
+        ("the server's stderr".to_owned(), server_stderr),
+        ("check's stdout".to_owned(), check.stdout),
+        ("check's stderr".to_owned(), check.stderr),
+    ];
+    files_under(w.project.dir.path(), &mut haystacks);
+    files_under(home.path(), &mut haystacks);
+    let mut needles = w.emu.issued_tokens();
+    assert!(
+        needles.len() >= 6,
+        "sign-ins issued codes and tokens: {}",
+        needles.len()
+    );
+    needles.push(PLANTED.to_owned());
+    needles.extend(
+        w.emu
+            .sp_env()
+            .into_iter()
+            .filter(|(k, _)| k == "AZURE_CLIENT_SECRET")
+            .map(|(_, v)| v),
+    );
+    for (place, text) in &haystacks {
+        for needle in &needles {
+            assert!(
+                !text.contains(needle.as_str()),
+                "a secret ({}…) is in {place}",
+                &needle[..6.min(needle.len())]
+            );
+        }
+    }
+}
