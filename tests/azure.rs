@@ -539,6 +539,24 @@ fn editor_signs_in_with_the_browser_and_shows_key_vault_everywhere() {
         "three pages of secrets and the empty ones between them: {pages}"
     );
 
+    // In a reference, the vault's secrets that nothing links yet are candidates.
+    w.emu.add_secret(KV, "spare", "spare-value");
+    client.ok(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.refresh", "arguments": [{}] }),
+    );
+    let at = offset_of(&text, "vault:fine") + "vault:".len();
+    let items = client.ok("textDocument/completion", client.at(&uri, at));
+    let spare = items
+        .as_array()
+        .or_else(|| items["items"].as_array())
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "spare")
+        .unwrap_or_else(|| panic!("no candidate `spare`: {items:#}"))
+        .clone();
+    assert_eq!(spare["detail"], "in Key Vault corp-kv, not linked yet");
+
     // Version actions: pin the latest, move a pinned link to the latest.
     let actions =
         |client: &mut Client, name: &str| -> Vec<Value> {

@@ -39,7 +39,10 @@ fn main() {
         // SAFETY: set before any other thread of this process reads the environment.
         unsafe { std::env::set_var(k, v) };
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let endpoints = Endpoints::from_values(Some(&emu.url()), Some(&emu.url()));
     let azure = Arc::new(Azure::new(endpoints));
     let app = App {

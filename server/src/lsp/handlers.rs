@@ -173,7 +173,7 @@ pub fn completion(
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
-    if state.azure.is_signed_in() && data.kind == crate::vault::document::DocKind::Links {
+    if state.azure.is_signed_in() {
         let hosts = live::vault_hosts(state, &data);
         live::wait_for(
             live::INTERACTIVE_WAIT,

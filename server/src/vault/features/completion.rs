@@ -242,10 +242,35 @@ fn secret_names(world: &World<'_>) -> Vec<(String, String)> {
                 .or_insert_with(|| "not linked".to_owned());
         }
     }
-    names
+    let mut out: Vec<(String, String)> = names
         .into_iter()
         .map(|(name, detail)| (name.to_owned(), detail))
-        .collect()
+        .collect();
+    // Link candidates: the secrets Key Vault lists in the vaults already in use.
+    if let (Some(view), Some(links)) = (world.keyvault, world.links) {
+        let mut hosts: Vec<String> = links
+            .file
+            .secrets
+            .iter()
+            .filter_map(|s| s.secret_id())
+            .map(|id| id.host())
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        for host in hosts {
+            let vault = host.split('.').next().unwrap_or_default().to_owned();
+            for name in view.secret_names(&host).iter().flat_map(|n| n.iter()) {
+                if !out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                    out.push((
+                        name.clone(),
+                        format!("in Key Vault {vault}, not linked yet"),
+                    ));
+                }
+            }
+        }
+        out.sort();
+    }
+    out
 }
 
 /// Inside the quotes of `pm.vault.get(`, `set(` or `unset(`.
