@@ -9,6 +9,7 @@ pub mod azure;
 pub mod cli;
 pub mod fs;
 pub mod lsp;
+pub mod send;
 pub mod syntax;
 pub mod text;
 pub mod vault;

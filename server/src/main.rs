@@ -32,6 +32,15 @@ enum FormatArg {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum CredentialArg {
+    Auto,
+    Environment,
+    AzureCli,
+    Browser,
+    DeviceCode,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the language server on stdin/stdout.
@@ -54,6 +63,31 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         json: bool,
+    },
+    /// Send requests with their variables and vault secrets resolved; secrets are masked in the output.
+    Send {
+        file: PathBuf,
+        /// A 1-based index, a request name, or `line:N` (the request containing line N).
+        #[arg(long, value_name = "SELECTOR", conflicts_with = "all")]
+        request: Option<String>,
+        /// Send every request, in file order.
+        #[arg(long)]
+        all: bool,
+        /// The environment variables resolve in.
+        #[arg(long, value_name = "NAME")]
+        env: Option<String>,
+        /// One JSON object per request: status, headers, body, elapsedMs.
+        #[arg(long)]
+        json: bool,
+        /// Print the planned requests (secrets masked) without fetching secrets or sending.
+        #[arg(long)]
+        dry_run: bool,
+        /// How to sign in to Azure when a secret is needed.
+        #[arg(long, value_enum, default_value = "auto")]
+        credential: CredentialArg,
+        /// Seconds to wait for each response.
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<u64>,
     },
     /// Link NAME to a Key Vault secret identifier in the nearest vaultlink.json.
     Link {
@@ -126,6 +160,39 @@ fn main() -> ExitCode {
             )
         }
         Command::Requests { file, json } => cli::requests(&file, json, &mut out, &mut err),
+        Command::Send {
+            file,
+            request,
+            all,
+            env,
+            json,
+            dry_run,
+            credential,
+            timeout,
+        } => {
+            use vaultlink::azure::Method;
+            let credential = match credential {
+                CredentialArg::Auto => cli::Credential::Auto,
+                CredentialArg::Environment => cli::Credential::Method(Method::Environment),
+                CredentialArg::AzureCli => cli::Credential::Method(Method::AzureCli),
+                CredentialArg::Browser => cli::Credential::Method(Method::Browser),
+                CredentialArg::DeviceCode => cli::Credential::Method(Method::DeviceCode),
+            };
+            cli::send(
+                &cli::SendOptions {
+                    file,
+                    request,
+                    all,
+                    env,
+                    json,
+                    dry_run,
+                    credential,
+                    timeout,
+                },
+                &mut out,
+                &mut err,
+            )
+        }
         Command::Link {
             name,
             identifier,

@@ -3,6 +3,7 @@
 //! language-server client that drives the binary over stdio.
 
 pub mod browser;
+pub mod echo;
 pub mod emulator;
 pub mod lsp;
 pub mod oidc;

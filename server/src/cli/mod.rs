@@ -4,10 +4,12 @@
 mod check;
 mod links;
 mod requests;
+mod send;
 
 pub use check::{CheckOptions, Format, check};
 pub use links::{link, links, unlink};
 pub use requests::requests;
+pub use send::{Credential, SendOptions, body_for_display, send};
 
 use std::io::Write;
 use std::path::Path;

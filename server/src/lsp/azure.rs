@@ -236,6 +236,7 @@ impl Publisher {
                 Ok(Some(json!({ "refreshed": true })))
             }
             handlers::CREATE_SECRET => self.create_secret(args).await,
+            handlers::SEND_REQUEST => self.send_request(args).await,
             other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
         }
     }

@@ -28,7 +28,7 @@ use crate::vault::identifier::{IdError, SecretId};
 use crate::vault::links::{self, EditError, TextEdit};
 
 /// The commands this server executes.
-pub const COMMANDS: [&str; 7] = [
+pub const COMMANDS: [&str; 8] = [
     "vaultlink.linkSecret",
     "vaultlink.unlinkSecret",
     "vaultlink.showLocation",
@@ -36,7 +36,11 @@ pub const COMMANDS: [&str; 7] = [
     "vaultlink.signOut",
     "vaultlink.refresh",
     CREATE_SECRET,
+    SEND_REQUEST,
 ];
+
+/// `vaultlink.sendRequest` `{"uri", "position"}`.
+pub const SEND_REQUEST: &str = "vaultlink.sendRequest";
 
 /// The command behind "Create secret in Key Vault and link it".
 pub const CREATE_SECRET: &str = "vaultlink.createSecret";
@@ -364,6 +368,22 @@ pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>>
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
+    let sends = crate::send::requests(&data.text, &data.parsed)
+        .into_iter()
+        .map(|l| {
+            let range = lines.range(l.anchor);
+            lsp::CodeLens {
+                range,
+                command: Some(lsp::Command {
+                    title: "▶ Send".into(),
+                    command: SEND_REQUEST.into(),
+                    arguments: Some(vec![
+                        serde_json::json!({ "uri": uri, "position": range.start }),
+                    ]),
+                }),
+                data: None,
+            }
+        });
     Ok(Some(
         lens::code_lenses(&data.doc(), &world)
             .into_iter()
@@ -376,6 +396,7 @@ pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>>
                 }),
                 data: None,
             })
+            .chain(sends)
             .collect(),
     ))
 }
@@ -715,6 +736,67 @@ pub fn workspace_has_links(state: &State) -> bool {
             .and_then(|l| l.links())
             .is_some_and(|l| l.secrets.iter().any(|s| s.secret_id().is_some()))
     })
+}
+
+/// The plan of the request at `position` of an open document, its secrets checked against
+/// the links file, and that links file.
+pub fn plan_at(
+    state: &State,
+    args: &Value,
+    responses: &HashMap<String, crate::send::plan::EarlierResponse>,
+) -> Result<(
+    crate::send::plan::Plan,
+    Option<links::LinksFile>,
+    Option<PathBuf>,
+)> {
+    let uri: Uri = str_arg(args, "uri")
+        .and_then(|u| u.parse().ok())
+        .ok_or_else(|| invalid("`uri` is required"))?;
+    let position: Position = args
+        .get("position")
+        .and_then(|p| serde_json::from_value(p.clone()).ok())
+        .ok_or_else(|| invalid("`position` is required"))?;
+    let (doc, data) = open(state, &uri).ok_or_else(|| invalid("the document is not open"))?;
+    let offset = doc.lines(state.encoding()).offset(position);
+    let listed = crate::send::requests(&data.text, &data.parsed);
+    let index = listed
+        .iter()
+        .filter(|l| l.range.start <= offset)
+        .min_by_key(|l| (!l.range.contains_inclusive(offset), offset - l.range.start))
+        .or_else(|| listed.first())
+        .map(|l| l.index)
+        .ok_or_else(|| invalid("there is no request in this document"))?;
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let mut world = around.world(&envs);
+    world.keyvault = None;
+    let dir = data
+        .path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
+    let dynamics = crate::send::dynamics::SystemDynamics { dir: dir.clone() };
+    let read_file = |p: &Path| std::fs::read(p);
+    let inputs = crate::send::plan::Inputs {
+        doc: data.doc(),
+        world,
+        dynamics: &dynamics,
+        responses,
+        read_file: &read_file,
+    };
+    let plan = crate::send::plan_request(&inputs, index).map_err(|e| failed_request(e.0))?;
+    let links = world.links.map(|l| l.file.clone());
+    crate::send::check_secrets(&plan, links.as_ref()).map_err(failed_request)?;
+    Ok((plan, links, data.path.clone()))
+}
+
+/// A request that could not be carried out, with the reason for the person.
+pub fn failed_request(message: impl Into<String>) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32803),
+        message: message.into().into(),
+        data: None,
+    }
 }
 
 /// The arguments of `vaultlink.createSecret`, checked against the open document.

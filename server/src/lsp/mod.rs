@@ -6,6 +6,7 @@ mod azure;
 mod convert;
 mod handlers;
 mod live;
+mod send;
 pub(crate) mod server;
 mod state;
 mod stdio;

@@ -54,6 +54,8 @@ pub(super) struct Publisher {
     pull: Arc<Mutex<PullMode>>,
     /// Whether sign-in was already offered (once, until the next sign-in or sign-out).
     pub(super) offered_sign_in: Arc<Mutex<bool>>,
+    /// Responses of requests sent in this session, for requests that read them.
+    pub(super) responses: crate::lsp::send::Responses,
 }
 
 impl Publisher {
@@ -174,6 +176,7 @@ impl Server {
                 runs: Arc::default(),
                 pull: Arc::default(),
                 offered_sign_in: Arc::default(),
+                responses: Arc::default(),
             },
             client,
             state,

@@ -19,7 +19,7 @@ mod scan;
 pub mod symbols;
 #[cfg(test)]
 mod tests;
-mod vars;
+pub(crate) mod vars;
 
 /// One document: its path (when it has one), text, kind and parse.
 #[derive(Clone, Copy)]

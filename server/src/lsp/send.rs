@@ -1,0 +1,104 @@
+//! `vaultlink.sendRequest`: the request at a position, sent with its secrets; the answer
+//! carries the response and the request as sent, every secret value masked. Progress is
+//! reported with `$/progress`; `$/cancelRequest` drops the request's future, which closes
+//! its connection.
+
+use std::collections::HashMap;
+
+use serde_json::{Value, json};
+use tower_lsp_server::jsonrpc::Result;
+use tower_lsp_server::ls_types::NumberOrString;
+
+use crate::lsp::handlers::{self, failed_request};
+use crate::lsp::server::Publisher;
+use crate::send::{self, redact::Redactor, run};
+
+impl Publisher {
+    pub(super) async fn send_request(&self, args: Value) -> Result<Option<Value>> {
+        let state = self.state.clone();
+        let responses = self.responses.lock().unwrap().clone();
+        let (plan, links, _) =
+            tokio::task::spawn_blocking(move || handlers::plan_at(&state, &args, &responses))
+                .await
+                .map_err(|_| failed_request("could not read the request"))??;
+        if !plan.secrets.is_empty() && !self.state.azure.is_signed_in() {
+            self.sign_in(None, None).await.map_err(|e| {
+                failed_request(format!("{} needs Azure for its secrets: {e}", plan.label))
+            })?;
+        }
+        let token = NumberOrString::String(format!("vaultlink/send/{}", uuid::Uuid::new_v4()));
+        let progress = match self.client.create_work_done_progress(token.clone()).await {
+            Ok(()) => Some(
+                self.client
+                    .progress(token, format!("Sending {}", plan.label))
+                    .with_message(format!("{} {}", plan.method, send::mask_refs(&plan.url)))
+                    .begin()
+                    .await,
+            ),
+            Err(_) => None,
+        };
+        let mut redactor = Redactor::default();
+        let outcome = async {
+            let values =
+                send::fetch_secrets(&plan, links.as_ref(), &self.state.azure, &mut redactor)
+                    .await?;
+            let concrete = send::concrete(&plan, &values, &mut redactor)?;
+            let echo = json!({
+                "method": concrete.method.as_str(),
+                "url": redactor.redact(concrete.url.as_str()),
+                "headers": concrete
+                    .headers
+                    .iter()
+                    .map(|(n, v)| json!([n, redactor.redact(v)]))
+                    .collect::<Vec<_>>(),
+            });
+            let client = run::client(std::time::Duration::from_secs(60));
+            let response = run::execute(&client, concrete)
+                .await
+                .map_err(|e| format!("{}: {e}", plan.label))?;
+            Ok::<_, String>((echo, response))
+        }
+        .await;
+        if let Some(p) = progress {
+            p.finish_with_message(match &outcome {
+                Ok((_, r)) => format!("{} {}", r.status, r.status_text),
+                Err(_) => "failed".to_owned(),
+            })
+            .await;
+        }
+        let (echo, response) =
+            outcome.map_err(|e| failed_request(redactor.redact(&e).into_owned()))?;
+        if let Some(name) = &plan.name {
+            self.responses.lock().unwrap().insert(
+                name.clone(),
+                send::plan::EarlierResponse {
+                    headers: response.headers.clone(),
+                    body: String::from_utf8_lossy(&response.body).into_owned(),
+                },
+            );
+        }
+        let (body, binary) = crate::cli::body_for_display(&response, &redactor);
+        let headers: Vec<Value> = response
+            .headers
+            .iter()
+            .map(|(n, v)| json!([n, redactor.redact(v)]))
+            .collect();
+        let mut result = json!({
+            "status": response.status,
+            "statusText": response.status_text,
+            "headers": headers,
+            "body": body,
+            "bodyEncoding": if binary { "base64" } else { "utf-8" },
+            "elapsedMs": response.elapsed.as_millis() as u64,
+            "request": echo,
+        });
+        if let Some(note) = &response.redirect_refused {
+            result["redirectNotFollowed"] = json!(note);
+        }
+        Ok(Some(result))
+    }
+}
+
+/// Responses of requests sent in this session, by request name, for later requests.
+pub(super) type Responses =
+    std::sync::Arc<std::sync::Mutex<HashMap<String, send::plan::EarlierResponse>>>;

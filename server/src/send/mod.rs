@@ -1,0 +1,295 @@
+//! Sending requests with their secrets (SPEC §5 `send`, §6 `vaultlink.sendRequest`, §8).
+//!
+//! [`plan`] resolves everything but the secrets; [`prepare`] checks that every secret is
+//! linked and may go to the request's host — before anything is fetched — then fetches the
+//! values side by side and builds the concrete request; [`run`] sends it; [`redact`] masks
+//! the values in everything shown afterwards. Values live in memory only, for the length of
+//! the request (and the session's cache).
+
+pub mod dynamics;
+pub mod plan;
+pub mod redact;
+pub mod run;
+
+use std::collections::HashMap;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::azure::Azure;
+use crate::syntax::refs::{self, RefKind};
+use crate::vault::analysis::host_of;
+use crate::vault::links::LinksFile;
+use plan::{BASIC_PREFIX, Plan, PlanBody, basic_value};
+use redact::{MASK, Redactor};
+use run::Concrete;
+
+/// The request as shown to the user: secrets masked.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Shown {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+}
+
+/// Checks the plan's secrets against the links file and the request's host: every one
+/// must be linked to a valid identifier, and the host must be one its `allowedDomains`
+/// allow. Nothing has been fetched when this fails.
+pub fn check_secrets(plan: &Plan, links: Option<&LinksFile>) -> Result<(), String> {
+    if plan.secrets.is_empty() {
+        return Ok(());
+    }
+    let masked_url = mask_refs(&plan.url);
+    let host = host_of(&masked_url);
+    let mut problems = Vec::new();
+    for name in &plan.secrets {
+        let Some(link) = links.and_then(|l| l.get(name)) else {
+            problems.push(format!(
+                "`{{{{vault:{name}}}}}` is not linked: run `vaultlink link {name} <identifier>` or add it to vaultlink.json"
+            ));
+            continue;
+        };
+        if link.secret_id().is_none() {
+            problems.push(format!(
+                "the link of `{name}` in vaultlink.json is not a valid Key Vault secret identifier"
+            ));
+            continue;
+        }
+        match &host {
+            Some(h) if !link.allows_host(h) => problems.push(format!(
+                "the secret `{name}` may not be sent to `{h}`: its allowedDomains in vaultlink.json do not include it (domain-not-allowed)"
+            )),
+            None if !link.allowed_domains.is_empty() => problems.push(format!(
+                "the secret `{name}` is limited to its allowedDomains, and the host of `{masked_url}` cannot be read"
+            )),
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} was not sent: {}",
+            plan.label,
+            problems.join("; ")
+        ))
+    }
+}
+
+/// `{{vault:NAME}}` references shown as `***`.
+pub fn mask_refs(text: &str) -> String {
+    replace_refs(text, |_| Some(MASK.to_owned()))
+}
+
+fn replace_refs(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    if !text.contains("{{") {
+        return text.to_owned();
+    }
+    let mut found = Vec::new();
+    refs::scan(text, 0, &mut found);
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for r in found {
+        if let RefKind::Vault { name } = r.kind
+            && let Some(v) = value(name.slice(text))
+        {
+            out.push_str(&text[last..r.range.start as usize]);
+            out.push_str(&v);
+            last = r.range.end as usize;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// The plan as it would be sent, secrets masked (`--dry-run`, and the echo of a request).
+pub fn shown(plan: &Plan) -> Shown {
+    Shown {
+        method: plan.method.clone(),
+        url: mask_refs(&plan.url),
+        headers: plan
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let v = match v.strip_prefix(BASIC_PREFIX) {
+                    Some(c) if c.contains("{{vault:") => format!("Basic {MASK}"),
+                    Some(c) => basic_value(c),
+                    None => mask_refs(v),
+                };
+                (n.clone(), v)
+            })
+            .collect(),
+        body: plan.body.as_ref().map(|b| match b {
+            PlanBody::Text(t) => mask_refs(t),
+            PlanBody::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        }),
+    }
+}
+
+/// Fetches the plan's secrets side by side (the caller has signed in and run
+/// [`check_secrets`]); every value is added to `redactor`.
+pub async fn fetch_secrets(
+    plan: &Plan,
+    links: Option<&LinksFile>,
+    azure: &Azure,
+    redactor: &mut Redactor,
+) -> Result<HashMap<String, SecretString>, String> {
+    let ids: Vec<_> = plan
+        .secrets
+        .iter()
+        .filter_map(|n| Some((n.clone(), links?.get(n)?.secret_id()?.clone())))
+        .collect();
+    let answers = futures::future::join_all(ids.iter().map(|(_, id)| azure.value(id))).await;
+    let mut values = HashMap::new();
+    let mut problems = Vec::new();
+    for ((name, id), answer) in ids.into_iter().zip(answers) {
+        match answer {
+            Ok(v) => {
+                redactor.add(v.value.expose_secret());
+                values.insert(name, v.value.clone());
+            }
+            Err(e) => problems.push(format!("`{name}` ({}): {e}", id.url())),
+        }
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(format!(
+            "{} was not sent: could not get {}",
+            plan.label,
+            problems.join("; ")
+        ))
+    }
+}
+
+/// The concrete request: references replaced by their values, Basic credentials encoded,
+/// the URL parsed (non-ASCII encoded once).
+pub fn concrete(
+    plan: &Plan,
+    values: &HashMap<String, SecretString>,
+    redactor: &mut Redactor,
+) -> Result<Concrete, String> {
+    let fill = |text: &str| {
+        replace_refs(text, |n| {
+            values.get(n).map(|v| v.expose_secret().to_owned())
+        })
+    };
+    let carries_secret = !values.is_empty();
+    let url_text = fill(&plan.url);
+    let url = url::Url::parse(&url_text).map_err(|e| {
+        format!(
+            "{}: `{}` is not a URL ({e})",
+            plan.label,
+            mask_refs(&plan.url)
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{}: only http and https URLs can be sent",
+            plan.label
+        ));
+    }
+    let method = reqwest::Method::from_bytes(plan.method.as_bytes())
+        .map_err(|_| format!("{}: `{}` is not an HTTP method", plan.label, plan.method))?;
+    let mut headers = Vec::new();
+    for (n, v) in &plan.headers {
+        let value = match v.strip_prefix(BASIC_PREFIX) {
+            Some(credentials) => {
+                let credentials = fill(credentials);
+                if carries_secret {
+                    redactor.add_basic(&credentials);
+                }
+                basic_value(&credentials)
+            }
+            None => normalize_basic(n, &fill(v), redactor, carries_secret),
+        };
+        headers.push((n.clone(), value));
+    }
+    let body = plan.body.as_ref().map(|b| match b {
+        PlanBody::Text(t) => fill(t).into_bytes(),
+        PlanBody::Bytes(b) => b.clone(),
+    });
+    Ok(Concrete {
+        method,
+        url,
+        headers,
+        body,
+        carries_secret,
+    })
+}
+
+/// `Authorization: Basic user password` and `Basic user:password` (as JetBrains and REST
+/// Client write them) are encoded; an encoded credential is left alone.
+fn normalize_basic(name: &str, value: &str, redactor: &mut Redactor, secret: bool) -> String {
+    if !name.eq_ignore_ascii_case("authorization") {
+        return value.to_owned();
+    }
+    let Some(rest) = value.strip_prefix("Basic ").map(str::trim) else {
+        return value.to_owned();
+    };
+    let credentials = match rest.split_once(' ') {
+        Some((user, password)) => format!("{user}:{}", password.trim()),
+        None if rest.contains(':') => rest.to_owned(),
+        None => return value.to_owned(),
+    };
+    if secret {
+        redactor.add_basic(&credentials);
+    }
+    basic_value(&credentials)
+}
+
+/// A request of a document, for choosing which to send.
+#[derive(Clone, Debug)]
+pub struct Listed {
+    /// 0-based.
+    pub index: usize,
+    pub name: Option<String>,
+    /// The whole request, for `line:N` and an editor's position.
+    pub range: crate::text::TextRange,
+    /// Where a "Send" lens goes: the request line, or the item's name.
+    pub anchor: crate::text::TextRange,
+}
+
+/// The requests of a parsed `.http` file or collection, in file order.
+pub fn requests(text: &str, parsed: &crate::vault::document::Parsed) -> Vec<Listed> {
+    use crate::vault::document::Parsed;
+    match parsed {
+        Parsed::Http(file) => file
+            .requests
+            .iter()
+            .enumerate()
+            .map(|(index, r)| Listed {
+                index,
+                name: r.name.map(|n| n.slice(text).to_owned()),
+                range: r.range,
+                anchor: r.request_line,
+            })
+            .collect(),
+        Parsed::Collection(coll) => coll
+            .requests()
+            .into_iter()
+            .enumerate()
+            .map(|(index, (item, _))| Listed {
+                index,
+                name: Some(item.path.clone()),
+                range: item.range,
+                anchor: item.name.as_ref().map_or(item.range, |n| n.range),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The plan of request `index` of a document.
+pub fn plan_request(inputs: &plan::Inputs<'_>, index: usize) -> Result<Plan, plan::PlanError> {
+    use crate::vault::document::Parsed;
+    match inputs.doc.parsed {
+        Parsed::Http(file) => plan::http_plan(inputs, file, index),
+        Parsed::Collection(coll) => {
+            let all = coll.requests();
+            let (item, req) = all[index];
+            plan::collection_plan(inputs, coll, item, req)
+        }
+        _ => Err(plan::PlanError("this file has no requests".to_owned())),
+    }
+}

@@ -1,0 +1,547 @@
+//! `vaultlink send` and `vaultlink.sendRequest` end to end: the built binary resolves
+//! variables and secrets (signing in to the Key Vault emulator), sends to a loopback echo
+//! server, and masks every secret value in everything it prints or returns.
+
+use serde_json::{Value, json};
+use vaultlink_e2e::echo::{Echo, Got};
+use vaultlink_e2e::emulator::Emulator;
+use vaultlink_e2e::lsp::{Client, Options};
+use vaultlink_e2e::{Project, Run, run_with};
+
+const KV: &str = "corp-kv.vault.azure.net";
+const SECRET: &str = "tok-S3CRET-value-91/+=";
+
+struct Setup {
+    emu: Emulator,
+    echo: Echo,
+    project: Project,
+}
+
+/// The emulator with the secret `api-token`, an echo server, and a project written from
+/// `fixture` with `ECHO` replaced by the echo server's URL. Every project links `api-token`
+/// (allowed on 127.0.0.1) and `limited` (allowed only on api.example.com).
+fn setup(fixture: &str) -> Setup {
+    let emu = Emulator::start();
+    emu.add_secret(KV, "api-token", SECRET);
+    emu.add_secret(KV, "limited", "limited-value-xyz");
+    let echo = Echo::start();
+    let links = format!(
+        r#"//- /vaultlink.json
+{{
+  "secrets": {{
+    "api-token": {{ "link": "https://{KV}/secrets/api-token", "allowedDomains": ["127.0.0.1", "localhost"] }},
+    "limited": {{ "link": "https://{KV}/secrets/limited", "allowedDomains": ["api.example.com"] }}
+  }}
+}}
+"#
+    );
+    let project = Project::new(&format!("{links}{}", fixture.replace("ECHO", &echo.url())));
+    Setup { emu, echo, project }
+}
+
+impl Setup {
+    fn env(&self) -> Vec<(String, String)> {
+        let mut env = self.emu.env();
+        env.extend(self.emu.sp_env());
+        env.push(("VL_TEST_VAR".to_owned(), "from-process-env".to_owned()));
+        env
+    }
+
+    fn send(&self, args: &[&str]) -> Run {
+        let mut all = vec!["send"];
+        all.extend_from_slice(args);
+        run_with(self.project.dir.path(), &all, &self.env())
+    }
+}
+
+fn header<'a>(got: &'a Got, name: &str) -> Option<&'a str> {
+    got.headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn body(got: &Got) -> String {
+    String::from_utf8_lossy(&got.body).into_owned()
+}
+
+/// Every line of `--json` output as a value.
+fn json_lines(run: &Run) -> Vec<Value> {
+    run.stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    for form in [
+        SECRET.to_owned(),
+        url::form_urlencoded::byte_serialize(SECRET.as_bytes()).collect::<String>(),
+    ] {
+        assert!(!text.contains(&form), "the secret is in {what}:\n{text}");
+    }
+}
+
+const HTTP: &str = r#"
+//- /http-client.env.json
+{ "dev": { "host": "ECHO", "user": "ada" }, "prod": { "host": "http://prod.invalid" } }
+//- /.env
+DOTENV_VALUE="from-dotenv"
+//- /payload.json
+{"from": "a file"}
+//- /api.http
+@base = {{host}}/v1
+
+### login
+# @name login
+POST {{base}}/login
+Content-Type: application/json
+
+{"user": "{{user}}", "id": "{{$uuid}}", "ts": "{{$timestamp}}", "n": "{{$randomInt 5 6}}", "env": "{{$processEnv VL_TEST_VAR}}", "dot": "{{$dotenv DOTENV_VALUE}}"}
+
+### chained
+GET {{base}}/items?after={{login.response.body.method}}
+
+### search
+GET {{base}}/search
+    ?q=café
+    &page=2
+Authorization: Bearer {{vault:api-token}}
+
+### upload
+POST {{base}}/upload
+Content-Type: application/json
+
+< ./payload.json
+"#;
+
+#[test]
+fn http_requests_resolve_every_kind_of_variable_and_secret() {
+    let s = setup(HTTP);
+    let run = s.send(&["api.http", "--all", "--env", "dev", "--json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = s.echo.requests();
+    assert_eq!(got.len(), 4, "{got:#?}");
+
+    let login: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(got[0].method, "POST");
+    assert_eq!(got[0].target, "/v1/login");
+    assert_eq!(login["user"], "ada");
+    assert_eq!(login["id"].as_str().unwrap().len(), 36);
+    assert!(login["ts"].as_str().unwrap().parse::<i64>().unwrap() > 1_700_000_000);
+    assert_eq!(login["n"], "5");
+    assert_eq!(login["env"], "from-process-env");
+    assert_eq!(login["dot"], "from-dotenv");
+
+    assert_eq!(
+        got[1].target, "/v1/items?after=POST",
+        "the earlier response was read"
+    );
+    assert_eq!(
+        got[2].target, "/v1/search?q=caf%C3%A9&page=2",
+        "lines joined, non-ASCII encoded once"
+    );
+    assert_eq!(
+        header(&got[2], "authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    assert_eq!(body(&got[3]), "{\"from\": \"a file\"}\n");
+
+    let lines = json_lines(&run);
+    assert_eq!(lines.len(), 4);
+    for l in &lines {
+        assert_eq!(l["status"], 200);
+        assert!(l["elapsedMs"].is_u64());
+    }
+    // The echo of the secret comes back in a header and in the body: masked in both.
+    let search = &lines[2];
+    let auth = search["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h[0] == "x-echo-auth")
+        .unwrap();
+    assert_eq!(auth[1], "Bearer ***");
+    assert!(
+        search["body"].as_str().unwrap().contains("Bearer ***"),
+        "{search}"
+    );
+    assert_no_secret("--json output", &run.stdout);
+    assert_no_secret("stderr", &run.stderr);
+
+    // Exactly one sign-in and one fetch of the secret for the whole run.
+    let values = s
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/secrets/api-token") && r.authorization.is_some())
+        .count();
+    assert_eq!(values, 1);
+}
+
+#[test]
+fn text_output_dry_run_and_errors_mask_the_secret() {
+    let s = setup(&format!(
+        "{HTTP}\n### unreachable\nGET http://127.0.0.1:1/?key={{{{vault:api-token}}}}\n"
+    ));
+    let run = s.send(&["api.http", "--request", "search", "--env", "dev"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("HTTP/1.1 200 OK\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("x-echo-auth: Bearer ***"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("\"method\": \"GET\""),
+        "pretty JSON: {}",
+        run.stdout
+    );
+    assert_no_secret("stdout", &run.stdout);
+
+    let before = s.emu.requests().len();
+    let dry = s.send(&[
+        "api.http",
+        "--request",
+        "line:17",
+        "--env",
+        "dev",
+        "--dry-run",
+    ]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("Authorization: Bearer ***"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        dry.stdout.starts_with(
+            "GET ECHO/v1/search?q=café&page=2"
+                .replace("ECHO", &s.echo.url())
+                .as_str()
+        ),
+        "{}",
+        dry.stdout
+    );
+    assert_eq!(s.emu.requests().len(), before, "a dry run fetches nothing");
+    assert_eq!(s.echo.requests().len(), 1, "and sends nothing");
+
+    let failed = s.send(&["api.http", "--request", "unreachable", "--env", "dev"]);
+    assert_eq!(failed.code, 1);
+    assert!(
+        failed.stderr.contains("could not connect"),
+        "{}",
+        failed.stderr
+    );
+    assert!(
+        failed.stderr.contains("key=***"),
+        "the URL is quoted, masked: {}",
+        failed.stderr
+    );
+    assert_no_secret("an error message", &failed.stderr);
+}
+
+#[test]
+fn an_undefined_variable_or_unlinked_reference_stops_the_request_by_name() {
+    let s = setup("//- /api.http\nGET ECHO/{{missing}}/{{alsoMissing}}\nX-Key: {{vault:nobody}}\n");
+    let run = s.send(&["api.http"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("undefined variables `missing`, `alsoMissing`"),
+        "{}",
+        run.stderr
+    );
+    let run = s.send(&["api.http", "--request", "1"]);
+    assert_eq!(run.code, 1);
+    assert!(s.echo.requests().is_empty());
+
+    let s = setup("//- /api.http\nGET ECHO/x\nX-Key: {{vault:nobody}}\n");
+    let run = s.send(&["api.http"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("`{{vault:nobody}}` is not linked"),
+        "{}",
+        run.stderr
+    );
+    assert!(s.echo.requests().is_empty());
+    assert!(s.emu.requests().is_empty());
+
+    let run = s.send(&["nope.http"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn a_secret_is_neither_fetched_nor_sent_to_a_host_it_is_not_allowed_on() {
+    let s = setup("//- /api.http\nGET ECHO/x\nX-Key: {{vault:limited}}\n");
+    let run = s.send(&["api.http"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the secret `limited` may not be sent to `127.0.0.1`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        s.emu.requests().is_empty(),
+        "nothing was asked of Key Vault or Entra ID"
+    );
+    assert!(s.echo.requests().is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_redirect_to_another_origin_is_not_followed_with_a_secret() {
+    let other = Echo::start();
+    let to = format!("http://localhost:{}/elsewhere", other.port());
+    let s = setup(&format!(
+        "//- /api.http\n### secret\nGET ECHO/redirect?to={to}\nAuthorization: Bearer {{{{vault:api-token}}}}\n\n### plain\nGET ECHO/redirect?to={to}\n"
+    ));
+    let run = s.send(&["api.http", "--request", "secret"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("HTTP/1.1 302 Found"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("the redirect was not followed because the request carries a secret"),
+        "{}",
+        run.stderr
+    );
+    assert!(other.requests().is_empty(), "the other origin got nothing");
+
+    let run = s.send(&["api.http", "--request", "plain"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("HTTP/1.1 200 OK"), "{}", run.stdout);
+    assert_eq!(
+        other.requests().len(),
+        1,
+        "without a secret the redirect is followed"
+    );
+}
+
+fn collection(echo_url: &str) -> String {
+    let kv = |k: &str, v: &str| json!({ "key": k, "value": v });
+    json!({
+        "info": { "name": "Shop", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
+        "auth": { "type": "bearer", "bearer": [kv("token", "{{vault:api-token}}")] },
+        "variable": [kv("colVar", "cv")],
+        "item": [{
+            "name": "Outer",
+            "item": [{
+                "name": "Inner",
+                "item": [
+                    { "name": "raw json", "request": { "method": "POST", "url": "{{host}}/raw",
+                        "body": { "mode": "raw", "raw": "{\"k\": \"{{colVar}}\"}" } } },
+                    { "name": "urlencoded", "request": { "method": "POST", "url": "{{host}}/form",
+                        "auth": { "type": "basic", "basic": [kv("username", "ada"), kv("password", "{{vault:api-token}}")] },
+                        "body": { "mode": "urlencoded", "urlencoded": [kv("a", "1"), kv("b", "{{colVar}}"),
+                            { "key": "off", "value": "x", "disabled": true }] } } },
+                    { "name": "formdata", "request": { "method": "POST", "url": "{{host}}/multi",
+                        "auth": { "type": "apikey", "apikey": [kv("key", "X-Key"), kv("value", "{{vault:api-token}}"), kv("in", "header")] },
+                        "body": { "mode": "formdata", "formdata": [kv("field", "{{colVar}}")] } } },
+                    { "name": "graphql", "request": { "method": "POST", "url": "{{host}}/graphql",
+                        "auth": { "type": "apikey", "apikey": [kv("key", "api_key"), kv("value", "plain-key"), kv("in", "query")] },
+                        "body": { "mode": "graphql", "graphql": { "query": "{ items { id } }", "variables": "{\"n\": 1}" } } } },
+                    { "name": "file", "request": { "method": "PUT", "url": "{{host}}/file",
+                        "auth": { "type": "noauth" },
+                        "body": { "mode": "file", "file": { "src": "payload.json" } } } }
+                ]
+            }]
+        }]
+    })
+    .to_string()
+    .replace("ECHO", echo_url)
+}
+
+#[test]
+fn collection_items_with_every_body_mode_and_auth_type() {
+    let s = setup(
+        "//- /payload.json\n{\"from\": \"a file\"}\n//- /dev.postman_environment.json\n{\"name\": \"dev\", \"values\": [{\"key\": \"host\", \"value\": \"ECHO\", \"enabled\": true}]}\n",
+    );
+    std::fs::write(
+        s.project.path("shop.postman_collection.json"),
+        collection(&s.echo.url()),
+    )
+    .unwrap();
+    let run = s.send(&[
+        "shop.postman_collection.json",
+        "--all",
+        "--env",
+        "dev",
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = s.echo.requests();
+    assert_eq!(got.len(), 5);
+    let b64 = |s: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(s)
+    };
+
+    assert_eq!(got[0].target, "/raw");
+    assert_eq!(body(&got[0]), "{\"k\": \"cv\"}");
+    assert_eq!(
+        header(&got[0], "authorization"),
+        Some(format!("Bearer {SECRET}").as_str()),
+        "inherited bearer"
+    );
+    assert_eq!(header(&got[0], "content-type"), Some("application/json"));
+
+    assert_eq!(body(&got[1]), "a=1&b=cv");
+    assert_eq!(
+        header(&got[1], "content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        header(&got[1], "authorization"),
+        Some(format!("Basic {}", b64(&format!("ada:{SECRET}"))).as_str())
+    );
+
+    assert!(
+        header(&got[2], "content-type")
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
+    assert!(
+        body(&got[2]).contains("name=\"field\"\r\n\r\ncv\r\n"),
+        "{}",
+        body(&got[2])
+    );
+    assert_eq!(header(&got[2], "x-key"), Some(SECRET));
+
+    assert_eq!(got[3].target, "/graphql?api_key=plain-key");
+    let gql: Value = serde_json::from_slice(&got[3].body).unwrap();
+    assert_eq!(
+        gql,
+        json!({ "query": "{ items { id } }", "variables": { "n": 1 } })
+    );
+
+    assert_eq!(got[4].method, "PUT");
+    assert_eq!(body(&got[4]), "{\"from\": \"a file\"}\n");
+    assert_eq!(header(&got[4], "authorization"), None, "noauth");
+
+    assert_no_secret("--json output", &run.stdout);
+    let basic = json_lines(&run)[1]["headers"].to_string();
+    assert!(basic.contains("Basic ***"), "{basic}");
+
+    // One item in a nested folder, chosen by its path.
+    let run = s.send(&[
+        "shop.postman_collection.json",
+        "--request",
+        "Outer/Inner/graphql",
+        "--env",
+        "dev",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(s.echo.requests().len(), 6);
+}
+
+#[test]
+fn the_editor_sends_the_request_under_the_cursor() {
+    let s = setup(HTTP);
+    let env = s.env();
+    let mut client = Client::start_with(
+        s.project.dir.path(),
+        Options {
+            env: &env,
+            initialization_options: Some(json!({ "vaultlink": { "env": "dev" } })),
+            ..Options::default()
+        },
+    );
+    let path = s.project.path("api.http");
+    let text = s.project.read("api.http");
+    let uri = client.open(&path, &text);
+    let lenses = client.ok(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let sends: Vec<&Value> = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["command"]["command"] == "vaultlink.sendRequest")
+        .collect();
+    assert_eq!(sends.len(), 4, "a Send lens above each request");
+    let search = sends[2]["command"]["arguments"][0].clone();
+    assert_eq!(search["uri"], uri);
+    let result = client.ok(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.sendRequest", "arguments": [search]
+        }),
+    );
+    assert_eq!(result["status"], 200, "{result}");
+    assert_eq!(result["statusText"], "OK");
+    assert_eq!(result["bodyEncoding"], "utf-8");
+    assert_eq!(result["request"]["method"], "GET");
+    assert_eq!(
+        result["request"]["url"],
+        format!("{}/v1/search?q=caf%C3%A9&page=2", s.echo.url())
+    );
+    assert!(
+        result["request"]["headers"]
+            .to_string()
+            .contains("Bearer ***"),
+        "{result}"
+    );
+    assert!(
+        result["body"].as_str().unwrap().contains("Bearer ***"),
+        "{result}"
+    );
+    assert_eq!(
+        header(&s.echo.requests()[0], "authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    assert_no_secret("the LSP messages", &transcript);
+    assert_no_secret("the server's stderr", &client.stderr());
+
+    // A binary answer comes back as base64.
+    std::fs::write(
+        s.project.path("bin.http"),
+        format!("GET {}/binary\n", s.echo.url()),
+    )
+    .unwrap();
+    let bin_uri = client.open(
+        &s.project.path("bin.http"),
+        &format!("GET {}/binary\n", s.echo.url()),
+    );
+    let result = client.ok(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.sendRequest",
+            "arguments": [{ "uri": bin_uri, "position": { "line": 0, "character": 0 } }]
+        }),
+    );
+    assert_eq!(result["bodyEncoding"], "base64");
+    assert_eq!(result["body"], "AJ+Slv8=");
+
+    // A secret that may not go to this host: refused before anything is fetched, by name.
+    let limited = "GET ECHO/x\nX-Key: {{vault:limited}}\n".replace("ECHO", &s.echo.url());
+    std::fs::write(s.project.path("limited.http"), &limited).unwrap();
+    let limited_uri = client.open(&s.project.path("limited.http"), &limited);
+    let err = client
+        .request(
+            "workspace/executeCommand",
+            json!({
+                "command": "vaultlink.sendRequest",
+                "arguments": [{ "uri": limited_uri, "position": { "line": 0, "character": 0 } }]
+            }),
+        )
+        .unwrap_err();
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("may not be sent to `127.0.0.1`"),
+        "{err}"
+    );
+    client.shutdown();
+}
