@@ -545,3 +545,83 @@ fn the_editor_sends_the_request_under_the_cursor() {
     );
     client.shutdown();
 }
+
+#[test]
+fn a_slow_request_times_out_on_the_command_line_and_is_cancelled_in_the_editor() {
+    let s = setup("//- /slow.http\nGET ECHO/slow\n");
+    let started = std::time::Instant::now();
+    let run = s.send(&["slow.http", "--timeout", "1"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("the request timed out (see --timeout)"),
+        "{}",
+        run.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+
+    let env = s.env();
+    let mut client = Client::start_with(
+        s.project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let text = "GET ECHO/slow\n".replace("ECHO", &s.echo.url());
+    let uri = client.open(&s.project.path("slow.http"), &text);
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.sendRequest",
+            "arguments": [{ "uri": uri, "position": { "line": 0, "character": 0 } }]
+        }),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while s.echo.requests().len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let cancelled_at = std::time::Instant::now();
+    client.notify("$/cancelRequest", json!({ "id": id }));
+    let err = client
+        .wait_response(
+            id,
+            "vaultlink.sendRequest",
+            std::time::Duration::from_secs(3),
+        )
+        .unwrap_err();
+    assert_eq!(err["code"], -32800, "{err}");
+    assert!(cancelled_at.elapsed() < std::time::Duration::from_secs(2));
+    // The server goes on.
+    let lenses = client.ok(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(lenses.as_array().is_some_and(|l| !l.is_empty()));
+    client.shutdown();
+}
+
+#[test]
+fn the_quickstart_sends_through_the_emulator_and_masks_the_secret() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quickstart"))
+        .output()
+        .expect("the quickstart runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.starts_with("HTTP/1.1 200 OK"), "{stdout}");
+    assert!(stdout.contains("\"Bearer ***\""), "{stdout}");
+    assert!(
+        stderr.contains("the echo server received the real secret"),
+        "{stderr}"
+    );
+    // The value is `echo-` and 16 hex digits, made by the quickstart: nowhere in the output.
+    let leaked = stdout.match_indices("echo-").any(|(i, _)| {
+        let rest = &stdout[i + 5..];
+        rest.len() >= 16 && rest[..16].bytes().all(|b| b.is_ascii_hexdigit())
+    });
+    assert!(!leaked, "{stdout}");
+}

@@ -1,6 +1,7 @@
 //! A loopback HTTP/1.1 server that answers every request with the request itself as JSON
 //! (`{"method", "target", "headers": [[n, v]], "body"}`), and keeps a log of what it got.
-//! `/redirect?to=URL` answers 302 to URL; `/binary` answers bytes that are not text.
+//! `/redirect?to=URL` answers 302 to URL; `/binary` answers bytes that are not text; `/slow`
+//! answers after five seconds.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -93,6 +94,9 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Got>>) {
             body: body.clone(),
         };
         log.lock().unwrap().push(got);
+        if target == "/slow" {
+            thread::sleep(std::time::Duration::from_secs(5));
+        }
         let (status, extra, content_type, payload): (&str, String, &str, Vec<u8>) =
             if let Some(to) = target.strip_prefix("/redirect?to=") {
                 let to: String = url::form_urlencoded::parse(format!("to={to}").as_bytes())
