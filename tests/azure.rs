@@ -1033,6 +1033,26 @@ fn no_secret_value_or_token_is_written_anywhere() {
         .wait_response(id, "vaultlink.signIn", WAIT)
         .expect("signed in");
     client.wait_diagnostics_where(&uri, |p| codes(p).len() >= 7);
+    // The value itself: fetched, sent to a server that echoes it back, shown masked.
+    let echo = vaultlink_e2e::echo::Echo::start();
+    let send_text = format!(
+        "GET {}/x?k={{{{vault:fine}}}}\nAuthorization: Bearer {{{{vault:fine}}}}\n",
+        echo.url()
+    );
+    std::fs::write(w.project.path("send.http"), &send_text).unwrap();
+    let send_uri = client.open(&w.project.path("send.http"), &send_text);
+    let sent = client.ok(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.sendRequest",
+            "arguments": [{ "uri": send_uri, "position": { "line": 0, "character": 0 } }]
+        }),
+    );
+    assert_eq!(sent["status"], 200, "{sent}");
+    assert!(
+        sent["body"].as_str().unwrap().contains("Bearer ***"),
+        "{sent}"
+    );
     let transcript: String = client
         .transcript()
         .into_iter()
@@ -1049,6 +1069,34 @@ fn no_secret_value_or_token_is_written_anywhere() {
         &check_env,
     );
     assert!(check.stdout.contains("secret-disabled"), "{}", check.stderr);
+    let send = run_with(w.project.dir.path(), &["send", "send.http"], &check_env);
+    let send_json = run_with(
+        w.project.dir.path(),
+        &["send", "send.http", "--json"],
+        &check_env,
+    );
+    let dry = run_with(
+        w.project.dir.path(),
+        &["send", "send.http", "--dry-run"],
+        &check_env,
+    );
+    assert_eq!(
+        (send.code, send_json.code, dry.code),
+        (0, 0, 0),
+        "{}{}",
+        send.stderr,
+        send_json.stderr
+    );
+    let arrived = echo.requests();
+    assert_eq!(arrived.len(), 3, "the editor and the command line sent it");
+    for got in &arrived {
+        assert!(
+            got.headers
+                .iter()
+                .any(|(n, v)| n == "authorization" && v == &format!("Bearer {PLANTED}")),
+            "the real value was sent"
+        );
+    }
 
     let renewals = w
         .emu
@@ -1070,6 +1118,10 @@ fn no_secret_value_or_token_is_written_anywhere() {
         ("the server's stderr".to_owned(), server_stderr),
         ("check's stdout".to_owned(), check.stdout),
         ("check's stderr".to_owned(), check.stderr),
+        ("send's stdout".to_owned(), send.stdout),
+        ("send's stderr".to_owned(), send.stderr),
+        ("send --json's stdout".to_owned(), send_json.stdout),
+        ("send --dry-run's stdout".to_owned(), dry.stdout),
     ];
     files_under(w.project.dir.path(), &mut haystacks);
     files_under(home.path(), &mut haystacks);
@@ -1080,6 +1132,7 @@ fn no_secret_value_or_token_is_written_anywhere() {
         needles.len()
     );
     needles.push(PLANTED.to_owned());
+    needles.push(url::form_urlencoded::byte_serialize(PLANTED.as_bytes()).collect());
     needles.extend(
         w.emu
             .sp_env()
