@@ -1464,7 +1464,17 @@ X-B: 😀 {{vault:db-password}}
         "textDocument/codeLens",
         json!({ "textDocument": { "uri": uri } }),
     );
-    let lenses = lenses.as_array().cloned().unwrap_or_default();
+    let all = lenses.as_array().cloned().unwrap_or_default();
+    let sends = all
+        .iter()
+        .filter(|l| l["command"]["command"] == "vaultlink.sendRequest")
+        .count();
+    assert_eq!(sends, 3, "a Send lens above every request: {all:?}");
+    // The lenses that count references:
+    let lenses: Vec<Value> = all
+        .into_iter()
+        .filter(|l| l["command"]["command"] != "vaultlink.sendRequest")
+        .collect();
     assert_eq!(
         lenses.len(),
         2,

@@ -625,3 +625,36 @@ fn the_quickstart_sends_through_the_emulator_and_masks_the_secret() {
     });
     assert!(!leaked, "{stdout}");
 }
+
+#[test]
+fn a_selection_is_sent_in_the_order_given() {
+    let s = setup(HTTP);
+    let run = s.send(&[
+        "api.http",
+        "--request",
+        "upload",
+        "--request",
+        "1",
+        "--request",
+        "line:11",
+        "--env",
+        "dev",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let targets: Vec<String> = s.echo.requests().into_iter().map(|g| g.target).collect();
+    assert_eq!(targets, ["/v1/upload", "/v1/login", "/v1/items?after=POST"]);
+    assert_eq!(run.stdout.matches("HTTP/1.1 200 OK").count(), 3);
+    assert!(
+        run.stdout.contains("### #4 upload — POST"),
+        "{}",
+        run.stdout
+    );
+    let bad = s.send(&["api.http", "--request", "9"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("there is no request 9: the file has 4 requests"),
+        "{}",
+        bad.stderr
+    );
+}

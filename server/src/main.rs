@@ -67,9 +67,10 @@ enum Command {
     /// Send requests with their variables and vault secrets resolved; secrets are masked in the output.
     Send {
         file: PathBuf,
-        /// A 1-based index, a request name, or `line:N` (the request containing line N).
+        /// A 1-based index, a request name, or `line:N` (the request containing line N);
+        /// repeat it to send a selection, in the order given.
         #[arg(long, value_name = "SELECTOR", conflicts_with = "all")]
-        request: Option<String>,
+        request: Vec<String>,
         /// Send every request, in file order.
         #[arg(long)]
         all: bool,

@@ -30,8 +30,8 @@ pub enum Credential {
 #[derive(Clone, Debug, Default)]
 pub struct SendOptions {
     pub file: PathBuf,
-    /// `--request`: a 1-based index, a request name, or `line:N`.
-    pub request: Option<String>,
+    /// `--request`: 1-based indexes, request names, or `line:N`, in the order to send.
+    pub request: Vec<String>,
     pub all: bool,
     pub env: Option<String>,
     pub json: bool,
@@ -72,7 +72,7 @@ fn select(listed: &[Listed], text: &str, opts: &SendOptions) -> Result<Vec<usize
     if opts.all {
         return Ok(listed.iter().map(|l| l.index).collect());
     }
-    let Some(sel) = opts.request.as_deref() else {
+    if opts.request.is_empty() {
         return match listed.len() {
             1 => Ok(vec![0]),
             0 => Err("the file has no requests".to_owned()),
@@ -80,7 +80,19 @@ fn select(listed: &[Listed], text: &str, opts: &SendOptions) -> Result<Vec<usize
                 "the file has {n} requests: choose one with --request (an index, a name or line:N), or send them all with --all"
             )),
         };
-    };
+    }
+    let mut chosen = Vec::new();
+    for sel in &opts.request {
+        for index in select_one(listed, text, sel)? {
+            if !chosen.contains(&index) {
+                chosen.push(index);
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+fn select_one(listed: &[Listed], text: &str, sel: &str) -> Result<Vec<usize>, String> {
     if let Some(line) = sel.strip_prefix("line:") {
         let line: u32 = line
             .trim()
