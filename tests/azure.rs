@@ -689,6 +689,21 @@ fn create_secret_stores_the_literal_and_links_it() {
     );
 }
 
+/// The user code of the device code sign-in the server started.
+fn wait_user_code(emu: &Emulator) -> String {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if let Some(c) = emu.pending_user_codes().into_iter().next() {
+            return c;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no device code was asked for"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn editor_signs_in_with_a_device_code() {
     let w = world(Config::default());
@@ -745,17 +760,7 @@ fn sign_in_without_a_method_asks_which_one() {
             "command": "vaultlink.signIn", "arguments": [{}]
         }),
     );
-    let deadline = std::time::Instant::now() + WAIT;
-    let code = loop {
-        if let Some(c) = w.emu.pending_user_codes().into_iter().next() {
-            break c;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no device code was asked for"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let code = wait_user_code(&w.emu);
     w.emu.approve_device_code(&code);
     let result = client
         .wait_response(id, "vaultlink.signIn", WAIT)
@@ -1020,14 +1025,7 @@ fn no_secret_value_or_token_is_written_anywhere() {
             "command": "vaultlink.signIn", "arguments": [{ "method": "device-code" }]
         }),
     );
-    let deadline = std::time::Instant::now() + WAIT;
-    let code = loop {
-        if let Some(c) = w.emu.pending_user_codes().into_iter().next() {
-            break c;
-        }
-        assert!(std::time::Instant::now() < deadline, "no device code");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let code = wait_user_code(&w.emu);
     w.emu.approve_device_code(&code);
     client
         .wait_response(id, "vaultlink.signIn", WAIT)

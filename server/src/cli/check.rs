@@ -15,9 +15,9 @@ use crate::text::{Encoding, LineIndex};
 use crate::vault::analysis::Context;
 use crate::vault::diagnostic::{Finding, Severity};
 use crate::vault::document::{DocKind, Parsed};
-use crate::vault::features::{Doc, navigation};
+use crate::vault::features::Doc;
 use crate::vault::identifier::SecretId;
-use crate::vault::links::{AzureSettings, LinksFile};
+use crate::vault::links::AzureSettings;
 use crate::vault::live::{self, KeyVaultView, LinkedUse};
 use crate::workspace::{DiskWorkspace, env_sources};
 
@@ -166,13 +166,13 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
             if settings.is_none() {
                 settings = links.as_ref().map(|l| l.parsed.azure.clone());
             }
-            linked_uses(
-                path,
-                &text,
+            let doc = Doc {
+                path: Some(path),
+                text: &text,
                 kind,
-                &parsed,
-                links.as_ref().map(|l| &l.parsed),
-            )
+                parsed: &parsed,
+            };
+            live::linked_uses(&doc, links.as_ref().map(|l| &l.parsed))
         };
         if findings.is_empty() && uses.is_empty() {
             continue;
@@ -202,23 +202,9 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
         let _ = writeln!(err, "vaultlink: cannot read {}: {e}", display_path(path));
     }
     if let Some(env) = &opts.env
-        && !env_names.contains(env)
+        && let Some(message) = super::unknown_env(env, env_names.iter().map(String::as_str))
     {
-        let known: Vec<&str> = env_names
-            .iter()
-            .map(String::as_str)
-            .filter(|n| *n != "$shared")
-            .collect();
-        let hint = if known.is_empty() {
-            "no environment file applies to these files".to_string()
-        } else {
-            format!("the environments here are: {}", known.join(", "))
-        };
-        return fail(
-            err,
-            EXIT_USAGE,
-            format!("no environment named `{env}`: {hint}"),
-        );
+        return fail(err, EXIT_USAGE, message);
     }
 
     let count = |s: Severity| rows.iter().filter(|r| r.severity == s.as_str()).count();
@@ -260,40 +246,6 @@ struct Checked {
     text: String,
     findings: Vec<Finding>,
     uses: Vec<LinkedUse>,
-}
-
-/// The linked secrets a file uses: references in requests and collections, `link` values in
-/// `vaultlink.json`.
-fn linked_uses(
-    path: &Path,
-    text: &str,
-    kind: DocKind,
-    parsed: &Parsed,
-    links: Option<&LinksFile>,
-) -> Vec<LinkedUse> {
-    if let Parsed::Links(own) = parsed {
-        return live::links_file_uses(own);
-    }
-    let Some(links) = links else {
-        return Vec::new();
-    };
-    let doc = Doc {
-        path: Some(path),
-        text,
-        kind,
-        parsed,
-    };
-    navigation::vault_names(&doc)
-        .into_iter()
-        .filter_map(|u| {
-            let id = links.get(&u.name)?.secret_id()?.clone();
-            Some(LinkedUse {
-                name: u.name,
-                range: u.range,
-                id,
-            })
-        })
-        .collect()
 }
 
 /// Asks Key Vault about every linked secret, side by side, after a sign-in that needs

@@ -9,7 +9,7 @@ mod send;
 pub use check::{CheckOptions, Format, check};
 pub use links::{link, links, unlink};
 pub use requests::requests;
-pub use send::{Credential, SendOptions, body_for_display, send};
+pub use send::{Credential, SendOptions, send};
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +25,47 @@ pub const EXIT_USAGE: i32 = 2;
 fn fail(err: &mut dyn Write, code: i32, message: impl std::fmt::Display) -> i32 {
     let _ = writeln!(err, "vaultlink: {message}");
     code
+}
+
+/// Reads a file that holds requests: its text and kind (`.http`/`.rest` or a collection).
+fn read_request_file(
+    file: &Path,
+    err: &mut dyn Write,
+) -> Result<(String, crate::vault::document::DocKind), i32> {
+    use crate::vault::document::DocKind;
+    let shown = display_path(file);
+    let text = crate::fs::read_text(file)
+        .map_err(|e| fail(err, EXIT_USAGE, format!("cannot read {shown}: {e}")))?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    match DocKind::detect(name, &text) {
+        Some(k @ (DocKind::Http | DocKind::Collection)) => Ok((text, k)),
+        _ => Err(fail(
+            err,
+            EXIT_USAGE,
+            format!("{shown} is not a request file: expected .http, .rest or a Postman collection"),
+        )),
+    }
+}
+
+/// `--env NAME` names none of `known` (the environments that apply, `$shared` included):
+/// the message, with the names there are.
+fn unknown_env<'a>(env: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let names: Vec<&str> = known
+        .into_iter()
+        .filter(|n| *n != crate::syntax::env::SHARED)
+        .collect();
+    if names.contains(&env) {
+        return None;
+    }
+    let hint = if names.is_empty() {
+        "no environment file applies here".to_owned()
+    } else {
+        format!("the environments here are: {}", names.join(", "))
+    };
+    Some(format!("no environment named `{env}`: {hint}"))
 }
 
 /// A path as people read it: without a leading `./`.

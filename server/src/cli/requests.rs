@@ -6,7 +6,6 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{EXIT_OK, EXIT_USAGE, display_path, fail};
-use crate::fs;
 use crate::syntax::postman::{self, Body, Collection};
 use crate::syntax::{http, json::JsonString};
 use crate::text::{Encoding, LineIndex};
@@ -135,32 +134,18 @@ pub fn collection_rows(src: &str, coll: &Collection) -> Vec<RequestRow> {
 
 pub fn requests(file: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let shown = display_path(file);
-    let text = match fs::read_text(file) {
+    let (text, kind) = match super::read_request_file(file, err) {
         Ok(t) => t,
-        Err(e) => return fail(err, EXIT_USAGE, format!("cannot read {shown}: {e}")),
+        Err(code) => return code,
     };
-    let name = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let rows = match DocKind::detect(name, &text) {
-        Some(DocKind::Http) => http_rows(&text, &http::parse(&text)),
-        Some(DocKind::Collection) => {
-            let coll = postman::parse(&text);
-            if coll.root.is_none() {
-                return fail(err, EXIT_USAGE, format!("{shown} is not valid JSON"));
-            }
-            collection_rows(&text, &coll)
+    let rows = if kind == DocKind::Http {
+        http_rows(&text, &http::parse(&text))
+    } else {
+        let coll = postman::parse(&text);
+        if coll.root.is_none() {
+            return fail(err, EXIT_USAGE, format!("{shown} is not valid JSON"));
         }
-        _ => {
-            return fail(
-                err,
-                EXIT_USAGE,
-                format!(
-                    "{shown} is not a request file: expected .http, .rest or a Postman collection"
-                ),
-            );
-        }
+        collection_rows(&text, &coll)
     };
     let written = if json {
         serde_json::to_writer_pretty(&mut *out, &rows)

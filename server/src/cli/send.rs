@@ -16,7 +16,7 @@ use crate::send::plan::{EarlierResponse, Inputs};
 use crate::send::redact::Redactor;
 use crate::send::{self, Listed, run};
 use crate::text::LineIndex;
-use crate::vault::document::{DocKind, Parsed};
+use crate::vault::document::Parsed;
 use crate::vault::features::{Doc, EnvFileSource, LinksSource, World};
 use crate::workspace::DiskWorkspace;
 
@@ -143,26 +143,9 @@ fn select_one(listed: &[Listed], text: &str, sel: &str) -> Result<Vec<usize>, St
 
 pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let shown = display_path(&opts.file);
-    let text = match crate::fs::read_text(&opts.file) {
+    let (text, kind) = match super::read_request_file(&opts.file, err) {
         Ok(t) => t,
-        Err(e) => return fail(err, EXIT_USAGE, format!("cannot read {shown}: {e}")),
-    };
-    let file_name = opts
-        .file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or_default();
-    let kind = match DocKind::detect(file_name, &text) {
-        Some(k @ (DocKind::Http | DocKind::Collection)) => k,
-        _ => {
-            return fail(
-                err,
-                EXIT_USAGE,
-                format!(
-                    "{shown} is not a request file: expected .http, .rest or a Postman collection"
-                ),
-            );
-        }
+        Err(code) => return code,
     };
     let parsed = Parsed::parse(kind, &text);
     let listed = send::requests(&text, &parsed);
@@ -179,24 +162,14 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let mut ws = DiskWorkspace::default();
     let links = ws.links_for(&dir);
     let envs = ws.envs_for(&dir, kind);
-    if let Some(env) = &opts.env {
-        let known: Vec<String> = envs
-            .iter()
-            .flat_map(|e| e.parsed.environments.iter().map(|e| e.name.clone()))
-            .filter(|n| n != crate::syntax::env::SHARED)
-            .collect();
-        if !known.contains(env) {
-            let hint = if known.is_empty() {
-                "no environment file applies to this file".to_owned()
-            } else {
-                format!("the environments here are: {}", known.join(", "))
-            };
-            return fail(
-                err,
-                EXIT_USAGE,
-                format!("no environment named `{env}`: {hint}"),
-            );
-        }
+    if let Some(env) = &opts.env
+        && let Some(message) = super::unknown_env(
+            env,
+            envs.iter()
+                .flat_map(|e| e.parsed.environments.iter().map(|e| e.name.as_str())),
+        )
+    {
+        return fail(err, EXIT_USAGE, message);
     }
     let env_sources: Vec<EnvFileSource<'_>> = envs
         .iter()
@@ -411,37 +384,6 @@ fn print_dry_run(out: &mut dyn Write, shown: &send::Shown, label: &str, several:
     }
 }
 
-/// The body as shown: pretty JSON when the content type says JSON, text when it is text,
-/// else base64 (flagged). Secrets masked in every case.
-pub fn body_for_display(response: &run::Response, redactor: &Redactor) -> (String, bool) {
-    let body = redactor.redact_bytes(&response.body);
-    let content_type = response
-        .headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        .map(|(_, v)| v.to_ascii_lowercase())
-        .unwrap_or_default();
-    match std::str::from_utf8(&body) {
-        Ok(text) => {
-            if content_type.contains("json")
-                && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
-                && let Ok(pretty) = serde_json::to_string_pretty(&v)
-            {
-                // Pretty-printing can re-escape a value; mask again.
-                return (redactor.redact(&pretty).into_owned(), false);
-            }
-            (text.to_owned(), false)
-        }
-        Err(_) => {
-            use base64::Engine as _;
-            (
-                base64::engine::general_purpose::STANDARD.encode(&body),
-                true,
-            )
-        }
-    }
-}
-
 fn print_response(
     out: &mut dyn Write,
     response: &run::Response,
@@ -450,28 +392,13 @@ fn print_response(
     label: &str,
     json: bool,
 ) {
-    let headers: Vec<(String, String)> = response
-        .headers
-        .iter()
-        .map(|(n, v)| (n.clone(), redactor.redact(v).into_owned()))
-        .collect();
-    let (body, binary) = body_for_display(response, redactor);
     if json {
-        let _ = writeln!(
-            out,
-            "{}",
-            serde_json::json!({
-                "request": label,
-                "status": response.status,
-                "statusText": response.status_text,
-                "headers": headers,
-                "body": body,
-                "bodyEncoding": if binary { "base64" } else { "utf-8" },
-                "elapsedMs": response.elapsed.as_millis() as u64,
-            })
-        );
+        let mut v = send::response_json(response, redactor);
+        v["request"] = serde_json::json!(label);
+        let _ = writeln!(out, "{v}");
         return;
     }
+    let (body, binary) = send::body_for_display(response, redactor);
     if let Some(h) = heading {
         let _ = writeln!(out, "{h}");
     }
@@ -480,8 +407,8 @@ fn print_response(
         "{} {} {}",
         response.version, response.status, response.status_text
     );
-    for (n, v) in &headers {
-        let _ = writeln!(out, "{n}: {v}");
+    for (n, v) in &response.headers {
+        let _ = writeln!(out, "{n}: {}", redactor.redact(v));
     }
     let _ = writeln!(out);
     if binary {

@@ -310,23 +310,16 @@ impl Publisher {
         let edit = tokio::task::spawn_blocking(move || parsed.edit(&state, &v))
             .await
             .map_err(|_| failed("could not prepare the edit"))??;
-        let applied = self
-            .client
-            .apply_edit(edit)
-            .await
-            .map(|r| r.applied)
-            .unwrap_or(false);
-        if !applied {
-            self.client
-                .show_message(
-                    MessageType::WARNING,
-                    format!(
-                        "vaultlink: the secret was created in Key Vault ({}), but the editor did not apply the edit; link it with `vaultlink link`",
-                        props.id
-                    ),
-                )
-                .await;
-        }
+        let applied = crate::lsp::server::apply_edit(
+            &self.client,
+            edit,
+            MessageType::WARNING,
+            format!(
+                "vaultlink: the secret was created in Key Vault ({}), but the editor did not apply the edit; link it with `vaultlink link`",
+                props.id
+            ),
+        )
+        .await;
         Ok(Some(json!({ "applied": applied, "identifier": props.id })))
     }
 }

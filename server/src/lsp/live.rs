@@ -8,34 +8,16 @@ use std::time::Duration;
 use crate::azure::Azure;
 use crate::lsp::state::{FileData, State};
 use crate::vault::document::Parsed;
-use crate::vault::features::navigation;
 use crate::vault::identifier::SecretId;
 use crate::vault::live::{self, LinkedUse};
 
 /// How long hover and completion wait for Key Vault before answering without it.
 pub const INTERACTIVE_WAIT: Duration = Duration::from_millis(2500);
 
-/// The linked secrets a document uses, with the ranges to report on: the references in a
-/// request file or collection, the `link` values in `vaultlink.json`.
+/// The linked secrets an open document uses (see [`live::linked_uses`]).
 pub fn linked_uses(state: &State, data: &FileData) -> Vec<LinkedUse> {
-    if let Parsed::Links(links) = &data.parsed {
-        return live::links_file_uses(links);
-    }
     let around = state.surroundings(data.path.as_deref(), data.kind, false);
-    let Some(links) = around.links.as_ref().and_then(|l| l.links()) else {
-        return Vec::new();
-    };
-    navigation::vault_names(&data.doc())
-        .into_iter()
-        .filter_map(|u| {
-            let id = links.get(&u.name)?.secret_id()?.clone();
-            Some(LinkedUse {
-                name: u.name,
-                range: u.range,
-                id,
-            })
-        })
-        .collect()
+    live::linked_uses(&data.doc(), around.links.as_ref().and_then(|l| l.links()))
 }
 
 /// The Key Vault hosts of the links that apply to a document.

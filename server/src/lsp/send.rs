@@ -77,21 +77,8 @@ impl Publisher {
                 },
             );
         }
-        let (body, binary) = crate::cli::body_for_display(&response, &redactor);
-        let headers: Vec<Value> = response
-            .headers
-            .iter()
-            .map(|(n, v)| json!([n, redactor.redact(v)]))
-            .collect();
-        let mut result = json!({
-            "status": response.status,
-            "statusText": response.status_text,
-            "headers": headers,
-            "body": body,
-            "bodyEncoding": if binary { "base64" } else { "utf-8" },
-            "elapsedMs": response.elapsed.as_millis() as u64,
-            "request": echo,
-        });
+        let mut result = send::response_json(&response, &redactor);
+        result["request"] = echo;
         if let Some(note) = &response.redirect_refused {
             result["redirectNotFollowed"] = json!(note);
         }

@@ -671,20 +671,13 @@ impl LanguageServer for Server {
                         }
                     })
                     .await?;
-                let applied = self
-                    .client
-                    .apply_edit(edit)
-                    .await
-                    .map(|r| r.applied)
-                    .unwrap_or(false);
-                if !applied {
-                    self.client
-                        .show_message(
-                            MessageType::ERROR,
-                            "vaultlink: the editor did not apply the change to vaultlink.json",
-                        )
-                        .await;
-                }
+                let applied = apply_edit(
+                    &self.client,
+                    edit,
+                    MessageType::ERROR,
+                    "vaultlink: the editor did not apply the change to vaultlink.json",
+                )
+                .await;
                 Ok(Some(serde_json::json!({ "applied": applied })))
             }
             "vaultlink.showLocation" => {
@@ -712,4 +705,22 @@ impl LanguageServer for Server {
             other => self.publisher.execute_azure(other, args).await,
         }
     }
+}
+
+/// Asks the editor to apply `edit`; tells the person `otherwise` when it does not.
+pub(super) async fn apply_edit(
+    client: &Client,
+    edit: WorkspaceEdit,
+    level: MessageType,
+    otherwise: impl Into<String>,
+) -> bool {
+    let applied = client
+        .apply_edit(edit)
+        .await
+        .map(|r| r.applied)
+        .unwrap_or(false);
+    if !applied {
+        client.show_message(level, otherwise.into()).await;
+    }
+    applied
 }

@@ -293,3 +293,53 @@ pub fn plan_request(inputs: &plan::Inputs<'_>, index: usize) -> Result<Plan, pla
         _ => Err(plan::PlanError("this file has no requests".to_owned())),
     }
 }
+
+/// The body as shown: pretty JSON when the content type says JSON, text when it is text,
+/// else base64 (flagged). Secrets masked in every case.
+pub fn body_for_display(response: &run::Response, redactor: &Redactor) -> (String, bool) {
+    let body = redactor.redact_bytes(&response.body);
+    let content_type = response
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .unwrap_or_default();
+    match std::str::from_utf8(&body) {
+        Ok(text) => {
+            if content_type.contains("json")
+                && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+                && let Ok(pretty) = serde_json::to_string_pretty(&v)
+            {
+                // Pretty-printing can re-escape a value; mask again.
+                return (redactor.redact(&pretty).into_owned(), false);
+            }
+            (text.to_owned(), false)
+        }
+        Err(_) => {
+            use base64::Engine as _;
+            (
+                base64::engine::general_purpose::STANDARD.encode(&body),
+                true,
+            )
+        }
+    }
+}
+
+/// A response as `--json` and `vaultlink.sendRequest` give it: `{status, statusText, headers,
+/// body, bodyEncoding, elapsedMs}`, secrets masked.
+pub fn response_json(response: &run::Response, redactor: &Redactor) -> serde_json::Value {
+    let (body, binary) = body_for_display(response, redactor);
+    let headers: Vec<serde_json::Value> = response
+        .headers
+        .iter()
+        .map(|(n, v)| serde_json::json!([n, redactor.redact(v)]))
+        .collect();
+    serde_json::json!({
+        "status": response.status,
+        "statusText": response.status_text,
+        "headers": headers,
+        "body": body,
+        "bodyEncoding": if binary { "base64" } else { "utf-8" },
+        "elapsedMs": response.elapsed.as_millis() as u64,
+    })
+}

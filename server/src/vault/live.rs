@@ -78,6 +78,32 @@ pub fn findings(
     (out, unknown)
 }
 
+/// The linked secrets a document uses, with the ranges to report on: the references in a
+/// request file, collection or environment (through `links`), or the `link` values when the
+/// document is `vaultlink.json` itself.
+pub fn linked_uses(
+    doc: &crate::vault::features::Doc<'_>,
+    links: Option<&LinksFile>,
+) -> Vec<LinkedUse> {
+    if let crate::vault::document::Parsed::Links(own) = doc.parsed {
+        return links_file_uses(own);
+    }
+    let Some(links) = links else {
+        return Vec::new();
+    };
+    crate::vault::features::navigation::vault_names(doc)
+        .into_iter()
+        .filter_map(|u| {
+            let id = links.get(&u.name)?.secret_id()?.clone();
+            Some(LinkedUse {
+                name: u.name,
+                range: u.range,
+                id,
+            })
+        })
+        .collect()
+}
+
 /// The linked uses in a links file: each entry's `link` value.
 pub fn links_file_uses(links: &LinksFile) -> Vec<LinkedUse> {
     links
