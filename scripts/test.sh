@@ -48,6 +48,24 @@ install_oidc_server() {
 }
 step "install the OAuth test server" install_oidc_server
 
+# The VS Code extension and the TextMate grammars (editors/vscode, grammars/): npm packages
+# pinned by editors/vscode/package-lock.json, installed again only when the lock file is newer
+# than the last install, as above. Then type checks, lint, unit tests, grammar tests, and the
+# .vsix with a check of what it holds. Offline once installed.
+install_vscode_packages() {
+  local dir=editors/vscode
+  if [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  fi
+}
+step "install the VS Code extension's packages" install_vscode_packages
+in_vscode() { (cd editors/vscode && "$@"); }
+step "vscode: tsc --noEmit" in_vscode npx --no-install tsc --noEmit -p .
+step "vscode: eslint" in_vscode npx --no-install eslint .
+step "vscode: unit tests" in_vscode npm test --silent
+step "grammars: vscode-tmgrammar-test" in_vscode npm run --silent test:grammar
+step "vscode: vsce package and check the .vsix" in_vscode npm run --silent package
+
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 

@@ -900,7 +900,7 @@ fn browser_sign_in_against_oidc_provider_and_its_refusals() {
         browser::query_param(&authorize, "scope").as_deref(),
         Some("https://vault.azure.net/user_impersonation offline_access")
     );
-    let first_callback = provider.authorize(&authorize, "ada");
+    let first_callback = provider.authorize(&authorize, "dev-user");
     let page = browser::get(&first_callback);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("You are signed in"), "{}", page.body);
@@ -911,7 +911,7 @@ fn browser_sign_in_against_oidc_provider_and_its_refusals() {
 
     // A callback with another state is refused, and says so.
     let (id, authorize) = start_browser_sign_in(&mut client, 2);
-    let callback = provider.authorize(&authorize, "ada");
+    let callback = provider.authorize(&authorize, "dev-user");
     let forged = browser::with_param(&callback, "state", "forged-state");
     let page = browser::get(&forged);
     assert_eq!(page.status, 400);
@@ -944,7 +944,7 @@ fn browser_sign_in_against_oidc_provider_and_its_refusals() {
     // verifier does not match it, and the server refuses it.
     let (id, authorize) = start_browser_sign_in(&mut client, 4);
     let foreign = browser::with_param(&authorize, "code_challenge", &"x".repeat(43));
-    let callback = provider.authorize(&foreign, "mallory");
+    let callback = provider.authorize(&foreign, "attacker");
     browser::get(&callback);
     let message = sign_in_error(&mut client, id);
     assert!(

@@ -514,7 +514,10 @@ async fn the_device_login_page_approves_the_code_entered() {
     let form = [("otc", start.body["user_code"].as_str().unwrap())];
     let answer = client.http.post(page).form(&form).send().await.unwrap();
     let text = answer.text().await.unwrap();
-    assert!(text.contains("signed in as ada@contoso.example"), "{text}");
+    assert!(
+        text.contains("signed in as dev-user@contoso.example"),
+        "{text}"
+    );
     let tokens = client
         .poll_device(start.body["device_code"].as_str().unwrap())
         .await;

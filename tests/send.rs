@@ -85,7 +85,7 @@ fn assert_no_secret(what: &str, text: &str) {
 
 const HTTP: &str = r#"
 //- /http-client.env.json
-{ "dev": { "host": "ECHO", "user": "ada" }, "prod": { "host": "http://prod.invalid" } }
+{ "dev": { "host": "ECHO", "user": "dev-user" }, "prod": { "host": "http://prod.invalid" } }
 //- /.env
 DOTENV_VALUE="from-dotenv"
 //- /payload.json
@@ -127,7 +127,7 @@ fn http_requests_resolve_every_kind_of_variable_and_secret() {
     let login: Value = serde_json::from_slice(&got[0].body).unwrap();
     assert_eq!(got[0].method, "POST");
     assert_eq!(got[0].target, "/v1/login");
-    assert_eq!(login["user"], "ada");
+    assert_eq!(login["user"], "dev-user");
     assert_eq!(login["id"].as_str().unwrap().len(), 36);
     assert!(login["ts"].as_str().unwrap().parse::<i64>().unwrap() > 1_700_000_000);
     assert_eq!(login["n"], "5");
@@ -340,7 +340,7 @@ fn collection(echo_url: &str) -> String {
                     { "name": "raw json", "request": { "method": "POST", "url": "{{host}}/raw",
                         "body": { "mode": "raw", "raw": "{\"k\": \"{{colVar}}\"}" } } },
                     { "name": "urlencoded", "request": { "method": "POST", "url": "{{host}}/form",
-                        "auth": { "type": "basic", "basic": [kv("username", "ada"), kv("password", "{{vault:api-token}}")] },
+                        "auth": { "type": "basic", "basic": [kv("username", "dev-user"), kv("password", "{{vault:api-token}}")] },
                         "body": { "mode": "urlencoded", "urlencoded": [kv("a", "1"), kv("b", "{{colVar}}"),
                             { "key": "off", "value": "x", "disabled": true }] } } },
                     { "name": "formdata", "request": { "method": "POST", "url": "{{host}}/multi",
@@ -401,7 +401,7 @@ fn collection_items_with_every_body_mode_and_auth_type() {
     );
     assert_eq!(
         header(&got[1], "authorization"),
-        Some(format!("Basic {}", b64(&format!("ada:{SECRET}"))).as_str())
+        Some(format!("Basic {}", b64(&format!("dev-user:{SECRET}"))).as_str())
     );
 
     assert!(

@@ -477,10 +477,10 @@ mod tests {
     fn account_comes_from_the_token_claims() {
         use base64::Engine as _;
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(br#"{"upn":"ada@contoso.example","tid":"t"}"#);
+            .encode(br#"{"upn":"dev-user@contoso.example","tid":"t"}"#);
         assert_eq!(
             account_of(&format!("h.{payload}.s")).as_deref(),
-            Some("ada@contoso.example")
+            Some("dev-user@contoso.example")
         );
         assert_eq!(account_of("opaque-token"), None);
     }

@@ -72,7 +72,7 @@ impl Default for Config {
             client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46".into(),
             sp_client_id: "3b1c7d5e-2f4a-4c8e-9d6b-0a1e2f3c4d5e".into(),
             sp_client_secret: "emu~client~secret~4f2a9c".into(),
-            user: "ada@contoso.example".into(),
+            user: "dev-user@contoso.example".into(),
             challenge_resource: "https://vault.azure.net".into(),
             access_token_lifetime: Duration::from_secs(3600),
             device_interval_secs: 1,
