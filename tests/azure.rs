@@ -799,6 +799,14 @@ fn environment_credentials_sign_in_at_start_without_asking() {
     let uri = client.open(&api, &text);
     let published = client.wait_diagnostics_where(&uri, |p| codes(p).len() >= 7);
     assert!(codes(&published).contains(&"secret-disabled".to_owned()));
+    // The editor is told who signed in, and for how long.
+    let status = client.wait_notification("vaultlink/signInStatus", |n| {
+        n["method"] == "vaultlink/signInStatus"
+    });
+    assert_eq!(status["params"]["signedIn"], true, "{status}");
+    assert_eq!(status["params"]["method"], "environment");
+    let left = status["params"]["endsInSeconds"].as_u64().unwrap();
+    assert!(left > 23 * 3600 && left <= 24 * 3600, "{left}");
     assert!(client.message_requests().is_empty());
     assert!(client.shown_documents().is_empty());
 }

@@ -16,7 +16,7 @@ import {
 import { checkReferenceName, checkSecretId, referenceAt } from './identifier';
 import { formatResponse, isSendResult, type SendResult } from './response';
 import { resolveServer } from './serverPath';
-import { type SignIn, statusText } from './status';
+import { type SignIn, type SignInStatusParams, SIGN_IN_STATUS, fromStatus, statusText } from './status';
 
 const RESPONSE_SCHEME = 'vaultlink-response';
 const SEND_REQUEST = 'vaultlink.sendRequest';
@@ -166,6 +166,12 @@ function createClient(
     },
   };
   const c = new LanguageClient('vaultlink', 'vaultlink', serverOptions, clientOptions);
+  // The server says whenever the sign-in changes, including sign-ins that needed nobody (the
+  // environment or the Azure CLI at start) and sign-ins started by a send.
+  c.onNotification(SIGN_IN_STATUS, (p: SignInStatusParams) => {
+    signIn = fromStatus(p, Date.now());
+    onSignIn();
+  });
   c.onDidChangeState((e) => {
     if (e.newState === State.Stopped) {
       signIn = undefined;

@@ -54,3 +54,27 @@ export function statusText(signIn: SignIn | undefined, now: number): StatusText 
     expired: false,
   };
 }
+
+/** The server's notification of a changed sign-in. */
+export const SIGN_IN_STATUS = 'vaultlink/signInStatus';
+
+export interface SignInStatusParams {
+  signedIn: boolean;
+  account?: string | null;
+  method?: string | null;
+  /** Seconds until the sign-in ends. */
+  endsInSeconds?: number | null;
+}
+
+/** The sign-in a `vaultlink/signInStatus` notification describes, received at `now`. */
+export function fromStatus(p: SignInStatusParams, now: number): SignIn | undefined {
+  if (!p.signedIn) {
+    return undefined;
+  }
+  const left = typeof p.endsInSeconds === 'number' ? p.endsInSeconds * 1000 : SIGN_IN_LIFETIME_MS;
+  return {
+    account: p.account ?? undefined,
+    method: p.method ?? undefined,
+    at: now - (SIGN_IN_LIFETIME_MS - left),
+  };
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { formatTimeLeft, SIGN_IN_LIFETIME_MS, statusText } from '../src/status';
+import { formatTimeLeft, fromStatus, SIGN_IN_LIFETIME_MS, statusText } from '../src/status';
 
 describe('status bar', () => {
   const at = 1_000_000;
@@ -23,5 +23,17 @@ describe('status bar', () => {
     assert.equal(formatTimeLeft(59_999), 'less than a minute');
     assert.equal(formatTimeLeft(42 * 60_000), '42 min');
     assert.equal(formatTimeLeft(24 * 3_600_000), '24 h 0 min');
+  });
+});
+
+describe('the server\'s sign-in notifications', () => {
+  it('turn into the status bar\'s sign-in', () => {
+    const now = 5_000_000;
+    const s = fromStatus({ signedIn: true, account: 'dev-user@contoso.com', method: 'environment', endsInSeconds: 3600 }, now);
+    assert.ok(s);
+    assert.equal(statusText(s, now).text, '$(key) dev-user@contoso.com · 1 h 0 min');
+    assert.equal(fromStatus({ signedIn: false }, now), undefined);
+    const unknown = fromStatus({ signedIn: true }, now);
+    assert.equal(unknown && statusText(unknown, now).text, '$(key) Azure · 24 h 0 min');
   });
 });

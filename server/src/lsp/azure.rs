@@ -58,6 +58,16 @@ impl Interaction for EditorUi {
     }
 }
 
+/// `vaultlink/signInStatus`: sent whenever the sign-in changes (a command, a sign-in that
+/// needed nobody at start, a sign-out), so that an editor can show who is signed in and for
+/// how long: `{"signedIn", "account"?, "method"?, "endsInSeconds"?}`.
+enum SignInStatus {}
+
+impl tower_lsp_server::ls_types::notification::Notification for SignInStatus {
+    type Params = Value;
+    const METHOD: &'static str = "vaultlink/signInStatus";
+}
+
 const BROWSER: &str = "Sign in with a browser";
 const DEVICE_CODE: &str = "Sign in with a device code";
 const NOT_NOW: &str = "Not now";
@@ -71,6 +81,23 @@ fn failed(message: impl Into<String>) -> Error {
 }
 
 impl Publisher {
+    /// Tells the editor who is signed in now.
+    pub(super) async fn announce_sign_in(&self) {
+        let status = self.state.azure.status();
+        let params = match status.method {
+            Some(method) => json!({
+                "signedIn": true,
+                "account": status.account,
+                "method": method.as_str(),
+                "endsInSeconds": status
+                    .ends_at
+                    .map(|t| t.saturating_duration_since(std::time::Instant::now()).as_secs()),
+            }),
+            None => json!({ "signedIn": false }),
+        };
+        self.client.send_notification::<SignInStatus>(params).await;
+    }
+
     /// Signs in with `method`, or with `auto` (the environment, the Azure CLI, then the person
     /// chooses an interactive method), then re-checks the open documents.
     pub(super) async fn sign_in(
@@ -120,6 +147,7 @@ impl Publisher {
                         format!("vaultlink: signed in to Azure{who}"),
                     )
                     .await;
+                self.announce_sign_in().await;
                 self.recheck_open(None);
             }
             Err(e) => {
@@ -201,6 +229,7 @@ impl Publisher {
             .await
             .is_ok()
         {
+            self.announce_sign_in().await;
             self.recheck_open(None);
         }
     }
@@ -227,6 +256,7 @@ impl Publisher {
             "vaultlink.signOut" => {
                 self.state.azure.sign_out().await;
                 *self.offered_sign_in.lock().unwrap() = false;
+                self.announce_sign_in().await;
                 self.recheck_open(None);
                 Ok(Some(json!({ "signedIn": false })))
             }
