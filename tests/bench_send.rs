@@ -3,10 +3,11 @@
 //! equivalent Postman collection, 200 `curl` processes one after the other, and one `curl -K`
 //! process (the floor), in one run, with times and ratios.
 //!
-//! `cargo bench -p vaultlink-e2e --bench send` (builds nothing but the bench: build the release
-//! binary first with `cargo build --release -p vaultlink`). httpyac and newman come from npm,
-//! installed into `target/bench-node` on first use. `VAULTLINK_BENCH_RUNS` sets the timed runs
-//! per tool (default 5, after one untimed warm-up run).
+//! `cargo bench -p vaultlink-e2e --bench send` runs the release binary: build it first with
+//! `cargo build --release -p vaultlink`, or point `VAULTLINK_BIN` at another. httpyac and
+//! newman come from npm, installed into `target/bench-node` on first use.
+//! `VAULTLINK_BENCH_RUNS` sets the timed runs per tool (default 5, after one untimed warm-up
+//! run).
 //!
 //! Every run is checked, not only timed: the tool must exit 0, print 200 responses with status
 //! 200, and the server must have received each of `/items/1` … `/items/200` exactly once with
@@ -170,9 +171,10 @@ fn write_inputs(dir: &Path, server: &Server) {
         httpyac.push_str(&format!(
             "GET {url}\nAuthorization: Bearer {{{{token}}}}\n\n"
         ));
-        // Per operation: curl's `-i`, `-s` and `-H` do not carry over `next`.
+        // Per operation: curl's `-i`, `-s`, `-w` and `-H` do not carry over `next`; `-w`
+        // ends each body with a newline, as a shell loop's output would.
         curl.push_str(&format!(
-            "url = \"{url}\"\nheader = \"Authorization: Bearer {TOKEN}\"\ninclude\nsilent\nshow-error\n"
+            "url = \"{url}\"\nheader = \"Authorization: Bearer {TOKEN}\"\ninclude\nsilent\nshow-error\nwrite-out = \"\\n\"\n"
         ));
         items.push(json!({
             "name": format!("item {n}"),
@@ -215,10 +217,25 @@ fn write_inputs(dir: &Path, server: &Server) {
 // Tools
 
 /// A tool from npm, installed into `target/bench-node` on first use; `Err` says why not.
-fn node_tool(bin: &str, package: &str) -> Result<PathBuf, String> {
+/// The pinned npm peers; Node 20 runs both.
+const HTTPYAC: (&str, &str) = ("httpyac", "6.16.7");
+const NEWMAN: (&str, &str) = ("newman", "6.2.2");
+
+/// The version of an npm package installed in `dir`, if any.
+fn installed_version(dir: &Path, name: &str) -> Option<String> {
+    let manifest = dir.join("node_modules").join(name).join("package.json");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(manifest).ok()?).ok()?;
+    v["version"].as_str().map(str::to_owned)
+}
+
+/// A tool from npm, installed into `target/bench-node` (its command named like the package)
+/// when missing or at another version; `Err` says why it cannot be had.
+fn node_tool((name, version): (&str, &str)) -> Result<PathBuf, String> {
     let dir = repo().join("target/bench-node");
-    let path = dir.join("node_modules/.bin").join(bin);
-    if !path.is_file() {
+    let path = dir.join("node_modules/.bin").join(name);
+    let package = format!("{name}@{version}");
+    if !path.is_file() || installed_version(&dir, name).as_deref() != Some(version) {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         if !dir.join("package.json").is_file() {
             std::fs::write(dir.join("package.json"), "{\"private\": true}\n")
@@ -232,7 +249,7 @@ fn node_tool(bin: &str, package: &str) -> Result<PathBuf, String> {
                 "--no-audit",
                 "--no-fund",
                 "--save-exact",
-                package,
+                &package,
             ])
             .current_dir(&dir)
             .stdin(Stdio::null())
@@ -249,6 +266,20 @@ fn node_tool(bin: &str, package: &str) -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!("{} is missing after npm install", path.display()))
+    }
+}
+
+/// The first line a command prints, or what went wrong.
+fn first_line(program: &str, arg: &str) -> String {
+    match Command::new(program).arg(arg).stdin(Stdio::null()).output() {
+        Ok(o) => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .and_then(|l| l.split(" (").next())
+            .unwrap_or("")
+            .trim()
+            .to_owned(),
+        Err(e) => format!("no {program} ({e})"),
     }
 }
 
@@ -410,7 +441,10 @@ fn measure(
         if out.code != Some(0) {
             problem = Some(format!(
                 "exit {}",
-                out.code.map_or("by signal".into(), |c| c.to_string())
+                out.code.map_or(
+                    "code missing (it did not start, or a signal ended it)".into(),
+                    |c| c.to_string()
+                )
             ));
         } else if responses != N as usize {
             problem = Some(format!(
@@ -469,7 +503,9 @@ fn main() {
     let mut tools = Vec::new();
 
     // vaultlink: a fresh process per run, so each run signs in and fetches the secret.
-    let release = repo().join("target/release/vaultlink");
+    let release = std::env::var_os("VAULTLINK_BIN")
+        .map(|p| std::path::absolute(p).unwrap())
+        .unwrap_or_else(|| repo().join("target/release/vaultlink"));
     let vaultlink = if release.is_file() {
         let mut inv = Invocation::new(&release, &["send", "requests.http", "--all"]);
         inv.remove = AZURE_VARS.to_vec();
@@ -489,13 +525,13 @@ fn main() {
     });
     tools.push(Tool {
         name: "httpyac send --all".into(),
-        invocations: node_tool("httpyac", "httpyac@6.16.7")
+        invocations: node_tool(HTTPYAC)
             .map(|bin| vec![Invocation::new(bin, &["send", "httpyac.http", "--all"])]),
         responses: status_lines,
     });
     tools.push(Tool {
         name: "newman run".into(),
-        invocations: node_tool("newman", "newman@6.2.2").map(|bin| {
+        invocations: node_tool(NEWMAN).map(|bin| {
             vec![Invocation::new(
                 bin,
                 &["run", "collection.json", "--color", "off"],
@@ -513,7 +549,12 @@ fn main() {
         name: format!("{N} × curl"),
         invocations: curl.clone().map(|()| {
             (1..=N)
-                .map(|n| Invocation::new("curl", &["-sS", "-i", "-H", &header, &server.url(n)]))
+                .map(|n| {
+                    Invocation::new(
+                        "curl",
+                        &["-sS", "-i", "-w", "\\n", "-H", &header, &server.url(n)],
+                    )
+                })
                 .collect()
         }),
         responses: status_lines,
@@ -526,6 +567,16 @@ fn main() {
 
     println!(
         "{N} GET requests to a loopback server (HTTP/1.1, keep-alive), {runs} timed runs per tool after one warm-up; times in ms"
+    );
+    println!(
+        "vaultlink: {}; peers: {}@{}, {}@{} on node {}; {}",
+        release.display(),
+        HTTPYAC.0,
+        HTTPYAC.1,
+        NEWMAN.0,
+        NEWMAN.1,
+        first_line("node", "--version"),
+        first_line("curl", "--version"),
     );
     let mut results = Vec::new();
     let kv_note = RefCell::new(None);
@@ -576,7 +627,7 @@ fn main() {
     println!();
     println!(
         "{:<22} {:>10} {:>10} {:>10} {:>13}",
-        "tool", "median", "min", "× floor", "httpyac ÷"
+        "tool", "median", "min", "× floor", "httpyac/this"
     );
     let mut failures = Vec::new();
     let mut vaultlink_median = None;
