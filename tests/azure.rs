@@ -687,6 +687,28 @@ fn create_secret_stores_the_literal_and_links_it() {
         links.contains("api.example.com"),
         "the host the literal went to is allowed: {links}"
     );
+
+    // Creating never overwrites: the name is taken now, so a second try is refused.
+    let again = client
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": command["command"], "arguments": command["arguments"] }),
+        )
+        .unwrap_err();
+    assert!(
+        again["message"]
+            .as_str()
+            .unwrap()
+            .contains("already has a secret named `example-token`"),
+        "{again}"
+    );
+    let puts = w
+        .emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(puts, 1);
 }
 
 /// The user code of the device code sign-in the server started.

@@ -318,6 +318,37 @@ impl Publisher {
             choice.title
         };
         let host = vault.trim_start_matches("https://").to_owned();
+        // Creating must never overwrite: a PUT on an existing name would make the literal its
+        // current version.
+        let id = crate::vault::identifier::SecretId::parse(&format!(
+            "{vault}/secrets/{}",
+            parsed.secret
+        ))
+        .map_err(|_| {
+            failed(format!(
+                "`{}` is not a Key Vault secret name",
+                parsed.secret
+            ))
+        })?;
+        match self.state.azure.versions(&id).await {
+            Err(crate::azure::KvError::NotFound { .. }) => {}
+            Ok(_) => {
+                let message = format!(
+                    "vaultlink: {vault} already has a secret named `{}`; nothing was created. Link it, or rename the reference first",
+                    parsed.secret
+                );
+                self.client.show_message(MessageType::ERROR, &message).await;
+                return Err(failed(message));
+            }
+            Err(e) => {
+                let message = format!(
+                    "vaultlink: could not check {vault} for `{}`: {e}",
+                    parsed.secret
+                );
+                self.client.show_message(MessageType::ERROR, &message).await;
+                return Err(failed(message));
+            }
+        }
         let created = self
             .state
             .azure
