@@ -147,17 +147,20 @@ pub fn hover(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
-    if state.azure.is_signed_in()
-        && let Some(name) = navigation::name_at(&data.doc(), offset)
-        && let Some(u) = live::linked_uses(state, &data)
-            .into_iter()
-            .find(|u| u.name == name.name)
-    {
-        live::wait_for(live::INTERACTIVE_WAIT, state.azure.versions(&u.id));
-    }
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
+    // The one secret under the cursor: wait briefly for what Key Vault says about it.
+    if state.azure.is_signed_in()
+        && let Some(name) = navigation::name_at(&data.doc(), offset)
+        && let Some(id) = world
+            .links
+            .and_then(|l| l.file.get(&name.name))
+            .or_else(|| data.links().and_then(|l| l.get(&name.name)))
+            .and_then(|l| l.secret_id())
+    {
+        live::wait_for(live::INTERACTIVE_WAIT, state.azure.versions(id));
+    }
     Ok(hover::hover(&data.doc(), offset, &world).map(|h| Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
