@@ -658,3 +658,20 @@ fn a_selection_is_sent_in_the_order_given() {
         bad.stderr
     );
 }
+
+#[test]
+fn text_output_reports_the_timing_on_stderr() {
+    let s = setup("//- /one.http\n# @name ping\nGET ECHO/ping\n");
+    let run = s.send(&["one.http"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("vaultlink: #1 ping: 200 OK in "))
+        .unwrap_or_else(|| panic!("no timing line: {}", run.stderr));
+    assert!(line.ends_with(" ms"), "{line}");
+    assert!(
+        run.stdout.starts_with("HTTP/1.1 200 OK"),
+        "stdout is the response alone"
+    );
+}

@@ -291,6 +291,17 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
                     &plan.label,
                     opts.json,
                 );
+                // The timing goes to stderr, so that stdout is the response alone.
+                if !opts.json {
+                    let _ = writeln!(
+                        err,
+                        "vaultlink: {}: {} {} in {} ms",
+                        plan.label,
+                        response.status,
+                        response.status_text,
+                        response.elapsed.as_millis()
+                    );
+                }
             }
             Err(e) => {
                 failed = true;
