@@ -63,7 +63,8 @@ struct Session {
     /// Whether `app.tenant` was configured (then vaults are assumed to be in it).
     explicit_tenant: bool,
     sp: Option<ServicePrincipal>,
-    started: Instant,
+    /// When the sign-in ends: [`MAX_SIGN_IN`] after it began.
+    ends_at: Instant,
     /// Access tokens by tenant; `*` is the token a sign-in got without naming a tenant.
     tokens: HashMap<String, AccessToken>,
     refresh: Option<SecretString>,
@@ -150,7 +151,7 @@ impl Azure {
             }
             Method::DeviceCode => signin::device_code(&self.http, endpoints, app, ui).await?,
         };
-        let started = Instant::now();
+        let ends_at = Instant::now() + MAX_SIGN_IN;
         let explicit_tenant = explicit_tenant || sp.is_some();
         let app = match &sp {
             Some(p) => App {
@@ -160,18 +161,18 @@ impl Azure {
             None => app.clone(),
         };
         let mut tokens = HashMap::new();
-        tokens.insert("*".to_owned(), cap(grant.access, started));
+        tokens.insert("*".to_owned(), cap(grant.access, ends_at));
         let status = Status {
             method: Some(method),
             account: grant.account.clone(),
-            ends_at: Some(started + MAX_SIGN_IN),
+            ends_at: Some(ends_at),
         };
         *self.session.lock().await = Some(Session {
             method,
             app,
             explicit_tenant,
             sp,
-            started,
+            ends_at,
             tokens,
             refresh: grant.refresh,
         });
@@ -450,7 +451,7 @@ impl Azure {
         let Some(s) = guard.as_mut() else {
             return Err(KvError::NotSignedIn);
         };
-        if s.started.elapsed() >= MAX_SIGN_IN {
+        if Instant::now() >= s.ends_at {
             *guard = None;
             *self.status.lock().unwrap() = Status::default();
             return Err(SignInError::Ended.into());
@@ -487,7 +488,7 @@ impl Azure {
                     s.refresh = Some(r);
                 }
                 let secret = g.access.secret.clone();
-                let access = cap(g.access, s.started);
+                let access = cap(g.access, s.ends_at);
                 s.tokens.insert(tenant.to_owned(), access);
                 Ok(secret)
             }
@@ -654,8 +655,8 @@ fn ttl<T>(result: &Result<T, KvError>, ok: Duration, transient: Duration) -> Dur
 }
 
 /// An access token never outlives its sign-in.
-fn cap(mut t: AccessToken, started: Instant) -> AccessToken {
-    t.expires_at = t.expires_at.min(started + MAX_SIGN_IN);
+fn cap(mut t: AccessToken, ends_at: Instant) -> AccessToken {
+    t.expires_at = t.expires_at.min(ends_at);
     t
 }
 
@@ -700,6 +701,53 @@ mod tests {
             backoff(1) >= Duration::from_millis(400) && backoff(1) <= Duration::from_millis(480)
         );
         assert!(backoff(3) >= Duration::from_millis(1600));
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_ends_after_its_time_even_with_a_refresh_token() {
+        let azure = Azure::new(Endpoints::from_values(
+            Some("http://127.0.0.1:9"),
+            Some("http://127.0.0.1:9"),
+        ));
+        let now = Instant::now();
+        *azure.session.lock().await = Some(Session {
+            method: Method::Browser,
+            app: App {
+                tenant: "organizations".to_owned(),
+                client_id: "c".to_owned(),
+            },
+            explicit_tenant: false,
+            sp: None,
+            ends_at: now,
+            tokens: HashMap::new(),
+            refresh: Some(SecretString::from("a-refresh-token".to_owned())),
+        });
+        *azure.status.lock().unwrap() = Status {
+            method: Some(Method::Browser),
+            account: None,
+            ends_at: Some(now),
+        };
+        // The end has come: signed out, and no token is renewed (nothing listens on :9).
+        assert!(!azure.is_signed_in());
+        assert_eq!(
+            azure.token("organizations").await.unwrap_err(),
+            KvError::SignIn(SignInError::Ended)
+        );
+        assert!(
+            azure.session.lock().await.is_none(),
+            "the refresh token is dropped"
+        );
+        let later = cap(
+            AccessToken {
+                secret: SecretString::from("t".to_owned()),
+                expires_at: now + Duration::from_secs(3600),
+            },
+            now,
+        );
+        assert_eq!(
+            later.expires_at, now,
+            "an access token never outlives its sign-in"
+        );
     }
 
     #[tokio::test]
