@@ -711,6 +711,15 @@ fn create_secret_stores_the_literal_and_links_it() {
     assert_eq!(puts, 1);
 }
 
+/// A pulling client with the emulator's endpoints, signed out, and nothing on `PATH`.
+fn signed_out_client(w: &World) -> (tempfile::TempDir, Client) {
+    let (bin, path) = empty_path();
+    let mut env = w.emu.env();
+    env.push(path);
+    let client = start(w, &env, true);
+    (bin, client)
+}
+
 /// The user code of the device code sign-in the server started.
 fn wait_user_code(emu: &Emulator) -> String {
     let deadline = std::time::Instant::now() + WAIT;
@@ -729,10 +738,7 @@ fn wait_user_code(emu: &Emulator) -> String {
 #[test]
 fn editor_signs_in_with_a_device_code() {
     let w = world(Config::default());
-    let (_bin, path) = empty_path();
-    let mut env = w.emu.env();
-    env.push(path);
-    let mut client = start(&w, &env, true);
+    let (_bin, mut client) = signed_out_client(&w);
     let id = client.send_request(
         "workspace/executeCommand",
         json!({
@@ -771,10 +777,7 @@ fn editor_signs_in_with_a_device_code() {
 #[test]
 fn sign_in_without_a_method_asks_which_one() {
     let w = world(Config::default());
-    let (_bin, path) = empty_path();
-    let mut env = w.emu.env();
-    env.push(path);
-    let mut client = start(&w, &env, true);
+    let (_bin, mut client) = signed_out_client(&w);
     client.choose_in_message_requests(Some("Sign in with a device code"));
     let id = client.send_request(
         "workspace/executeCommand",

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use vaultlink_e2e::{Project, bin};
@@ -404,18 +404,7 @@ fn run_nvim(nvim: &Path, project: &Project) -> Value {
         .spawn()
         .unwrap_or_else(|e| panic!("could not start {}: {e}", nvim.display()));
 
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waiting for Neovim") {
-            break Some(status);
-        }
-        if started.elapsed() > NVIM_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = vaultlink_e2e::wait_or_kill(&mut child, NVIM_TIMEOUT);
     let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
     let explain = || {
         let log = read(&state.join("nvim").join("lsp.log"));

@@ -133,3 +133,22 @@ pub fn run_with(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
         stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
     }
 }
+
+/// Waits for `child` to exit; past `timeout` it is killed and `None` comes back.
+pub fn wait_or_kill(
+    child: &mut std::process::Child,
+    timeout: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for the child process") {
+            return Some(status);
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
