@@ -675,3 +675,64 @@ fn text_output_reports_the_timing_on_stderr() {
         "stdout is the response alone"
     );
 }
+
+/// An HTTPS server on loopback offering HTTP/2 and HTTP/1.1 (ALPN), with a certificate for
+/// `localhost` from a certificate authority made for the test; returns the port and the
+/// authority's PEM, which the client trusts through `SSL_CERT_FILE`.
+fn https_server() -> (u16, String) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "vaultlink test authority");
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (cert_pem, key_pem) = (cert.pem(), key.serialize_pem());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let config =
+                axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem.into(), key_pem.into())
+                    .await
+                    .unwrap();
+            let app = axum::Router::new().route(
+                "/version",
+                axum::routing::get(|v: axum::http::Version| async move { format!("{v:?}") }),
+            );
+            axum_server::from_tcp_rustls(listener, config)
+                .unwrap()
+                .serve(app.into_make_service())
+                .await
+                .unwrap();
+        });
+    });
+    (port, ca.pem())
+}
+
+#[test]
+fn https_speaks_http2_when_the_server_offers_it() {
+    let (port, ca) = https_server();
+    let s = setup(&format!(
+        "//- /tls.http\nGET https://localhost:{port}/version\nAuthorization: Bearer {{{{vault:api-token}}}}\n"
+    ));
+    let ca_file = s.project.path("authority.pem");
+    std::fs::write(&ca_file, ca).unwrap();
+    let mut env = s.env();
+    env.push(("SSL_CERT_FILE".to_owned(), ca_file.display().to_string()));
+    let run = run_with(s.project.dir.path(), &["send", "tls.http"], &env);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("HTTP/2 200 OK"), "{}", run.stdout);
+    assert!(
+        run.stdout.trim_end().ends_with("HTTP/2.0"),
+        "the server saw HTTP/2: {}",
+        run.stdout
+    );
+}
