@@ -127,7 +127,19 @@ pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>,
     let Some(data) = doc.data() else {
         return (Vec::new(), Vec::new());
     };
-    let uses = live::linked_uses(state, data);
+    let generation = state.generation();
+    let cached = doc
+        .linked_uses
+        .lock()
+        .unwrap()
+        .as_ref()
+        .filter(|(g, _)| *g == generation)
+        .map(|(_, u)| u.clone());
+    let uses = cached.unwrap_or_else(|| {
+        let uses = Arc::new(live::linked_uses(state, data));
+        *doc.linked_uses.lock().unwrap() = Some((generation, uses.clone()));
+        uses
+    });
     if uses.is_empty() {
         return (Vec::new(), Vec::new());
     }

@@ -77,6 +77,9 @@ pub struct Document {
     data: OnceLock<Arc<FileData>>,
     /// Diagnostics computed for this version, with the context generation they saw.
     pub diagnostics: Mutex<Option<(u64, Arc<Vec<Diagnostic>>)>>,
+    /// The linked secrets this version uses, with the context generation they saw: Key
+    /// Vault's answers change more often than the text, and need not rescan it.
+    pub linked_uses: Mutex<Option<(u64, Arc<Vec<crate::vault::live::LinkedUse>>)>>,
 }
 
 impl Document {
@@ -99,6 +102,7 @@ impl Document {
             index: OnceLock::new(),
             data: OnceLock::new(),
             diagnostics: Mutex::new(None),
+            linked_uses: Mutex::new(None),
         }
     }
 
