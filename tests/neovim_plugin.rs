@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 use vaultlink_e2e::echo::Echo;
 use vaultlink_e2e::emulator::Emulator;
+use vaultlink_e2e::nvim::{ex_escape, find_nvim};
 use vaultlink_e2e::{AZURE_VARS, Project, bin};
 
 /// The README's Neovim section, verbatim: the only configuration this test gives Neovim
@@ -410,48 +411,6 @@ fn run_nvim(
     let report = serde_json::from_str(&raw)
         .unwrap_or_else(|e| panic!("plugin_check.lua's report is not JSON ({e}): {raw}"));
     NvimRun { report, raw }
-}
-
-/// A file name as an Ex command argument (`:luafile`).
-fn ex_escape(p: &Path) -> String {
-    let mut s = String::new();
-    for c in p.display().to_string().chars() {
-        if matches!(c, ' ' | '\\' | '%' | '#' | '|' | '"') {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s
-}
-
-/// `VAULTLINK_NVIM`, else `target/nvim-venv/bin/nvim`; fails saying how to install one.
-fn find_nvim() -> PathBuf {
-    let candidate = std::env::var_os("VAULTLINK_NVIM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/nvim-venv/bin/nvim")
-        });
-    let version = Command::new(&candidate)
-        .arg("--version")
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        })
-        .unwrap_or_default();
-    let minor = version
-        .strip_prefix("NVIM v0.")
-        .and_then(|v| v.split('.').next())
-        .and_then(|m| m.parse::<u32>().ok());
-    assert!(
-        version.starts_with("NVIM v") && minor.is_none_or(|m| m >= 11),
-        "no Neovim 0.11 at {} ({version:?}): run `bash scripts/test.sh` (it installs one into target/nvim-venv) or set VAULTLINK_NVIM",
-        candidate.display()
-    );
-    candidate
 }
 
 /// Every check runs; the test fails at the end with the list of those that did not hold.

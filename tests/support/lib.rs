@@ -6,6 +6,7 @@ pub mod browser;
 pub mod echo;
 pub mod emulator;
 pub mod lsp;
+pub mod nvim;
 pub mod oidc;
 
 use std::path::{Path, PathBuf};
