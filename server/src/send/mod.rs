@@ -82,24 +82,11 @@ pub fn mask_refs(text: &str) -> String {
 }
 
 fn replace_refs(text: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
-    if !text.contains("{{") {
-        return text.to_owned();
-    }
-    let mut found = Vec::new();
-    refs::scan(text, 0, &mut found);
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for r in found {
-        if let RefKind::Vault { name } = r.kind
-            && let Some(v) = value(name.slice(text))
-        {
-            out.push_str(&text[last..r.range.start as usize]);
-            out.push_str(&v);
-            last = r.range.end as usize;
-        }
-    }
-    out.push_str(&text[last..]);
-    out
+    refs::rewrite(text, |r| match r.kind {
+        RefKind::Vault { name } => value(name.slice(text)),
+        _ => None,
+    })
+    .into_owned()
 }
 
 /// The plan as it would be sent, secrets masked (`--dry-run`, and the echo of a request).

@@ -127,58 +127,52 @@ struct Resolver<'i, 'a> {
 impl Resolver<'_, '_> {
     /// `text` with every variable and dynamic variable replaced; vault references kept.
     fn resolve(&mut self, text: &str, depth: usize) -> String {
-        if !text.contains("{{") {
-            return text.to_owned();
-        }
-        let mut found = Vec::new();
-        refs::scan(text, 0, &mut found);
-        let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for r in found {
+        refs::rewrite(text, |r| {
             let whole = r.range.slice(text);
-            out.push_str(&text[last..r.range.start as usize]);
-            last = r.range.end as usize;
             match r.kind {
                 RefKind::Vault { name } => {
                     self.use_secret(name.slice(text));
-                    out.push_str(whole);
+                    None
                 }
                 RefKind::DynamicVault { name } => {
                     let resolved = self.resolve(name.slice(text), depth + 1);
                     match refs::name_problem(&resolved) {
                         None => {
                             self.use_secret(&resolved);
-                            out.push_str(&format!("{{{{vault:{resolved}}}}}"));
+                            Some(format!("{{{{vault:{resolved}}}}}"))
                         }
                         Some(p) => {
                             self.problems
                                 .other
                                 .push(format!("`{whole}` resolves to `{resolved}`: {p}"));
+                            Some(String::new())
                         }
                     }
                 }
                 RefKind::InvalidVault { message } => {
                     self.problems.other.push(format!("`{whole}`: {message}"));
+                    Some(String::new())
                 }
                 RefKind::Variable { name } => {
-                    let value = self.variable(name.slice(text), depth);
-                    out.push_str(&value.unwrap_or_default());
+                    Some(self.variable(name.slice(text), depth).unwrap_or_default())
                 }
                 RefKind::Dynamic { name } => {
                     let word = name.slice(text).trim_start_matches('$');
                     let args = text[name.end as usize..r.range.end as usize]
                         .trim_end_matches('}')
                         .trim();
-                    match self.inputs.dynamics.value(word, args) {
-                        Ok(v) => out.push_str(&v),
-                        Err(e) => self.problems.other.push(format!("`{whole}`: {e}")),
-                    }
+                    Some(match self.inputs.dynamics.value(word, args) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            self.problems.other.push(format!("`{whole}`: {e}"));
+                            String::new()
+                        }
+                    })
                 }
-                RefKind::Other => out.push_str(whole),
+                RefKind::Other => None,
             }
-        }
-        out.push_str(&text[last..]);
-        out
+        })
+        .into_owned()
     }
 
     fn use_secret(&mut self, name: &str) {

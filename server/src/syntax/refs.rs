@@ -231,6 +231,35 @@ pub fn json_may_have_script_calls(raw: &str) -> bool {
     SCRIPT_FINDER.find(raw.as_bytes()).is_some() || raw.contains("\\u")
 }
 
+/// `text` with each reference for which `with` gives a replacement replaced by it (the
+/// others kept as written), in one pass. Borrowed when nothing was replaced.
+pub fn rewrite<'t>(
+    text: &'t str,
+    mut with: impl FnMut(&Ref) -> Option<String>,
+) -> std::borrow::Cow<'t, str> {
+    use std::borrow::Cow;
+    if find_pair(text.as_bytes(), b'{').is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut found = Vec::new();
+    scan(text, 0, &mut found);
+    let mut out = String::new();
+    let (mut last, mut changed) = (0, false);
+    for r in &found {
+        if let Some(value) = with(r) {
+            out.push_str(&text[last..r.range.start as usize]);
+            out.push_str(&value);
+            last = r.range.end as usize;
+            changed = true;
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
 /// `text` with each `{{name}}` whose value `value_of` knows replaced by it, again in the
 /// result up to a fixed depth (values may use other variables; a cycle stops there).
 pub fn substitute<'t>(
@@ -240,28 +269,14 @@ pub fn substitute<'t>(
     use std::borrow::Cow;
     let mut cur: Cow<str> = Cow::Borrowed(text);
     for _ in 0..8 {
-        if find_pair(cur.as_bytes(), b'{').is_none() {
-            break;
+        let next = rewrite(&cur, |r| match r.kind {
+            RefKind::Variable { name } => value_of(name.slice(&cur)),
+            _ => None,
+        });
+        match next {
+            Cow::Borrowed(_) => break,
+            Cow::Owned(o) => cur = Cow::Owned(o),
         }
-        let mut found = Vec::new();
-        scan(&cur, 0, &mut found);
-        let mut out = String::with_capacity(cur.len());
-        let (mut last, mut changed) = (0, false);
-        for r in &found {
-            if let RefKind::Variable { name } = r.kind
-                && let Some(value) = value_of(name.slice(&cur))
-            {
-                out.push_str(&cur[last..r.range.start as usize]);
-                out.push_str(&value);
-                last = r.range.end as usize;
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-        out.push_str(&cur[last..]);
-        cur = Cow::Owned(out);
     }
     cur
 }
