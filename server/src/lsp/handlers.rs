@@ -915,21 +915,9 @@ impl CreateSecretArgs {
         )?;
         let path =
             convert::path_of(&self.uri).ok_or_else(|| invalid("the document has no path"))?;
-        let reference = format!("{{{{vault:{}}}}}", self.name);
         let doc_edit = workspace_edit(
             state,
-            &[FileEdit {
-                path,
-                create: false,
-                edits: self
-                    .ranges
-                    .iter()
-                    .map(|&range| TextEdit {
-                        range,
-                        new_text: reference.clone(),
-                    })
-                    .collect(),
-            }],
+            &[actions::reference_edit(&path, &self.ranges, &self.name)],
         )?;
         let mut ops = Vec::new();
         for edit in [doc_edit, link] {

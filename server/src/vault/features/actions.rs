@@ -413,18 +413,7 @@ fn move_to_vault(
         return;
     };
     let reference = format!("{{{{vault:{name}}}}}");
-    let doc_edit = FileEdit {
-        path: path.to_path_buf(),
-        create: false,
-        edits: literal
-            .ranges
-            .iter()
-            .map(|&range| TextEdit {
-                range,
-                new_text: reference.clone(),
-            })
-            .collect(),
-    };
+    let doc_edit = reference_edit(path, &literal.ranges, &name);
     let vaults: Vec<String> = target
         .vaults()
         .iter()
@@ -455,6 +444,22 @@ fn move_to_vault(
         show: Some(show),
         create_secret: None,
     });
+}
+
+/// The edit that writes `{{vault:name}}` over each of `ranges` in the file at `path`.
+pub(crate) fn reference_edit(path: &Path, ranges: &[TextRange], name: &str) -> FileEdit {
+    let reference = format!("{{{{vault:{name}}}}}");
+    FileEdit {
+        path: path.to_path_buf(),
+        create: false,
+        edits: ranges
+            .iter()
+            .map(|&range| TextEdit {
+                range,
+                new_text: reference.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// The registrable label of a host, for names: `stripe` for `api.stripe.com`; `None` for
