@@ -48,6 +48,17 @@ install_oidc_server() {
 }
 step "install the OAuth test server" install_oidc_server
 
+# The readers the real-world corpus is held against (tests/realworld.rs): npm's httpyac and
+# postman-collection, pinned by tests/realworld/package-lock.json, installed again only when
+# the lock file is newer than the last install, as above. They only parse; nothing is sent.
+install_realworld_readers() {
+  local dir=tests/realworld
+  if [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  fi
+}
+step "install the real-world corpus readers" install_realworld_readers
+
 # The VS Code extension and the TextMate grammars (editors/vscode, grammars/): npm packages
 # pinned by editors/vscode/package-lock.json, installed again only when the lock file is newer
 # than the last install, as above. Then type checks, lint, unit tests, grammar tests, and the
