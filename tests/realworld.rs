@@ -90,23 +90,35 @@ fn no_corpus() {
     );
 }
 
-/// A request as a reader found it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A request as a reader found it; two are the same request when method and URL agree (the
+/// line, where a reader gives one, only helps to find it).
+#[derive(Clone, Debug)]
 struct Request {
     method: String,
     url: String,
+    line: Option<u64>,
+}
+
+impl PartialEq for Request {
+    fn eq(&self, other: &Request) -> bool {
+        (&self.method, &self.url) == (&other.method, &other.url)
+    }
 }
 
 impl std::fmt::Display for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.url)
+        write!(f, "{} {}", self.method, self.url)?;
+        match self.line {
+            Some(line) => write!(f, " (line {line})"),
+            None => Ok(()),
+        }
     }
 }
 
 /// What both readers are compared on: the method in upper case, the URL without surrounding
 /// white space and with `{{ name }}` spelled `{{name}}` (the readers keep the spaces a
 /// writer put inside the braces, or not; both mean the same variable).
-fn normalise(method: &str, url: &str) -> Request {
+fn normalise(method: &str, url: &str, line: Option<u64>) -> Request {
     let mut out = String::new();
     let mut rest = url.trim();
     while let Some(start) = rest.find("{{") {
@@ -128,6 +140,7 @@ fn normalise(method: &str, url: &str) -> Request {
     Request {
         method: method.trim().to_ascii_uppercase(),
         url: out,
+        line,
     }
 }
 
@@ -146,6 +159,7 @@ fn vaultlink_requests(corpus: &Path, file: &str) -> Result<Vec<Request>, String>
             normalise(
                 r["method"].as_str().unwrap_or_default(),
                 r["url"].as_str().unwrap_or_default(),
+                r["line"].as_u64(),
             )
         })
         .collect())
@@ -185,6 +199,7 @@ fn reference_requests(
                     normalise(
                         r["method"].as_str().unwrap_or("GET"),
                         r["url"].as_str().unwrap_or_default(),
+                        r["line"].as_u64(),
                     )
                 })
                 .collect()),
