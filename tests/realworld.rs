@@ -90,23 +90,32 @@ fn no_corpus() {
     );
 }
 
-/// A request as a reader found it; two are the same request when method and URL agree (the
-/// line, where a reader gives one, only helps to find it).
+/// A request as a reader found it; two are the same request when method and URL agree, and
+/// their names where both readers give one (collection items). The line, where a reader gives
+/// one, only helps to find it.
 #[derive(Clone, Debug)]
 struct Request {
     method: String,
     url: String,
+    name: Option<String>,
     line: Option<u64>,
 }
 
 impl PartialEq for Request {
     fn eq(&self, other: &Request) -> bool {
-        (&self.method, &self.url) == (&other.method, &other.url)
+        let names = match (&self.name, &other.name) {
+            (Some(a), Some(b)) => a == b,
+            _ => true,
+        };
+        names && (&self.method, &self.url) == (&other.method, &other.url)
     }
 }
 
 impl std::fmt::Display for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(name) = &self.name {
+            write!(f, "{name}: ")?;
+        }
         write!(f, "{} {}", self.method, self.url)?;
         match self.line {
             Some(line) => write!(f, " (line {line})"),
@@ -117,8 +126,17 @@ impl std::fmt::Display for Request {
 
 /// What both readers are compared on: the method in upper case, the URL without surrounding
 /// white space and with `{{ name }}` spelled `{{name}}` (the readers keep the spaces a
-/// writer put inside the braces, or not; both mean the same variable).
-fn normalise(method: &str, url: &str, line: Option<u64>) -> Request {
+/// writer put inside the braces, or not; both mean the same variable), and an item path with
+/// an item or folder that has no name spelled `(unnamed)`, as vaultlink lists it.
+fn normalise(r: &Value, default_method: &str) -> Request {
+    let method = r["method"].as_str().unwrap_or(default_method);
+    let url = r["url"].as_str().unwrap_or_default();
+    let name = r["name"].as_str().map(|path| {
+        path.split('/')
+            .map(|s| if s.is_empty() { "(unnamed)" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    });
     let mut out = String::new();
     let mut rest = url.trim();
     while let Some(start) = rest.find("{{") {
@@ -140,7 +158,8 @@ fn normalise(method: &str, url: &str, line: Option<u64>) -> Request {
     Request {
         method: method.trim().to_ascii_uppercase(),
         url: out,
-        line,
+        name,
+        line: r["line"].as_u64(),
     }
 }
 
@@ -155,13 +174,7 @@ fn vaultlink_requests(corpus: &Path, file: &str) -> Result<Vec<Request>, String>
         .as_array()
         .ok_or("not an array")?
         .iter()
-        .map(|r| {
-            normalise(
-                r["method"].as_str().unwrap_or_default(),
-                r["url"].as_str().unwrap_or_default(),
-                r["line"].as_u64(),
-            )
-        })
+        .map(|r| normalise(r, ""))
         .collect())
 }
 
@@ -193,16 +206,7 @@ fn reference_requests(
         let json: Value = serde_json::from_str(line).expect("one JSON object per line");
         let file = json["file"].as_str().unwrap().to_string();
         let requests = match json["requests"].as_array() {
-            Some(list) => Ok(list
-                .iter()
-                .map(|r| {
-                    normalise(
-                        r["method"].as_str().unwrap_or("GET"),
-                        r["url"].as_str().unwrap_or_default(),
-                        r["line"].as_u64(),
-                    )
-                })
-                .collect()),
+            Some(list) => Ok(list.iter().map(|r| normalise(r, "GET")).collect()),
             None => Err(json["error"].as_str().unwrap_or("no answer").to_string()),
         };
         out.insert(file, requests);
@@ -522,14 +526,14 @@ fn syntax_errors_and_undefined_variables_are_reviewed() {
     assert!(
         lost.is_empty(),
         "undefined variables that are defined nowhere are no longer reported:\n{}",
-        lost.join("\n")
+        lost.join("\n").replace('\t', " ")
     );
     assert!(
         unreviewed.is_empty(),
         "undefined-variable findings nobody reviewed (add them to undefined-variables.tsv):\n{}",
         unreviewed
             .iter()
-            .map(|s| s.as_str())
+            .map(|s| s.replace('\t', " "))
             .collect::<Vec<_>>()
             .join("\n")
     );

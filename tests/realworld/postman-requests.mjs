@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import sdk from 'postman-collection';
 
-const { Collection, ItemGroup } = sdk;
+const { Collection } = sdk;
 for (const file of process.argv.slice(2)) {
   try {
     const json = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
@@ -14,7 +14,7 @@ for (const file of process.argv.slice(2)) {
     collection.forEachItem(item => {
       const names = [];
       for (let node = item; node && !(node instanceof Collection); node = node.parent()) {
-        if (node.name !== undefined) names.unshift(node.name);
+        names.unshift(node.name ?? '');
       }
       const request = item.request;
       // `vaultlink requests` lists URLs as written, variables unresolved: so are path
