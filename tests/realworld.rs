@@ -9,9 +9,10 @@
 //!   is not.
 //! - `requests --json` against the Postman Collection SDK, collection by collection.
 //! - The `syntax-error` and `undefined-variable` findings of `check --offline` over the corpus
-//!   are a snapshot (`realworld/findings.txt`, refreshed with `UPDATE_EXPECT=1`), and every
-//!   undefined variable reviewed as defined nowhere (`realworld/undefined-variables.tsv`) must
-//!   stay reported.
+//!   are a snapshot (`realworld/findings.txt`, refreshed with `UPDATE_EXPECT=1`); every file
+//!   reviewed as malformed in every dialect (`realworld/syntax-errors.tsv`) keeps a syntax
+//!   error, and every undefined variable reviewed as defined nowhere
+//!   (`realworld/undefined-variables.tsv`) stays reported.
 //!
 //! The corpus files themselves are data kept beside the repository (see `realworld/README.md`):
 //! `VAULTLINK_REALWORLD`, else `tests/realworld/corpus`, else `realworld/` in the shared folder.
@@ -491,6 +492,58 @@ fn syntax_errors_and_undefined_variables_are_reviewed() {
     text.push('\n');
     expect_test::expect_file!["realworld/findings.txt"].assert_eq(&text);
 
+    // Every file with a syntax error has been reviewed; a file malformed in every dialect keeps
+    // its syntax errors; the ones on valid files are the false alarms still to go.
+    let mut errors: BTreeMap<&str, usize> = BTreeMap::new();
+    for f in kept.iter().filter(|f| f["code"] == "syntax-error") {
+        *errors
+            .entry(f["file"].as_str().unwrap().trim_start_matches("./"))
+            .or_default() += 1;
+    }
+    let review =
+        std::fs::read_to_string(here().join("syntax-errors.tsv")).expect("syntax-errors.tsv");
+    let (mut reviewed, mut silent, mut false_alarms) = (BTreeSet::new(), Vec::new(), (0, 0));
+    for line in review
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let cols: Vec<&str> = line.split('\t').collect();
+        assert!(
+            cols.len() == 3
+                && matches!(cols[1], "valid" | "malformed")
+                && !cols[2].trim().is_empty(),
+            "a syntax-errors.tsv row is `file<TAB>valid|malformed<TAB>why`: {line}"
+        );
+        reviewed.insert(cols[0]);
+        match (cols[1], errors.get(cols[0])) {
+            ("malformed", None) => silent.push(cols[0]),
+            ("valid", Some(n)) => {
+                false_alarms.0 += n;
+                false_alarms.1 += 1;
+            }
+            _ => {}
+        }
+    }
+    println!(
+        "syntax errors on files valid in their dialect: {} in {} files",
+        false_alarms.0, false_alarms.1
+    );
+    let unreviewed: Vec<&&str> = errors.keys().filter(|f| !reviewed.contains(*f)).collect();
+    assert!(
+        silent.is_empty(),
+        "files malformed in every dialect no longer get a syntax error:\n{}",
+        silent.join("\n")
+    );
+    assert!(
+        unreviewed.is_empty(),
+        "files with syntax errors nobody reviewed (add them to syntax-errors.tsv):\n{}",
+        unreviewed
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+
     // Every undefined variable reviewed as defined nowhere stays reported; every one reported
     // has been reviewed. A finding is keyed by its place and the name it reports.
     let key = |f: &Value| {
@@ -506,7 +559,7 @@ fn syntax_errors_and_undefined_variables_are_reviewed() {
         .collect();
     let review = std::fs::read_to_string(here().join("undefined-variables.tsv"))
         .expect("undefined-variables.tsv");
-    let (mut reviewed, mut lost) = (BTreeSet::new(), Vec::new());
+    let (mut reviewed, mut lost, mut false_alarms) = (BTreeSet::new(), Vec::new(), 0);
     for line in review
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -520,8 +573,15 @@ fn syntax_errors_and_undefined_variables_are_reviewed() {
         if cols[2] == "true" && !reported.contains(&key) {
             lost.push(key.clone());
         }
+        if cols[2] == "false" && reported.contains(&key) {
+            false_alarms += 1;
+        }
         reviewed.insert(key);
     }
+    println!(
+        "undefined variables: {} reported, {false_alarms} of them false alarms",
+        reported.len()
+    );
     let unreviewed: Vec<&String> = reported.difference(&reviewed).collect();
     assert!(
         lost.is_empty(),
