@@ -196,7 +196,7 @@ fn reference_requests(
         .current_dir(corpus)
         .stdin(Stdio::null())
         .output()
-        .expect("node runs");
+        .expect("node (18 or later) is on PATH");
     assert!(
         output.status.success(),
         "{script} failed: {}",
