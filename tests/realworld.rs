@@ -289,7 +289,8 @@ fn uses_httpyac_features(text: &str) -> bool {
     })
 }
 
-/// One rate line, e.g. `ordinary files: 296/305 (97.0 %)`.
+/// `agree` of `total` in per cent, rounded down to a tenth, so that a floor is never passed by
+/// rounding up.
 fn rate(agree: usize, total: usize) -> f64 {
     if total == 0 {
         100.0
