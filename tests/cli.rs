@@ -496,3 +496,15 @@ fn stray_closing_brackets_answer_at_once_with_their_position() {
     );
     assert!(took.as_millis() < 2000, "check took {took:?}");
 }
+
+#[test]
+fn send_resolves_a_vault_name_built_from_a_variable() {
+    let p =
+        Project::new("//- /a.http\n@user = api\nGET https://x.test/?k={{vault:{{user}}-key}}\n");
+    let run = p.run(&["send", "--dry-run", "a.http"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "vaultlink: #1 was not sent: `{{vault:api-key}}` is not linked: run `vaultlink link api-key <identifier>` or add it to vaultlink.json\n"
+    );
+}
