@@ -34,7 +34,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("identifier", identifier),
     ("send_plan", send_plan),
     ("line_index", line_index),
-    ("incremental", incremental),
+    ("incremental_edits", incremental_edits),
 ];
 
 /// The input as text: invalid UTF-8 sequences become U+FFFD.
@@ -705,7 +705,7 @@ pub fn line_index(data: &[u8]) {
 ///
 /// Input: the initial text up to the first NUL byte, then edits of five bytes (start line,
 /// start column, end line, end column, new-text length) each followed by the new text.
-pub fn incremental(data: &[u8]) {
+pub fn incremental_edits(data: &[u8]) {
     let (initial, mut rest) = match data.iter().position(|&b| b == 0) {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => (data, &[][..]),

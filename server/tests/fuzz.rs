@@ -229,5 +229,5 @@ targets!(
     identifier,
     send_plan,
     line_index,
-    incremental,
+    incremental_edits,
 );
