@@ -8,6 +8,7 @@ pub mod emulator;
 pub mod lsp;
 pub mod nvim;
 pub mod oidc;
+pub mod replay;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
