@@ -6,17 +6,19 @@
 //! `$skiptoken`, for the later pages of a list). What routing needs, and nothing else, differs
 //! from the live service:
 //! - the request's host is not compared with the recorded URL's (the C++ recorder replaced the
-//!   vault's name there with `REDACTED`), and the `Host` header is whatever vaultlink sends;
+//!   vault's name there, and in some bodies, with `REDACTED`; tests link to the host the
+//!   bodies and `nextLink`s name), and the `Host` header is whatever vaultlink sends;
 //! - `api-version` and `maxresults` are not compared (vaultlink names its own);
 //! - a trailing `/` of the recorded path is not compared (`/secrets/name/` is `/secrets/name`);
 //! - `Content-Length` is sent for the body as replayed: the C++ recordings keep the body as
-//!   received (the same length), the .NET ones keep it as parsed JSON, which is written back
-//!   compactly, as Key Vault writes it (the tests check that the recorded `Content-Length` still
-//!   holds).
+//!   received (but for `REDACTED` written over the vault's name), the .NET ones keep it as
+//!   parsed JSON, which is written back compactly, as Key Vault writes it (a test checks
+//!   that every recorded `Content-Length` still holds where nothing was redacted).
 //!
-//! A request without an `Authorization` header gets the recorded `401` challenge, as Key
-//! Vault answers the first request of every client. A request no exchange matches gets a
-//! `404` that says so, and is counted as a miss.
+//! A request without a bearer token the test accepts (one the emulator issued in the
+//! challenge's tenant) gets the recorded `401` challenge, as Key Vault answers the first
+//! request of every client and any token of another tenant. A request no exchange matches
+//! gets a `404` that says so, and is counted as a miss.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -185,14 +187,20 @@ pub struct Received {
     pub host: String,
     pub path: String,
     pub query: String,
+    /// Whether it carried a bearer token at all.
+    pub bearer: bool,
+    /// Whether that token was accepted.
     pub authorized: bool,
     /// The status answered; 404 with no match is a miss.
     pub status: u16,
     pub matched: bool,
 }
 
+type TokenCheck = Box<dyn Fn(&str) -> bool + Send + Sync>;
+
 struct Script {
     challenge: Exchange,
+    accept: TokenCheck,
     exchanges: Vec<Exchange>,
     received: Vec<Received>,
 }
@@ -206,8 +214,13 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// Serves `exchanges`, with `challenge` (a recorded 401) for requests without a token.
-    pub fn start(challenge: Exchange, exchanges: Vec<Exchange>) -> Replay {
+    /// Serves `exchanges`, with `challenge` (a recorded 401) for requests without a token
+    /// that `accept` accepts.
+    pub fn start(
+        challenge: Exchange,
+        exchanges: Vec<Exchange>,
+        accept: impl Fn(&str) -> bool + Send + Sync + 'static,
+    ) -> Replay {
         assert_eq!(challenge.status, 401, "the challenge is a recorded 401");
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .expect("the replay listens on loopback");
@@ -215,6 +228,7 @@ impl Replay {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let script = Arc::new(Mutex::new(Script {
             challenge,
+            accept: Box::new(accept),
             exchanges,
             received: Vec::new(),
         }));
@@ -288,12 +302,14 @@ async fn handle(State(script): State<Arc<Mutex<Script>>>, request: Request) -> R
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let authorized = parts
+    let bearer = parts
         .headers
         .get("authorization")
         .and_then(|h| h.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer ") && v.len() > "Bearer ".len());
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_owned);
     let mut script = script.lock().unwrap_or_else(PoisonError::into_inner);
+    let authorized = bearer.as_deref().is_some_and(|t| (script.accept)(t));
     let token = skiptoken(&query);
     let found = if authorized {
         script
@@ -325,6 +341,7 @@ async fn handle(State(script): State<Arc<Mutex<Script>>>, request: Request) -> R
         host,
         path,
         query,
+        bearer: bearer.is_some(),
         authorized,
         status: exchange.status,
         matched,
