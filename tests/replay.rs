@@ -29,7 +29,7 @@ const NET_DISABLED: &str = "net/UpdateEnabled.json";
 /// `PUT` created `f9415e18…`, alone in its second; `3b955e8b…` was the first.
 const CURRENT: &str = "f9415e18e9a745ab9bd9f0e680341023";
 const FIRST: &str = "3b955e8b76a24c3c970cc4558e10b485";
-/// Created in 1648054289, with ten others, one second before `CURRENT`.
+/// Created in 1648054289, with twelve others, one second before `CURRENT`.
 const OLDER_SAME_SECOND: &str = "58cf049a0afe4d4a977d29c950e25037";
 
 /// `SecondCreateTest`: two versions in one second; the second `PUT` made `9f5f…` current,

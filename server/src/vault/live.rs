@@ -500,7 +500,7 @@ mod tests {
     /// Versions created in the same second: which one is current is unknown, so no
     /// version is called current and no pinned one is called outdated (the recorded
     /// `SecondCreateTest` of the Azure SDK for C++ has two, `GetPropertiesOfSecretVersions`
-    /// of the .NET one up to eleven).
+    /// of the .NET one up to thirteen).
     #[test]
     fn versions_of_one_second_are_never_guessed() {
         const V1: &str = "11111111111111111111111111111111";
