@@ -837,6 +837,34 @@ X: {{{{vault:ap}}}}
             assert!(!m.contains(never), "{vault}: {m}");
         }
     }
+    // The editor gets the same diagnostics.
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let path = project.path("api.http");
+    let text = project.read("api.http");
+    let uri = client.open(&path, &text);
+    let published = client.wait_diagnostics_where(&uri, |p| {
+        p["diagnostics"].as_array().is_some_and(|d| d.len() >= 3)
+    });
+    let mut codes: Vec<&str> = published["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        ["access-denied", "network-refused", "network-refused"],
+        "{published:#}"
+    );
+    client.shutdown();
+
     let run = run_with(project.dir.path(), &["send", "api.http", "--all"], &env);
     assert_eq!(run.code, 1, "{run:?}");
     let out = format!("{}{}", run.stdout, run.stderr);
