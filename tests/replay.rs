@@ -663,8 +663,9 @@ fn a_disabled_secret_is_reported_as_disabled() {
 
 /// The service principal signs in to `contoso.onmicrosoft.com`, the vault's recorded
 /// challenge names tenant 72f988bf-…: without `azure.additionallyAllowedTenants` no token is
-/// asked for there and `check` says why and what to add; with the tenant (or `*`) listed, a
-/// token of that tenant is used and the recorded answer comes through.
+/// asked for there and `check` says why and what to add; with the tenant (or `*`) listed, in
+/// vaultlink.json or in `AZURE_ADDITIONALLY_ALLOWED_TENANTS`, a token of that tenant is used
+/// and the recorded answer comes through.
 #[test]
 fn a_vault_in_another_tenant_needs_it_allowed() {
     let links = |allowed: &str| {
@@ -683,13 +684,15 @@ X: {{{{vault:nothing}}}}
 "#
         )
     };
-    for (allowed, works) in [
-        ("", false),
+    for (allowed, from_env, works) in [
+        ("", None, false),
         (
             r#", "additionallyAllowedTenants": ["72F988BF-86F1-41AF-91AB-2D7CD011DB47"]"#,
+            None,
             true,
         ),
-        (r#", "additionallyAllowedTenants": ["*"]"#, true),
+        (r#", "additionallyAllowedTenants": ["*"]"#, None, true),
+        ("", Some(format!("other.example;{TENANT}")), true),
     ] {
         let w = world(vec![replay::exchange(NET_MISSING, 1)], &links(allowed));
         let mut env = w.env();
@@ -697,6 +700,9 @@ X: {{{{vault:nothing}}}}
             if k == "AZURE_TENANT_ID" {
                 *v = "contoso.onmicrosoft.com".to_owned();
             }
+        }
+        if let Some(tenants) = from_env {
+            env.push(("AZURE_ADDITIONALLY_ALLOWED_TENANTS".to_owned(), tenants));
         }
         let run = w.run(&["check", "--format", "json"], &env);
         let found: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
