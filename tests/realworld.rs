@@ -263,8 +263,8 @@ fn excepted(
         return true;
     }
     report.push(format!(
-        "  exceptions.tsv reviewed {file} on reading {reviewed}; vaultlink now reads it as {now}: \
-         review it again"
+        "  exceptions.tsv reviewed {file} on reading {reviewed}; vaultlink reads it as {now}, so \
+         it counts as disagreeing until it is reviewed again"
     ));
     false
 }
