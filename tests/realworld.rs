@@ -16,6 +16,8 @@
 //!
 //! The corpus files themselves are data kept beside the repository (see `realworld/README.md`):
 //! `VAULTLINK_REALWORLD`, else `tests/realworld/corpus`, else `realworld/` in the shared folder.
+//! Without them the comparison still runs on a project written here, so that the readers and
+//! the harness are tested wherever the suite runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -683,4 +685,66 @@ fn syntax_errors_and_undefined_variables_are_reviewed() {
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+/// The comparison itself, on files written here, so that it runs wherever the test suite runs
+/// (with or without a corpus): both reference readers and vaultlink read them, and agree.
+#[test]
+fn the_readers_are_compared_on_a_written_project() {
+    let project = vaultlink_e2e::Project::new(
+        r#"
+//- /two.http
+@host = https://example.com
+
+### list
+GET {{ host }}/items?page=1
+
+### create
+POST {{host}}/items
+Content-Type: application/json
+
+{"name": "a"}
+//- /c.postman_collection.json
+{"info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+ "item": [
+  {"name": "Folder", "item": [
+    {"name": "Get one", "request": {"method": "GET", "url": {"raw": "{{base}}/items/:id",
+      "host": ["{{base}}"], "path": ["items", ":id"], "variable": [{"key": "id", "value": "7"}]}}}]},
+  {"name": "Make", "request": {"method": "POST", "url": "{{base}}/items"}}]}
+"#,
+    );
+    let dir = project.dir.path();
+    let show = |r: &Result<Vec<Request>, String>| match r {
+        Ok(list) => list.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+        Err(e) => vec![format!("error: {e}")],
+    };
+
+    let httpyac = reference_requests("httpyac-requests.mjs", dir, &["two.http"]);
+    let theirs = show(&httpyac["two.http"]);
+    assert_eq!(
+        theirs,
+        [
+            "GET {{host}}/items?page=1 (line 4)",
+            "POST {{host}}/items (line 7)"
+        ]
+    );
+    let ours = vaultlink_requests(dir, "two.http");
+    assert_eq!(ours, httpyac["two.http"], "vaultlink: {:?}", show(&ours));
+
+    let postman = reference_requests("postman-requests.mjs", dir, &["c.postman_collection.json"]);
+    let theirs = show(&postman["c.postman_collection.json"]);
+    assert_eq!(
+        theirs,
+        [
+            "Folder/Get one: GET {{base}}/items/:id",
+            "Make: POST {{base}}/items"
+        ]
+    );
+    let ours = vaultlink_requests(dir, "c.postman_collection.json");
+    assert_eq!(
+        ours,
+        postman["c.postman_collection.json"],
+        "vaultlink: {:?}",
+        show(&ours)
+    );
 }
