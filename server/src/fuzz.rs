@@ -22,8 +22,11 @@ use crate::vault::features::{Doc, EnvFileSource, LinksSource, World};
 use crate::vault::identifier::{self, SecretId};
 use crate::vault::links::{self, EditError};
 
+/// A fuzz target: the name of its corpus folder and the property it checks.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target, by the name of its corpus folder.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[Target] = &[
     ("json", json),
     ("http", http),
     ("collection", collection),
