@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use vaultlink::cli;
+use vaultlink::text::PrintableWriter;
 
 /// Documents are parsed into many small allocations on every keystroke; mimalloc serves them
 /// several times faster than the system allocator.
@@ -129,7 +130,25 @@ fn main() -> ExitCode {
             return ExitCode::from(cli::EXIT_USAGE as u8);
         }
     };
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Messages and listings show text from files (names, paths, values): control characters
+    // in them are escaped. JSON and responses are data and are printed as they are.
+    let listing = matches!(
+        &command,
+        Command::Check {
+            format: FormatArg::Text,
+            ..
+        } | Command::Requests { json: false, .. }
+            | Command::Links { json: false }
+            | Command::Link { .. }
+            | Command::Unlink { .. }
+    );
+    let stdout = std::io::stdout().lock();
+    let mut out: Box<dyn std::io::Write> = if listing {
+        Box::new(PrintableWriter::new(stdout))
+    } else {
+        Box::new(stdout)
+    };
+    let mut err = PrintableWriter::new(std::io::stderr().lock());
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => {

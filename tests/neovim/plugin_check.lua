@@ -5,6 +5,7 @@
 --
 -- Steps, each waited for with a bounded `vim.wait`:
 --   1. the `vaultlink` client attaches to the buffer, and the buffer-local commands exist;
+--      the person trusts the workspace (`:LspVaultlinkTrust`);
 --   2. diagnostics arrive and settle;
 --   3. a hover inside `{{vault:stripe-key}}`;
 --   4. `:LspVaultlinkSend` with the cursor in the first request: the response buffer appears;
@@ -62,6 +63,7 @@ local function main()
   local commands = vim.tbl_keys(vim.api.nvim_buf_get_commands(buf, {}))
   table.sort(commands)
   report.buffer_commands = commands
+  vim.cmd('LspVaultlinkTrust')
 
   -- 2. Diagnostics, settled.
   wait('diagnostics', function()

@@ -85,6 +85,8 @@ pub struct Azure {
     values: Cache<(String, String, Option<String>), Value>,
     names: Cache<String, Names>,
     limit: Semaphore,
+    /// The folders of the workspace: no program is run from them.
+    workspace: Mutex<Vec<std::path::PathBuf>>,
 }
 
 impl Default for Azure {
@@ -105,7 +107,17 @@ impl Azure {
             values: Cache::default(),
             names: Cache::default(),
             limit: Semaphore::new(CONCURRENCY),
+            workspace: Mutex::default(),
         }
+    }
+
+    /// The workspace's folders: the Azure CLI is never run from one of them.
+    pub fn set_workspace(&self, roots: Vec<std::path::PathBuf>) {
+        *self.workspace.lock().unwrap() = roots;
+    }
+
+    fn workspace(&self) -> Vec<std::path::PathBuf> {
+        self.workspace.lock().unwrap().clone()
     }
 
     fn endpoints(&self) -> Result<&Endpoints, SignInError> {
@@ -144,7 +156,11 @@ impl Azure {
                 g
             }
             Method::AzureCli => {
-                signin::azure_cli(explicit_tenant.then_some(app.tenant.as_str())).await?
+                signin::azure_cli(
+                    explicit_tenant.then_some(app.tenant.as_str()),
+                    &self.workspace(),
+                )
+                .await?
             }
             Method::Browser => {
                 signin::browser(&self.http, endpoints, app, ui, signin::BROWSER_TIMEOUT).await?
@@ -470,7 +486,7 @@ impl Azure {
                 let sp = s.sp.as_ref().ok_or(KvError::NotSignedIn)?;
                 signin::client_credentials(&self.http, endpoints, sp).await
             }
-            Method::AzureCli => signin::azure_cli(Some(tenant)).await,
+            Method::AzureCli => signin::azure_cli(Some(tenant), &self.workspace()).await,
             Method::Browser | Method::DeviceCode => {
                 let Some(refresh) = s.refresh.clone() else {
                     return Err(SignInError::Ended.into());

@@ -1,0 +1,319 @@
+//! A hostile repository, a local attacker, the network: the built binary opened on a crafted
+//! workspace (a fake `az` beside its files and on `PATH`, a crafted `vaultlink.json`), the
+//! browser sign-in's loopback listener under attack, a recording proxy that must see nothing
+//! of loopback traffic, and what the process shows of itself. See SECURITY.md.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::json;
+use vaultlink_e2e::emulator::Emulator;
+use vaultlink_e2e::lsp::{Client, Options};
+use vaultlink_e2e::{Project, run_with};
+
+const ATTACKER_KV: &str = "attacker-kv.vault.azure.net";
+
+fn executable(path: &Path, script: &str) {
+    std::fs::write(path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A stand-in for the Azure CLI in `dir`: records its arguments and working folder in
+/// `dir/args` and `dir/cwd`, and answers with a token.
+fn fake_az(dir: &Path) {
+    let script = format!(
+        "#!/bin/sh\necho \"$@\" >> '{args}'\npwd >> '{cwd}'\necho '{{\"accessToken\": \"fake-token\", \"expires_on\": 4102444800}}'\n",
+        args = dir.join("args").display(),
+        cwd = dir.join("cwd").display(),
+    );
+    executable(&dir.join("az"), &script);
+}
+
+/// An `az` planted in the workspace: it must never run. It leaves a mark in `mark` if it does.
+fn planted_az(workspace: &Path, mark: &Path) {
+    let script = format!("#!/bin/sh\necho ran >> '{}'\nexit 1\n", mark.display());
+    executable(&workspace.join("az"), &script);
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// A repository that links a secret in the attacker's vault and names the attacker's tenant.
+fn hostile_project() -> Project {
+    Project::new(&format!(
+        r#"
+//- /vaultlink.json
+{{
+  "secrets": {{ "token": {{ "link": "https://{ATTACKER_KV}/secrets/token" }} }},
+  "azure": {{ "tenant": "attacker.example" }}
+}}
+//- /api.http
+GET https://api.example.com/
+X-Token: {{{{vault:token}}}}
+"#
+    ))
+}
+
+#[test]
+fn an_untrusted_workspace_runs_nothing_and_reaches_nothing_until_trusted() {
+    let emu = Emulator::start();
+    emu.add_secret(ATTACKER_KV, "token", "attacker-value");
+    let project = hostile_project();
+    let bin = tempfile::tempdir().unwrap();
+    fake_az(bin.path());
+    let mark = bin.path().join("planted-az-ran");
+    planted_az(project.dir.path(), &mark);
+    let mut env = emu.env();
+    // An empty and a relative entry first: both name the workspace the server runs in.
+    env.push(("PATH".to_owned(), format!(":.:{}", bin.path().display())));
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            initialization_options: Some(json!({ "vaultlink": { "trusted": false } })),
+            ..Options::default()
+        },
+    );
+    let api = project.path("api.http");
+    let uri = client.open(&api, &project.read("api.http"));
+    client.wait_diagnostics(&uri);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(read(&bin.path().join("args")), "", "az ran before trust");
+    assert_eq!(read(&mark), "", "the workspace's az ran");
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+
+    // What the person asks for is refused with a reason, and still reaches nothing.
+    for (command, argument) in [
+        ("vaultlink.signIn", json!({ "method": "azure-cli" })),
+        (
+            "vaultlink.sendRequest",
+            json!({ "uri": uri, "position": { "line": 0, "character": 0 } }),
+        ),
+    ] {
+        let err = client
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": command, "arguments": [argument] }),
+            )
+            .expect_err("refused in an untrusted workspace");
+        assert!(
+            err["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("this workspace is not trusted")),
+            "{command}: {err}"
+        );
+    }
+    assert_eq!(read(&bin.path().join("args")), "");
+    assert!(emu.requests().is_empty());
+
+    // Trusted: the sign-in that needs nobody runs, with the `az` of PATH's absolute folder,
+    // outside the workspace, the tenant given as one argument.
+    client.notify(
+        "vaultlink/didChangeWorkspaceTrust",
+        json!({ "trusted": true }),
+    );
+    let status = client.wait_notification("the sign-in after trust", |n| {
+        n["method"] == "vaultlink/signInStatus" && n["params"]["signedIn"] == true
+    });
+    assert_eq!(status["params"]["method"], "azure-cli", "{status}");
+    let args = read(&bin.path().join("args"));
+    assert!(
+        args.starts_with(
+            "account get-access-token --resource https://vault.azure.net -o json --tenant=attacker.example"
+        ),
+        "{args}"
+    );
+    let cwd = PathBuf::from(read(&bin.path().join("cwd")).lines().next().unwrap());
+    let workspace = std::fs::canonicalize(project.dir.path()).unwrap();
+    assert!(
+        !std::fs::canonicalize(&cwd).unwrap().starts_with(&workspace),
+        "az ran in the workspace: {}",
+        cwd.display()
+    );
+    assert_eq!(read(&mark), "", "the workspace's az ran");
+}
+
+#[test]
+fn a_tenant_that_reads_as_an_option_is_refused() {
+    let project = Project::new(
+        r#"
+//- /vaultlink.json
+{
+  "secrets": { "token": { "link": "https://corp-kv.vault.azure.net/secrets/token" } },
+  "azure": { "tenant": "-h" }
+}
+//- /api.http
+GET https://api.example.com/
+X-Token: {{vault:token}}
+"#,
+    );
+    let emu = Emulator::start();
+    let bin = tempfile::tempdir().unwrap();
+    fake_az(bin.path());
+    let mut env = emu.env();
+    env.push(("PATH".to_owned(), bin.path().display().to_string()));
+    let run = run_with(project.dir.path(), &["check"], &env);
+    assert!(
+        run.stdout.contains(
+            "vaultlink.json:3:24: error[syntax-error]: `azure.tenant` must be a tenant id or domain"
+        ),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    let args = read(&bin.path().join("args"));
+    assert!(!args.is_empty(), "az was not asked at all");
+    assert!(
+        args.split_whitespace()
+            .all(|a| a != "-h" && a != "--tenant=-h"),
+        "{args}"
+    );
+
+    // A service principal whose tenant reads as an option is refused before any request.
+    let before = emu.requests().len();
+    let mut env = emu.env();
+    env.extend(emu.sp_env().into_iter().map(|(k, v)| {
+        if k == "AZURE_TENANT_ID" {
+            (k, "--help".to_owned())
+        } else {
+            (k, v)
+        }
+    }));
+    env.push(("PATH".to_owned(), bin.path().display().to_string()));
+    let run = run_with(
+        project.dir.path(),
+        &["send", "api.http", "--credential", "environment"],
+        &env,
+    );
+    assert!(
+        run.stderr.contains("`--help` is not a tenant"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(emu.requests().len(), before, "{:?}", emu.requests());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Terminal safety
+
+const ESC_NAME: &str = "evil\u{1b}]0;pwned\u{7}";
+
+/// True when `s` holds a raw control character other than a line break.
+fn has_raw_controls(s: &str) -> bool {
+    s.chars()
+        .any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c))
+}
+
+#[test]
+fn control_characters_from_files_are_escaped_in_every_message() {
+    let project = Project::new(
+        r#"
+//- /vaultlink.json
+{
+  "secrets": {
+    "evil\u001b]0;pwned\u0007": { "link": "https://x\u001b[2J.vault.azure.net/secrets/a" },
+    "ok": { "link": "https://corp-kv.vault.azure.net/secrets/ok", "allowedDomains": ["a\u001b[8m\u202ehidden"] }
+  }
+}
+"#,
+    );
+    let bad_file = project.path("notes\u{1b}[2J\r.txt");
+    std::fs::write(&bad_file, "GET https://example.com/\n").unwrap();
+    let dir = project.dir.path();
+
+    let check = run_with(dir, &["check", "--offline"], &[]);
+    let links = run_with(dir, &["links"], &[]);
+    let requests = run_with(dir, &["requests", "notes\u{1b}[2J\r.txt"], &[]);
+    let send = run_with(dir, &["send", "notes\u{1b}[2J\r.txt"], &[]);
+    for (what, run) in [
+        ("check", &check),
+        ("links", &links),
+        ("requests", &requests),
+        ("send", &send),
+    ] {
+        assert!(
+            !has_raw_controls(&run.stdout) && !has_raw_controls(&run.stderr),
+            "{what} printed raw control characters:\n{:?}\n{:?}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    assert!(
+        check.stdout.contains(
+            "the link of `evil\\u{1b}]0;pwned\\u{7}` is not a Key Vault secret identifier"
+        ),
+        "{}",
+        check.stdout
+    );
+    assert!(
+        links
+            .stdout
+            .contains("https://x\\u{1b}[2J.vault.azure.net/secrets/a"),
+        "{}",
+        links.stdout
+    );
+    assert!(
+        requests
+            .stderr
+            .contains("notes\\u{1b}[2J\\r.txt is not a request file"),
+        "{}",
+        requests.stderr
+    );
+    // JSON is data: its own escapes carry the characters, nothing raw.
+    let json = run_with(dir, &["links", "--json"], &[]);
+    assert!(
+        json.stdout.contains("evil\\u001b]0;pwned\\u0007"),
+        "{}",
+        json.stdout
+    );
+}
+
+#[test]
+fn control_characters_are_escaped_in_the_editors_messages() {
+    let project = Project::new("//- /vaultlink.json\n{ \"secrets\": {} }\n");
+    let emu = Emulator::start();
+    let mut env = emu.env();
+    env.extend(emu.sp_env().into_iter().map(|(k, v)| {
+        if k == "AZURE_TENANT_ID" {
+            (k, ESC_NAME.to_owned())
+        } else {
+            (k, v)
+        }
+    }));
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let err = client
+        .request(
+            "workspace/executeCommand",
+            json!({ "command": "vaultlink.signIn", "arguments": [{ "method": "environment" }] }),
+        )
+        .expect_err("the tenant is refused");
+    assert!(err.to_string().contains("is not a tenant"), "{err}");
+    let shown = client.wait_notification("the sign-in failure", |n| {
+        n["method"] == "window/showMessage"
+            && n["params"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("sign-in failed"))
+    });
+    let message = shown["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("`evil\\u{1b}]0;pwned\\u{7}` is not a tenant"),
+        "{message}"
+    );
+    for m in client
+        .notifications("window/showMessage")
+        .iter()
+        .chain(client.notifications("window/logMessage").iter())
+    {
+        let text = m["message"].as_str().unwrap_or_default();
+        assert!(!has_raw_controls(text), "{text:?}");
+    }
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+}
