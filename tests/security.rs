@@ -3,13 +3,15 @@
 //! browser sign-in's loopback listener under attack, a recording proxy that must see nothing
 //! of loopback traffic, and what the process shows of itself. See SECURITY.md.
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 use vaultlink_e2e::emulator::Emulator;
 use vaultlink_e2e::lsp::{Client, Options};
-use vaultlink_e2e::{Project, run_with};
+use vaultlink_e2e::{Project, browser, run_with};
 
 const ATTACKER_KV: &str = "attacker-kv.vault.azure.net";
 
@@ -316,4 +318,94 @@ fn control_characters_are_escaped_in_the_editors_messages() {
         assert!(!has_raw_controls(text), "{text:?}");
     }
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The browser sign-in's loopback listener
+
+/// `GET target` on the listener at `port` with `host` as the `Host` header: the status and
+/// the page.
+fn get_with_host(port: u16, target: &str, host: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .unwrap_or_else(|e| panic!("no answer from the listener within 5 s: {e}"));
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+#[test]
+fn the_sign_in_listener_serves_side_by_side_and_ignores_what_is_not_its_callback() {
+    let emu = Emulator::start();
+    let project = Project::new("//- /vaultlink.json\n{ \"secrets\": {} }\n");
+    let empty = tempfile::tempdir().unwrap();
+    let mut env = emu.env();
+    env.push(("PATH".to_owned(), empty.path().display().to_string()));
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.signIn", "arguments": [{ "method": "browser" }] }),
+    );
+    let shown = client.wait_shown_document(1, Duration::from_secs(20));
+    let authorize = shown["uri"].as_str().unwrap().to_owned();
+    assert_eq!(
+        browser::query_param(&authorize, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    let callback = browser::get(&authorize)
+        .location
+        .expect("a redirect to the listener");
+    let url = url::Url::parse(&callback).unwrap();
+    let port = url.port().unwrap();
+    let target = format!("/?{}", url.query().unwrap());
+
+    // An idle connection first: it must not hold up anything that follows.
+    let idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let started = Instant::now();
+    // The real callback through another name (a web page rebinding a host to 127.0.0.1).
+    let (status, page) = get_with_host(port, &target, "evil.example");
+    assert_eq!(status, 400, "{page}");
+    // A callback with another state, from the right address.
+    let forged = url::Url::parse(&browser::with_param(&callback, "state", "forged-state")).unwrap();
+    let forged = format!("/?{}", forged.query().unwrap());
+    let (status, page) = get_with_host(port, &forged, &format!("127.0.0.1:{port}"));
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("does not belong to the sign-in"), "{page}");
+    // Anything else is answered and ignored.
+    let (status, _) = get_with_host(port, "/favicon.ico", &format!("localhost:{port}"));
+    assert_eq!(status, 404);
+    // The sign-in is still waiting, and its own callback ends it.
+    let page = browser::get(&callback);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("You are signed in"), "{}", page.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the idle connection held the listener for {:?}",
+        started.elapsed()
+    );
+    let result = client
+        .wait_response(id, "vaultlink.signIn", Duration::from_secs(20))
+        .expect("signed in");
+    assert_eq!(result["signedIn"], true);
+    drop(idle);
 }

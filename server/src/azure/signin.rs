@@ -146,10 +146,6 @@ pub enum SignInError {
         error: String,
         description: Option<String>,
     },
-    #[error(
-        "the browser returned a sign-in response that does not belong to this sign-in (its `state` does not match); it was refused. Sign in again"
-    )]
-    StateMismatch,
     #[error("no sign-in arrived within {} minutes; sign in again", .0.as_secs() / 60)]
     TimedOut(Duration),
     #[error("the device code expired before the sign-in was completed; sign in again")]
