@@ -409,3 +409,114 @@ fn the_sign_in_listener_serves_side_by_side_and_ignores_what_is_not_its_callback
     assert_eq!(result["signedIn"], true);
     drop(idle);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Proxies
+
+/// A proxy on loopback that records every byte it receives and answers 502.
+struct RecordingProxy {
+    url: String,
+    got: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl RecordingProxy {
+    fn start() -> RecordingProxy {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = got.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let record = record.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = stream.read(&mut buf) {
+                        if n == 0 {
+                            break;
+                        }
+                        record.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                });
+            }
+        });
+        RecordingProxy { url, got }
+    }
+
+    fn received(&self) -> String {
+        String::from_utf8_lossy(&self.got.lock().unwrap()).into_owned()
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+        ]
+        .iter()
+        .map(|v| ((*v).to_owned(), self.url.clone()))
+        .collect()
+    }
+}
+
+#[test]
+fn loopback_endpoints_and_hosts_never_go_through_a_proxy() {
+    let proxy = RecordingProxy::start();
+    let emu = Emulator::start();
+    emu.add_secret("corp-kv.vault.azure.net", "token", "proxy-test-value-1");
+    let echo = vaultlink_e2e::echo::Echo::start();
+    let project = Project::new(&format!(
+        r#"
+//- /vaultlink.json
+{{ "secrets": {{ "token": {{ "link": "https://corp-kv.vault.azure.net/secrets/token" }} }} }}
+//- /api.http
+GET {echo}/with-secret
+X-Token: {{{{vault:token}}}}
+
+###
+GET http://proxied.example/elsewhere
+"#,
+        echo = echo.url()
+    ));
+    let empty = tempfile::tempdir().unwrap();
+    let mut env = emu.env();
+    env.extend(emu.sp_env());
+    env.extend(proxy.env());
+    env.push(("PATH".to_owned(), empty.path().display().to_string()));
+    let run = run_with(
+        project.dir.path(),
+        &["send", "api.http", "--request", "1"],
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let echoed = echo.requests();
+    assert_eq!(echoed.len(), 1, "{echoed:?}");
+    assert!(
+        format!("{echoed:?}").contains("proxy-test-value-1"),
+        "{echoed:?}"
+    );
+    let seen = proxy.received();
+    assert!(seen.is_empty(), "the proxy received: {seen}");
+    assert!(!emu.requests().is_empty());
+
+    // Other hosts still go through it.
+    let run = run_with(
+        project.dir.path(),
+        &["send", "api.http", "--request", "2"],
+        &env,
+    );
+    assert!(run.stdout.contains("502"), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        proxy
+            .received()
+            .starts_with("GET http://proxied.example/elsewhere HTTP/1.1"),
+        "{}",
+        proxy.received()
+    );
+}
