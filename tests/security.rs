@@ -520,3 +520,113 @@ GET http://proxied.example/elsewhere
         proxy.received()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+/// Reads a `/proc/<pid>/status` field.
+fn status_field(pid: u32, field: &str) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn the_process_writes_no_core_dump_and_is_not_readable_by_its_user() {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    // The files of a process that is not dumpable belong to root, whoever runs it: run the
+    // server as another user than root so that the two differ.
+    let me = std::fs::metadata("/proc/self").unwrap().uid();
+    let mut command = std::process::Command::new(vaultlink_e2e::bin());
+    command
+        .arg("lsp")
+        .current_dir(std::env::temp_dir())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if me == 0 {
+        command.uid(65534).gid(65534);
+    }
+    let mut child = command.spawn().expect("the server starts");
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let limits = loop {
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let owner = std::fs::metadata(format!("/proc/{pid}/status"))
+            .unwrap()
+            .uid();
+        if owner == 0 || Instant::now() > deadline {
+            break (limits, owner);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (limits, owner) = limits;
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap()
+        .split_whitespace()
+        .skip(4)
+        .take(2)
+        .collect::<Vec<_>>();
+    let real_uid = status_field(pid, "Uid");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(core, ["0", "0"], "{limits}");
+    assert_ne!(real_uid.split_whitespace().next(), Some("0"));
+    assert_eq!(
+        owner, 0,
+        "/proc/{pid} belongs to its user: the process is dumpable"
+    );
+}
+
+#[test]
+fn the_editor_keeps_a_secret_value_only_for_the_send_that_fetched_it() {
+    let emu = Emulator::start();
+    emu.add_secret("corp-kv.vault.azure.net", "token", "kept-for-one-send");
+    let echo = vaultlink_e2e::echo::Echo::start();
+    let project = Project::new(&format!(
+        r#"
+//- /vaultlink.json
+{{ "secrets": {{ "token": {{ "link": "https://corp-kv.vault.azure.net/secrets/token" }} }} }}
+//- /api.http
+GET {echo}/one
+X-Token: {{{{vault:token}}}}
+"#,
+        echo = echo.url()
+    ));
+    let empty = tempfile::tempdir().unwrap();
+    let mut env = emu.env();
+    env.extend(emu.sp_env());
+    env.push(("PATH".to_owned(), empty.path().display().to_string()));
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let uri = client.open(&project.path("api.http"), &project.read("api.http"));
+    for _ in 0..2 {
+        let result = client.ok(
+            "workspace/executeCommand",
+            json!({
+                "command": "vaultlink.sendRequest",
+                "arguments": [{ "uri": uri, "position": { "line": 0, "character": 0 } }]
+            }),
+        );
+        assert_eq!(result["status"], 200, "{result}");
+    }
+    assert_eq!(echo.requests().len(), 2);
+    let value_reads = emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/secrets/token" && r.status == 200)
+        .count();
+    assert_eq!(value_reads, 2, "the value was kept between sends");
+}

@@ -110,6 +110,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    keep_memory_private();
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -226,6 +227,26 @@ fn main() -> ExitCode {
 
 /// The language server, on a multi-threaded runtime: requests run beside each other and
 /// analyses on blocking threads.
+/// Secret values and tokens live in this process's memory: no core dump may write them to
+/// disk, and no other process of the user may read that memory through `/proc` or a
+/// debugger (Linux: not dumpable, core size limit 0). Failing to set either is not fatal.
+fn keep_memory_private() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{
+            DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit,
+        };
+        let _ = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum: Some(0),
+            },
+        );
+        let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    }
+}
+
 fn serve() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

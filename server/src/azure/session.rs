@@ -10,6 +10,7 @@ use dashmap::DashMap;
 use reqwest::header::{AUTHORIZATION, HOST, RETRY_AFTER, WWW_AUTHENTICATE};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
+use zeroize::Zeroize;
 
 use crate::azure::cache::Cache;
 use crate::azure::challenge;
@@ -234,6 +235,12 @@ impl Azure {
         self.clear_cache();
     }
 
+    /// Drops every secret value kept (each is zeroized when its last copy goes): an editor
+    /// keeps a value only for the send that fetched it.
+    pub fn forget_values(&self) {
+        self.values.clear();
+    }
+
     pub fn clear_cache(&self) {
         self.versions.clear();
         self.values.clear();
@@ -288,9 +295,11 @@ impl Azure {
                     let result = self
                         .request(reqwest::Method::GET, &id.host(), &path, None)
                         .await
-                        .and_then(|body| {
-                            let wire: Wire = serde_json::from_slice(&body)
-                                .map_err(|e| KvError::Protocol(e.to_string()))?;
+                        .and_then(|mut body| {
+                            let wire = serde_json::from_slice::<Wire>(&body);
+                            // The answer held the value in clear.
+                            body.zeroize();
+                            let wire = wire.map_err(|e| KvError::Protocol(e.to_string()))?;
                             let (props, value) = wire.split()?;
                             let value = value.ok_or_else(|| {
                                 KvError::Protocol("the answer has no value".to_owned())
@@ -579,7 +588,8 @@ impl Azure {
                     match resp.bytes().await {
                         Ok(bytes) => Ok(Answer {
                             status,
-                            body: bytes.to_vec(),
+                            // Without a copy when the buffer is not shared.
+                            body: Vec::from(bytes),
                             retry_after,
                             challenge,
                         }),
