@@ -630,3 +630,161 @@ X-Token: {{{{vault:token}}}}
         .count();
     assert_eq!(value_reads, 2, "the value was kept between sends");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Held up: keep them so
+
+#[test]
+fn the_sign_in_error_page_escapes_what_the_callback_carries() {
+    let emu = Emulator::start();
+    let project = Project::new("//- /vaultlink.json\n{ \"secrets\": {} }\n");
+    let empty = tempfile::tempdir().unwrap();
+    let mut env = emu.env();
+    env.push(("PATH".to_owned(), empty.path().display().to_string()));
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let id = client.send_request(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.signIn", "arguments": [{ "method": "browser" }] }),
+    );
+    let shown = client.wait_shown_document(1, Duration::from_secs(20));
+    let authorize = shown["uri"].as_str().unwrap().to_owned();
+    let redirect = browser::query_param(&authorize, "redirect_uri").unwrap();
+    let state = browser::query_param(&authorize, "state").unwrap();
+    let page = browser::get(&format!(
+        "{redirect}?state={state}&error=access_denied&error_description=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+    ));
+    assert!(
+        page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+            && !page.body.contains("<script>"),
+        "{}",
+        page.body
+    );
+    let err = client
+        .wait_response(id, "vaultlink.signIn", Duration::from_secs(20))
+        .expect_err("refused");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the sign-in was refused: access_denied")),
+        "{err}"
+    );
+}
+
+#[test]
+fn test_endpoints_that_are_not_loopback_are_refused() {
+    let project = Project::new(
+        "//- /vaultlink.json\n{ \"secrets\": { \"a\": { \"link\": \"https://corp-kv.vault.azure.net/secrets/a\" } } }\n//- /a.http\nGET https://api.example.com/\nX: {{vault:a}}\n",
+    );
+    for (var, value, says) in [
+        (
+            "VAULTLINK_KEYVAULT_ENDPOINT",
+            "http://kv.example.com:8443",
+            "it must be a loopback address",
+        ),
+        (
+            "AZURE_AUTHORITY_HOST",
+            "http://login.example.com",
+            "plain http is accepted only for a loopback address",
+        ),
+    ] {
+        let env = vec![
+            (var.to_owned(), value.to_owned()),
+            (
+                "AZURE_TENANT_ID".to_owned(),
+                "contoso.onmicrosoft.com".to_owned(),
+            ),
+            (
+                "AZURE_CLIENT_ID".to_owned(),
+                "00000000-0000-0000-0000-000000000000".to_owned(),
+            ),
+            (
+                "AZURE_CLIENT_SECRET".to_owned(),
+                "not-sent-anywhere".to_owned(),
+            ),
+        ];
+        let run = run_with(project.dir.path(), &["send", "a.http"], &env);
+        assert_ne!(run.code, 0);
+        assert!(run.stderr.contains(says), "{var}: {}", run.stderr);
+        assert!(!run.stderr.contains("not-sent-anywhere"), "{}", run.stderr);
+    }
+}
+
+/// An HTTPS server on loopback with a self-signed certificate for `localhost`.
+fn untrusted_https_server() -> u16 {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (cert_pem, key_pem) = (cert.pem(), key.serialize_pem());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let config =
+                axum_server::tls_rustls::RustlsConfig::from_pem(cert_pem.into(), key_pem.into())
+                    .await
+                    .unwrap();
+            let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+            axum_server::from_tcp_rustls(listener, config)
+                .unwrap()
+                .serve(app.into_make_service())
+                .await
+                .unwrap();
+        });
+    });
+    port
+}
+
+#[test]
+fn certificates_are_always_checked_by_the_one_tls_stack() {
+    let port = untrusted_https_server();
+    let project = Project::new(&format!("//- /tls.http\nGET https://localhost:{port}/\n"));
+    // Switches other tools honour to skip certificate checks change nothing here.
+    let env: Vec<(String, String)> = [
+        ("NODE_TLS_REJECT_UNAUTHORIZED", "0"),
+        ("PYTHONHTTPSVERIFY", "0"),
+        ("CURL_CA_BUNDLE", ""),
+        ("REQUESTS_CA_BUNDLE", ""),
+        ("GIT_SSL_NO_VERIFY", "1"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let run = run_with(project.dir.path(), &["send", "tls.http"], &env);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.to_lowercase().contains("certificate"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("hello"));
+
+    // One TLS stack in the product: rustls, and one reqwest.
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let lock = std::fs::read_to_string(repo.join("Cargo.lock")).unwrap();
+    let names: Vec<&str> = lock
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .map(|l| l.trim_end_matches('"'))
+        .collect();
+    for other in ["openssl", "openssl-sys", "native-tls", "tokio-native-tls"] {
+        assert!(!names.contains(&other), "{other} is in Cargo.lock");
+    }
+    assert_eq!(names.iter().filter(|n| **n == "reqwest").count(), 1);
+    assert!(names.contains(&"rustls"));
+    let server = std::fs::read_to_string(repo.join("server/src/send/run.rs")).unwrap()
+        + &std::fs::read_to_string(repo.join("server/src/azure/http.rs")).unwrap();
+    assert!(
+        !server.contains("danger_accept_invalid"),
+        "a switch that skips certificate checks"
+    );
+}
