@@ -297,8 +297,9 @@ impl Server {
 /// (also under `vaultlink`), or the `vaultlink/didChangeWorkspaceTrust` notification. Never
 /// read from settings: a workspace can carry its own settings, and so could trust itself.
 fn trust_option(value: &Value) -> bool {
-    let v = value.get("vaultlink").unwrap_or(value);
-    v.get("trusted").and_then(Value::as_bool).unwrap_or(false)
+    [value.get("vaultlink").unwrap_or(&Value::Null), value]
+        .iter()
+        .any(|v| v.get("trusted").and_then(Value::as_bool) == Some(true))
 }
 
 /// `vaultlink/didChangeWorkspaceTrust` `{"trusted": bool}`: the person trusted the workspace
