@@ -97,7 +97,12 @@ X-Api-Key: {{{{vault:missing}}}}
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for c in ["LspVaultlinkSend", "LspVaultlinkLink", "LspVaultlinkSignIn"] {
+    for c in [
+        "LspVaultlinkSend",
+        "LspVaultlinkLink",
+        "LspVaultlinkSignIn",
+        "LspVaultlinkTrust",
+    ] {
         checks.check(
             &format!("buffer-local :{c} created on attach"),
             commands.contains(&c),

@@ -276,46 +276,52 @@ fn control_characters_from_files_are_escaped_in_every_message() {
 fn control_characters_are_escaped_in_the_editors_messages() {
     let project = Project::new("//- /vaultlink.json\n{ \"secrets\": {} }\n");
     let emu = Emulator::start();
-    let mut env = emu.env();
-    env.extend(emu.sp_env().into_iter().map(|(k, v)| {
-        if k == "AZURE_TENANT_ID" {
-            (k, ESC_NAME.to_owned())
-        } else {
-            (k, v)
+    // An environment value and a tenant, each quoted by a sign-in failure.
+    for (var, quoted) in [
+        (
+            "AZURE_AUTHORITY_HOST",
+            "AZURE_AUTHORITY_HOST is `evil\\u{1b}]0;pwned\\u{7}`",
+        ),
+        (
+            "AZURE_TENANT_ID",
+            "`evil\\u{1b}]0;pwned\\u{7}` is not a tenant",
+        ),
+    ] {
+        let mut env = emu.env();
+        env.extend(emu.sp_env());
+        env.retain(|(k, _)| k != var);
+        env.push((var.to_owned(), ESC_NAME.to_owned()));
+        let mut client = Client::start_with(
+            project.dir.path(),
+            Options {
+                env: &env,
+                ..Options::default()
+            },
+        );
+        let err = client
+            .request(
+                "workspace/executeCommand",
+                json!({ "command": "vaultlink.signIn", "arguments": [{ "method": "environment" }] }),
+            )
+            .expect_err("the sign-in fails");
+        let answered = err["message"].as_str().unwrap_or_default();
+        assert!(answered.contains(quoted), "{var}: {answered:?}");
+        let shown = client.wait_notification("the sign-in failure", |n| {
+            n["method"] == "window/showMessage"
+                && n["params"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("sign-in failed"))
+        });
+        let message = shown["params"]["message"].as_str().unwrap();
+        assert!(message.contains(quoted), "{var}: {message:?}");
+        for m in client
+            .notifications("window/showMessage")
+            .iter()
+            .chain(client.notifications("window/logMessage").iter())
+        {
+            let text = m["message"].as_str().unwrap_or_default();
+            assert!(!has_raw_controls(text), "{text:?}");
         }
-    }));
-    let mut client = Client::start_with(
-        project.dir.path(),
-        Options {
-            env: &env,
-            ..Options::default()
-        },
-    );
-    let err = client
-        .request(
-            "workspace/executeCommand",
-            json!({ "command": "vaultlink.signIn", "arguments": [{ "method": "environment" }] }),
-        )
-        .expect_err("the tenant is refused");
-    assert!(err.to_string().contains("is not a tenant"), "{err}");
-    let shown = client.wait_notification("the sign-in failure", |n| {
-        n["method"] == "window/showMessage"
-            && n["params"]["message"]
-                .as_str()
-                .is_some_and(|m| m.contains("sign-in failed"))
-    });
-    let message = shown["params"]["message"].as_str().unwrap();
-    assert!(
-        message.contains("`evil\\u{1b}]0;pwned\\u{7}` is not a tenant"),
-        "{message}"
-    );
-    for m in client
-        .notifications("window/showMessage")
-        .iter()
-        .chain(client.notifications("window/logMessage").iter())
-    {
-        let text = m["message"].as_str().unwrap_or_default();
-        assert!(!has_raw_controls(text), "{text:?}");
     }
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }

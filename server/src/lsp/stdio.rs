@@ -148,16 +148,22 @@ where
 }
 
 /// A window message (`window/showMessage`, `window/logMessage`, `window/showMessageRequest`)
-/// with its text passed through [`printable`]: messages quote names, paths and values from
-/// files, which must not carry control characters to the editor's log or a terminal.
+/// or an error answer, with its text passed through [`printable`]: messages quote names,
+/// paths and values from files, which must not carry control characters to the editor's log
+/// or a terminal.
 fn printable_messages(body: Vec<u8>) -> Vec<u8> {
-    if memchr::memmem::find(&body, b"\"method\":\"window/").is_none() {
+    use memchr::memmem::find;
+    let pointer = if find(&body, b"\"method\":\"window/").is_some() {
+        "/params/message"
+    } else if find(&body, b"\"error\":{").is_some() {
+        "/error/message"
+    } else {
         return body;
-    }
+    };
     let Ok(mut message) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return body;
     };
-    let Some(serde_json::Value::String(text)) = message.pointer_mut("/params/message") else {
+    let Some(serde_json::Value::String(text)) = message.pointer_mut(pointer) else {
         return body;
     };
     let escaped = match printable(text) {
@@ -210,6 +216,11 @@ mod tests {
         assert_eq!(
             String::from_utf8(printable_messages(shown.to_vec())).unwrap(),
             r#"{"jsonrpc":"2.0","method":"window/showMessage","params":{"type":1,"message":"bad \\u{1b}]0;x\\u{7} name"}}"#
+        );
+        let error = br#"{"jsonrpc":"2.0","error":{"code":-32803,"message":"\u009b2J"},"id":3}"#;
+        assert_eq!(
+            String::from_utf8(printable_messages(error.to_vec())).unwrap(),
+            r#"{"jsonrpc":"2.0","error":{"code":-32803,"message":"\\u{9b}2J"},"id":3}"#
         );
         let other = br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"message":"\u001b"}}"#;
         assert_eq!(printable_messages(other.to_vec()), other.to_vec());
