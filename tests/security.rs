@@ -138,6 +138,46 @@ fn an_untrusted_workspace_runs_nothing_and_reaches_nothing_until_trusted() {
 }
 
 #[test]
+fn the_command_line_never_runs_an_az_from_the_repository() {
+    let emu = Emulator::start();
+    let project = hostile_project();
+    let tools = project.path("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let mark = tempfile::tempdir().unwrap();
+    let mark = mark.path().join("planted-az-ran");
+    planted_az(&tools, &mark);
+    planted_az(project.dir.path(), &mark);
+    let bin = tempfile::tempdir().unwrap();
+    fake_az(bin.path());
+    let mut env = emu.env();
+    // The repository's own folders first, absolute and relative.
+    env.push((
+        "PATH".to_owned(),
+        format!("{}::tools:{}", tools.display(), bin.path().display()),
+    ));
+    let run = run_with(project.dir.path(), &["check"], &env);
+    assert_eq!(
+        read(&mark),
+        "",
+        "an az of the repository ran: {}",
+        run.stderr
+    );
+    let args = read(&bin.path().join("args"));
+    assert!(
+        args.starts_with("account get-access-token"),
+        "{args}\n{}",
+        run.stderr
+    );
+    let workspace = std::fs::canonicalize(project.dir.path()).unwrap();
+    for cwd in read(&bin.path().join("cwd")).lines() {
+        assert!(
+            !std::fs::canonicalize(cwd).unwrap().starts_with(&workspace),
+            "az ran in the repository: {cwd}"
+        );
+    }
+}
+
+#[test]
 fn a_tenant_that_reads_as_an_option_is_refused() {
     let project = Project::new(
         r#"

@@ -134,7 +134,7 @@ pub enum SignInError {
     #[error("{0}")]
     NotConfigured(String),
     #[error(
-        "the Azure CLI (`az`) was not found: install it and run `az login`, or choose another sign-in method"
+        "the Azure CLI (`az`) was not found in the absolute folders of PATH outside the workspace: install it and run `az login`, or choose another sign-in method"
     )]
     CliMissing,
     #[error("the Azure CLI is not signed in: run `az login`, then try again")]
@@ -414,6 +414,7 @@ fn find_az(path: Option<&std::ffi::OsStr>, avoid: &[PathBuf]) -> Option<PathBuf>
     };
     let avoid: Vec<PathBuf> = avoid
         .iter()
+        .filter(|a| a.is_absolute())
         .map(|a| std::fs::canonicalize(a).unwrap_or_else(|_| a.clone()))
         .collect();
     std::env::split_paths(path?)
