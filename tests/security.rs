@@ -74,7 +74,7 @@ fn an_untrusted_workspace_runs_nothing_and_reaches_nothing_until_trusted() {
         project.dir.path(),
         Options {
             env: &env,
-            initialization_options: Some(json!({ "vaultlink": { "trusted": false } })),
+            initialization_options: Some(json!({ "trusted": false })),
             ..Options::default()
         },
     );
