@@ -67,9 +67,16 @@ fn an_untrusted_workspace_runs_nothing_and_reaches_nothing_until_trusted() {
     fake_az(bin.path());
     let mark = bin.path().join("planted-az-ran");
     planted_az(project.dir.path(), &mark);
+    let tools = project.path("tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    planted_az(&tools, &mark);
     let mut env = emu.env();
-    // An empty and a relative entry first: both name the workspace the server runs in.
-    env.push(("PATH".to_owned(), format!(":.:{}", bin.path().display())));
+    // A folder of the workspace, an empty and a relative entry first: each names a folder of
+    // the workspace the server runs in.
+    env.push((
+        "PATH".to_owned(),
+        format!("{}::.:{}", tools.display(), bin.path().display()),
+    ));
     let mut client = Client::start_with(
         project.dir.path(),
         Options {
