@@ -266,7 +266,7 @@ fn random_request(rng: &mut StdRng, doc: &Doc, docs: &[Doc], enc: &str) -> (&'st
         }
         9 => {
             let mut p = at;
-            p["newName"] = json!(["renamed", "x😀", "", "bad name", "a.b"][rng.random_range(0..5)]);
+            p["newName"] = json!(pick(rng, &["renamed", "x😀", "", "bad name", "a.b"]));
             ("textDocument/rename", p)
         }
         10 => ("textDocument/diagnostic", json!({ "textDocument": td })),
@@ -274,15 +274,15 @@ fn random_request(rng: &mut StdRng, doc: &Doc, docs: &[Doc], enc: &str) -> (&'st
             "workspace/executeCommand",
             json!({ "command": "vaultlink.linkSecret", "arguments": [{
                 "uri": doc.uri,
-                "name": ["fuzz-key", "stripe-key", "bad name"][rng.random_range(0..3)],
-                "identifier": ["https://corp-kv.vault.azure.net/secrets/fuzz", "https://evil.example.com/secrets/x", "nope"][rng.random_range(0..3)],
+                "name": pick(rng, &["fuzz-key", "stripe-key", "bad name"]),
+                "identifier": pick(rng, &["https://corp-kv.vault.azure.net/secrets/fuzz", "https://evil.example.com/secrets/x", "nope"]),
                 "allowedDomains": ["api.stripe.com"]
             }]}),
         ),
         12 => (
             "workspace/executeCommand",
             json!({ "command": "vaultlink.unlinkSecret", "arguments": [{
-                "uri": links, "name": ["stripe-key", "db-😀", "missing"][rng.random_range(0..3)]
+                "uri": links, "name": pick(rng, &["stripe-key", "db-😀", "missing"])
             }]}),
         ),
         _ => (
@@ -290,6 +290,17 @@ fn random_request(rng: &mut StdRng, doc: &Doc, docs: &[Doc], enc: &str) -> (&'st
             json!({ "command": "vaultlink.showLocation", "arguments": [{ "uri": doc.uri, "range": range }] }),
         ),
     }
+}
+
+/// The documents' texts as this client has them, for a failure's message.
+fn texts(docs: &[Doc]) -> String {
+    docs.iter()
+        .map(|d| format!("--- {} (version {}) ---\n{:?}\n", d.uri, d.version, d.text))
+        .collect()
+}
+
+fn pick<'a>(rng: &mut StdRng, from: &[&'a str]) -> &'a str {
+    from[rng.random_range(0..from.len())]
 }
 
 fn env_u64(name: &str) -> Option<u64> {
@@ -378,13 +389,15 @@ fn random_edits_and_requests_are_all_answered() {
                     assert_ne!(
                         code,
                         Some(-32603),
-                        "seed {seed}: {method}: an internal error {e}\n{}",
-                        c.dump()
+                        "seed {seed}: {method}: an internal error {e}\n{}\n{}",
+                        c.dump(),
+                        texts(&docs)
                     );
                     assert!(
                         e.get("data").and_then(|d| d.get("overBudget")).is_none(),
-                        "seed {seed}: {method}: an analysis ran over its budget {e}\n{}",
-                        c.dump()
+                        "seed {seed}: {method}: an analysis ran over its budget {e}\n{}\n{}",
+                        c.dump(),
+                        texts(&docs)
                     );
                     if code == Some(-32800) {
                         assert!(cancelled, "seed {seed}: {method} cancelled unasked");
