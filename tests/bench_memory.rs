@@ -72,9 +72,7 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 fn links_json() -> String {
     let entries: Vec<String> = (0..SECRETS)
         .map(|i| {
-            format!(
-                "    \"api-token-{i}\": {{ \"link\": \"https://{KV}/secrets/api-token-{i}\" }}"
-            )
+            format!("    \"api-token-{i}\": {{ \"link\": \"https://{KV}/secrets/api-token-{i}\" }}")
         })
         .collect();
     format!("{{\n  \"secrets\": {{\n{}\n  }}\n}}\n", entries.join(",\n"))
@@ -314,13 +312,19 @@ fn send_run(dir: &Path, emu: &Emulator, echo: &Echo, n: usize) -> (Vec<f64>, f64
 fn send_all() {
     let emu = Emulator::start();
     for i in 0..SECRETS {
-        emu.add_secret(KV, &format!("api-token-{i}"), &format!("bench-secret-{i}-Zx81Qa"));
+        emu.add_secret(
+            KV,
+            &format!("api-token-{i}"),
+            &format!("bench-secret-{i}-Zx81Qa"),
+        );
     }
     let echo = Echo::start();
     let ws = tempfile::tempdir().unwrap();
     let dir = ws.path();
     std::fs::write(dir.join("vaultlink.json"), links_json()).unwrap();
-    println!("send --all: POST requests to a loopback echo server, each with 2 of {SECRETS} secrets");
+    println!(
+        "send --all: POST requests to a loopback echo server, each with 2 of {SECRETS} secrets"
+    );
     let (_, small_peak, small_took) = send_run(dir, &emu, &echo, 250);
     let (samples, peak, took) = send_run(dir, &emu, &echo, 1000);
     let curve: Vec<String> = samples

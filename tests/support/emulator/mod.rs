@@ -29,7 +29,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-pub use faults::Fault;
+pub use faults::{Damage, Fault};
 pub use keyvault::SecretAttrs;
 
 use faults::{Faults, Surface};
