@@ -206,8 +206,8 @@ fn language_server(secs: u64) {
                         "contentChanges": [{ "range": range, "text": new_text }] }),
             );
             edits += 1;
-            if n % per_request as u64 == 0 {
-                let method = if (n / per_request as u64) % 2 == 0 {
+            if n.is_multiple_of(per_request as u64) {
+                let method = if (n / per_request as u64).is_multiple_of(2) {
                     "textDocument/hover"
                 } else {
                     "textDocument/completion"
