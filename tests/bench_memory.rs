@@ -9,7 +9,8 @@
 //!    requests, so that memory that grows with the number of requests shows.
 //!
 //! `cargo build --release -p vaultlink && cargo bench -p vaultlink-e2e --bench memory`
-//! (`VAULTLINK_BIN` points at another binary; `VAULTLINK_BENCH_SECS` shortens the minute).
+//! (`VAULTLINK_BIN` points at another binary; `VAULTLINK_BENCH_SECS` shortens the minute;
+//! `VAULTLINK_BENCH_ONLY=lsp` or `send` runs one part).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -350,6 +351,12 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .filter(|&s: &u64| s > 0)
         .unwrap_or(60);
-    language_server(secs);
-    send_all();
+    // `VAULTLINK_BENCH_ONLY=lsp` or `send` runs one part.
+    let only = std::env::var("VAULTLINK_BENCH_ONLY").unwrap_or_default();
+    if only != "send" {
+        language_server(secs);
+    }
+    if only != "lsp" {
+        send_all();
+    }
 }
