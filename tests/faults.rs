@@ -1,7 +1,8 @@
 //! Key Vault misbehaving, through the emulator: a storm of 429s, 500 and 503, a connection
 //! reset in the middle of a body, a body that stalls past the timeout, malformed and
 //! truncated JSON, a `nextLink` back to the same page, tokens that expire mid-session, a
-//! clock hours off, and an access-policy refusal (403 `AccessDenied`). For each, the same
+//! clock hours off, an access-policy refusal (403 `AccessDenied`) and the vault's firewall
+//! (403 `ForbiddenByFirewall`). For each, the same
 //! project goes through `vaultlink check`, `vaultlink send` (to a loopback echo server) and
 //! the language server (hover on the reference, with a second, healthy secret beside it),
 //! and the test asserts what each did:
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use vaultlink_e2e::echo::Echo;
-use vaultlink_e2e::emulator::{Config, Damage, Emulator, Fault};
+use vaultlink_e2e::emulator::{CLIENT_ADDRESS, Config, Damage, Emulator, Fault, Refusal};
 use vaultlink_e2e::lsp::{Client, Options, find};
 use vaultlink_e2e::{Project, Run, run_with};
 
@@ -529,4 +530,57 @@ fn tokens_that_expire_mid_session() {
             within: Duration::from_secs(10),
         },
     );
+}
+
+#[test]
+fn a_firewall_refusal() {
+    // The whole vault refuses this machine: both secrets are refused, each once.
+    let w = world(
+        Config {
+            refuse_vaults: vec![(KV.to_owned(), Refusal::Firewall)],
+            ..Config::default()
+        },
+        |_| {},
+    );
+    let advice = format!("firewall does not allow this machine's address ({CLIENT_ADDRESS})");
+    let (run, took) = timed_run(&w, &["check", "--format", "json"]);
+    eprintln!(
+        "check: exit {} in {took:?}\n{}{}",
+        run.code, run.stdout, run.stderr
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains(&advice), "{}", run.stdout);
+    assert!(!run.stdout.contains("Secrets User role"), "{}", run.stdout);
+    assert_eq!(faulty_requests(&w.emu), 1, "no retry of a refusal");
+    let (run, took) = timed_run(&w, &["send", "api.http"]);
+    eprintln!("send: exit {} in {took:?}\n{}", run.code, run.stderr);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains(&advice), "{}", run.stderr);
+    assert!(
+        w.echo.requests().is_empty(),
+        "nothing is sent without its secret"
+    );
+    let mut c = Client::start_with(
+        w.project.dir.path(),
+        Options {
+            env: &w.env,
+            ..Options::default()
+        },
+    );
+    c.wait_notification("the sign-in", |n| {
+        n["method"] == "vaultlink/signInStatus" && n["params"]["signedIn"] == true
+    });
+    let text = w.project.read("api.http");
+    let uri = c.open(&w.project.path("api.http"), &text);
+    let hover = hover_until(
+        &mut c,
+        &uri,
+        &text,
+        "api-token",
+        Duration::from_secs(10),
+        |h| h.contains("firewall"),
+    );
+    eprintln!("hover: {}", hover.replace('\n', " "));
+    assert!(hover.contains(&advice), "{hover}");
+    c.shutdown();
 }
