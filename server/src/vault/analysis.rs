@@ -340,6 +340,7 @@ fn check_refs(
 /// Findings for an `.http`/`.rest` file.
 pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Finding> {
     let mut out: Vec<Finding> = syntax_findings(&file.errors).collect();
+    out.extend(file.notes.iter().map(note_finding));
     let mut scope = Scope::new(match ctx.env_name {
         Some(env) => format!("this file or the environment `{env}`"),
         None => "this file or an environment".to_string(),
@@ -395,6 +396,19 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
         check_refs(text, &found, host.as_deref(), &scope, ctx, &mut out);
     }
     out
+}
+
+/// The portable rewrite for a construct that only some dialects read.
+fn note_finding(note: &http::Note) -> Finding {
+    let message = match note.kind {
+        http::NoteKind::MissingSeparator { .. } => {
+            "a new request starts here without a `###` line: httpyac and kulala read two requests, JetBrains' format one; insert `###` for every editor"
+        }
+        http::NoteKind::MissingBlankLine { .. } => {
+            "the body starts without a blank line: httpyac reads a body, JetBrains' format a header; insert a blank line for every editor"
+        }
+    };
+    Finding::new(note.range, Code::MissingSeparator, message)
 }
 
 /// Names that handler scripts set with `client.global.set("name", …)`.

@@ -399,3 +399,13 @@ fn references_in_header_names_are_whole() {
             unlinked-secret warning 3:11 "{{vault:j}}": `j` is not linked: no vaultlink.json was found; create one with `vaultlink link j <identifier>`"#]],
     );
 }
+
+#[test]
+fn dialect_missing_separators_are_hints() {
+    check(
+        "//- /a.http\n# @name a\nPOST https://x.test/a\n{\"a\": 1}\n\n# @name b\nGET https://x.test/b\n",
+        expect![[r#"
+            missing-separator hint 3:1 "{\"a\": 1}": the body starts without a blank line: httpyac reads a body, JetBrains' format a header; insert a blank line for every editor
+            missing-separator hint 6:1 "GET https://x.test/b": a new request starts here without a `###` line: httpyac and kulala read two requests, JetBrains' format one; insert `###` for every editor"#]],
+    );
+}

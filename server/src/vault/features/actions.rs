@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::syntax::http::HttpFile;
+use crate::syntax::http::{self, HttpFile};
 use crate::syntax::json::JsonString;
 use crate::syntax::postman::{Collection, KeyValue};
 use crate::syntax::refs;
@@ -83,10 +83,11 @@ pub const PLACEHOLDER_VAULT: &str = "my-vault";
 /// A link whose entry exists but is broken gets the same identifier quick fixes (fixing
 /// `invalid-link` or `untrusted-host`) and "Unlink".
 pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<Action> {
-    let Some(target) = LinksTarget::of(doc, world) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
+    separator_actions(doc, range, &mut out);
+    let Some(target) = LinksTarget::of(doc, world) else {
+        return out;
+    };
     let mut names: Vec<String> = Vec::new();
     for name in names_in(doc, range) {
         if !names.contains(&name) {
@@ -103,6 +104,51 @@ pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<A
         }
     }
     out
+}
+
+/// On a construct only some dialects read (`missing-separator`): insert the `###` line or
+/// the blank line that makes it read alike everywhere.
+fn separator_actions(doc: &Doc<'_>, range: TextRange, out: &mut Vec<Action>) {
+    let (Parsed::Http(file), Some(path)) = (doc.parsed, doc.path) else {
+        return;
+    };
+    // The file's own line break, so that the inserted line matches its neighbours.
+    let newline = match doc.text.find(['\n', '\r']).map(|i| &doc.text[i..]) {
+        Some(rest) if rest.starts_with("\r\n") => "\r\n",
+        Some(rest) if rest.starts_with('\r') => "\r",
+        _ => "\n",
+    };
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    for note in file.notes.iter().filter(|n| touches(n.range)) {
+        let (title, at, new_text) = match note.kind {
+            http::NoteKind::MissingSeparator { at } => (
+                "Insert `###` before this request",
+                at,
+                format!("###{newline}"),
+            ),
+            http::NoteKind::MissingBlankLine { at } => (
+                "Insert a blank line before the body",
+                at,
+                newline.to_string(),
+            ),
+        };
+        out.push(Action {
+            title: title.to_string(),
+            kind: ActionKind::QuickFix,
+            fixes: Some(Code::MissingSeparator.as_str()),
+            preferred: true,
+            edits: vec![FileEdit {
+                path: path.to_path_buf(),
+                create: false,
+                edits: vec![TextEdit {
+                    range: TextRange::empty(at),
+                    new_text,
+                }],
+            }],
+            show: None,
+            create_secret: None,
+        });
+    }
 }
 
 /// The vault names the selection touches: references and script names in documents, keys

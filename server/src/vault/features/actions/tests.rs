@@ -571,3 +571,25 @@ fn hosts_that_cannot_be_allowed_domains_are_left_out() {
         "#]],
     );
 }
+
+#[test]
+fn dialect_missing_separators_get_the_portable_rewrite() {
+    check(
+        "//- /a.http\nPOST https://x.test/a\n{\"a\": 1}\n\n# @name b\n$0GET https://x.test/b\n",
+        expect![[r####"
+            Insert `###` before this request (QuickFix, fixes missing-separator, preferred)
+              edit /a.http
+                32..32 => "###\n"
+              /a.http after: "POST https://x.test/a\n{\"a\": 1}\n\n###\n# @name b\nGET https://x.test/b\n"
+        "####]],
+    );
+    check(
+        "//- /a.http\r\nPOST https://x.test/a\r\n$0{\"a\": 1}\r\n",
+        expect![[r#"
+            Insert a blank line before the body (QuickFix, fixes missing-separator, preferred)
+              edit /a.http
+                23..23 => "\r\n"
+              /a.http after: "POST https://x.test/a\r\n\r\n{\"a\": 1}\r\n"
+        "#]],
+    );
+}
