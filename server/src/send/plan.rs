@@ -169,7 +169,7 @@ impl Resolver<'_, '_> {
                         }
                     })
                 }
-                RefKind::Other => None,
+                RefKind::Malformed { .. } | RefKind::Other => None,
             }
         })
         .into_owned()
