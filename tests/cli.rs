@@ -402,3 +402,97 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(p.run(&["--version"]).code, 0);
 }
+
+/// Runs the binary in `dir`, killed when it runs past five seconds; the run and its time.
+fn run_briefly(dir: &std::path::Path, args: &[&str]) -> (vaultlink_e2e::Run, std::time::Duration) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let started = std::time::Instant::now();
+    let mut cmd = Command::new(vaultlink_e2e::bin());
+    for var in vaultlink_e2e::AZURE_VARS {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let status = vaultlink_e2e::wait_or_kill(&mut child, std::time::Duration::from_secs(5));
+    let elapsed = started.elapsed();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = status.unwrap_or_else(|| {
+        panic!(
+            "`vaultlink {}` still ran after five seconds",
+            args.join(" ")
+        )
+    });
+    let run = vaultlink_e2e::Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    };
+    (run, elapsed)
+}
+
+#[test]
+fn stray_closing_brackets_answer_at_once_with_their_position() {
+    let p = Project::new(
+        "//- /x.postman_collection.json\n{\"a\":1]}\n//- /links/vaultlink.json\n{\"secrets\":{\"a\":{\"link\":\"x\"]}}\n//- /env/x.postman_environment.json\n{\"values\": [\n  {\"key\": \"a\", \"value\": \"x\"}}\n]}\n//- /env/http-client.env.json\n{\"dev\": {\"a\": \"x\"]}}\n//- /env/http-client.private.env.json\n{\"dev\": [{\"a\": \"x\"]}\n",
+    );
+    let (run, took) = run_briefly(
+        p.dir.path(),
+        &["check", "--offline", "x.postman_collection.json"],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "x.postman_collection.json:1:7: error[syntax-error]: unexpected `]`: no array is open here\n"
+    );
+    assert!(took.as_millis() < 2000, "check took {took:?}");
+
+    let (run, took) = run_briefly(&p.path("links"), &["links"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(
+            "/vaultlink.json:1:28: error[syntax-error]: unexpected `]`: no array is open here"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.starts_with("a  x (invalid: "), "{}", run.stdout);
+    assert!(took.as_millis() < 2000, "links took {took:?}");
+
+    let (run, took) = run_briefly(&p.path("env"), &["check", "--offline"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let mut lines: Vec<&str> = run.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "http-client.env.json:1:18: error[syntax-error]: unexpected `]`: no array is open here",
+            "http-client.private.env.json:1:19: error[syntax-error]: expected `}` to close the object before `]`",
+            "http-client.private.env.json:1:9: error[syntax-error]: environment `dev` should be an object of variables, like {\"host\": \"…\"}, not an array",
+            "x.postman_environment.json:2:29: error[syntax-error]: expected `]` to close the array before `}`",
+            "x.postman_environment.json:3:1: error[syntax-error]: unexpected text after the end of the JSON value",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(took.as_millis() < 2000, "check took {took:?}");
+}
