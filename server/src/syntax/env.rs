@@ -69,6 +69,12 @@ pub struct EnvVariable {
     pub enabled: bool,
 }
 
+/// Visual Studio's provider of a project's user secrets.
+pub const USER_SECRETS: &str = "AspnetUserSecrets";
+
+/// Visual Studio's provider of values encrypted with Windows DPAPI.
+pub const ENCRYPTED: &str = "Encrypted";
+
 /// A variable's value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EnvValue {
@@ -86,9 +92,19 @@ pub enum EnvValue {
         /// The segment after the last `vaults/` of `resourceId`.
         vault: Option<String>,
     },
-    /// Numbers, booleans, `null`, other objects (other providers such as
-    /// `AspnetUserSecrets` or `Encrypted`): the value's range only. A Postman entry without
-    /// `value` has the empty range just before its closing brace.
+    /// Visual Studio's other secret providers: `{"provider": "AspnetUserSecrets",
+    /// "secretName": "…"}` (the project's user secrets), `{"provider": "Encrypted", "value":
+    /// "…"}` (Windows DPAPI), or one vaultlink does not know.
+    Provider {
+        /// `provider`, as written.
+        provider: String,
+        /// `secretName`, when it is a string.
+        secret_name: Option<JsonString>,
+        /// The whole object.
+        range: TextRange,
+    },
+    /// Numbers, booleans, `null`, other objects: the value's range only. A Postman entry
+    /// without `value` has the empty range just before its closing brace.
     Other(TextRange),
 }
 
@@ -257,6 +273,18 @@ impl<'s> Reader<'s> {
         let value = match &m.value.kind {
             ValueKind::String(s) => EnvValue::Text(*s),
             ValueKind::Object(_) if self.is_key_vault(&m.value) => self.key_vault(&m.value),
+            ValueKind::Object(_) => match m.value.get_str(self.src, "provider") {
+                Some(provider) => EnvValue::Provider {
+                    provider: provider.into_owned(),
+                    secret_name: m
+                        .value
+                        .get(self.src, "secretName")
+                        .and_then(Value::as_str)
+                        .copied(),
+                    range: m.value.range,
+                },
+                None => EnvValue::Other(m.value.range),
+            },
             _ => EnvValue::Other(m.value.range),
         };
         EnvVariable {
@@ -444,6 +472,17 @@ mod tests {
                         vault,
                         resource_id.map_or("-", |s| s.range.slice(src)),
                     ),
+                    EnvValue::Provider {
+                        provider,
+                        secret_name,
+                        range,
+                    } => {
+                        ok(*range);
+                        format!(
+                            "provider {provider} secret {}",
+                            secret_name.map_or("-", |s| s.range.slice(src))
+                        )
+                    }
                     EnvValue::Other(range) => {
                         ok(*range);
                         format!("other {:?}", range.slice(src))
@@ -553,8 +592,8 @@ mod tests {
                   "noId" at "noId" = key vault secret "s" vault None resource -
                   "badId" at "badId" = key vault secret "" vault None resource "/subscriptions/x/resourceGroups/rg"
                   "wrongTypes" at "wrongTypes" = key vault secret - vault None resource -
-                  "userSecret" at "userSecret" = other "{\"provider\": \"AspnetUserSecrets\", \"secretName\": \"x\"}"
-                  "encrypted" at "encrypted" = other "{\"provider\": \"Encrypted\", \"value\": \"AQAAANCMnd8BFdERjHoAwE\"}"
+                  "userSecret" at "userSecret" = provider AspnetUserSecrets secret "x"
+                  "encrypted" at "encrypted" = provider Encrypted secret -
             "#]],
         );
     }

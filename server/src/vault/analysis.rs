@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::syntax::env::{EnvFile, EnvValue};
+use crate::syntax::env::{EnvFile, EnvValue, USER_SECRETS};
 use crate::syntax::http::HttpFile;
 use crate::syntax::json::JsonString;
 use crate::syntax::postman::{Collection, Item, ItemKind};
@@ -757,7 +757,20 @@ pub fn analyze_env(src: &str, file: &EnvFile, ctx: &Context<'_>) -> Vec<Finding>
                         (None, _) => out.push(Finding::new(var.range, Code::InvalidLink, "this Key Vault entry has no `resourceId`")),
                     }
                 }
-                EnvValue::Other(_) => {}
+                EnvValue::Provider {
+                    provider,
+                    secret_name,
+                    range,
+                } if provider.eq_ignore_ascii_case(USER_SECRETS) => {
+                    if secret_name.is_none() {
+                        out.push(Finding::new(
+                            *range,
+                            Code::InvalidLink,
+                            "this user secrets entry has no `secretName`",
+                        ));
+                    }
+                }
+                EnvValue::Provider { .. } | EnvValue::Other(_) => {}
             }
         }
     }
