@@ -153,3 +153,32 @@ fn a_link_to_the_same_secret_lends_its_allowed_domains() {
     assert!(s.echo.requests().is_empty(), "nothing was sent");
     assert_masked(&run);
 }
+
+#[test]
+fn check_asks_key_vault_about_entries() {
+    let s = setup("");
+    let env_file = s.project.path("http-client.env.json");
+    let text = std::fs::read_to_string(&env_file).unwrap();
+    let text = text.replace(
+        "\"host\":",
+        "\"gone\": {\"provider\": \"AzureKeyVault\", \"secretName\": \"missing-one\", \"resourceId\": \"/subscriptions/0/providers/Microsoft.KeyVault/vaults/corp-kv\"},\n    \"host\":",
+    );
+    std::fs::write(&env_file, text).unwrap();
+    let mut env = s.emu.env();
+    env.extend(s.emu.sp_env());
+    let run = run_with(
+        s.project.dir.path(),
+        &["check", "http-client.env.json"],
+        &env,
+    );
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("http-client.env.json:3:")
+            && lines[0].contains("error[secret-not-found]")
+            && lines[0].contains("missing-one"),
+        "{}",
+        run.stdout
+    );
+}
