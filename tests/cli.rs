@@ -496,3 +496,109 @@ fn stray_closing_brackets_answer_at_once_with_their_position() {
     );
     assert!(took.as_millis() < 2000, "check took {took:?}");
 }
+
+#[test]
+fn send_resolves_a_vault_name_built_from_a_variable() {
+    let p =
+        Project::new("//- /a.http\n@user = api\nGET https://x.test/?k={{vault:{{user}}-key}}\n");
+    let run = p.run(&["send", "--dry-run", "a.http"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "vaultlink: #1 was not sent: `{{vault:api-key}}` is not linked: run `vaultlink link api-key <identifier>` or add it to vaultlink.json\n"
+    );
+}
+
+/// The temporary files writes to `vaultlink.json` left in `dir`.
+fn temporaries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(".vaultlink.json.") && name.ends_with(".tmp")
+        })
+        .collect()
+}
+
+#[test]
+fn killed_link_writes_never_tear_and_their_leftovers_go_with_the_next_write() {
+    use std::time::{Duration, Instant};
+    // A large links file, so that a write takes long enough to be killed in the middle.
+    let entries: Vec<String> = (0..5_000)
+        .map(|i| {
+            format!(
+                "    \"s{i}\": {{ \"link\": \"https://corp-kv.vault.azure.net/secrets/s{i}\" }}"
+            )
+        })
+        .collect();
+    let p = Project::new(&format!(
+        "//- /vaultlink.json\n{{\n  \"secrets\": {{\n{}\n  }}\n}}\n",
+        entries.join(",\n")
+    ));
+    let id = |name: &str| format!("https://corp-kv.vault.azure.net/secrets/{name}");
+    let started = Instant::now();
+    assert_eq!(p.run(&["link", "warm", &id("warm")]).code, 0);
+    let one_run = started.elapsed();
+
+    let mut killed_with_leftover = 0;
+    for i in 0..100u32 {
+        let name = format!("k{i}");
+        let before = p.read("vaultlink.json");
+        let mut child = std::process::Command::new(vaultlink_e2e::bin())
+            .args(["link", &name, &id(&name)])
+            .current_dir(p.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let temps_before = temporaries(p.dir.path()).len();
+        if i % 2 == 0 {
+            // Kill points spread over a whole run, from start-up to the rename.
+            std::thread::sleep(one_run * i / 100);
+        } else {
+            // The moment the temporary file appears: in the middle of the write.
+            while temporaries(p.dir.path()).len() == temps_before
+                && child.try_wait().unwrap().is_none()
+            {
+                std::hint::spin_loop();
+            }
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let after = p.read("vaultlink.json");
+        let parsed: serde_json::Value = serde_json::from_str(&after)
+            .unwrap_or_else(|e| panic!("kill {i} left vaultlink.json torn: {e}"));
+        assert!(
+            after == before || parsed["secrets"][&name]["link"] == id(&name),
+            "kill {i} left vaultlink.json neither as it was nor as written"
+        );
+        killed_with_leftover += usize::from(temporaries(p.dir.path()).len() > temps_before);
+    }
+    let left = temporaries(p.dir.path());
+    eprintln!(
+        "100 killed writes ({one_run:?} a run): {killed_with_leftover} left a temporary file"
+    );
+    assert!(
+        !left.is_empty(),
+        "no kill landed while the temporary file existed: the test proves nothing"
+    );
+    // A minute later, the next write removes them; one a writer is using now stays.
+    let old = std::time::SystemTime::now() - Duration::from_secs(120);
+    for t in &left {
+        std::fs::File::options()
+            .write(true)
+            .open(t)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let busy = p.path(".vaultlink.json.Busy01.tmp");
+    std::fs::write(&busy, "a write in progress").unwrap();
+    let run = p.run(&["link", "after", &id("after")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(temporaries(p.dir.path()), vec![busy]);
+    let parsed: serde_json::Value = serde_json::from_str(&p.read("vaultlink.json")).unwrap();
+    assert_eq!(parsed["secrets"]["s4999"]["link"], id("s4999"));
+    assert_eq!(parsed["secrets"]["after"]["link"], id("after"));
+}

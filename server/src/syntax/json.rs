@@ -306,7 +306,7 @@ pub fn parse(src: &str) -> JsonDoc {
     if p.pos < p.b.len() {
         let at = p.pos;
         p.error(
-            TextRange::from_usize(at, at + 1),
+            p.char_at(at),
             "unexpected text after the end of the JSON value",
         );
     }
@@ -353,6 +353,12 @@ impl Parser<'_> {
             return;
         }
         self.errors.push(SyntaxError::new(range, msg));
+    }
+
+    /// The range of the character at byte `at`.
+    fn char_at(&self, at: usize) -> TextRange {
+        let len = self.src[at..].chars().next().map_or(0, char::len_utf8);
+        TextRange::from_usize(at, at + len)
     }
 
     fn skip_trivia(&mut self) {
@@ -648,7 +654,7 @@ impl Parser<'_> {
             Some(b'}' | b']') | None => {}
             Some(_) => {
                 let at = self.pos;
-                self.error(TextRange::from_usize(at, at + 1), expected);
+                self.error(self.char_at(at), expected);
                 self.recover();
                 if self.b.get(self.pos) == Some(&b',') {
                     self.pos += 1;
@@ -946,12 +952,15 @@ mod tests {
             "}{",
             "-",
             "\"é",
+            "[1 é]",
+            "{\"a\": 1 😀}",
+            "[1] é",
         ] {
             let doc = parse(src);
             for s in doc.errors.iter() {
                 assert!(
                     src.is_char_boundary(s.range.start as usize)
-                        && src.is_char_boundary((s.range.end as usize).min(src.len()))
+                        && src.is_char_boundary(s.range.end as usize)
                 );
             }
             if let Some(root) = &doc.root {

@@ -32,6 +32,8 @@ pub enum Code {
     SecretNotFound,
     SecretDisabled,
     AccessDenied,
+    /// Key Vault's network rules (its firewall, or public access disabled) refused.
+    NetworkRefused,
     SecretExpired,
     SecretNotYetValid,
     SecretExpiring,
@@ -56,6 +58,7 @@ impl Code {
         Code::SecretNotFound,
         Code::SecretDisabled,
         Code::AccessDenied,
+        Code::NetworkRefused,
         Code::SecretExpired,
         Code::SecretNotYetValid,
         Code::SecretExpiring,
@@ -77,6 +80,7 @@ impl Code {
             Code::SecretNotFound => "secret-not-found",
             Code::SecretDisabled => "secret-disabled",
             Code::AccessDenied => "access-denied",
+            Code::NetworkRefused => "network-refused",
             Code::SecretExpired => "secret-expired",
             Code::SecretNotYetValid => "secret-not-yet-valid",
             Code::SecretExpiring => "secret-expiring",
@@ -110,6 +114,7 @@ impl Code {
             | Code::SecretNotFound
             | Code::SecretDisabled
             | Code::AccessDenied
+            | Code::NetworkRefused
             | Code::DomainNotAllowed
             | Code::LinkedSecretWrite
             | Code::SyntaxError => Severity::Error,
