@@ -50,7 +50,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::UnlinkedSecret,
         Code::InvalidReference,
         Code::InvalidLink,
