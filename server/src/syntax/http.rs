@@ -387,6 +387,8 @@ struct Parser<'a> {
     open: Option<OpenBlock>,
     /// Whether the last line was blank.
     prev_blank: bool,
+    /// After httpyac's `proto < file`: its `option: value` lines follow.
+    proto_options: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -405,6 +407,7 @@ impl<'a> Parser<'a> {
             script: None,
             open: None,
             prev_blank: false,
+            proto_options: false,
         }
     }
 
@@ -664,6 +667,12 @@ impl<'a> Parser<'a> {
     fn preamble_line(&mut self, l: Line) {
         let b = self.b;
         let first = b[l.ts];
+        if std::mem::take(&mut self.proto_options)
+            && header_colon(&b[l.ts..l.te]).is_some_and(|c| is_header_name(&b[l.ts..l.ts + c]))
+        {
+            self.proto_options = true;
+            return;
+        }
         if first == b'@' {
             if !self.variable(l) {
                 self.error(l.ts, l.te, "expected a file variable `@name = value`");
@@ -721,8 +730,9 @@ impl<'a> Parser<'a> {
             // `proto < path`, `gql [name] < path`: not requests, nothing to keep.
             word @ (b"proto" | b"gql") => {
                 let rest = &b[arg..l.te];
-                return rest.starts_with(b"< ")
-                    || word == b"gql" && memmem::find(rest, b" < ").is_some();
+                let input = rest.starts_with(b"< ");
+                self.proto_options = input && word == b"proto";
+                return input || word == b"gql" && memmem::find(rest, b" < ").is_some();
             }
             _ => return false,
         };
@@ -812,17 +822,13 @@ impl<'a> Parser<'a> {
         // A body without its blank line (httpyac reads it so): JSON or markup at column 0,
         // or right after the request line however indented; a JSON body is never a header
         // nor a part of the URL.
+        // httpyac also takes a line that is one `{{expression}}` for the body.
+        let expression = !indented && text.starts_with(b"{{") && header_colon(text).is_none();
         if starts_body(text) && (!indented || no_headers)
             || indented && no_headers && text[0] == b'"'
+            || expression
         {
-            self.out.notes.push(Note {
-                range: TextRange::from_usize(l.ts, l.te),
-                kind: NoteKind::MissingBlankLine {
-                    at: crate::text::to_u32(l.start),
-                },
-            });
-            self.block.zone = Zone::Body;
-            self.body_line(l);
+            self.body_without_blank_line(l);
             return;
         }
         // An indented line right after the request line continues the target when it looks
@@ -857,7 +863,9 @@ impl<'a> Parser<'a> {
             }
             return;
         }
-        if is_comment(text) {
+        // Comments, and httpyac's `...defaultHeaders` (the headers of an object a script
+        // exports) are no headers of their own.
+        if is_comment(text) || is_header_spread(text) {
             return;
         }
         // Leniency: handlers, references and `< file` bodies right after the headers, with
@@ -876,7 +884,8 @@ impl<'a> Parser<'a> {
             return;
         }
         let Some(colon) = header_colon(text).map(|i| l.ts + i) else {
-            self.error(l.ts, l.te, "expected a header `Name: value`");
+            // No header: httpyac starts the body here, JetBrains' format wants a blank line.
+            self.body_without_blank_line(l);
             return;
         };
         let name_end = trim_end(b, l.ts, colon);
@@ -907,6 +916,18 @@ impl<'a> Parser<'a> {
             name: TextRange::from_usize(l.ts, name_end),
             value: vec![value],
         });
+    }
+
+    /// A body that starts at `l`, right after the request line or the headers.
+    fn body_without_blank_line(&mut self, l: Line) {
+        self.out.notes.push(Note {
+            range: TextRange::from_usize(l.ts, l.te),
+            kind: NoteKind::MissingBlankLine {
+                at: crate::text::to_u32(l.start),
+            },
+        });
+        self.block.zone = Zone::Body;
+        self.body_line(l);
     }
 
     // --- body --------------------------------------------------------------------------
@@ -1057,10 +1078,17 @@ impl<'a> Parser<'a> {
         if b[eq..l.te].starts_with(b":=") {
             eq += 1;
         }
-        if name_end == name_start || b.get(eq) != Some(&b'=') || eq >= l.te {
+        if name_end == name_start || eq >= l.te {
             return false;
         }
-        let value_start = skip_ws(b, eq + 1, l.te);
+        // httpyac also reads `@name value`, without `=`.
+        let value_start = if b[eq] == b'=' {
+            skip_ws(b, eq + 1, l.te)
+        } else if eq > name_end && b[eq] != b':' {
+            eq
+        } else {
+            return false;
+        };
         self.out.variables.push(FileVariable {
             range: TextRange::from_usize(l.start, l.end),
             name: TextRange::from_usize(name_start, name_end),
@@ -1281,6 +1309,12 @@ fn is_url_part(b: &[u8], ts: usize, te: usize) -> bool {
         None => true,
     };
     starts && blank_outside_braces(text).is_none()
+}
+
+/// httpyac's `...name`: the headers of the object `name` (a script exports it).
+fn is_header_spread(text: &[u8]) -> bool {
+    text.strip_prefix(b"...")
+        .is_some_and(|name| !name.is_empty() && name.iter().all(|&c| !is_ws(c)) && name[0] != b'.')
 }
 
 /// Whether a line at column 0 among the headers is a body whose blank line is missing:
@@ -1670,7 +1704,7 @@ mod tests {
     #[test]
     fn header_errors() {
         check(
-            "POST /a\nContent-Type: application/json\n{{name}}: ok\nX-{{ a b }}-Id: ok\nContent Type: x\nX-Émoji: x\n\"a\": 1\nnot a header\n: no name\n",
+            "POST /a\nContent-Type: application/json\n{{name}}: ok\nX-{{ a b }}-Id: ok\nContent Type: x\nX-Émoji: x\n\"a\": 1\n: no name\nnot a header\n",
             expect![[r#"
                 request 0..128
                   "POST" "/a"
@@ -1680,10 +1714,11 @@ mod tests {
                   header "Content Type": "x"
                   header "X-Émoji": "x"
                   header "\"a\"": "1"
+                  body 116..128 "not a header"
+                note "not a header" missing blank line at 116
                 error "Content Type" invalid header name; is a blank line missing before the body?
                 error "X-Émoji" invalid header name; is a blank line missing before the body?
                 error "\"a\"" invalid header name; is a blank line missing before the body?
-                error "not a header" expected a header `Name: value`
                 error ": no name" missing header name before `:`
             "#]],
         );
@@ -2007,6 +2042,34 @@ mod tests {
                 Import "./auth.http"
                 Run "#login"
                 Run "./setup.http"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_httpyac_request_extras() {
+        check(
+            "@xpath_ns hello=http://x.test/hello\nproto < ./hello.proto\nkeepCase: true\nincludeDirs: [`${__dirname}/request`]\n\nGRPC grpc.x.test/HelloService/sayHello\n{\n  \"greeting\": \"world\"\n}\n###\nGET https://x.test/a\n...defaultHeaders\nAccept: */*\n###\nPOST https://x.test/b\n{{json.slideshow.author}}\n###\nPOST https://x.test/jwt\neyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig\n",
+            expect![[r####"
+                var "xpath_ns" = "hello=http://x.test/hello"
+                request 36..176
+                  "GRPC" "grpc.x.test/HelloService/sayHello"
+                  body 151..176 "{\n  \"greeting\": \"world\"\n}"
+                request 177..231
+                  separator "###"
+                  "GET" "https://x.test/a"
+                  header "Accept": "*/*"
+                request 232..283
+                  separator "###"
+                  "POST" "https://x.test/b"
+                  body 258..283 "{{json.slideshow.author}}"
+                request 284..352
+                  separator "###"
+                  "POST" "https://x.test/jwt"
+                  body 312..352 "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"
+                note "{" missing blank line at 151
+                note "{{json.slideshow.author}}" missing blank line at 258
+                note "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig" missing blank line at 312
             "####]],
         );
     }

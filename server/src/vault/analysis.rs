@@ -46,6 +46,8 @@ fn syntax_findings(errors: &[SyntaxError]) -> impl Iterator<Item = Finding> + '_
 #[derive(Default)]
 struct Scope {
     defined: HashSet<String>,
+    /// Names of requests sent in a loop.
+    looped: HashSet<String>,
     values: HashMap<String, String>,
     /// Where names come from, for messages: "this file or an environment".
     sources: String,
@@ -75,8 +77,15 @@ impl Scope {
     /// httpyac evaluates (`{{false}}`, `{{42}}`, `{{process.env.HOME}}`).
     fn is_defined(&self, name: &str) -> bool {
         let first = name.split(['.', '[']).next().unwrap_or(name);
+        // A request `# @name foo` sent in a `# @loop` leaves `foo0`, `foo1`, … (httpyac).
+        let looped = first.trim_end_matches(|c: char| c.is_ascii_digit());
         self.defined.contains(name)
             || self.defined.contains(first)
+            || looped.len() < first.len() && self.looped.contains(looped)
+            // httpyac's `{{nameResponse}}`: the whole response of the request `name`.
+            || first
+                .strip_suffix("Response")
+                .is_some_and(|r| self.defined.contains(r))
             || SCRIPT_WORDS.contains(&first)
             || first.starts_with(|c: char| c.is_ascii_digit())
     }
@@ -136,8 +145,9 @@ impl Scope {
 }
 
 /// What a `{{…}}` may start with that is JavaScript rather than a variable name: literals,
-/// and the objects and functions httpyac's expressions see.
-const SCRIPT_WORDS: [&str; 24] = [
+/// and the objects and functions httpyac's expressions see (`oauth2Session` is the session
+/// of a request's OAuth2 sign-in).
+const SCRIPT_WORDS: [&str; 25] = [
     "true",
     "false",
     "null",
@@ -150,6 +160,7 @@ const SCRIPT_WORDS: [&str; 24] = [
     "$global",
     "httpRegion",
     "httpFile",
+    "oauth2Session",
     "Math",
     "JSON",
     "Date",
@@ -385,6 +396,9 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
     for req in &file.requests {
         if let Some(name) = req.name {
             scope.define(name.slice(text), None);
+            if req.metadata.iter().any(|m| m.key.slice(text) == "loop") {
+                scope.looped.insert(name.slice(text).to_string());
+            }
         }
         for m in &req.metadata {
             if let Some(name) = metadata_variable(m.key.slice(text), m.value.slice(text)) {
@@ -442,15 +456,16 @@ fn note_finding(note: &http::Note) -> Finding {
 }
 
 /// The variable a `# @key value` line defines: `# @prompt name` (asked for when the
-/// request is sent), httpyac's `# @loop for item of items`, kulala's `# @env-json-key name
+/// request is sent), httpyac's `# @loop for item of items` and `# @ref name`, kulala's `# @env-json-key name
 /// path`, `# @env-header-key`, `# @env-stdin-cmd name command` and `# @file-to-variable name
 /// path`.
 fn metadata_variable<'t>(key: &str, value: &'t str) -> Option<&'t str> {
     let mut words = value.split_whitespace();
     match key {
-        "prompt" | "env-json-key" | "env-header-key" | "env-stdin-cmd" | "file-to-variable" => {
-            words.next()
-        }
+        // `# @ref name`, `# @forceRef name` (httpyac): the request `name`, in this file or
+        // one it imports, is sent first and its response is `name`.
+        "prompt" | "env-json-key" | "env-header-key" | "env-stdin-cmd" | "file-to-variable"
+        | "ref" | "forceRef" => words.next(),
         "loop" => {
             // `for item of items`, `for (const item of items)`, `for 3`, `while …`.
             let rest = value

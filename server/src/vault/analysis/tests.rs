@@ -530,3 +530,13 @@ fn dialect_legacy_postman_setters_define_variables() {
         ]],
     );
 }
+
+#[test]
+fn dialect_httpyac_request_names_refs_and_loops() {
+    check(
+        "//- /a.http\n# @import ./other.http\n# @ref fromOther\n# @loop for 3\n# @name looped\nGET https://x.test/{{fromOther.id}}/{{$index}}\n\n###\n# @forceRef alsoOther\nGET https://x.test/{{looped2.args.x}}/{{loopedResponse.headers.server}}/{{alsoOther}}/{{other2}}/{{nopeResponse}}\n",
+        expect![[r#"
+            undefined-variable warning 9:87 "{{other2}}": `other2` is not defined in this file or an environment
+            undefined-variable warning 9:98 "{{nopeResponse}}": `nopeResponse` is not defined in this file or an environment"#]],
+    );
+}
