@@ -69,6 +69,25 @@ pub struct EnvVariable {
     pub enabled: bool,
 }
 
+/// The names a `.env` file defines (`NAME=value`, `export NAME=value`; `#` comments), as
+/// httpyac reads them for variables and REST Client for `{{$dotenv NAME}}`.
+pub fn dotenv_names(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (name, _) = line.split_once('=')?;
+            let name = name.trim();
+            let valid = !name.is_empty()
+                && !name.starts_with('#')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            valid.then_some(name)
+        })
+        .collect()
+}
+
 /// Visual Studio's provider of a project's user secrets.
 pub const USER_SECRETS: &str = "AspnetUserSecrets";
 
@@ -436,6 +455,15 @@ impl<'s> Reader<'s> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dotenv_names_are_read_line_by_line() {
+        let text = "# comment\nAPI_HOST=https://x.test\nexport TOKEN = \"a=b\"\n  spaced.name=1\nnot a pair\n=novalue\n";
+        assert_eq!(
+            super::dotenv_names(text),
+            ["API_HOST", "TOKEN", "spaced.name"]
+        );
+    }
+
     use std::fmt::Write as _;
 
     use expect_test::{Expect, expect};

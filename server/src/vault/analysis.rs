@@ -387,30 +387,7 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
         None => "this file or an environment".to_string(),
     });
     add_env_scope(&mut scope, ctx);
-    for v in &file.variables {
-        scope.define(v.name.slice(text), Some(v.value.slice(text)));
-    }
-    for script in &file.scripts {
-        define_script_names(script.slice(text), &mut scope);
-    }
-    for req in &file.requests {
-        if let Some(name) = req.name {
-            scope.define(name.slice(text), None);
-            if req.metadata.iter().any(|m| m.key.slice(text) == "loop") {
-                scope.looped.insert(name.slice(text).to_string());
-            }
-        }
-        for m in &req.metadata {
-            if let Some(name) = metadata_variable(m.key.slice(text), m.value.slice(text)) {
-                scope.define(name, None);
-            }
-        }
-        for h in &req.handlers {
-            if h.kind == http::HandlerKind::Script {
-                define_script_names(h.content.slice(text), &mut scope);
-            }
-        }
-    }
+    define_http_names(text, file, &mut scope);
 
     // File variables' values are checked once, where they are written.
     for v in &file.variables {
@@ -440,6 +417,64 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
         check_refs(text, &found, host.as_deref(), &scope, ctx, &mut out);
     }
     out
+}
+
+/// Defines the names an `.http` file gives itself: file variables, request names, names its
+/// scripts set and metadata that defines variables.
+fn define_http_names(text: &str, file: &HttpFile, scope: &mut Scope) {
+    for v in &file.variables {
+        scope.define(v.name.slice(text), Some(v.value.slice(text)));
+    }
+    for script in &file.scripts {
+        define_script_names(script.slice(text), scope);
+    }
+    for req in &file.requests {
+        if let Some(name) = req.name {
+            scope.define(name.slice(text), None);
+            if req.metadata.iter().any(|m| m.key.slice(text) == "loop") {
+                scope.looped.insert(name.slice(text).to_string());
+            }
+        }
+        for m in &req.metadata {
+            if let Some(name) = metadata_variable(m.key.slice(text), m.value.slice(text)) {
+                scope.define(name, None);
+            }
+        }
+        for h in &req.handlers {
+            if h.kind == http::HandlerKind::Script {
+                define_script_names(h.content.slice(text), scope);
+            }
+        }
+    }
+}
+
+/// The names an `.http` file defines for the files that import or run it.
+pub fn http_defined_names(text: &str, file: &HttpFile) -> Vec<String> {
+    let mut scope = Scope::default();
+    define_http_names(text, file, &mut scope);
+    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    names.sort();
+    names
+}
+
+/// The other `.http` files whose names this one uses: kulala's `import path` and
+/// `run path`, httpyac's `# @import path`. Paths as written.
+pub fn http_imports<'t>(text: &'t str, file: &HttpFile) -> Vec<&'t str> {
+    let directives = file
+        .directives
+        .iter()
+        .map(|d| d.target.slice(text))
+        .filter(|t| !t.starts_with('#'));
+    let metadata = file
+        .requests
+        .iter()
+        .flat_map(|r| &r.metadata)
+        .filter(|m| m.key.slice(text) == "import")
+        .map(|m| m.value.slice(text));
+    directives
+        .chain(metadata)
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// The portable rewrite for a construct that only some dialects read.
