@@ -557,26 +557,16 @@ impl<'a> Parser<'a> {
         let b = self.b;
         let text = &b[ts..te];
         match self.open {
-            Some(OpenBlock::Js { content, .. }) => {
-                if text == b"}}" {
-                    let (cs, ce) = trim_all(b, content, start);
-                    if cs < ce {
-                        self.out.scripts.push(TextRange::from_usize(cs, ce));
-                    }
-                    self.open = None;
+            Some(OpenBlock::Js { content, .. }) if text == b"}}" => {
+                let (cs, ce) = trim_all(b, content, start);
+                if cs < ce {
+                    self.out.scripts.push(TextRange::from_usize(cs, ce));
                 }
+                self.open = None;
             }
-            Some(OpenBlock::Comment(_)) => {
-                if text.ends_with(b"*/") {
-                    self.open = None;
-                }
-            }
-            Some(OpenBlock::Graphql) => {
-                if ts == te {
-                    self.open = None;
-                }
-            }
-            None => {}
+            Some(OpenBlock::Comment(_)) if text.ends_with(b"*/") => self.open = None,
+            Some(OpenBlock::Graphql) if ts == te => self.open = None,
+            _ => {}
         }
         if ts < te && self.block.has_request {
             self.block.last_end = te;
