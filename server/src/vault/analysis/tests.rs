@@ -365,7 +365,9 @@ fn variables_that_repeat_themselves_are_analysed_at_once() {
     crate::syntax::finishes(|| {
         check(
             "//- /a.http\n@host = {{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{vault:k}}\nGET https://{{host}}/x\n",
-            expect![[r#"unlinked-secret warning 1:89 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`"#]],
+            expect![[
+                r#"unlinked-secret warning 1:89 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`"#
+            ]],
         )
     });
 }
