@@ -1,5 +1,7 @@
 //! Key Vault as it really answered: a loopback server that replays answers recorded by the
-//! Azure SDKs' own tests (`tests/recordings/keyvault/`, see its README for the sources).
+//! Azure SDKs' own tests. The recordings are public data kept beside the repository, not in
+//! it: `tests/recordings/keyvault/manifest.json` names each file's source repository, path,
+//! commit and licence, and the files are read from [`recordings_dir`].
 //!
 //! A test picks the recorded exchanges it needs; the server answers each request with the
 //! recorded status, headers and body of the exchange whose method and path match (and whose
@@ -31,9 +33,46 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-/// The recordings folder of this repository.
-pub fn recordings_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/keyvault")
+/// The manifest of the recordings, committed with the tests.
+pub fn manifest_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/keyvault/manifest.json")
+}
+
+/// The manifest's entries: `file`, `repository`, `path`, `commit`, `licence`, `licenceFile`,
+/// and for an excerpt of a .NET recording, `entries` (the indices used) of `entryCount`.
+pub fn manifest() -> Vec<Value> {
+    let path = manifest_path();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The folder holding the recordings: `VAULTLINK_RECORDINGS`, else `recordings/keyvault` of
+/// the shared data folder (`VAULTLINK_SHARED`, by default `../shared` beside the repository).
+/// `None` when there is none.
+pub fn recordings_dir() -> Option<PathBuf> {
+    let dir = match std::env::var_os("VAULTLINK_RECORDINGS") {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::var_os("VAULTLINK_SHARED")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+            .join("recordings/keyvault"),
+    };
+    dir.is_dir().then_some(dir)
+}
+
+/// Whether the recordings are here; when they are not, says so on stderr for `test`, which
+/// then replays nothing.
+pub fn recordings_present(test: &str) -> bool {
+    let present = recordings_dir().is_some();
+    if !present {
+        eprintln!(
+            "{test}: the Key Vault recordings are not here (VAULTLINK_RECORDINGS, or \
+             recordings/keyvault/ of the shared data, laid out as tests/recordings/keyvault/manifest.json \
+             lists them): nothing replayed"
+        );
+    }
+    present
 }
 
 /// One recorded request and Key Vault's answer to it.
@@ -79,7 +118,9 @@ impl Exchange {
 /// The exchanges of a recording (a path under [`recordings_dir`]), in recorded order. Reads
 /// the C++ SDK's format (`networkCallRecords`) and the .NET SDK's (`Entries`).
 pub fn load(rel: &str) -> Vec<Exchange> {
-    let path = recordings_dir().join(rel);
+    let path = recordings_dir()
+        .expect("the Key Vault recordings (see recordings_present)")
+        .join(rel);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let doc: Value = serde_json::from_str(&text)
@@ -87,7 +128,24 @@ pub fn load(rel: &str) -> Vec<Exchange> {
     if let Some(records) = doc["networkCallRecords"].as_array() {
         records.iter().map(cpp_exchange).collect()
     } else if let Some(entries) = doc["Entries"].as_array() {
-        entries.iter().map(net_exchange).collect()
+        // A whole .NET recording, as its repository has it, gives the entries the manifest
+        // names; an excerpt holds just those.
+        let listed = manifest().into_iter().find(|m| m["file"] == rel);
+        let picked = listed.as_ref().and_then(|m| {
+            let of = m["entryCount"].as_u64()?;
+            let picks = m["entries"].as_array()?;
+            (entries.len() as u64 == of).then(|| {
+                picks
+                    .iter()
+                    .filter_map(Value::as_u64)
+                    .filter_map(|i| entries.get(i as usize))
+                    .collect::<Vec<_>>()
+            })
+        });
+        match picked {
+            Some(picked) => picked.into_iter().map(net_exchange).collect(),
+            None => entries.iter().map(net_exchange).collect(),
+        }
     } else {
         panic!("{} is not a recording this replay reads", path.display())
     }
