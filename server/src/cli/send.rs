@@ -217,6 +217,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     };
     let explicit = settings.tenant_range.is_some();
     let mut redactor = Redactor::default();
+    redactor.add_credentials(|v| std::env::var(v).ok());
     let mut responses: HashMap<String, EarlierResponse> = HashMap::new();
     let mut failed = false;
     let several = chosen.len() > 1;
@@ -270,13 +271,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
         match result {
             Ok(((method, url), response)) => {
                 if let Some(name) = &plan.name {
-                    responses.insert(
-                        name.clone(),
-                        EarlierResponse {
-                            headers: response.headers.clone(),
-                            body: String::from_utf8_lossy(&response.body).into_owned(),
-                        },
-                    );
+                    responses.insert(name.clone(), send::remember(&plan, &response, &redactor));
                 }
                 if let Some(note) = &response.redirect_refused {
                     let _ = writeln!(err, "vaultlink: {}: {note}", plan.label);

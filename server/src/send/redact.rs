@@ -95,6 +95,16 @@ impl Redactor {
         );
     }
 
+    /// Masks the values of the credential variables vaultlink signs in with (see
+    /// [`CREDENTIAL_VARS`](crate::send::plan::CREDENTIAL_VARS)), as `lookup` gives them.
+    pub fn add_credentials(&mut self, lookup: impl Fn(&str) -> Option<String>) {
+        for var in crate::send::plan::CREDENTIAL_VARS {
+            if let Some(value) = lookup(var) {
+                self.add(&value);
+            }
+        }
+    }
+
     /// Masks everything `other` masks.
     pub fn merge(&mut self, other: &Redactor) {
         self.extend(other.needles.iter().cloned());
