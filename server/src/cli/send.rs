@@ -262,7 +262,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
                 send::fetch_secrets(&plan, links_file, &azure, &mut redactor).await?
             };
             let concrete = send::concrete(&plan, &values, &mut redactor)?;
-            let echo = (concrete.method.to_string(), concrete.url.to_string());
+            let echo = (concrete.method.to_string(), concrete.shown_url.clone());
             run::execute(&client, concrete)
                 .await
                 .map(|r| (echo, r))

@@ -57,7 +57,7 @@ impl Publisher {
             let concrete = send::concrete(&plan, &values, &mut redactor)?;
             let echo = json!({
                 "method": concrete.method.as_str(),
-                "url": redactor.redact(concrete.url.as_str()),
+                "url": redactor.redact(&concrete.shown_url),
                 "headers": concrete
                     .headers
                     .iter()

@@ -250,9 +250,12 @@ pub fn concrete(
         PlanBody::Text(t) => fill(t).into_bytes(),
         PlanBody::Bytes(b) => b.clone(),
     });
+    let masked_url = mask_refs(&plan.url);
+    let shown_url = url::Url::parse(&masked_url).map_or(masked_url, |u| u.to_string());
     Ok(Concrete {
         method,
         url,
+        shown_url,
         headers,
         body,
         carries_secret,

@@ -5,6 +5,8 @@
 //! - percent-encoded with each set a URL serializer uses (WHATWG fragment, query,
 //!   special-query, path, path segment, userinfo, component), with `+` for spaces as in
 //!   forms, and with every byte but letters and digits encoded; upper- and lower-case hex;
+//!   and as the serializer writes it when it is put into a URL's path, query or fragment
+//!   as is (where a `?` or `#` in it starts another part);
 //! - escaped in JSON: the minimal escapes, `\/`, and `\uXXXX` for non-ASCII or for every
 //!   character (lower- and upper-case hex);
 //! - base64 and base64url, with and without padding, alone or inside a longer base64 text
@@ -168,6 +170,15 @@ fn forms(value: &str) -> Vec<String> {
         let encoded = percent_encoding::utf8_percent_encode(value, set).to_string();
         out.push(lower_escapes(&encoded, '%', 2));
         out.push(encoded);
+    }
+    // Written into a URL as is, a value may end up split over parts (a `?` in a path
+    // starts the query): the serializer's text of the value in each position.
+    for prefix in ["http://h/", "http://h/?", "http://h/#"] {
+        if let Ok(u) = url::Url::parse(&format!("{prefix}{value}"))
+            && let Some(rest) = u.as_str().strip_prefix(prefix)
+        {
+            out.push(rest.to_owned());
+        }
     }
     let form: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
     out.push(lower_escapes(&form, '%', 2));
