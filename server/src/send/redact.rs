@@ -91,9 +91,7 @@ impl Redactor {
     /// Masks the Basic credential `user:password` in its encoded forms too.
     pub fn add_basic(&mut self, credentials: &str) {
         self.extend(
-            [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-                .map(|e| e.encode(credentials))
-                .into_iter(),
+            [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD].map(|e| e.encode(credentials)),
         );
     }
 
