@@ -1102,6 +1102,21 @@ fn crlf_from_a_secret_or_a_variable_never_reaches_the_wire() {
 /// starting characters) or hex (from each of two starting digits). Decoding here is
 /// independent of how vaultlink masks.
 fn leak(text: &str, value: &str) -> Option<&'static str> {
+    let decoded = |v: &str| {
+        String::from_utf8_lossy(&percent_encoding::percent_decode_str(v).collect::<Vec<u8>>())
+            .into_owned()
+    };
+    // A server that decodes URLs or forms gets the value decoded: that is the value too.
+    [
+        value.to_owned(),
+        decoded(value),
+        decoded(&value.replace('+', " ")),
+    ]
+    .iter()
+    .find_map(|v| leak_of(text, v))
+}
+
+fn leak_of(text: &str, value: &str) -> Option<&'static str> {
     use base64::Engine as _;
     let v = value.as_bytes();
     let has = |b: &[u8]| b.windows(v.len()).any(|w| w == v);
@@ -1215,7 +1230,7 @@ GET ECHO/enc/{{vault:v}}/x
 GET ECHO/enc#{{vault:v}}
 
 ### userinfo
-GET http://u:{{vault:v}}@127.0.0.1:PORT/enc
+GET http://u:{{vault:v}}@127.0.0.1:PORT/enc-userinfo
 
 ### header
 GET ECHO/enc
@@ -1244,7 +1259,7 @@ GET http://127.0.0.1:1/?k={{vault:v}}
 /// Sends every request of [`PLACES`] with `value` as the secret, from the command line
 /// (text, `--json`, `--dry-run`) and from the editor, and checks that no output, message
 /// or answer holds any form of it.
-fn check_every_output_masks(value: &str) {
+fn check_every_output_masks(value: &str) -> Vec<Got> {
     let s = setup_with(PLACES, &[("v", value)]);
     let places = s.project.path("places.http");
     let text = std::fs::read_to_string(&places)
@@ -1307,11 +1322,23 @@ fn check_every_output_masks(value: &str) {
     check("the LSP messages", &transcript);
     check("the server's stderr", &client.stderr());
     client.shutdown();
+    sent
 }
 
 #[test]
 fn a_value_with_spaces_slashes_and_quotes_is_masked_in_urls_userinfo_and_errors() {
     check_every_output_masks("my pass/word \"q\"+%41");
+    // Without a `/`, the value fits in the URL's userinfo, which is sent as Basic.
+    let value = "my pass word \"q\"+%41é";
+    let sent = check_every_output_masks(value);
+    let userinfo = sent
+        .iter()
+        .find(|g| g.target == "/enc-userinfo")
+        .unwrap_or_else(|| panic!("{sent:#?}"));
+    assert!(
+        header(userinfo, "authorization").is_some_and(|a| a.starts_with("Basic ")),
+        "{userinfo:#?}"
+    );
 }
 
 #[test]

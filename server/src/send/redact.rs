@@ -11,7 +11,10 @@
 //!   character (lower- and upper-case hex);
 //! - base64 and base64url, with and without padding, alone or inside a longer base64 text
 //!   (see [`embedded_base64`]), which covers a Basic credential built from the value;
-//! - hex, lower- and upper-case.
+//! - hex, lower- and upper-case;
+//! - and all of these for the value as a server that decodes URLs or forms reads it, when
+//!   `%XX` or `+` in it make that differ (a Basic credential from a URL's userinfo is sent
+//!   percent-decoded, too).
 //!
 //! One redactor serves a whole command-line run or language-server session: a value masked
 //! once stays masked in everything shown afterwards, including responses kept for chaining.
@@ -74,13 +77,20 @@ pub struct Redactor {
 
 impl Redactor {
     /// Masks `value` and every form listed in the module documentation from now on.
+    /// A value with `%XX` or `+` in it reaches a server that decodes URLs (and a Basic
+    /// credential taken from a URL's userinfo) decoded: those variants and their forms are
+    /// masked too.
     pub fn add(&mut self, value: &str) {
         if value.is_empty() {
             return;
         }
-        let mut forms = forms(value);
-        forms.retain(|f| f.len() >= MIN_FORM || f == value);
-        self.extend(forms);
+        let mut all = Vec::new();
+        for variant in variants(value) {
+            let mut forms = forms(&variant);
+            forms.retain(|f| f.len() >= MIN_FORM || *f == variant);
+            all.extend(forms);
+        }
+        self.extend(all);
     }
 
     /// Masks exactly `s` (a value derived from secrets, such as a Basic credential).
@@ -159,6 +169,20 @@ impl Redactor {
             _ => Cow::Borrowed(b),
         }
     }
+}
+
+/// `value`, and what a server that decodes URLs or forms makes of it when it differs.
+fn variants(value: &str) -> Vec<String> {
+    let mut out = vec![value.to_owned()];
+    for v in [value.to_owned(), value.replace('+', " ")] {
+        let decoded = percent_encoding::percent_decode_str(&v)
+            .decode_utf8_lossy()
+            .into_owned();
+        if !decoded.is_empty() && !out.contains(&decoded) {
+            out.push(decoded);
+        }
+    }
+    out
 }
 
 /// Every form of `value` listed in the module documentation.
