@@ -1054,23 +1054,72 @@ fn vaultlinks_own_credentials_are_never_sent_nor_shown() {
 }
 
 #[test]
-fn a_redirect_spelled_with_a_backslash_is_not_followed_with_a_secret() {
+fn redirects_spelled_with_a_backslash_or_without_a_scheme_are_not_followed_with_a_secret() {
     let evil = Echo::start_at("127.0.0.2");
-    let to: String =
-        url::form_urlencoded::byte_serialize(format!("/\\127.0.0.2:{}/x", evil.port()).as_bytes())
-            .collect();
-    let s = setup(&format!(
-        "//- /r.http\nGET ECHO/redirect?to={to}\nX-Key: {{{{vault:api-token}}}}\n"
-    ));
-    let run = s.send(&["r.http"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    for location in [
+        "/\\127.0.0.2:PORT/x",
+        "//127.0.0.2:PORT/x",
+        "\\\\127.0.0.2:PORT/x",
+    ] {
+        let to: String = url::form_urlencoded::byte_serialize(
+            location
+                .replace("PORT", &evil.port().to_string())
+                .as_bytes(),
+        )
+        .collect();
+        let s = setup(&format!(
+            "//- /r.http\nGET ECHO/redirect?to={to}\nX-Key: {{{{vault:api-token}}}}\n"
+        ));
+        let run = s.send(&["r.http"]);
+        assert_eq!(run.code, 0, "{location}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("another origin; the redirect was not followed"),
+            "{location}: {}",
+            run.stderr
+        );
+    }
+    assert!(evil.requests().is_empty());
+}
+
+#[test]
+fn a_secret_in_a_host_or_a_value_that_moves_the_host_is_refused() {
+    let evil = Echo::start_at("127.0.0.2");
+    let s = setup_with(
+        "//- /h.http\n### in the host\nGET http://{{vault:api-token}}.localhost/x\n\n### moves the host\nGET http://u:{{vault:moving}}@HOSTPORT/x\n\n### through a variable\n@t = {{vault:limited}}\nGET ECHO/x\nX-Key: {{t}}\n",
+        &[("moving", &format!("p@127.0.0.2:{}/", evil.port()))],
+    );
+    let file = s.project.path("h.http");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("HOSTPORT", &format!("127.0.0.1:{}", s.echo.port()));
+    std::fs::write(&file, text).unwrap();
+    let run = s.send(&["h.http", "--request", "1"]);
+    assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("another origin; the redirect was not followed"),
+            .contains("a `{{vault:…}}` reference is part of the URL's host"),
         "{}",
         run.stderr
     );
-    assert!(evil.requests().is_empty());
+    let run = s.send(&["h.http", "--request", "2"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the value of a secret changes the host of"),
+        "{}",
+        run.stderr
+    );
+    let run = s.send(&["h.http", "--request", "3"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the secret `limited` may not be sent to `127.0.0.1`"),
+        "{}",
+        run.stderr
+    );
+    assert!(evil.requests().is_empty(), "{:#?}", evil.requests());
+    assert!(s.echo.requests().is_empty());
 }
 
 #[test]
