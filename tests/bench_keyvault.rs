@@ -48,6 +48,7 @@ fn main() {
     let app = App {
         tenant: "organizations".to_owned(),
         client_id: "04b07795-8ddb-461a-bbee-02f9e1bf7b46".to_owned(),
+        additionally_allowed_tenants: Vec::new(),
     };
     let id = |name: &str| SecretId::parse(&format!("https://{KV}/secrets/{name}")).unwrap();
 

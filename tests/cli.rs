@@ -402,3 +402,203 @@ fn usage_errors_exit_2() {
     );
     assert_eq!(p.run(&["--version"]).code, 0);
 }
+
+/// Runs the binary in `dir`, killed when it runs past five seconds; the run and its time.
+fn run_briefly(dir: &std::path::Path, args: &[&str]) -> (vaultlink_e2e::Run, std::time::Duration) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let started = std::time::Instant::now();
+    let mut cmd = Command::new(vaultlink_e2e::bin());
+    for var in vaultlink_e2e::AZURE_VARS {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let status = vaultlink_e2e::wait_or_kill(&mut child, std::time::Duration::from_secs(5));
+    let elapsed = started.elapsed();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = status.unwrap_or_else(|| {
+        panic!(
+            "`vaultlink {}` still ran after five seconds",
+            args.join(" ")
+        )
+    });
+    let run = vaultlink_e2e::Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+    };
+    (run, elapsed)
+}
+
+#[test]
+fn stray_closing_brackets_answer_at_once_with_their_position() {
+    let p = Project::new(
+        "//- /x.postman_collection.json\n{\"a\":1]}\n//- /links/vaultlink.json\n{\"secrets\":{\"a\":{\"link\":\"x\"]}}\n//- /env/x.postman_environment.json\n{\"values\": [\n  {\"key\": \"a\", \"value\": \"x\"}}\n]}\n//- /env/http-client.env.json\n{\"dev\": {\"a\": \"x\"]}}\n//- /env/http-client.private.env.json\n{\"dev\": [{\"a\": \"x\"]}\n",
+    );
+    let (run, took) = run_briefly(
+        p.dir.path(),
+        &["check", "--offline", "x.postman_collection.json"],
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stdout,
+        "x.postman_collection.json:1:7: error[syntax-error]: unexpected `]`: no array is open here\n"
+    );
+    assert!(took.as_millis() < 2000, "check took {took:?}");
+
+    let (run, took) = run_briefly(&p.path("links"), &["links"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(
+            "/vaultlink.json:1:28: error[syntax-error]: unexpected `]`: no array is open here"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.starts_with("a  x (invalid: "), "{}", run.stdout);
+    assert!(took.as_millis() < 2000, "links took {took:?}");
+
+    let (run, took) = run_briefly(&p.path("env"), &["check", "--offline"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let mut lines: Vec<&str> = run.stdout.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "http-client.env.json:1:18: error[syntax-error]: unexpected `]`: no array is open here",
+            "http-client.private.env.json:1:19: error[syntax-error]: expected `}` to close the object before `]`",
+            "http-client.private.env.json:1:9: error[syntax-error]: environment `dev` should be an object of variables, like {\"host\": \"…\"}, not an array",
+            "x.postman_environment.json:2:29: error[syntax-error]: expected `]` to close the array before `}`",
+            "x.postman_environment.json:3:1: error[syntax-error]: unexpected text after the end of the JSON value",
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(took.as_millis() < 2000, "check took {took:?}");
+}
+
+#[test]
+fn send_resolves_a_vault_name_built_from_a_variable() {
+    let p =
+        Project::new("//- /a.http\n@user = api\nGET https://x.test/?k={{vault:{{user}}-key}}\n");
+    let run = p.run(&["send", "--dry-run", "a.http"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "vaultlink: #1 was not sent: `{{vault:api-key}}` is not linked: run `vaultlink link api-key <identifier>` or add it to vaultlink.json\n"
+    );
+}
+
+/// The temporary files writes to `vaultlink.json` left in `dir`.
+fn temporaries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with(".vaultlink.json.") && name.ends_with(".tmp")
+        })
+        .collect()
+}
+
+#[test]
+fn killed_link_writes_never_tear_and_their_leftovers_go_with_the_next_write() {
+    use std::time::{Duration, Instant};
+    // A large links file, so that a write takes long enough to be killed in the middle.
+    let entries: Vec<String> = (0..5_000)
+        .map(|i| {
+            format!(
+                "    \"s{i}\": {{ \"link\": \"https://corp-kv.vault.azure.net/secrets/s{i}\" }}"
+            )
+        })
+        .collect();
+    let p = Project::new(&format!(
+        "//- /vaultlink.json\n{{\n  \"secrets\": {{\n{}\n  }}\n}}\n",
+        entries.join(",\n")
+    ));
+    let id = |name: &str| format!("https://corp-kv.vault.azure.net/secrets/{name}");
+    let started = Instant::now();
+    assert_eq!(p.run(&["link", "warm", &id("warm")]).code, 0);
+    let one_run = started.elapsed();
+
+    let mut killed_with_leftover = 0;
+    for i in 0..100u32 {
+        let name = format!("k{i}");
+        let before = p.read("vaultlink.json");
+        let mut child = std::process::Command::new(vaultlink_e2e::bin())
+            .args(["link", &name, &id(&name)])
+            .current_dir(p.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let temps_before = temporaries(p.dir.path()).len();
+        if i % 2 == 0 {
+            // Kill points spread over a whole run, from start-up to the rename.
+            std::thread::sleep(one_run * i / 100);
+        } else {
+            // The moment the temporary file appears: in the middle of the write.
+            while temporaries(p.dir.path()).len() == temps_before
+                && child.try_wait().unwrap().is_none()
+            {
+                std::hint::spin_loop();
+            }
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let after = p.read("vaultlink.json");
+        let parsed: serde_json::Value = serde_json::from_str(&after)
+            .unwrap_or_else(|e| panic!("kill {i} left vaultlink.json torn: {e}"));
+        assert!(
+            after == before || parsed["secrets"][&name]["link"] == id(&name),
+            "kill {i} left vaultlink.json neither as it was nor as written"
+        );
+        killed_with_leftover += usize::from(temporaries(p.dir.path()).len() > temps_before);
+    }
+    let left = temporaries(p.dir.path());
+    eprintln!(
+        "100 killed writes ({one_run:?} a run): {killed_with_leftover} left a temporary file"
+    );
+    assert!(
+        !left.is_empty(),
+        "no kill landed while the temporary file existed: the test proves nothing"
+    );
+    // A minute later, the next write removes them; one a writer is using now stays.
+    let old = std::time::SystemTime::now() - Duration::from_secs(120);
+    for t in &left {
+        std::fs::File::options()
+            .write(true)
+            .open(t)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    }
+    let busy = p.path(".vaultlink.json.Busy01.tmp");
+    std::fs::write(&busy, "a write in progress").unwrap();
+    let run = p.run(&["link", "after", &id("after")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(temporaries(p.dir.path()), vec![busy]);
+    let parsed: serde_json::Value = serde_json::from_str(&p.read("vaultlink.json")).unwrap();
+    assert_eq!(parsed["secrets"]["s4999"]["link"], id("s4999"));
+    assert_eq!(parsed["secrets"]["after"]["link"], id("after"));
+}

@@ -51,14 +51,25 @@ pub fn find_up(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// Writes `contents` to `path` whole or not at all: a temporary file in the same folder,
 /// flushed to disk, then renamed over the target. An existing file keeps its permissions.
+///
+/// The temporary file is `.<name>.<random>.tmp` beside the target, so that one left by a
+/// writer that was killed is recognisable; those older than [`STALE_AFTER`] are removed first.
+/// A younger one may belong to a writer still at work, and is left alone.
 pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?
+        .to_string_lossy();
+    let prefix = format!(".{name}.");
+    remove_stale_temporaries(dir, &prefix, std::time::SystemTime::now());
     let mut tmp = tempfile::Builder::new()
-        .prefix(".vaultlink-")
-        .suffix(".tmp")
+        .prefix(&prefix)
+        .suffix(TMP_SUFFIX)
+        .rand_bytes(TMP_RAND_LEN)
         .tempfile_in(dir)?;
     tmp.write_all(contents.as_bytes())?;
     tmp.as_file().sync_all()?;
@@ -67,6 +78,44 @@ pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
     }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// How old a temporary file of [`write_atomic`] must be to be taken for one a killed writer
+/// left: far longer than any write takes.
+pub const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+const TMP_SUFFIX: &str = ".tmp";
+const TMP_RAND_LEN: usize = 6;
+
+/// Removes the files in `dir` named `<prefix><random>.tmp` last modified before
+/// `now - STALE_AFTER`. Best effort: a file that cannot be read or removed is left.
+fn remove_stale_temporaries(dir: &Path, prefix: &str, now: std::time::SystemTime) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(random) = file_name
+            .to_str()
+            .and_then(|n| n.strip_prefix(prefix))
+            .and_then(|n| n.strip_suffix(TMP_SUFFIX))
+        else {
+            continue;
+        };
+        if random.len() != TMP_RAND_LEN || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|modified| now.duration_since(modified).ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Every file below `root` that `keep` accepts, in a stable order, skipping what
@@ -124,6 +173,52 @@ mod tests {
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
         // A folder that does not exist: an error, and nothing written.
         assert!(write_atomic(&dir.path().join("missing/x.json"), "x").is_err());
+    }
+
+    #[test]
+    fn stale_temporary_files_are_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("vaultlink.json");
+        let old = std::time::SystemTime::now() - STALE_AFTER * 2;
+        let file = |name: &str, modified: Option<std::time::SystemTime>| {
+            let f = std::fs::File::create(dir.path().join(name)).unwrap();
+            if let Some(t) = modified {
+                f.set_modified(t).unwrap();
+            }
+        };
+        // Left by killed writers long ago; one by a writer at work now; and files that only
+        // look alike.
+        file(".vaultlink.json.aB3xYz.tmp", Some(old));
+        file(".vaultlink.json.000000.tmp", Some(old));
+        file(".vaultlink.json.Fresh1.tmp", None);
+        for other in [
+            ".vaultlink.json.toolong1.tmp",
+            ".other.json.aB3xYz.tmp",
+            "vaultlink.json.aB3xYz.tmp",
+            ".vaultlink.json.aB3xYz.bak",
+        ] {
+            file(other, Some(old));
+        }
+        std::fs::create_dir(dir.path().join(".vaultlink.json.dir123.tmp")).unwrap();
+        write_atomic(&p, "{}").unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                ".other.json.aB3xYz.tmp",
+                ".vaultlink.json.Fresh1.tmp",
+                ".vaultlink.json.aB3xYz.bak",
+                ".vaultlink.json.dir123.tmp",
+                ".vaultlink.json.toolong1.tmp",
+                "vaultlink.json",
+                "vaultlink.json.aB3xYz.tmp",
+            ]
+        );
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "{}");
     }
 
     #[test]

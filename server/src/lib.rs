@@ -8,6 +8,7 @@
 pub mod azure;
 pub mod cli;
 pub mod fs;
+pub mod fuzz;
 pub mod lsp;
 pub mod send;
 pub mod syntax;

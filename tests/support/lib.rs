@@ -8,6 +8,7 @@ pub mod emulator;
 pub mod lsp;
 pub mod nvim;
 pub mod oidc;
+pub mod replay;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -103,12 +104,13 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
 
 /// The variables that point vaultlink at Azure; tests start without them, so that nothing
 /// of the machine's own Azure setup reaches a test.
-pub const AZURE_VARS: [&str; 5] = [
+pub const AZURE_VARS: [&str; 6] = [
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
     "AZURE_AUTHORITY_HOST",
     "VAULTLINK_KEYVAULT_ENDPOINT",
+    "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
 ];
 
 /// Runs the binary in `dir` with `env` added to an environment without [`AZURE_VARS`].

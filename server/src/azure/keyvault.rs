@@ -46,17 +46,63 @@ pub struct SecretVersions {
     pub versions: Vec<SecretProps>,
 }
 
+/// Which version is the current one, as far as a versions list can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Current<'a> {
+    /// One version was created after every other.
+    Known(&'a SecretProps),
+    /// Several versions share the newest creation time (Key Vault's times are whole
+    /// seconds, and versions created in the same second are common): any of them may be the
+    /// current one. Only `GET /secrets/{name}`, which carries the value, says which.
+    Unknown,
+}
+
 impl SecretVersions {
+    /// Sorts newest first: by creation time, then (for a stable order only, never to pick
+    /// the current version) by version.
     pub fn new(mut versions: Vec<SecretProps>) -> SecretVersions {
         versions.sort_by(|a, b| {
-            (b.created, b.updated, &b.version).cmp(&(a.created, a.updated, &a.version))
+            (b.created_or_updated(), &b.version).cmp(&(a.created_or_updated(), &a.version))
         });
         SecretVersions { versions }
     }
 
-    /// The current version: the one created last.
+    /// The current version, when the list shows which it is; `None` for no versions.
+    pub fn current(&self) -> Option<Current<'_>> {
+        let newest = self.versions.first()?;
+        if self.candidates().nth(1).is_some() {
+            return Some(Current::Unknown);
+        }
+        Some(Current::Known(newest))
+    }
+
+    /// The current version when it is known: the one created after every other.
     pub fn latest(&self) -> Option<&SecretProps> {
-        self.versions.first()
+        match self.current()? {
+            Current::Known(p) => Some(p),
+            Current::Unknown => None,
+        }
+    }
+
+    /// The versions that share the newest creation time: the ones that may be current.
+    pub fn candidates(&self) -> impl Iterator<Item = &SecretProps> {
+        let newest = self.versions.first().map(SecretProps::created_or_updated);
+        self.versions
+            .iter()
+            .take_while(move |v| Some(v.created_or_updated()) == newest)
+    }
+
+    /// Whether `version` is the current one: `None` when the list cannot tell (it is one
+    /// of several created in the newest second), or when there is no such version.
+    pub fn is_current(&self, version: &str) -> Option<bool> {
+        let props = self.version(version)?;
+        match self.current()? {
+            Current::Known(p) => Some(std::ptr::eq(p, props)),
+            Current::Unknown => {
+                let tied = self.candidates().any(|c| std::ptr::eq(c, props));
+                if tied { None } else { Some(false) }
+            }
+        }
     }
 
     pub fn version(&self, version: &str) -> Option<&SecretProps> {
@@ -80,12 +126,34 @@ pub enum KvError {
     Challenge(#[from] ChallengeError),
     #[error("Key Vault has no such secret ({message})")]
     NotFound { message: String },
+    #[error(
+        "the secret was deleted from the vault{}: someone with the recover permission on its secrets can recover it (or purge it, so that it can be created anew){}",
+        deleted.map(|d| format!(" on {}", format_time(d))).unwrap_or_default(),
+        purge.map(|p| format!("; its scheduled purge date is {}", format_time(p))).unwrap_or_default()
+    )]
+    Deleted {
+        /// When it was deleted (Unix seconds).
+        deleted: Option<i64>,
+        /// When Key Vault purges it for good.
+        purge: Option<i64>,
+    },
     #[error("the secret is disabled in Key Vault")]
     Disabled,
+    #[error("Key Vault refused access ({code}): {}", Refusal::of(code, message, client_address.as_deref()).advice())]
+    Forbidden {
+        code: String,
+        message: String,
+        /// The address a firewall refused, as Key Vault names it.
+        client_address: Option<String>,
+    },
     #[error(
-        "Key Vault refused access ({code}): ask for the Key Vault Secrets User role on the vault, or an access policy that allows get and list on secrets"
+        "the vault `{vault_host}` is in tenant {tenant}, not in the tenant signed in to ({configured}); no token was asked for: add \"{tenant}\" to azure.additionallyAllowedTenants in vaultlink.json (or \"*\" for any tenant) to allow it"
     )]
-    Forbidden { code: String, message: String },
+    TenantNotAllowed {
+        vault_host: String,
+        tenant: String,
+        configured: String,
+    },
     #[error("Key Vault did not accept the sign-in ({message}); sign in again")]
     Unauthorized { message: String },
     #[error("Key Vault is throttling requests{}; try again later", retry_after.map(|d| format!(" (it asked to wait {} s)", d.as_secs())).unwrap_or_default())]
@@ -122,13 +190,37 @@ impl KvError {
     pub fn is_answer(&self) -> bool {
         matches!(
             self,
-            KvError::NotFound { .. } | KvError::Disabled | KvError::Forbidden { .. }
+            KvError::NotFound { .. }
+                | KvError::Deleted { .. }
+                | KvError::Disabled
+                | KvError::Forbidden { .. }
         )
+    }
+
+    /// Why Key Vault refused access, for a `403` refusal.
+    pub fn refusal(&self) -> Option<Refusal> {
+        match self {
+            KvError::Forbidden {
+                code,
+                message,
+                client_address,
+            } => Some(Refusal::of(code, message, client_address.as_deref())),
+            _ => None,
+        }
     }
 
     /// Reads an error answer.
     pub fn from_response(status: u16, body: &[u8], retry_after: Option<Duration>) -> KvError {
-        let (code, inner, message) = error_body(body);
+        let (code, inner, full) = error_body(body);
+        // Key Vault's messages are long and multi-line; the first line says what happened.
+        let message: String = full
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(300)
+            .collect();
         match status {
             401 => KvError::Unauthorized {
                 message: if message.is_empty() {
@@ -145,6 +237,7 @@ impl KvError {
             403 => KvError::Forbidden {
                 code: if inner.is_empty() { code } else { inner },
                 message,
+                client_address: client_address(&full),
             },
             404 => KvError::NotFound {
                 message: if message.is_empty() { code } else { message },
@@ -182,17 +275,85 @@ fn error_body(body: &[u8]) -> (String, String, String) {
         }
         next = e.innererror.as_deref();
     }
-    let message = err.message.unwrap_or_default();
-    // Key Vault's messages are long and multi-line; the first line says what happened.
-    let message = message
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim()
-        .chars()
-        .take(300)
-        .collect();
-    (err.code.unwrap_or_default(), inner, message)
+    (
+        err.code.unwrap_or_default(),
+        inner,
+        err.message.unwrap_or_default(),
+    )
+}
+
+/// The `Client address: 203.0.113.7` line of a firewall's refusal.
+fn client_address(message: &str) -> Option<String> {
+    message.lines().find_map(|line| {
+        let addr = line.trim().strip_prefix("Client address:")?.trim();
+        addr.parse::<std::net::IpAddr>().ok().map(|a| a.to_string())
+    })
+}
+
+/// Why Key Vault answered `403`: its network rules, an access policy, or a role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// `ForbiddenByFirewall`: the vault's firewall does not allow this machine's address.
+    Firewall { client_address: Option<String> },
+    /// `ForbiddenByConnection`: public network access is disabled; only private links reach it.
+    PrivateLink,
+    /// `AccessDenied`: the vault uses access policies and none gives this permission on
+    /// secrets (`get`, `list`).
+    AccessPolicy { permission: Option<String> },
+    /// `ForbiddenByRbac` and anything else: no role assignment allows it.
+    Role { code: String },
+}
+
+impl Refusal {
+    /// Reads the inner error code, falling back on the message Key Vault writes with it.
+    pub fn of(code: &str, message: &str, client_address: Option<&str>) -> Refusal {
+        let is = |c: &str| code.eq_ignore_ascii_case(c);
+        let says = |m: &str| message.to_ascii_lowercase().contains(m);
+        if is("ForbiddenByFirewall") || says("client address is not authorized") {
+            Refusal::Firewall {
+                client_address: client_address.map(str::to_owned),
+            }
+        } else if is("ForbiddenByConnection") || says("public network access is disabled") {
+            Refusal::PrivateLink
+        } else if is("AccessDenied") || says("does not have secrets") {
+            // "… does not have secrets get permission on key vault '…'"
+            let lower = message.to_ascii_lowercase();
+            let permission = lower
+                .split_once("does not have secrets ")
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .filter(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
+                .map(str::to_owned);
+            Refusal::AccessPolicy { permission }
+        } else {
+            Refusal::Role {
+                code: code.to_owned(),
+            }
+        }
+    }
+
+    /// Whether the vault's network rules refused (no permission or role changes that).
+    pub fn is_network(&self) -> bool {
+        matches!(self, Refusal::Firewall { .. } | Refusal::PrivateLink)
+    }
+
+    /// What refused, and what to do about it.
+    pub fn advice(&self) -> String {
+        match self {
+            Refusal::Firewall { client_address } => format!(
+                "the vault's firewall does not allow this machine's address{}: ask the vault's owners to add it to the vault's firewall rules, or connect from a network the vault allows",
+                client_address
+                    .as_deref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default()
+            ),
+            Refusal::PrivateLink => "the vault has public network access disabled: reach it through an approved private link (a private endpoint of the vault), from a network connected to it".to_owned(),
+            Refusal::AccessPolicy { permission } => format!(
+                "the vault's access policies do not give you the {} permission on secrets: ask the vault's owners for an access policy that allows get and list on secrets (the vault uses access policies, so the Key Vault Secrets User role does not apply)",
+                permission.as_deref().map(|p| format!("`{p}`")).unwrap_or_else(|| "needed".to_owned())
+            ),
+            Refusal::Role { .. } => "ask for the Key Vault Secrets User role on the vault, or an access policy that allows get and list on secrets".to_owned(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -213,6 +374,24 @@ pub(crate) struct Wire {
     #[serde(rename = "contentType")]
     content_type: Option<String>,
     tags: Option<BTreeMap<String, String>>,
+}
+
+/// A deleted secret as `GET /deletedsecrets/{name}` describes it; only its dates are read.
+#[derive(Deserialize)]
+pub(crate) struct DeletedWire {
+    #[serde(rename = "deletedDate")]
+    deleted: Option<i64>,
+    #[serde(rename = "scheduledPurgeDate")]
+    purge: Option<i64>,
+}
+
+impl DeletedWire {
+    pub(crate) fn into_error(self) -> KvError {
+        KvError::Deleted {
+            deleted: self.deleted,
+            purge: self.purge,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -274,6 +453,11 @@ pub enum Validity {
 pub const EXPIRING_WITHIN: i64 = 14 * 24 * 3600;
 
 impl SecretProps {
+    /// When the version was created (its update time when the creation time is missing).
+    fn created_or_updated(&self) -> Option<i64> {
+        self.created.or(self.updated)
+    }
+
     pub fn validity(&self, now: i64) -> Validity {
         match (self.expires, self.not_before) {
             (Some(exp), _) if exp <= now => Validity::Expired,
@@ -309,7 +493,8 @@ mod tests {
             err,
             KvError::Forbidden {
                 code: "ForbiddenByRbac".to_owned(),
-                message: "Caller is not authorized to perform action on resource.".to_owned()
+                message: "Caller is not authorized to perform action on resource.".to_owned(),
+                client_address: None,
             }
         );
         assert!(err.to_string().contains("Key Vault Secrets User"));
@@ -352,6 +537,108 @@ mod tests {
                 .version("11111111111111111111111111111111")
                 .is_some()
         );
+    }
+
+    /// The 403 bodies of Microsoft's troubleshooting documentation (the messages of
+    /// "Common error codes for Azure Key Vault" and the AKS Key Vault provider's guide; the
+    /// private-link one as the Azure CLI prints it), each with its own advice.
+    #[test]
+    fn refusals_say_what_refused() {
+        let firewall = b"{\"error\":{\"code\":\"Forbidden\",\"message\":\"Client address is not authorized and caller is not a trusted service.\\r\\nClient address: 203.0.113.7\\r\\nCaller: appid=00000000-0000-0000-0000-000000000000;oid=11111111-1111-1111-1111-111111111111\\r\\nVault: corp-kv;location=westeurope\",\"innererror\":{\"code\":\"ForbiddenByFirewall\"}}}";
+        let private = b"{\"error\":{\"code\":\"Forbidden\",\"message\":\"Public network access is disabled and request is not from a trusted service nor via an approved private link.\\r\\nCaller: appid=00000000-0000-0000-0000-000000000000\\r\\nVault: corp-kv;location=westeurope\",\"innererror\":{\"code\":\"ForbiddenByConnection\"}}}";
+        let policy = b"{\"error\":{\"code\":\"Forbidden\",\"message\":\"The user, group or application 'appid=00000000-0000-0000-0000-000000000000;oid=11111111-1111-1111-1111-111111111111;iss=https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/' does not have secrets list permission on key vault 'corp-kv;location=westeurope'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287\",\"innererror\":{\"code\":\"AccessDenied\"}}}";
+        let err = KvError::from_response(403, firewall, None);
+        assert_eq!(
+            err.refusal(),
+            Some(Refusal::Firewall {
+                client_address: Some("203.0.113.7".to_owned())
+            })
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("firewall does not allow this machine's address (203.0.113.7)"),
+            "{text}"
+        );
+        assert!(!text.contains("Secrets User"), "{text}");
+        let err = KvError::from_response(403, private, None);
+        assert_eq!(err.refusal(), Some(Refusal::PrivateLink));
+        assert!(err.refusal().unwrap().is_network());
+        let text = err.to_string();
+        assert!(
+            text.contains("public network access disabled") && text.contains("private link"),
+            "{text}"
+        );
+        assert!(!text.contains("Secrets User role on"), "{text}");
+        let err = KvError::from_response(403, policy, None);
+        assert_eq!(
+            err.refusal(),
+            Some(Refusal::AccessPolicy {
+                permission: Some("list".to_owned())
+            })
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("access policies do not give you the `list` permission on secrets"),
+            "{text}"
+        );
+        // Without an inner code the message still tells them apart.
+        assert!(matches!(
+            Refusal::of(
+                "Forbidden",
+                "Client address is not authorized and caller is not a trusted service.",
+                None
+            ),
+            Refusal::Firewall { .. }
+        ));
+    }
+
+    /// The versions list of the C++ SDK's `SecondCreateTest` recording: two versions created
+    /// in the same second, listed in id order; the second `PUT` made `9f5f…` the current one.
+    #[test]
+    fn versions_of_one_second_leave_the_current_one_unknown() {
+        let page: Page = serde_json::from_str(
+            r#"{"value":[{"id":"https://REDACTED.vault.azure.net/secrets/SecondCreateTest/9f5f5da65dc940be89d55a9712e4dc0b","attributes":{"enabled":true,"created":1629853070,"updated":1629853070,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90}},{"id":"https://REDACTED.vault.azure.net/secrets/SecondCreateTest/af19856a9ff74be6bf08fa3e5935f633","attributes":{"enabled":true,"created":1629853070,"updated":1629853070,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90}}],"nextLink":null}"#,
+        )
+        .unwrap();
+        let versions = SecretVersions::new(
+            page.value
+                .into_iter()
+                .map(|w| w.split().unwrap().0)
+                .collect(),
+        );
+        assert_eq!(versions.current(), Some(Current::Unknown));
+        assert_eq!(versions.latest(), None);
+        assert_eq!(versions.candidates().count(), 2);
+        assert_eq!(
+            versions.is_current("9f5f5da65dc940be89d55a9712e4dc0b"),
+            None
+        );
+        assert_eq!(
+            versions.is_current("af19856a9ff74be6bf08fa3e5935f633"),
+            None
+        );
+        assert_eq!(
+            versions.is_current("00000000000000000000000000000000"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_deleted_secret_says_how_to_get_it_back() {
+        let wire: DeletedWire = serde_json::from_str(
+            r#"{"recoveryId":"https://REDACTED.vault.azure.net/deletedsecrets/Recover","deletedDate":1629853225,"scheduledPurgeDate":1637629225,"id":"https://REDACTED.vault.azure.net/secrets/Recover/d32d070c5e764f6383b45bcd39085e38","attributes":{"enabled":true,"created":1629853225,"updated":1629853225,"recoveryLevel":"Recoverable+Purgeable","recoverableDays":90}}"#,
+        )
+        .unwrap();
+        let err = wire.into_error();
+        assert!(err.is_answer());
+        let text = err.to_string();
+        assert!(
+            text.contains("deleted from the vault on 2021-08-25 01:00 UTC"),
+            "{text}"
+        );
+        assert!(text.contains("recover permission"), "{text}");
+        assert!(text.contains("2021-11-23"), "{text}");
+        assert!(!text.contains("create it there"), "{text}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::azure::cache::Cache;
 use crate::azure::challenge;
 use crate::azure::endpoints::{Endpoints, is_valid_tenant};
 use crate::azure::keyvault::{
-    API_VERSION, KvError, Page, SecretProps, SecretValue, SecretVersions, Wire,
+    API_VERSION, DeletedWire, KvError, Page, SecretProps, SecretValue, SecretVersions, Wire,
 };
 use crate::azure::signin::{
     self, AccessToken, App, Grant, Interaction, Method, ServicePrincipal, SignInError,
@@ -157,8 +157,12 @@ impl Azure {
             Some(p) => App {
                 tenant: p.tenant.clone(),
                 client_id: p.client_id.clone(),
+                additionally_allowed_tenants: allowed_tenants(app),
             },
-            None => app.clone(),
+            None => App {
+                additionally_allowed_tenants: allowed_tenants(app),
+                ..app.clone()
+            },
         };
         let mut tokens = HashMap::new();
         tokens.insert("*".to_owned(), cap(grant.access, ends_at));
@@ -243,6 +247,12 @@ impl Azure {
                             Ok(Arc::new(SecretVersions::new(items)))
                         }
                     });
+                    let result = match result {
+                        Err(e @ KvError::NotFound { .. }) => {
+                            Err(self.deleted_or(&host, &name, e).await)
+                        }
+                        other => other,
+                    };
                     let ttl = ttl(&result, METADATA_TTL, TRANSIENT_TTL);
                     (result, ttl)
                 })
@@ -269,18 +279,24 @@ impl Azure {
                         .map(|v| format!("/{v}"))
                         .unwrap_or_default();
                     let path = format!("/secrets/{}{version}?api-version={API_VERSION}", id.name);
-                    let result = self
+                    let result = match self
                         .request(reqwest::Method::GET, &id.host(), &path, None)
                         .await
-                        .and_then(|body| {
-                            let wire: Wire = serde_json::from_slice(&body)
-                                .map_err(|e| KvError::Protocol(e.to_string()))?;
-                            let (props, value) = wire.split()?;
-                            let value = value.ok_or_else(|| {
-                                KvError::Protocol("the answer has no value".to_owned())
-                            })?;
-                            Ok(Arc::new(SecretValue { value, props }))
-                        });
+                    {
+                        Err(e @ KvError::NotFound { .. }) => {
+                            Err(self.deleted_or(&id.host(), &id.name, e).await)
+                        }
+                        other => other,
+                    }
+                    .and_then(|body| {
+                        let wire: Wire = serde_json::from_slice(&body)
+                            .map_err(|e| KvError::Protocol(e.to_string()))?;
+                        let (props, value) = wire.split()?;
+                        let value = value.ok_or_else(|| {
+                            KvError::Protocol("the answer has no value".to_owned())
+                        })?;
+                        Ok(Arc::new(SecretValue { value, props }))
+                    });
                     let keep = match &result {
                         Ok(v) => match v.props.expires {
                             Some(exp) => {
@@ -295,6 +311,20 @@ impl Azure {
                 })
             })
             .await
+    }
+
+    /// `not_found`, or that the secret was deleted when Key Vault keeps it for recovery:
+    /// `GET /deletedsecrets/{name}` answers with its deletion and purge dates (metadata, no
+    /// value). Without the `list` permission that needs, `not_found` stands.
+    async fn deleted_or(&self, host: &str, name: &str, not_found: KvError) -> KvError {
+        let path = format!("/deletedsecrets/{name}?api-version={API_VERSION}");
+        match self.request(reqwest::Method::GET, host, &path, None).await {
+            Ok(body) => match serde_json::from_slice::<DeletedWire>(&body) {
+                Ok(wire) => wire.into_error(),
+                Err(_) => not_found,
+            },
+            Err(_) => not_found,
+        }
     }
 
     /// The names of the secrets in the vault at `host`, sorted, cached.
@@ -411,6 +441,7 @@ impl Azure {
             if let Some(header) = &answer.challenge {
                 let learned = challenge::parse(header, host)?.tenant;
                 if tenant.as_deref() != Some(learned.as_str()) {
+                    self.check_tenant_allowed(host, &learned).await?;
                     self.tenants
                         .insert(host.to_ascii_lowercase(), learned.clone());
                     tenant = Some(learned);
@@ -427,6 +458,31 @@ impl Azure {
         Err(KvError::Unauthorized {
             message: "Key Vault kept asking for a new sign-in".to_owned(),
         })
+    }
+
+    /// A vault's challenge named `tenant`: when the sign-in has a configured tenant, another
+    /// tenant is asked for a token only when `azure.additionallyAllowedTenants` (or
+    /// `AZURE_ADDITIONALLY_ALLOWED_TENANTS`) allows it, as the Azure SDKs' credentials do.
+    async fn check_tenant_allowed(&self, host: &str, tenant: &str) -> Result<(), KvError> {
+        let session = self.session.lock().await;
+        let Some(s) = session.as_ref() else {
+            return Err(KvError::NotSignedIn);
+        };
+        let allowed = !s.explicit_tenant
+            || tenant.eq_ignore_ascii_case(&s.app.tenant)
+            || s.app
+                .additionally_allowed_tenants
+                .iter()
+                .any(|t| t == "*" || t.eq_ignore_ascii_case(tenant));
+        if allowed {
+            Ok(())
+        } else {
+            Err(KvError::TenantNotAllowed {
+                vault_host: host.to_owned(),
+                tenant: tenant.to_owned(),
+                configured: s.app.tenant.clone(),
+            })
+        }
     }
 
     async fn known_tenant(&self, host: &str) -> Option<String> {
@@ -456,8 +512,10 @@ impl Azure {
             *self.status.lock().unwrap() = Status::default();
             return Err(SignInError::Ended.into());
         }
-        let reuse_any =
-            s.method != Method::Browser && s.method != Method::DeviceCode || tenant == s.app.tenant;
+        // The token a sign-in got without naming a tenant is for its own tenant: another
+        // tenant's vault needs a token of that tenant.
+        let reuse_any = tenant.eq_ignore_ascii_case(&s.app.tenant)
+            || (!s.explicit_tenant && !s.method.is_interactive());
         for key in [tenant, "*"] {
             if let Some(t) = s.tokens.get(key).filter(|t| t.is_fresh())
                 && (key == tenant || reuse_any)
@@ -468,7 +526,12 @@ impl Azure {
         let grant = match s.method {
             Method::Environment => {
                 let sp = s.sp.as_ref().ok_or(KvError::NotSignedIn)?;
-                signin::client_credentials(&self.http, endpoints, sp).await
+                // A vault of another (allowed) tenant: the same application, that tenant.
+                let sp = ServicePrincipal {
+                    tenant: tenant.to_owned(),
+                    ..sp.clone()
+                };
+                signin::client_credentials(&self.http, endpoints, &sp).await
             }
             Method::AzureCli => signin::azure_cli(Some(tenant)).await,
             Method::Browser | Method::DeviceCode => {
@@ -478,6 +541,7 @@ impl Azure {
                 let app = App {
                     tenant: tenant.to_owned(),
                     client_id: s.app.client_id.clone(),
+                    additionally_allowed_tenants: Vec::new(),
                 };
                 signin::refresh(&self.http, endpoints, &app, &refresh).await
             }
@@ -654,6 +718,22 @@ fn ttl<T>(result: &Result<T, KvError>, ok: Duration, transient: Duration) -> Dur
     }
 }
 
+/// The tenants a vault's challenge may name besides the configured one: the links file's
+/// `azure.additionallyAllowedTenants` and `AZURE_ADDITIONALLY_ALLOWED_TENANTS` (separated by
+/// `;`, as the Azure SDKs read it).
+fn allowed_tenants(app: &App) -> Vec<String> {
+    let mut tenants = app.additionally_allowed_tenants.clone();
+    if let Ok(v) = std::env::var("AZURE_ADDITIONALLY_ALLOWED_TENANTS") {
+        tenants.extend(
+            v.split(';')
+                .map(str::trim)
+                .filter(|t| *t == "*" || is_valid_tenant(t))
+                .map(str::to_owned),
+        );
+    }
+    tenants
+}
+
 /// An access token never outlives its sign-in.
 fn cap(mut t: AccessToken, ends_at: Instant) -> AccessToken {
     t.expires_at = t.expires_at.min(ends_at);
@@ -715,6 +795,7 @@ mod tests {
             app: App {
                 tenant: "organizations".to_owned(),
                 client_id: "c".to_owned(),
+                additionally_allowed_tenants: Vec::new(),
             },
             explicit_tenant: false,
             sp: None,

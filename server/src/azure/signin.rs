@@ -86,6 +86,9 @@ pub struct Grant {
 pub struct App {
     pub tenant: String,
     pub client_id: String,
+    /// Tenants besides `tenant` that a vault's challenge may name (`*`: any); see
+    /// `azure.additionallyAllowedTenants`.
+    pub additionally_allowed_tenants: Vec<String>,
 }
 
 /// A service principal from `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`.

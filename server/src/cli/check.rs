@@ -267,6 +267,7 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
     let app = App {
         tenant: settings.tenant.clone(),
         client_id: settings.client_id.clone(),
+        additionally_allowed_tenants: settings.additionally_allowed_tenants.clone(),
     };
     let explicit = settings.tenant_range.is_some();
     let mut ids: Vec<SecretId> = Vec::new();

@@ -198,6 +198,26 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
         Err(code) => return code,
     };
     let parsed = links::parse(&text);
+    // A file that does not parse still lists what could be read, after saying where it breaks.
+    let index = LineIndex::new(&text);
+    let mut broken = false;
+    for p in parsed
+        .problems
+        .iter()
+        .filter(|p| p.code == links::CODE_SYNTAX)
+    {
+        broken |= p.severity == links::Severity::Error;
+        let lc = index.line_col(&text, p.range.start, Encoding::Chars);
+        let _ = writeln!(
+            err,
+            "{}:{}:{}: {}[syntax-error]: {}",
+            display_path(&path),
+            lc.line + 1,
+            lc.col + 1,
+            p.severity.as_str(),
+            p.message
+        );
+    }
     let rows: Vec<LinkRow> = parsed
         .secrets
         .iter()
@@ -258,6 +278,8 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
     );
     if written.is_err() {
         EXIT_USAGE
+    } else if broken {
+        EXIT_FAILED
     } else {
         EXIT_OK
     }

@@ -214,6 +214,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let app = App {
         tenant: settings.tenant.clone(),
         client_id: settings.client_id.clone(),
+        additionally_allowed_tenants: settings.additionally_allowed_tenants.clone(),
     };
     let explicit = settings.tenant_range.is_some();
     let mut redactor = Redactor::default();

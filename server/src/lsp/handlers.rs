@@ -731,6 +731,7 @@ pub fn azure_app(state: &State, uri: Option<&str>) -> (crate::azure::App, bool) 
         crate::azure::App {
             tenant: settings.tenant,
             client_id: settings.client_id,
+            additionally_allowed_tenants: settings.additionally_allowed_tenants,
         },
         explicit,
     )

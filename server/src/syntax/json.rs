@@ -288,6 +288,8 @@ pub fn parse(src: &str) -> JsonDoc {
         pos: 0,
         errors: Vec::new(),
         depth: 0,
+        open_objects: 0,
+        open_arrays: 0,
         values: Vec::new(),
         members: Vec::new(),
     };
@@ -304,7 +306,7 @@ pub fn parse(src: &str) -> JsonDoc {
     if p.pos < p.b.len() {
         let at = p.pos;
         p.error(
-            TextRange::from_usize(at, at + 1),
+            p.char_at(at),
             "unexpected text after the end of the JSON value",
         );
     }
@@ -329,6 +331,11 @@ struct Parser<'a> {
     pos: usize,
     errors: Vec<SyntaxError>,
     depth: u32,
+    /// How many objects and arrays are open around the current position, the innermost
+    /// included: a stray closing bracket ends the innermost container when an enclosing one
+    /// expects it, and is skipped otherwise.
+    open_objects: u32,
+    open_arrays: u32,
     /// Children of the containers being parsed, innermost last: each container takes its
     /// own off the top when it closes, in one allocation of the exact size.
     values: Vec<Value>,
@@ -346,6 +353,12 @@ impl Parser<'_> {
             return;
         }
         self.errors.push(SyntaxError::new(range, msg));
+    }
+
+    /// The range of the character at byte `at`.
+    fn char_at(&self, at: usize) -> TextRange {
+        let len = self.src[at..].chars().next().map_or(0, char::len_utf8);
+        TextRange::from_usize(at, at + len)
     }
 
     fn skip_trivia(&mut self) {
@@ -403,13 +416,17 @@ impl Parser<'_> {
             }
             b'{' => {
                 self.depth += 1;
+                self.open_objects += 1;
                 let members = self.object();
+                self.open_objects -= 1;
                 self.depth -= 1;
                 ValueKind::Object(members)
             }
             b'[' => {
                 self.depth += 1;
+                self.open_arrays += 1;
                 let items = self.array();
+                self.open_arrays -= 1;
                 self.depth -= 1;
                 ValueKind::Array(items)
             }
@@ -605,6 +622,12 @@ impl Parser<'_> {
                     self.pos += 1;
                     return self.values.split_off(mark);
                 }
+                Some(b'}') => {
+                    if self.stray_closer(b'}', self.open_objects > 0) {
+                        return self.values.split_off(mark);
+                    }
+                    continue;
+                }
                 _ => {}
             }
             let value = self.value();
@@ -627,17 +650,43 @@ impl Parser<'_> {
                     self.error(TextRange::from_usize(comma, comma + 1), "trailing comma");
                 }
             }
-            Some(&c) if c == close => {}
-            None => {}
+            // The end, or a closing bracket: the container decides.
+            Some(b'}' | b']') | None => {}
             Some(_) => {
                 let at = self.pos;
-                self.error(TextRange::from_usize(at, at + 1), expected);
+                self.error(self.char_at(at), expected);
                 self.recover();
                 if self.b.get(self.pos) == Some(&b',') {
                     self.pos += 1;
                 }
             }
         }
+    }
+
+    /// A closing bracket `c` that does not close the innermost container. When an enclosing
+    /// container is of its kind (`ends`), it ends the innermost one, which reports the
+    /// bracket it lacks, and `true` is returned; otherwise the bracket is reported and
+    /// skipped. Either way the parser moves on: the bracket is consumed or a container ends.
+    fn stray_closer(&mut self, c: u8, ends: bool) -> bool {
+        let at = self.pos;
+        let range = TextRange::from_usize(at, at + 1);
+        if ends {
+            let msg = if c == b'}' {
+                "expected `]` to close the array before `}`"
+            } else {
+                "expected `}` to close the object before `]`"
+            };
+            self.error(range, msg);
+            return true;
+        }
+        let msg = if c == b'}' {
+            "unexpected `}`: no object is open here"
+        } else {
+            "unexpected `]`: no array is open here"
+        };
+        self.error(range, msg);
+        self.pos += 1;
+        false
     }
 
     fn object(&mut self) -> Vec<Member> {
@@ -657,6 +706,12 @@ impl Parser<'_> {
                 Some(b'}') => {
                     self.pos += 1;
                     return self.members.split_off(mark);
+                }
+                Some(b']') => {
+                    if self.stray_closer(b']', self.open_arrays > 0) {
+                        return self.members.split_off(mark);
+                    }
+                    continue;
                 }
                 Some(b'"') => {}
                 Some(_) => {
@@ -683,7 +738,7 @@ impl Parser<'_> {
                     "expected `:` after the property name",
                 );
             }
-            let value = if matches!(self.b.get(self.pos), Some(b',' | b'}') | None) {
+            let value = if matches!(self.b.get(self.pos), Some(b',' | b'}' | b']') | None) {
                 let at = to_u32(self.pos);
                 self.error(TextRange::empty(at), "expected a value");
                 Value {
@@ -814,6 +869,60 @@ mod tests {
     }
 
     #[test]
+    fn stray_closing_brackets_are_skipped_or_end_the_container() {
+        let check = |src: &'static str, expect: Expect| {
+            crate::syntax::finishes(move || check_errors(src, expect));
+        };
+        // Skipped when no enclosing container is of its kind; the rest still parses.
+        check(
+            "{\"a\":1]}",
+            expect!["6..7 unexpected `]`: no array is open here"],
+        );
+        check(
+            "{\"secrets\":{\"a\":{\"link\":\"x\"]}}",
+            expect![[r#"
+                27..28 unexpected `]`: no array is open here
+                30..30 unterminated object: expected `}`"#]],
+        );
+        check(
+            "[1}]",
+            expect!["2..3 unexpected `}`: no object is open here"],
+        );
+        check("{\"a\":]}", expect!["5..5 expected a value"]);
+        check(
+            "{]",
+            expect![[r#"
+            1..2 unexpected `]`: no array is open here
+            2..2 unterminated object: expected `}`"#]],
+        );
+        check(
+            "[}",
+            expect![[r#"
+            1..2 unexpected `}`: no object is open here
+            2..2 unterminated array: expected `]`"#]],
+        );
+        check(
+            "{\"a\":1 x]}",
+            expect![[r#"
+                7..8 expected `,` or `}`
+                8..9 unexpected `]`: no array is open here"#]],
+        );
+        // Ends the innermost container when an enclosing one takes it.
+        check(
+            "[{\"a\":1]",
+            expect!["7..8 expected `}` to close the object before `]`"],
+        );
+        check(
+            "{\"a\":[1}",
+            expect!["7..8 expected `]` to close the array before `}`"],
+        );
+        check(
+            "{\"a\":[{\"b\":[}]}",
+            expect!["12..13 expected `]` to close the array before `}`"],
+        );
+    }
+
+    #[test]
     fn comments_bom_and_depth() {
         let src = "\u{FEFF}// settings\n{/* a */\"a\": 1}";
         let doc = parse(src);
@@ -843,12 +952,15 @@ mod tests {
             "}{",
             "-",
             "\"é",
+            "[1 é]",
+            "{\"a\": 1 😀}",
+            "[1] é",
         ] {
             let doc = parse(src);
             for s in doc.errors.iter() {
                 assert!(
                     src.is_char_boundary(s.range.start as usize)
-                        && src.is_char_boundary((s.range.end as usize).min(src.len()))
+                        && src.is_char_boundary(s.range.end as usize)
                 );
             }
             if let Some(root) = &doc.root {

@@ -26,3 +26,23 @@ impl SyntaxError {
         }
     }
 }
+
+/// Runs `f` on its own thread and fails the test when it has not finished within five
+/// seconds: a parser that loops forever fails instead of hanging the test run.
+#[cfg(test)]
+pub(crate) fn finishes<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    use std::sync::mpsc::RecvTimeoutError;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    match rx.recv_timeout(std::time::Duration::from_secs(5)) {
+        Ok(value) => value,
+        // It panicked: fail with its panic.
+        Err(RecvTimeoutError::Disconnected) => match thread.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the thread sends before it ends"),
+        },
+        Err(RecvTimeoutError::Timeout) => panic!("still running after five seconds"),
+    }
+}

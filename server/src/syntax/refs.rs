@@ -246,6 +246,11 @@ pub fn rewrite<'t>(
     let mut out = String::new();
     let (mut last, mut changed) = (0, false);
     for r in &found {
+        // A reference inside one already replaced (a variable in a dynamic vault name) went
+        // with it.
+        if (r.range.start as usize) < last {
+            continue;
+        }
         if let Some(value) = with(r) {
             out.push_str(&text[last..r.range.start as usize]);
             out.push_str(&value);
@@ -435,6 +440,24 @@ mod tests {
         out.clear();
         scan(&ok, 0, &mut out);
         assert!(matches!(out[0].kind, RefKind::Vault { .. }), "{out:?}");
+    }
+
+    #[test]
+    fn rewriting_a_dynamic_vault_name_takes_the_variables_inside_it_along() {
+        // Both the reference and the variable in its name are replaced: the variable goes with
+        // the reference instead of being cut out of text already replaced.
+        let text = "k={{vault:{{user}}-key}}&u={{user}}";
+        let out = rewrite(text, |r| match r.kind {
+            RefKind::DynamicVault { .. } => Some("{{vault:api-key}}".to_owned()),
+            RefKind::Variable { .. } => Some("api".to_owned()),
+            _ => None,
+        });
+        assert_eq!(out, "k={{vault:api-key}}&u=api");
+        let out = rewrite(text, |r| match r.kind {
+            RefKind::Variable { .. } => Some("api".to_owned()),
+            _ => None,
+        });
+        assert_eq!(out, "k={{vault:api-key}}&u=api");
     }
 
     #[test]

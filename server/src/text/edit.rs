@@ -29,6 +29,8 @@ pub fn apply_changes(
     for change in changes {
         let Some((start, end)) = change.range else {
             *text = change.text;
+            // The index handed in was of the text just replaced.
+            given = None;
             index = None;
             continue;
         };
@@ -101,6 +103,33 @@ mod tests {
             None,
         );
         assert_eq!(text, "new");
+    }
+
+    #[test]
+    fn a_given_index_is_dropped_with_the_text_a_whole_replacement_drops() {
+        let old = "a long first line\nand a second one".to_string();
+        let index = LineIndex::new(&old);
+        let mut text = old.clone();
+        apply_changes(
+            &mut text,
+            vec![
+                Change {
+                    range: None,
+                    text: "ab".into(),
+                },
+                Change {
+                    range: Some((lc(1, 3), lc(1, 9))),
+                    text: "X".into(),
+                },
+                Change {
+                    range: Some((lc(0, 1), lc(0, 1))),
+                    text: "Y".into(),
+                },
+            ],
+            Encoding::Utf16,
+            Some(&index),
+        );
+        assert_eq!(text, "aYbX");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum Code {
     SecretNotFound,
     SecretDisabled,
     AccessDenied,
+    /// Key Vault's network rules (its firewall, or public access disabled) refused.
+    NetworkRefused,
     SecretExpired,
     SecretNotYetValid,
     SecretExpiring,
@@ -44,7 +46,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::UnlinkedSecret,
         Code::InvalidReference,
         Code::InvalidLink,
@@ -52,6 +54,7 @@ impl Code {
         Code::SecretNotFound,
         Code::SecretDisabled,
         Code::AccessDenied,
+        Code::NetworkRefused,
         Code::SecretExpired,
         Code::SecretNotYetValid,
         Code::SecretExpiring,
@@ -72,6 +75,7 @@ impl Code {
             Code::SecretNotFound => "secret-not-found",
             Code::SecretDisabled => "secret-disabled",
             Code::AccessDenied => "access-denied",
+            Code::NetworkRefused => "network-refused",
             Code::SecretExpired => "secret-expired",
             Code::SecretNotYetValid => "secret-not-yet-valid",
             Code::SecretExpiring => "secret-expiring",
@@ -104,6 +108,7 @@ impl Code {
             | Code::SecretNotFound
             | Code::SecretDisabled
             | Code::AccessDenied
+            | Code::NetworkRefused
             | Code::DomainNotAllowed
             | Code::LinkedSecretWrite
             | Code::SyntaxError => Severity::Error,

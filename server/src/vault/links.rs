@@ -83,6 +83,9 @@ pub struct AzureSettings {
     pub client_id: String,
     /// Where `clientId` was written; `None` when the default is used.
     pub client_id_range: Option<TextRange>,
+    /// `azure.additionallyAllowedTenants`: tenants other than `tenant` whose vaults may be
+    /// asked for a token when their challenge names them; `*` allows any.
+    pub additionally_allowed_tenants: Vec<String>,
 }
 
 impl Default for AzureSettings {
@@ -92,6 +95,7 @@ impl Default for AzureSettings {
             tenant_range: None,
             client_id: DEFAULT_CLIENT_ID.to_owned(),
             client_id_range: None,
+            additionally_allowed_tenants: Vec::new(),
         }
     }
 }
@@ -484,8 +488,8 @@ impl Reader<'_> {
         };
         self.keys(
             members,
-            &["tenant", "clientId"],
-            "expected tenant or clientId",
+            &["tenant", "clientId", "additionallyAllowedTenants"],
+            "expected tenant, clientId or additionallyAllowedTenants",
         );
         if let Some(v) = value.get(self.src, "tenant") {
             let what =
@@ -500,6 +504,20 @@ impl Reader<'_> {
             if let Some(c) = self.setting(v, what, is_guid) {
                 settings.client_id = c;
                 settings.client_id_range = Some(v.range);
+            }
+        }
+        if let Some(v) = value.get(self.src, "additionallyAllowedTenants") {
+            let what = "`azure.additionallyAllowedTenants` must be an array of tenant ids or domains, or [\"*\"] for any tenant";
+            match v.as_array() {
+                None => self.wrong_kind(v, CODE_SYNTAX, what),
+                Some(items) => {
+                    for item in items {
+                        let what = "each of `azure.additionallyAllowedTenants` must be a tenant id or domain, or \"*\" for any tenant";
+                        if let Some(t) = self.setting(item, what, |t| t == "*" || is_tenant(t)) {
+                            settings.additionally_allowed_tenants.push(t);
+                        }
+                    }
+                }
             }
         }
         settings
@@ -1333,6 +1351,22 @@ mod tests {
     }
 
     #[test]
+    fn additionally_allowed_tenants() {
+        let file = parse(
+            r#"{"azure": {"tenant": "contoso.onmicrosoft.com", "additionallyAllowedTenants": ["72f988bf-86f1-41af-91ab-2d7cd011db47", "*", "a/b"]}}"#,
+        );
+        assert_eq!(
+            file.azure.additionally_allowed_tenants,
+            ["72f988bf-86f1-41af-91ab-2d7cd011db47", "*"]
+        );
+        assert_eq!(file.problems.len(), 1, "{:?}", file.problems);
+        assert!(file.problems[0].message.contains("not \"a/b\""));
+        let file = parse(r#"{"azure": {"additionallyAllowedTenants": "*"}}"#);
+        assert!(file.azure.additionally_allowed_tenants.is_empty());
+        assert!(file.problems[0].message.contains("must be an array"));
+    }
+
+    #[test]
     fn json_errors_and_wrong_shapes() {
         check_problems(
             "",
@@ -1396,7 +1430,7 @@ mod tests {
                     at `"contoso/../evil?"`
                 9:56 Error[syntax] `azure.clientId` must be an application (client) id, like "00000000-0000-0000-0000-000000000000", not "not-a-guid"
                     at `"not-a-guid"`
-                9:70 Warning[syntax] unknown key `secret`; expected tenant or clientId
+                9:70 Warning[syntax] unknown key `secret`; expected tenant, clientId or additionallyAllowedTenants
                     at `"secret"`
                 11:3 Warning[syntax] unknown key `secret`; expected secrets, scripts or azure
                     at `"secret"`

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::azure::keyvault::{KvError, SecretProps, SecretVersions, Validity, format_time};
+use crate::azure::keyvault::{
+    Current, KvError, SecretProps, SecretVersions, Validity, format_time,
+};
 use crate::text::TextRange;
 use crate::vault::diagnostic::{Code, Finding};
 use crate::vault::features::markdown::{Table, code};
@@ -141,12 +143,38 @@ fn check(
             out.push(disabled(u));
             return;
         }
-        Err(KvError::Forbidden { code, .. }) => {
+        Err(KvError::Deleted { deleted, purge }) => {
+            let on = |t: &Option<i64>| {
+                t.map(|t| format!(" on {}", format_time(t)))
+                    .unwrap_or_default()
+            };
+            let purge = purge
+                .map(|p| format!(" (its scheduled purge date is {})", format_time(p)))
+                .unwrap_or_default();
             out.push(Finding::new(
                 u.range,
-                Code::AccessDenied,
+                Code::SecretNotFound,
                 format!(
-                    "Key Vault refused access to `{secret}` in `{vault}` ({code}): ask for the Key Vault Secrets User role on the vault"
+                    "`{secret}` was deleted from the vault `{vault}`{}: someone with the recover permission on its secrets can recover it{purge}, or purge it so that it can be created anew; or fix the link of `{}` in vaultlink.json",
+                    on(deleted),
+                    u.name
+                ),
+            ));
+            return;
+        }
+        Err(e @ KvError::Forbidden { code, .. }) => {
+            let refusal = e.refusal().expect("a 403 refusal");
+            let code_of = if refusal.is_network() {
+                Code::NetworkRefused
+            } else {
+                Code::AccessDenied
+            };
+            out.push(Finding::new(
+                u.range,
+                code_of,
+                format!(
+                    "Key Vault refused access to `{secret}` in `{vault}` ({code}): {}",
+                    refusal.advice()
                 ),
             ));
             return;
@@ -154,10 +182,15 @@ fn check(
         // Not an answer about the secret (network, throttling, sign-in): nothing to say here.
         Err(_) => return,
     };
-    let latest = versions.latest();
     let selected: Option<&SecretProps> = match &u.id.version {
         Some(v) => versions.version(v),
-        None => latest,
+        None => match versions.current() {
+            Some(Current::Known(p)) => Some(p),
+            // Which of the versions created in the newest second is current is unknown:
+            // nothing version-specific can be said about a link to the latest version.
+            Some(Current::Unknown) => return,
+            None => None,
+        },
     };
     let Some(selected) = selected else {
         out.push(Finding::new(
@@ -201,14 +234,13 @@ fn check(
             ),
         )),
     }
-    if let (Some(pinned), Some(latest)) = (&u.id.version, latest)
-        && latest
-            .version
-            .as_deref()
-            .is_some_and(|v| !v.eq_ignore_ascii_case(pinned))
+    // Only a pinned version known not to be current earns the hint: one of several versions
+    // created in the newest second may be the current one.
+    if let Some(pinned) = &u.id.version
+        && versions.is_current(pinned) == Some(false)
     {
-        let when = latest
-            .created
+        let newest = versions.versions.first().and_then(|p| p.created);
+        let when = newest
             .map(|c| format!(" (created {})", format_time(c)))
             .unwrap_or_default();
         out.push(Finding::new(
@@ -264,11 +296,19 @@ pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
             );
         }
     };
+    let current = versions.current();
     let selected = match &id.version {
         Some(v) => versions.version(v),
         None => versions.latest(),
     };
     let Some(p) = selected else {
+        if id.version.is_none() && current == Some(Current::Unknown) {
+            return format!(
+                "\n**Key Vault:** the current version is not known: {} versions were created in the same second ({}); Key Vault's version list does not say which is current.\n",
+                versions.candidates().count(),
+                candidate_list(&versions)
+            );
+        }
         return "\n**Key Vault:** this version does not exist.\n".to_owned();
     };
     let mut table = Table::new("Key Vault", "");
@@ -295,14 +335,42 @@ pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
             .join(", ")
     };
     table.row("tags", tags);
-    if let Some(v) = &p.version {
-        table.row("current version", code(v));
+    match (&id.version, current) {
+        (None, _) => {
+            if let Some(v) = &p.version {
+                table.row("current version", code(v));
+            }
+        }
+        (Some(pinned), current) => {
+            table.row("pinned version", code(pinned));
+            let row = match (versions.is_current(pinned), current) {
+                (Some(true), _) => "this one".to_owned(),
+                (_, Some(Current::Known(c))) => {
+                    c.version.as_deref().map_or_else(|| "—".to_owned(), code)
+                }
+                _ => format!(
+                    "not known: created in the same second as {}",
+                    candidate_list(&versions)
+                ),
+            };
+            table.row("current version", row);
+        }
     }
     table.row("versions", versions.versions.len().to_string());
     let mut out = String::from("\n");
     table.render(&mut out);
     let _ = writeln!(out);
     out
+}
+
+/// The versions that may be current, as code spans.
+fn candidate_list(versions: &SecretVersions) -> String {
+    versions
+        .candidates()
+        .filter_map(|c| c.version.as_deref())
+        .map(code)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -374,6 +442,7 @@ mod tests {
                 Err(KvError::Forbidden {
                     code: "ForbiddenByRbac".into(),
                     message: String::new(),
+                    client_address: None,
                 }),
             ),
             (
@@ -426,6 +495,133 @@ mod tests {
         assert_eq!(code_of("fine", ""), "");
         let (_, unknown) = findings(&[use_of("other", &format!("{base}other"))], &view, now);
         assert_eq!(unknown.len(), 1);
+    }
+
+    /// Versions created in the same second: which one is current is unknown, so no
+    /// version is called current and no pinned one is called outdated (the recorded
+    /// `SecondCreateTest` of the Azure SDK for C++ has two, `GetPropertiesOfSecretVersions`
+    /// of the .NET one up to thirteen).
+    #[test]
+    fn versions_of_one_second_are_never_guessed() {
+        const V1: &str = "11111111111111111111111111111111";
+        const V2: &str = "22222222222222222222222222222222";
+        const V3: &str = "33333333333333333333333333333333";
+        let view = Fake(
+            [(
+                "x".to_owned(),
+                Ok(Arc::new(SecretVersions::new(vec![
+                    props(V1, 10),
+                    props(V3, 20),
+                    props(V2, 20),
+                ]))),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let base = "https://corp-kv.vault.azure.net/secrets/x";
+        let codes = |link: &str| {
+            let (found, _) = findings(&[use_of("x", link)], &view, 1_000);
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>()
+        };
+        assert_eq!(codes(&format!("{base}/{V1}")), ["newer-version"]);
+        assert!(codes(&format!("{base}/{V2}")).is_empty());
+        assert!(codes(&format!("{base}/{V3}")).is_empty());
+        assert!(codes(base).is_empty());
+        let md = hover_markdown(&SecretId::parse(base).unwrap(), &view);
+        assert!(md.contains("the current version is not known"), "{md}");
+        assert!(
+            md.contains(&format!("`{V2}`")) && md.contains(&format!("`{V3}`")),
+            "{md}"
+        );
+        let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
+        assert!(md.contains(&format!("| pinned version | `{V2}` |")), "{md}");
+        assert!(md.contains("| current version | not known"), "{md}");
+    }
+
+    #[test]
+    fn hover_on_a_pinned_version_names_the_current_one() {
+        const V1: &str = "11111111111111111111111111111111";
+        const V2: &str = "22222222222222222222222222222222";
+        let view = Fake(
+            [(
+                "x".to_owned(),
+                Ok(Arc::new(SecretVersions::new(vec![
+                    props(V1, 10),
+                    props(V2, 20),
+                ]))),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let base = "https://corp-kv.vault.azure.net/secrets/x";
+        let md = hover_markdown(&SecretId::parse(&format!("{base}/{V1}")).unwrap(), &view);
+        assert!(md.contains(&format!("| pinned version | `{V1}` |")), "{md}");
+        assert!(
+            md.contains(&format!("| current version | `{V2}` |")),
+            "{md}"
+        );
+        assert!(!md.contains(&format!("| current version | `{V1}`")), "{md}");
+        let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
+        assert!(md.contains("| current version | this one |"), "{md}");
+    }
+
+    #[test]
+    fn refusals_and_deletions_say_what_to_do() {
+        let forbidden = |code: &str, message: &str| {
+            Err(KvError::Forbidden {
+                code: code.into(),
+                message: message.into(),
+                client_address: None,
+            })
+        };
+        let answers: HashMap<String, Result<Arc<SecretVersions>, KvError>> = [
+            ("firewall", forbidden("ForbiddenByFirewall", "Client address is not authorized and caller is not a trusted service.")),
+            ("private", forbidden("ForbiddenByConnection", "Public network access is disabled and request is not from a trusted service nor via an approved private link.")),
+            ("policy", forbidden("AccessDenied", "The user, group or application 'appid=x' does not have secrets get permission on key vault 'corp-kv;location=westeurope'.")),
+            ("rbac", forbidden("ForbiddenByRbac", "Caller is not authorized to perform action on resource.")),
+            ("gone", Err(KvError::Deleted { deleted: Some(0), purge: Some(86_400) })),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let view = Fake(answers);
+        let finding = |name: &str| {
+            let u = use_of(
+                name,
+                &format!("https://corp-kv.vault.azure.net/secrets/{name}"),
+            );
+            let (found, _) = findings(&[u], &view, 0);
+            assert_eq!(found.len(), 1, "{found:?}");
+            (found[0].code.as_str(), found[0].message.clone())
+        };
+        let (code, message) = finding("firewall");
+        assert_eq!(code, "network-refused");
+        assert!(
+            message.contains("firewall") && !message.contains("Secrets User role on"),
+            "{message}"
+        );
+        let (code, message) = finding("private");
+        assert_eq!(code, "network-refused");
+        assert!(message.contains("private link"), "{message}");
+        let (code, message) = finding("policy");
+        assert_eq!(code, "access-denied");
+        assert!(
+            message.contains("access policies do not give you the `get` permission on secrets"),
+            "{message}"
+        );
+        let (code, message) = finding("rbac");
+        assert_eq!(code, "access-denied");
+        assert!(message.contains("Key Vault Secrets User role"), "{message}");
+        let (code, message) = finding("gone");
+        assert_eq!(code, "secret-not-found");
+        assert!(
+            message.contains("was deleted from the vault `corp-kv` on 1970-01-01 00:00 UTC"),
+            "{message}"
+        );
+        assert!(
+            message.contains("recover permission") && !message.contains("create it there"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -84,6 +84,8 @@ pub(super) struct AccessToken {
     /// The API the token is for (`https://vault.azure.net`), from the scope asked for.
     pub(super) audience: String,
     pub(super) expires: Instant,
+    /// The tenant (as named in the token request's path) the token was issued in.
+    pub(super) tenant: String,
 }
 
 struct DeviceCode {
@@ -134,7 +136,13 @@ impl Entra {
 
     /// Issues an access token (and a refresh token when the grant allows one) and answers
     /// with the token response.
-    fn issue(&mut self, grant: &Grant, lifetime: Duration, refresh: bool) -> Response {
+    fn issue(
+        &mut self,
+        grant: &Grant,
+        tenant: &str,
+        lifetime: Duration,
+        refresh: bool,
+    ) -> Response {
         let access = random_token(48);
         let audience = audience(&grant.scope);
         self.access_tokens.insert(
@@ -144,6 +152,7 @@ impl Entra {
                 client_id: grant.client_id.clone(),
                 audience: audience.clone(),
                 expires: Instant::now() + lifetime,
+                tenant: tenant.to_owned(),
             },
         );
         self.issued.push(access.clone());
@@ -394,7 +403,7 @@ fn token(st: &mut State, req: &Req, tenant: &str) -> Response {
     match form.get("grant_type").map(String::as_str) {
         None => missing("grant_type"),
         Some("authorization_code") => redeem_code(st, &form, tenant),
-        Some("refresh_token") => refresh(st, &form),
+        Some("refresh_token") => refresh(st, &form, tenant),
         Some("client_credentials") => client_credentials(st, &form, tenant),
         Some("urn:ietf:params:oauth:grant-type:device_code") => poll_device(st, &form, tenant),
         Some(other) => bad_request(
@@ -471,7 +480,7 @@ fn redeem_code(st: &mut State, form: &HashMap<String, String>, tenant: &str) -> 
     let grant = record.grant.clone();
     let lifetime = st.config.access_token_lifetime;
     st.entra
-        .issue(&grant, lifetime, grant.wants_refresh_token())
+        .issue(&grant, tenant, lifetime, grant.wants_refresh_token())
 }
 
 /// RFC 7636's unreserved characters, the only ones a code verifier may hold.
@@ -481,7 +490,7 @@ fn is_pkce_char(b: u8) -> bool {
 
 /// The refresh grant rotates: the answer carries a new refresh token and the one exchanged
 /// stops working, which catches clients that keep using a stale one.
-fn refresh(st: &mut State, form: &HashMap<String, String>) -> Response {
+fn refresh(st: &mut State, form: &HashMap<String, String>, tenant: &str) -> Response {
     let Some(token) = form.get("refresh_token").filter(|t| !t.is_empty()) else {
         return missing("refresh_token");
     };
@@ -512,7 +521,7 @@ fn refresh(st: &mut State, form: &HashMap<String, String>) -> Response {
         grant.scope = scope.clone();
     }
     let lifetime = st.config.access_token_lifetime;
-    st.entra.issue(&grant, lifetime, true)
+    st.entra.issue(&grant, tenant, lifetime, true)
 }
 
 fn client_credentials(st: &mut State, form: &HashMap<String, String>, tenant: &str) -> Response {
@@ -571,7 +580,7 @@ fn client_credentials(st: &mut State, form: &HashMap<String, String>, tenant: &s
         app_only: true,
     };
     let lifetime = st.config.access_token_lifetime;
-    st.entra.issue(&grant, lifetime, false)
+    st.entra.issue(&grant, tenant, lifetime, false)
 }
 
 /// `POST /devicecode`: starts a device code sign-in for the configured user.
@@ -678,7 +687,7 @@ fn poll_device(st: &mut State, form: &HashMap<String, String>, tenant: &str) -> 
             let grant = device.grant.clone();
             let lifetime = st.config.access_token_lifetime;
             st.entra
-                .issue(&grant, lifetime, grant.wants_refresh_token())
+                .issue(&grant, tenant, lifetime, grant.wants_refresh_token())
         }
     }
 }

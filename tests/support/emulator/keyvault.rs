@@ -261,6 +261,19 @@ fn serve(st: &mut State, req: &Req, caller: &Caller) -> Response {
     {
         return forbidden_by_rbac(st, &host, &operation, caller);
     }
+    if let Some((_, refusal)) = st
+        .config
+        .refuse_vaults
+        .iter()
+        .find(|(h, _)| h.eq_ignore_ascii_case(&host))
+    {
+        let permission = match operation {
+            Operation::Get(..) => "get",
+            Operation::Set(_) => "set",
+            Operation::List | Operation::Versions(_) => "list",
+        };
+        return super::refusals::answer(*refusal, &host, permission, &caller.client_id);
+    }
     match operation {
         Operation::Get(name, version) => get(st, &host, name, version),
         Operation::Set(name) => set(st, &host, name, &req.body),

@@ -18,6 +18,7 @@ mod entra;
 mod faults;
 mod http;
 mod keyvault;
+mod refusals;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -31,6 +32,7 @@ use serde_json::json;
 
 pub use faults::Fault;
 pub use keyvault::SecretAttrs;
+pub use refusals::{CLIENT_ADDRESS, Refusal};
 
 use faults::{Faults, Surface};
 use http::Req;
@@ -62,6 +64,9 @@ pub struct Config {
     pub deny_vaults: Vec<String>,
     /// The user declines every browser sign-in: the redirect carries `error=access_denied`.
     pub deny_authorization: bool,
+    /// Vault hosts that refuse every caller with a valid token for a network rule or an
+    /// access policy ([`Refusal`]).
+    pub refuse_vaults: Vec<(String, Refusal)>,
 }
 
 impl Default for Config {
@@ -81,6 +86,7 @@ impl Default for Config {
             empty_page_every: None,
             deny_vaults: Vec::new(),
             deny_authorization: false,
+            refuse_vaults: Vec::new(),
         }
     }
 }
@@ -256,6 +262,18 @@ impl Emulator {
     /// tests that search output for leaks.
     pub fn issued_tokens(&self) -> Vec<String> {
         lock(&self.state).entra.issued.clone()
+    }
+
+    /// A check of bearer tokens for another server standing in for Key Vault: true for an
+    /// unexpired token this emulator issued in `tenant`.
+    pub fn token_check(&self, tenant: &str) -> impl Fn(&str) -> bool + Send + Sync + 'static {
+        let state = self.state.clone();
+        let tenant = tenant.to_owned();
+        move |token| {
+            lock(&state).entra.access_token(token).is_some_and(|t| {
+                t.tenant.eq_ignore_ascii_case(&tenant) && t.expires > Instant::now()
+            })
+        }
     }
 
     /// Approves the pending device code sign-in showing `user_code`; panics when there is

@@ -354,8 +354,54 @@ fn syntax_errors_are_findings() {
         "//- /c.postman_collection.json\n{\"info\": {\"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\"}, \"item\": [1,}\n",
         expect![[r#"
             syntax-error error 1:103 "1": each `item` entry should be an object, not a number
-            syntax-error error 1:105 "}": expected a value: a string, number, object, array, true, false or null
-            syntax-error error 2:1 "": unterminated array: expected `]`"#]],
+            syntax-error error 1:105 "}": expected `]` to close the array before `}`"#]],
+    );
+}
+
+/// A stray closing bracket, as typed in the middle of an edit, in every kind of JSON file:
+/// the analysis ends at once with a syntax error at the bracket.
+#[test]
+fn stray_closing_brackets_in_every_json_file() {
+    let check = |fixture: &'static str, expect: Expect| {
+        crate::syntax::finishes(move || check(fixture, expect));
+    };
+    check(
+        "//- /x.postman_collection.json\n{\"a\":1]}",
+        expect![[r#"syntax-error error 1:7 "]": unexpected `]`: no array is open here"#]],
+    );
+    check(
+        "//- /c.postman_collection.json\n{\"info\": {\"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\"},\n \"item\": [{\"name\": \"r\", \"request\": {\"url\": \"https://x.test/{{vault:k}}\"]}}]}\n",
+        expect![[r#"
+            unlinked-secret warning 2:60 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`
+            syntax-error error 2:72 "]": expected `}` to close the object before `]`
+            syntax-error error 2:74 "}": unexpected text after the end of the JSON value"#]],
+    );
+    check(
+        "//- /x.postman_environment.json\n{\"name\": \"dev\", \"values\": [\n  {\"key\": \"a\", \"value\": \"x\"]}\n]}",
+        expect![[r#"
+            syntax-error error 2:28 "]": expected `}` to close the object before `]`
+            syntax-error error 3:1 "]": unexpected text after the end of the JSON value"#]],
+    );
+    check(
+        "//- /http-client.env.json\n{\"dev\": {\n  \"host\": \"x.test\"]\n}}",
+        expect![[r#"syntax-error error 2:19 "]": unexpected `]`: no array is open here"#]],
+    );
+    check(
+        "//- /http-client.private.env.json\n{\"dev\": {\"token\": [\"x\"}}\n",
+        expect![[r#"syntax-error error 1:23 "}": expected `]` to close the array before `}`"#]],
+    );
+    check(
+        "//- /vaultlink.json\n{\"secrets\":{\"a\":{\"link\":\"x\"]}}",
+        expect![[r#"
+            invalid-link error 1:25 "\"x\"": the link of `a` is not a Key Vault secret identifier: the link is not a URL; expected https://<vault>.vault.azure.net/secrets/<name>[/<version>]
+            syntax-error error 1:28 "]": unexpected `]`: no array is open here
+            syntax-error error 1:31 "": unterminated object: expected `}`"#]],
+    );
+    check(
+        "//- /vaultlink.json\n{\n  \"secrets\": {\n    \"a\": {\"link\": \"https://corp-kv.vault.azure.net/secrets/a\"]\n  }\n}\n",
+        expect![[r#"
+            syntax-error error 3:62 "]": unexpected `]`: no array is open here
+            syntax-error error 6:1 "": unterminated object: expected `}`"#]],
     );
 }
 

@@ -261,7 +261,10 @@ pub(crate) fn key_vault_name(name: &str) -> String {
 
 /// Link, add-a-link and unlink actions for vault name `name`.
 /// On a linked secret, when Key Vault's answer is at hand: "Pin to the current version" for
-/// a link to the latest version, "Use the latest version" for a pinned link.
+/// a link to the latest version, "Use the latest version" for a link pinned to a version
+/// known not to be current. When several versions share the newest creation time, the
+/// current one is unknown and nothing is pinned: only `GET /secrets/{name}` names it, and
+/// that answer carries the secret's value, which metadata never asks for.
 fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out: &mut Vec<Action>) {
     let (Some(view), Some(link)) = (world.keyvault, target.file.and_then(|f| f.get(name))) else {
         return;
@@ -270,21 +273,27 @@ fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out:
     let Some(Ok(versions)) = view.versions(id) else {
         return;
     };
-    let Some(current) = versions.latest().and_then(|l| l.version.clone()) else {
-        return;
-    };
     let (title, new_id) = match &id.version {
-        None => (
-            format!(
-                "Pin `{name}` to the current version ({})",
-                &current[..8.min(current.len())]
-            ),
-            format!("{}/{current}", id.url()),
-        ),
-        Some(pinned) if !pinned.eq_ignore_ascii_case(&current) => (
-            format!("Use the latest version of `{name}`"),
-            format!("{}/secrets/{}", id.vault_url(), id.name),
-        ),
+        None => {
+            let Some(current) = versions.latest().and_then(|l| l.version.clone()) else {
+                return;
+            };
+            (
+                format!(
+                    "Pin `{name}` to the current version ({})",
+                    &current[..8.min(current.len())]
+                ),
+                format!("{}/{current}", id.url()),
+            )
+        }
+        Some(pinned)
+            if versions.version(pinned).is_none() || versions.is_current(pinned) == Some(false) =>
+        {
+            (
+                format!("Use the latest version of `{name}`"),
+                format!("{}/secrets/{}", id.vault_url(), id.name),
+            )
+        }
         Some(_) => return,
     };
     if let Some((edit, _)) = target.set_link(name, &new_id, &[]) {
