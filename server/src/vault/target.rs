@@ -45,6 +45,8 @@ pub fn read(url: &str) -> Target {
         return target;
     };
     let seen = as_read(url);
+    // A host with control characters is not quoted: messages reach terminals.
+    let quoted = |h: &str| (!h.contains(char::is_control)).then(|| format!("`{h}`"));
     target.misread = if url.contains(['\t', '\n', '\r']) {
         Some(format!(
             "the URL holds a tab or a line break, which is dropped when it is sent (it goes to `{sent}`): remove it"
@@ -55,7 +57,8 @@ pub fn read(url: &str) -> Target {
             seen.host
                 .as_deref()
                 .filter(|h| h != sent)
-                .map(|h| format!(", not `{h}`"))
+                .and_then(quoted)
+                .map(|h| format!(", not {h}"))
                 .unwrap_or_default()
         ))
     } else if !full[full.find(':').unwrap_or(0) + 1..].starts_with("//") {
@@ -65,7 +68,8 @@ pub fn read(url: &str) -> Target {
     } else {
         match seen.host.as_deref() {
             Some(h) if normalize(h) != *sent => Some(format!(
-                "the URL reads as going to `{h}`, but it is sent to `{sent}`: write it in the usual form `scheme://host[:port]/path`"
+                "the URL reads as going to {}, but it is sent to `{sent}`: write it in the usual form `scheme://host[:port]/path`",
+                quoted(h).unwrap_or_else(|| "another host".to_owned())
             )),
             _ => None,
         }
@@ -245,6 +249,7 @@ mod tests {
                 "https:evil.example/",
                 "http://127.0.0.1\t.evil.example/",
                 "http://good.example\\.evil.example/",
+                "http://good.example\\@\u{1b}]0;title\u{7}evil.example/",
             ],
             expect![[r#"
                 "http://127.0.0.2:18082\\@127.0.0.1/bs" -> 127.0.0.2 MISREAD a `\` before the URL's path counts as `/` when it is sent, so the request goes to `127.0.0.2`, not `127.0.0.1`: write `/` or percent-encode it
@@ -253,6 +258,7 @@ mod tests {
                 "https:evil.example/" -> evil.example MISREAD the URL has no `//` after its scheme, and is sent to `evil.example`: write `scheme://host/…`
                 "http://127.0.0.1\t.evil.example/" -> 127.0.0.1.evil.example MISREAD the URL holds a tab or a line break, which is dropped when it is sent (it goes to `127.0.0.1.evil.example`): remove it
                 "http://good.example\\.evil.example/" -> good.example MISREAD a `\` before the URL's path counts as `/` when it is sent, so the request goes to `good.example`, not `good.example\.evil.example`: write `/` or percent-encode it
+                "http://good.example\\@\u{1b}]0;title\u{7}evil.example/" -> good.example MISREAD a `\` before the URL's path counts as `/` when it is sent, so the request goes to `good.example`: write `/` or percent-encode it
             "#]],
         );
     }
