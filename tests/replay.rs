@@ -24,6 +24,7 @@ const CPP_LIST: &str = "cpp/KeyVaultSecretClientTest.TestGetPropertiesOfSecret.j
 const NET_VERSIONS: &str = "net/GetPropertiesOfSecretVersions.json";
 const NET_MISSING: &str = "net/GetSecretVersionsNonExisting.json";
 const NET_DISABLED: &str = "net/UpdateEnabled.json";
+const NET_VERSION: &str = "net/GetSecretWithVersion.json";
 
 /// `GetPropertiesOfSecretVersions`: 50 versions of `182836926` over two pages; the last
 /// `PUT` created `f9415e18…`, alone in its second; `3b955e8b…` was the first.
@@ -536,6 +537,34 @@ fn send_fetches_the_recorded_value_and_masks_it() {
     );
     assert!(run.stdout.contains("Bearer ***"), "{}", run.stdout);
     assert!(!run.stdout.contains("secretValue") && !run.stderr.contains("secretValue"));
+    w.assert_no_misses();
+}
+
+/// `GetSecretWithVersion` (.NET, api-version 7.0): `GET /secrets/1092159404/c35f…` answers
+/// that version (the second of three created in one second) with its value; `send` of a
+/// link pinned to it sends that value.
+#[test]
+fn send_fetches_a_pinned_version() {
+    let echo = Echo::start();
+    let get = replay::exchange(NET_VERSION, 0);
+    let w = world(
+        vec![get],
+        &send_project(
+            &echo,
+            "pinned",
+            "https://pakrym-keyvault.vault.azure.net/secrets/1092159404/c35fc1a31f9144c2877aa67b6ad4c31a",
+        ),
+    );
+    let run = w.run(&["send", "api.http"], &w.env());
+    assert_eq!(run.code, 0, "{run:?}");
+    let got = echo.requests();
+    let auth = got[0]
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        .map(|(_, v)| v.as_str());
+    assert_eq!(auth, Some("Bearer value2"));
+    assert!(!run.stdout.contains("value2") && !run.stderr.contains("value2"));
     w.assert_no_misses();
 }
 

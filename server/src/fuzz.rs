@@ -22,8 +22,11 @@ use crate::vault::features::{Doc, EnvFileSource, LinksSource, World};
 use crate::vault::identifier::{self, SecretId};
 use crate::vault::links::{self, EditError};
 
+/// A fuzz target: the properties checked on one input.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its corpus folder.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("json", json),
     ("http", http),
     ("collection", collection),

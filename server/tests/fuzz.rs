@@ -32,7 +32,7 @@ fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     inputs
 }
 
-fn target_fn(target: &str) -> fn(&[u8]) {
+fn target_fn(target: &str) -> vaultlink::fuzz::Target {
     vaultlink::fuzz::TARGETS
         .iter()
         .find(|(name, _)| *name == target)

@@ -147,7 +147,7 @@ pub enum KvError {
         client_address: Option<String>,
     },
     #[error(
-        "the vault `{vault_host}` is in tenant {tenant}, not in the tenant signed in to ({configured}); no token was asked for: add \"{tenant}\" to azure.additionallyAllowedTenants in vaultlink.json (or \"*\" for any tenant) to allow it"
+        "the vault `{vault_host}` is in tenant {tenant}, not in the tenant signed in to ({configured}); no token was asked for: to allow it, add \"{tenant}\" to azure.additionallyAllowedTenants in vaultlink.json (or \"*\" for any tenant) and sign in again"
     )]
     TenantNotAllowed {
         vault_host: String,

@@ -187,8 +187,31 @@ fn check(
         None => match versions.current() {
             Some(Current::Known(p)) => Some(p),
             // Which of the versions created in the newest second is current is unknown:
-            // nothing version-specific can be said about a link to the latest version.
-            Some(Current::Unknown) => return,
+            // only what holds for every one of them can be said.
+            Some(Current::Unknown) => {
+                let candidates: Vec<&SecretProps> = versions.candidates().collect();
+                if candidates.iter().all(|c| !c.enabled) {
+                    out.push(disabled(u));
+                }
+                let expired = candidates
+                    .iter()
+                    .map(|c| (c.validity(now), c.expires))
+                    .try_fold(None, |latest: Option<i64>, (v, exp)| match v {
+                        Validity::Expired => Some(latest.max(exp)),
+                        _ => None,
+                    });
+                if let Some(exp) = expired.flatten() {
+                    out.push(Finding::new(
+                        u.range,
+                        Code::SecretExpired,
+                        format!(
+                            "`{secret}` expired on {}: set a new value in Key Vault or extend its expiry",
+                            format_time(exp)
+                        ),
+                    ));
+                }
+                return;
+            }
             None => None,
         },
     };
@@ -527,6 +550,32 @@ mod tests {
         assert!(codes(&format!("{base}/{V2}")).is_empty());
         assert!(codes(&format!("{base}/{V3}")).is_empty());
         assert!(codes(base).is_empty());
+        // What holds for every candidate is still said about the latest version.
+        let mut off = vec![props(V1, 10), props(V2, 20), props(V3, 20)];
+        for p in &mut off[1..] {
+            p.enabled = false;
+            p.expires = Some(500);
+        }
+        let both = Fake(
+            [(
+                "x".to_owned(),
+                Ok(Arc::new(SecretVersions::new(off.clone()))),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let (found, _) = findings(&[use_of("x", base)], &both, 1_000);
+        let found: Vec<&str> = found.iter().map(|f| f.code.as_str()).collect();
+        assert_eq!(found, ["secret-disabled", "secret-expired"]);
+        off[2].enabled = true;
+        off[2].expires = None;
+        let one = Fake(
+            [("x".to_owned(), Ok(Arc::new(SecretVersions::new(off))))]
+                .into_iter()
+                .collect(),
+        );
+        let (found, _) = findings(&[use_of("x", base)], &one, 1_000);
+        assert!(found.is_empty(), "{found:?}");
         let md = hover_markdown(&SecretId::parse(base).unwrap(), &view);
         assert!(md.contains("the current version is not known"), "{md}");
         assert!(
