@@ -178,7 +178,8 @@ fn variants(value: &str) -> Vec<String> {
         let decoded = percent_encoding::percent_decode_str(&v)
             .decode_utf8_lossy()
             .into_owned();
-        if !decoded.is_empty() && !out.contains(&decoded) {
+        // A decoded variant as short as `+` → ` ` would mask every space.
+        if decoded.len() >= MIN_FORM && !out.contains(&decoded) {
             out.push(decoded);
         }
     }
