@@ -14,7 +14,7 @@
 //! - hex, lower- and upper-case;
 //! - and all of these for the value as a server that decodes URLs or forms reads it, when
 //!   `%XX` or `+` in it make that differ (a Basic credential from a URL's userinfo is sent
-//!   percent-decoded, too).
+//!   percent-decoded, too), and without the tabs and line breaks a URL drops.
 //!
 //! One redactor serves a whole command-line run or language-server session: a value masked
 //! once stays masked in everything shown afterwards, including responses kept for chaining.
@@ -171,16 +171,22 @@ impl Redactor {
     }
 }
 
-/// `value`, and what a server that decodes URLs or forms makes of it when it differs.
+/// `value`, and what a server that decodes URLs or forms makes of it when it differs; a
+/// URL drops tabs and line breaks, so the value without them too.
 fn variants(value: &str) -> Vec<String> {
     let mut out = vec![value.to_owned()];
-    for v in [value.to_owned(), value.replace('+', " ")] {
-        let decoded = percent_encoding::percent_decode_str(&v)
-            .decode_utf8_lossy()
-            .into_owned();
-        // A decoded variant as short as `+` → ` ` would mask every space.
-        if decoded.len() >= MIN_FORM && !out.contains(&decoded) {
-            out.push(decoded);
+    let stripped = value.replace(['\t', '\n', '\r'], "");
+    for s in [value.to_owned(), stripped] {
+        for p in [s.clone(), s.replace('+', " ")] {
+            let decoded = percent_encoding::percent_decode_str(&p)
+                .decode_utf8_lossy()
+                .into_owned();
+            for v in [p, decoded] {
+                // A variant as short as `+` → ` ` would mask every space.
+                if v.len() >= MIN_FORM && !out.contains(&v) {
+                    out.push(v);
+                }
+            }
         }
     }
     out
