@@ -88,6 +88,18 @@ X-Api-Key: {{{{vault:missing}}}}
         || format!("README.md's Neovim section should hold:\n{README_NEOVIM}"),
     );
 
+    checks.check(
+        "a sign-in is refused before the workspace is trusted",
+        report["untrusted_sign_in"]
+            .as_str()
+            .is_some_and(|m| m.contains("this workspace is not trusted")),
+        || format!("answer: {}", report["untrusted_sign_in"]),
+    );
+    checks.eq(
+        "trustedFolders: the folder itself and a parent trust it, others and none do not",
+        &report["trusted_folders"],
+        &serde_json::json!({ "same": true, "parent": true, "other": false, "none": false }),
+    );
     checks.eq(
         "client root_dir (the folder of vaultlink.json)",
         &report["client"]["root_dir"].as_str().map(canonical),
@@ -97,7 +109,12 @@ X-Api-Key: {{{{vault:missing}}}}
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for c in ["LspVaultlinkSend", "LspVaultlinkLink", "LspVaultlinkSignIn"] {
+    for c in [
+        "LspVaultlinkSend",
+        "LspVaultlinkLink",
+        "LspVaultlinkSignIn",
+        "LspVaultlinkTrust",
+    ] {
         checks.check(
             &format!("buffer-local :{c} created on attach"),
             commands.contains(&c),

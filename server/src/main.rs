@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use vaultlink::cli;
+use vaultlink::text::PrintableWriter;
 
 /// Documents are parsed into many small allocations on every keystroke; mimalloc serves them
 /// several times faster than the system allocator.
@@ -109,6 +110,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    keep_memory_private();
     let args = match Args::try_parse() {
         Ok(a) => a,
         Err(e) => {
@@ -129,7 +131,25 @@ fn main() -> ExitCode {
             return ExitCode::from(cli::EXIT_USAGE as u8);
         }
     };
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Messages and listings show text from files (names, paths, values): control characters
+    // in them are escaped. JSON and responses are data and are printed as they are.
+    let listing = matches!(
+        &command,
+        Command::Check {
+            format: FormatArg::Text,
+            ..
+        } | Command::Requests { json: false, .. }
+            | Command::Links { json: false }
+            | Command::Link { .. }
+            | Command::Unlink { .. }
+    );
+    let stdout = std::io::stdout().lock();
+    let mut out: Box<dyn std::io::Write> = if listing {
+        Box::new(PrintableWriter::new(stdout))
+    } else {
+        Box::new(stdout)
+    };
+    let mut err = PrintableWriter::new(std::io::stderr().lock());
     let cwd = match std::env::current_dir() {
         Ok(d) => d,
         Err(e) => {
@@ -207,6 +227,26 @@ fn main() -> ExitCode {
 
 /// The language server, on a multi-threaded runtime: requests run beside each other and
 /// analyses on blocking threads.
+/// Secret values and tokens live in this process's memory: no core dump may write them to
+/// disk, and no other process of the user may read that memory through `/proc` or a
+/// debugger (Linux: not dumpable, core size limit 0). Failing to set either is not fatal.
+fn keep_memory_private() {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{
+            DumpableBehavior, Resource, Rlimit, set_dumpable_behavior, setrlimit,
+        };
+        let _ = setrlimit(
+            Resource::Core,
+            Rlimit {
+                current: Some(0),
+                maximum: Some(0),
+            },
+        );
+        let _ = set_dumpable_behavior(DumpableBehavior::NotDumpable);
+    }
+}
+
 fn serve() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -5,6 +5,7 @@
 --
 -- Steps, each waited for with a bounded `vim.wait`:
 --   1. the `vaultlink` client attaches to the buffer, and the buffer-local commands exist;
+--      the person trusts the workspace (`:LspVaultlinkTrust`);
 --   2. diagnostics arrive and settle;
 --   3. a hover inside `{{vault:stripe-key}}`;
 --   4. `:LspVaultlinkSend` with the cursor in the first request: the response buffer appears;
@@ -62,6 +63,26 @@ local function main()
   local commands = vim.tbl_keys(vim.api.nvim_buf_get_commands(buf, {}))
   table.sort(commands)
   report.buffer_commands = commands
+  -- The workspace starts untrusted: a sign-in is refused until the person trusts it.
+  local before = client:request_sync(
+    'workspace/executeCommand',
+    { command = 'vaultlink.signIn', arguments = { { method = 'environment' } } },
+    TIMEOUT_MS,
+    buf
+  )
+  report.untrusted_sign_in = before and before.err and before.err.message or vim.NIL
+  local vaultlink = require('vaultlink')
+  local root = client.root_dir
+  local function trusted(folder)
+    return vaultlink.is_trusted(root, folder and { vaultlink = { trustedFolders = { folder } } } or nil)
+  end
+  report.trusted_folders = {
+    same = trusted(root),
+    parent = trusted(vim.fs.dirname(root)),
+    other = trusted(root .. '-other'),
+    none = trusted(nil),
+  }
+  vim.cmd('LspVaultlinkTrust')
 
   -- 2. Diagnostics, settled.
   wait('diagnostics', function()

@@ -276,9 +276,12 @@ impl Client {
                 }
             }
         });
-        if let Some(o) = opts.initialization_options {
-            params["initializationOptions"] = o;
+        // An editor in a trusted workspace unless the options say otherwise.
+        let mut init_options = opts.initialization_options.unwrap_or_else(|| json!({}));
+        if init_options.get("trusted").is_none() {
+            init_options["trusted"] = json!(true);
         }
+        params["initializationOptions"] = init_options;
         let init = client
             .request("initialize", params)
             .unwrap_or_else(|e| panic!("initialize failed: {e}"));

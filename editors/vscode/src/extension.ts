@@ -22,6 +22,7 @@ const RESPONSE_SCHEME = 'vaultlink-response';
 const SEND_REQUEST = 'vaultlink.sendRequest';
 const SIGN_IN = 'vaultlink.signIn';
 const SIGN_OUT = 'vaultlink.signOut';
+const WORKSPACE_TRUST = 'vaultlink/didChangeWorkspaceTrust';
 
 let client: LanguageClient | undefined;
 let signIn: SignIn | undefined;
@@ -77,6 +78,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       if (vscode.workspace.getConfiguration('vaultlink').get<string>('server.path')) {
         void vscode.commands.executeCommand('vaultlink.restart');
+      } else if (client?.state === State.Running) {
+        // The server waits for trust before it signs in, runs `az` or reaches Key Vault.
+        void client.sendNotification(WORKSPACE_TRUST, { trusted: true });
       }
     }),
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -181,10 +185,13 @@ function createClient(
   return c;
 }
 
-/** The settings the server reads: `{"vaultlink": {"env": …}}`. */
-function settings(): { vaultlink: { env: string | null } } {
+/**
+ * What the server is told at start: `{"vaultlink": {"env": …, "trusted": …}}`. `trusted` is
+ * VS Code's workspace trust, never a setting (a workspace could set that for itself).
+ */
+function settings(): { vaultlink: { env: string | null; trusted: boolean } } {
   const env = vscode.workspace.getConfiguration('vaultlink').get<string | null>('env') ?? null;
-  return { vaultlink: { env } };
+  return { vaultlink: { env, trusted: vscode.workspace.isTrusted } };
 }
 
 function isExecutable(file: string): boolean {

@@ -133,16 +133,9 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Whether a tenant (a GUID, a domain, `organizations`, `common`) is safe to put in a URL
-/// path: letters, digits, `-` and `.`, not starting with a dot.
-pub fn is_valid_tenant(tenant: &str) -> bool {
-    !tenant.is_empty()
-        && tenant.len() <= 256
-        && !tenant.starts_with('.')
-        && tenant
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-}
+/// Whether a tenant (a GUID, a domain, `organizations`, `common`) is one: the model's rule,
+/// which also keeps it safe in a URL path and on a command line.
+pub use crate::vault::identifier::is_tenant as is_valid_tenant;
 
 #[cfg(test)]
 mod tests {
@@ -206,5 +199,9 @@ mod tests {
         assert!(!is_valid_tenant("a/b"));
         assert!(!is_valid_tenant("../x"));
         assert!(!is_valid_tenant(""));
+        assert!(is_valid_tenant("organizations"));
+        for option in ["-h", "--tenant", "-", "a-.b", "x_y.com", "c.-d"] {
+            assert!(!is_valid_tenant(option), "{option}");
+        }
     }
 }

@@ -10,6 +10,7 @@ use dashmap::DashMap;
 use reqwest::header::{AUTHORIZATION, HOST, RETRY_AFTER, WWW_AUTHENTICATE};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
+use zeroize::Zeroize;
 
 use crate::azure::cache::Cache;
 use crate::azure::challenge;
@@ -85,6 +86,8 @@ pub struct Azure {
     values: Cache<(String, String, Option<String>), Value>,
     names: Cache<String, Names>,
     limit: Semaphore,
+    /// The folders of the workspace: no program is run from them.
+    workspace: Mutex<Vec<std::path::PathBuf>>,
 }
 
 impl Default for Azure {
@@ -105,7 +108,17 @@ impl Azure {
             values: Cache::default(),
             names: Cache::default(),
             limit: Semaphore::new(CONCURRENCY),
+            workspace: Mutex::default(),
         }
+    }
+
+    /// The workspace's folders: the Azure CLI is never run from one of them.
+    pub fn set_workspace(&self, roots: Vec<std::path::PathBuf>) {
+        *self.workspace.lock().unwrap() = roots;
+    }
+
+    fn workspace(&self) -> Vec<std::path::PathBuf> {
+        self.workspace.lock().unwrap().clone()
     }
 
     fn endpoints(&self) -> Result<&Endpoints, SignInError> {
@@ -144,7 +157,11 @@ impl Azure {
                 g
             }
             Method::AzureCli => {
-                signin::azure_cli(explicit_tenant.then_some(app.tenant.as_str())).await?
+                signin::azure_cli(
+                    explicit_tenant.then_some(app.tenant.as_str()),
+                    &self.workspace(),
+                )
+                .await?
             }
             Method::Browser => {
                 signin::browser(&self.http, endpoints, app, ui, signin::BROWSER_TIMEOUT).await?
@@ -222,6 +239,12 @@ impl Azure {
         self.clear_cache();
     }
 
+    /// Drops every secret value kept (each is zeroized when its last copy goes): an editor
+    /// keeps a value only for the send that fetched it.
+    pub fn forget_values(&self) {
+        self.values.clear();
+    }
+
     pub fn clear_cache(&self) {
         self.versions.clear();
         self.values.clear();
@@ -288,9 +311,11 @@ impl Azure {
                         }
                         other => other,
                     }
-                    .and_then(|body| {
-                        let wire: Wire = serde_json::from_slice(&body)
-                            .map_err(|e| KvError::Protocol(e.to_string()))?;
+                    .and_then(|mut body| {
+                        let wire = serde_json::from_slice::<Wire>(&body);
+                        // The answer held the value in clear.
+                        body.zeroize();
+                        let wire = wire.map_err(|e| KvError::Protocol(e.to_string()))?;
                         let (props, value) = wire.split()?;
                         let value = value.ok_or_else(|| {
                             KvError::Protocol("the answer has no value".to_owned())
@@ -533,7 +558,7 @@ impl Azure {
                 };
                 signin::client_credentials(&self.http, endpoints, &sp).await
             }
-            Method::AzureCli => signin::azure_cli(Some(tenant)).await,
+            Method::AzureCli => signin::azure_cli(Some(tenant), &self.workspace()).await,
             Method::Browser | Method::DeviceCode => {
                 let Some(refresh) = s.refresh.clone() else {
                     return Err(SignInError::Ended.into());
@@ -627,7 +652,8 @@ impl Azure {
                     match resp.bytes().await {
                         Ok(bytes) => Ok(Answer {
                             status,
-                            body: bytes.to_vec(),
+                            // Without a copy when the buffer is not shared.
+                            body: Vec::from(bytes),
                             retry_after,
                             challenge,
                         }),

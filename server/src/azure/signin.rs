@@ -6,6 +6,7 @@
 //! Tokens are [`SecretString`]s from the moment they are read: their `Debug` is redacted,
 //! and nothing here formats one into a message.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::azure::endpoints::{APP_SCOPE, Endpoints, KEY_VAULT_RESOURCE, USER_SCOPES};
 use crate::azure::http::OAuthHttp;
 use crate::azure::loopback;
+use crate::vault::identifier::is_tenant;
 
 /// How to sign in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -135,7 +137,7 @@ pub enum SignInError {
     #[error("{0}")]
     NotConfigured(String),
     #[error(
-        "the Azure CLI (`az`) was not found: install it and run `az login`, or choose another sign-in method"
+        "the Azure CLI (`az`) was not found in the absolute folders of PATH outside the workspace: install it and run `az login`, or choose another sign-in method"
     )]
     CliMissing,
     #[error("the Azure CLI is not signed in: run `az login`, then try again")]
@@ -147,10 +149,6 @@ pub enum SignInError {
         error: String,
         description: Option<String>,
     },
-    #[error(
-        "the browser returned a sign-in response that does not belong to this sign-in (its `state` does not match); it was refused. Sign in again"
-    )]
-    StateMismatch,
     #[error("no sign-in arrived within {} minutes; sign in again", .0.as_secs() / 60)]
     TimedOut(Duration),
     #[error("the device code expired before the sign-in was completed; sign in again")]
@@ -182,6 +180,11 @@ type Client = oauth2::Client<
 >;
 
 fn client(endpoints: &Endpoints, tenant: &str, client_id: &str) -> Result<Client, SignInError> {
+    if !is_tenant(tenant) {
+        return Err(SignInError::NotConfigured(format!(
+            "`{tenant}` is not a tenant: give a tenant id (a GUID) or a domain such as contoso.onmicrosoft.com"
+        )));
+    }
     let url = |what: &str| endpoints.oauth(tenant, what);
     let auth = AuthUrl::new(url("authorize")).map_err(|e| SignInError::Protocol(e.to_string()))?;
     let token = TokenUrl::new(url("token")).map_err(|e| SignInError::Protocol(e.to_string()))?;
@@ -325,8 +328,19 @@ pub async fn device_code(
 }
 
 /// The Azure CLI's token: `az account get-access-token --resource https://vault.azure.net`.
-pub async fn azure_cli(tenant: Option<&str>) -> Result<Grant, SignInError> {
-    let program = if cfg!(windows) { "az.cmd" } else { "az" };
+/// `az` is looked up in the absolute folders of `PATH` outside `avoid` (the workspace), and
+/// runs in the temporary folder, so that nothing a repository holds is run or read by it.
+pub async fn azure_cli(tenant: Option<&str>, avoid: &[PathBuf]) -> Result<Grant, SignInError> {
+    let tenant = tenant.filter(|t| !matches!(*t, "organizations" | "common"));
+    if let Some(t) = tenant
+        && !is_tenant(t)
+    {
+        return Err(SignInError::NotConfigured(format!(
+            "`{t}` is not a tenant: give a tenant id (a GUID) or a domain such as contoso.onmicrosoft.com"
+        )));
+    }
+    let program =
+        find_az(std::env::var_os("PATH").as_deref(), avoid).ok_or(SignInError::CliMissing)?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args([
         "account",
@@ -336,9 +350,10 @@ pub async fn azure_cli(tenant: Option<&str>) -> Result<Grant, SignInError> {
         "-o",
         "json",
     ]);
-    if let Some(t) = tenant.filter(|t| !matches!(*t, "organizations" | "common")) {
-        cmd.args(["--tenant", t]);
+    if let Some(t) = tenant {
+        cmd.arg(format!("--tenant={t}"));
     }
+    cmd.current_dir(std::env::temp_dir());
     cmd.stdin(std::process::Stdio::null()).kill_on_drop(true);
     let output = match tokio::time::timeout(Duration::from_secs(60), cmd.output()).await {
         Err(_) => {
@@ -389,6 +404,45 @@ pub async fn azure_cli(tenant: Option<&str>) -> Result<Grant, SignInError> {
         refresh: None,
         account,
     })
+}
+
+/// The Azure CLI's program in the absolute folders of `path` that are not under `avoid`. An
+/// empty or relative entry (`.`, `bin`) names a folder of wherever vaultlink runs, which may
+/// be a repository's; it is skipped.
+fn find_az(path: Option<&std::ffi::OsStr>, avoid: &[PathBuf]) -> Option<PathBuf> {
+    let names: &[&str] = if cfg!(windows) {
+        &["az.cmd", "az.exe"]
+    } else {
+        &["az"]
+    };
+    let avoid: Vec<PathBuf> = avoid
+        .iter()
+        .filter(|a| a.is_absolute())
+        .map(|a| std::fs::canonicalize(a).unwrap_or_else(|_| a.clone()))
+        .collect();
+    std::env::split_paths(path?)
+        .filter(|dir| dir.is_absolute())
+        .filter(|dir| {
+            let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            !avoid.iter().any(|a| real.starts_with(a))
+        })
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
 }
 
 /// Older Azure CLIs give `expiresOn` as local time, `2026-11-28 05:00:00.000000`.
@@ -499,6 +553,35 @@ mod tests {
             assert_eq!(Method::parse(m.as_str()), Some(m));
         }
         assert_eq!(Method::parse("password"), None);
+    }
+
+    #[test]
+    fn az_is_found_only_in_absolute_folders_outside_the_workspace() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let (work, bin) = (root.path().join("work"), root.path().join("bin"));
+        for dir in [&work, &bin, &work.join("tools")] {
+            std::fs::create_dir_all(dir).unwrap();
+            let az = dir.join("az");
+            std::fs::write(&az, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let path = |entries: &[&str]| std::ffi::OsString::from(entries.join(":"));
+        let avoid = [work.clone()];
+        let tools = work.join("tools");
+        let found = find_az(
+            Some(&path(&[
+                "",
+                ".",
+                "tools",
+                tools.to_str().unwrap(),
+                bin.to_str().unwrap(),
+            ])),
+            &avoid,
+        );
+        assert_eq!(found, Some(bin.join("az")));
+        assert_eq!(find_az(Some(&path(&["", "."])), &avoid), None);
+        assert_eq!(find_az(None, &avoid), None);
     }
 
     #[test]

@@ -264,6 +264,21 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
         }
     };
     let azure = Azure::default();
+    // The Azure CLI is never run from a folder of the files checked.
+    azure.set_workspace(
+        files
+            .iter()
+            .filter_map(|f| Path::new(&f.file).parent())
+            .filter_map(|p| {
+                std::path::absolute(if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                })
+                .ok()
+            })
+            .collect(),
+    );
     let app = App {
         tenant: settings.tenant.clone(),
         client_id: settings.client_id.clone(),

@@ -210,6 +210,17 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let timeout = Duration::from_secs(opts.timeout.unwrap_or(30).max(1));
     let client = run::client(timeout);
     let azure = Azure::default();
+    // The Azure CLI is never run from the request's folder or its links file's.
+    azure.set_workspace(
+        std::iter::once(dir.clone())
+            .chain(
+                links
+                    .as_ref()
+                    .and_then(|l| l.path.parent().map(Path::to_path_buf)),
+            )
+            .filter_map(|p| std::path::absolute(p).ok())
+            .collect(),
+    );
     let settings = links_file.map(|l| l.azure.clone()).unwrap_or_default();
     let app = App {
         tenant: settings.tenant.clone(),

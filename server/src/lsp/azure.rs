@@ -71,6 +71,7 @@ impl tower_lsp_server::ls_types::notification::Notification for SignInStatus {
 const BROWSER: &str = "Sign in with a browser";
 const DEVICE_CODE: &str = "Sign in with a device code";
 const NOT_NOW: &str = "Not now";
+const UNTRUSTED: &str = "vaultlink: this workspace is not trusted, so vaultlink does not sign in, run the Azure CLI, ask Key Vault or send requests here. Trust the workspace first (VS Code: Manage Workspace Trust; Neovim: :LspVaultlinkTrust)";
 
 fn failed(message: impl Into<String>) -> Error {
     Error {
@@ -187,7 +188,9 @@ impl Publisher {
     /// Offers sign-in once (until the next sign-in or sign-out): a feature needs Azure and
     /// the session is signed out.
     pub(super) fn offer_sign_in(&self) {
-        if self.state.azure.is_signed_in() {
+        if self.state.azure.is_signed_in()
+            || !self.trusted.load(std::sync::atomic::Ordering::SeqCst)
+        {
             return;
         }
         {
@@ -209,8 +212,11 @@ impl Publisher {
     }
 
     /// Tries the sign-in methods that need nobody (environment, Azure CLI) when the workspace
-    /// links secrets; stays signed out quietly otherwise.
+    /// is trusted and links secrets; stays signed out quietly otherwise.
     pub(super) async fn sign_in_quietly(&self) {
+        if !self.trusted.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let state = self.state.clone();
         let found = tokio::task::spawn_blocking(move || {
             handlers::workspace_has_links(&state).then(|| handlers::azure_app(&state, None))
@@ -235,6 +241,16 @@ impl Publisher {
     }
 
     pub(super) async fn execute_azure(&self, command: &str, args: Value) -> Result<Option<Value>> {
+        let reaches_out = matches!(
+            command,
+            "vaultlink.signIn" | handlers::CREATE_SECRET | handlers::SEND_REQUEST
+        );
+        if reaches_out && !self.trusted.load(std::sync::atomic::Ordering::SeqCst) {
+            self.client
+                .show_message(MessageType::WARNING, UNTRUSTED)
+                .await;
+            return Err(failed(UNTRUSTED));
+        }
         match command {
             "vaultlink.signIn" => {
                 let method = match args.get("method").and_then(Value::as_str) {

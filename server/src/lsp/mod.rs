@@ -15,7 +15,12 @@ use tower_lsp_server::LspService;
 
 /// Serves the language server protocol on stdin/stdout until the client says `exit`.
 pub async fn run_stdio() {
-    let (service, socket) = LspService::new(server::Server::new);
+    let (service, socket) = LspService::build(server::Server::new)
+        .custom_method(
+            server::TRUST_NOTIFICATION,
+            server::Server::did_change_workspace_trust,
+        )
+        .finish();
     // Edits are applied before a handler's first await (see `Server::did_change`), so
     // requests may run alongside each other; four at a time is tower-lsp's default, kept.
     // The transport checks every message first: one that is not JSON does not end it.

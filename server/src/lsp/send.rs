@@ -17,6 +17,8 @@ use crate::send::{self, redact::Redactor, run};
 
 impl Publisher {
     pub(super) async fn send_request(&self, args: Value) -> Result<Option<Value>> {
+        // The values fetched for this send are dropped when it ends, however it ends.
+        let _values = ForgetValues(&self.state.azure);
         let state = self.state.clone();
         let (responses, mut redactor) = {
             let session = self.responses.lock().unwrap();
@@ -94,6 +96,15 @@ impl Publisher {
             result["redirectNotFollowed"] = json!(note);
         }
         Ok(Some(result))
+    }
+}
+
+/// Drops the secret values the session keeps, when dropped.
+struct ForgetValues<'a>(&'a crate::azure::Azure);
+
+impl Drop for ForgetValues<'_> {
+    fn drop(&mut self) {
+        self.0.forget_values();
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
@@ -56,6 +57,9 @@ pub(super) struct Publisher {
     pub(super) offered_sign_in: Arc<Mutex<bool>>,
     /// Responses of requests sent in this session, for requests that read them.
     pub(super) responses: crate::lsp::send::Responses,
+    /// Whether the client said the workspace is trusted. Until it does, nothing reaches the
+    /// network or runs a program: no sign-in at start, no Azure command, no send.
+    pub(super) trusted: Arc<AtomicBool>,
 }
 
 impl Publisher {
@@ -177,6 +181,7 @@ impl Server {
                 pull: Arc::default(),
                 offered_sign_in: Arc::default(),
                 responses: Arc::default(),
+                trusted: Arc::default(),
             },
             client,
             state,
@@ -288,6 +293,34 @@ impl Server {
     }
 }
 
+/// Whether the client trusts the workspace: `{"trusted": true}` in `initializationOptions`
+/// (also under `vaultlink`), or the `vaultlink/didChangeWorkspaceTrust` notification. Never
+/// read from settings: a workspace can carry its own settings, and so could trust itself.
+fn trust_option(value: &Value) -> bool {
+    [value.get("vaultlink").unwrap_or(&Value::Null), value]
+        .iter()
+        .any(|v| v.get("trusted").and_then(Value::as_bool) == Some(true))
+}
+
+/// `vaultlink/didChangeWorkspaceTrust` `{"trusted": bool}`: the person trusted the workspace
+/// (VS Code's `onDidGrantWorkspaceTrust`, Neovim's `:LspVaultlinkTrust`).
+pub const TRUST_NOTIFICATION: &str = "vaultlink/didChangeWorkspaceTrust";
+
+impl Server {
+    pub async fn did_change_workspace_trust(&self, params: Value) {
+        let trusted = trust_option(&params);
+        let was = self.publisher.trusted.swap(trusted, Ordering::SeqCst);
+        if trusted && !was {
+            let publisher = self.publisher.clone();
+            tokio::spawn(async move { publisher.sign_in_quietly().await });
+        } else if !trusted && was {
+            self.state.azure.sign_out().await;
+            self.publisher.announce_sign_in().await;
+            self.recheck_all(None);
+        }
+    }
+}
+
 /// The `initializationOptions` and settings the server reads: `{"env": "dev"}`.
 fn env_setting(value: &Value) -> Option<Option<String>> {
     let v = value.get("vaultlink").unwrap_or(value);
@@ -321,7 +354,13 @@ impl LanguageServer for Server {
         {
             roots.push(root);
         }
+        self.state.azure.set_workspace(roots.clone());
         *self.state.roots.write().unwrap() = roots;
+        let trusted = params
+            .initialization_options
+            .as_ref()
+            .is_some_and(trust_option);
+        self.publisher.trusted.store(trusted, Ordering::SeqCst);
         if let Some(env) = params.initialization_options.as_ref().and_then(env_setting) {
             *self.state.env_name.write().unwrap() = env;
         }
@@ -441,8 +480,10 @@ impl LanguageServer for Server {
             }
         }
         self.scan_workspace().await;
-        let publisher = self.publisher.clone();
-        tokio::spawn(async move { publisher.sign_in_quietly().await });
+        if self.publisher.trusted.load(Ordering::SeqCst) {
+            let publisher = self.publisher.clone();
+            tokio::spawn(async move { publisher.sign_in_quietly().await });
+        }
     }
 
     async fn shutdown(&self) -> Result<()> {

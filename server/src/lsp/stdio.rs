@@ -9,6 +9,10 @@
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
+use std::borrow::Cow;
+
+use crate::text::printable;
+
 /// The largest message accepted: far above the 10 MB documents the server is tested with.
 const MAX_MESSAGE: usize = 256 << 20;
 
@@ -116,7 +120,7 @@ where
         loop {
             match read_frame(&mut server).await {
                 Ok(Frame::Body(body)) => {
-                    if frames_tx.send(body).await.is_err() {
+                    if frames_tx.send(printable_messages(body)).await.is_err() {
                         return;
                     }
                 }
@@ -141,6 +145,33 @@ where
     }
     reader.abort();
     let _ = output.flush().await;
+}
+
+/// A window message (`window/showMessage`, `window/logMessage`, `window/showMessageRequest`)
+/// or an error answer, with its text passed through [`printable`]: messages quote names,
+/// paths and values from files, which must not carry control characters to the editor's log
+/// or a terminal.
+fn printable_messages(body: Vec<u8>) -> Vec<u8> {
+    use memchr::memmem::find;
+    let pointer = if find(&body, b"\"method\":\"window/").is_some() {
+        "/params/message"
+    } else if find(&body, b"\"error\":{").is_some() {
+        "/error/message"
+    } else {
+        return body;
+    };
+    let Ok(mut message) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    let Some(serde_json::Value::String(text)) = message.pointer_mut(pointer) else {
+        return body;
+    };
+    let escaped = match printable(text) {
+        Cow::Owned(escaped) => escaped,
+        Cow::Borrowed(_) => return body,
+    };
+    *text = escaped;
+    serde_json::to_vec(&message).unwrap_or(body)
 }
 
 /// Serves `service` on stdin/stdout through the checks above.
@@ -177,6 +208,22 @@ mod tests {
         ));
         assert!(matches!(read_frame(&mut input).await.unwrap(), Frame::Body(b) if b == b"[1]"));
         assert!(matches!(read_frame(&mut input).await.unwrap(), Frame::End));
+    }
+
+    #[test]
+    fn window_messages_are_printable() {
+        let shown = br#"{"jsonrpc":"2.0","method":"window/showMessage","params":{"type":1,"message":"bad \u001b]0;x\u0007 name"}}"#;
+        assert_eq!(
+            String::from_utf8(printable_messages(shown.to_vec())).unwrap(),
+            r#"{"jsonrpc":"2.0","method":"window/showMessage","params":{"type":1,"message":"bad \\u{1b}]0;x\\u{7} name"}}"#
+        );
+        let error = br#"{"jsonrpc":"2.0","error":{"code":-32803,"message":"\u009b2J"},"id":3}"#;
+        assert_eq!(
+            String::from_utf8(printable_messages(error.to_vec())).unwrap(),
+            r#"{"jsonrpc":"2.0","error":{"code":-32803,"message":"\\u{9b}2J"},"id":3}"#
+        );
+        let other = br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"message":"\u001b"}}"#;
+        assert_eq!(printable_messages(other.to_vec()), other.to_vec());
     }
 
     #[tokio::test]

@@ -35,7 +35,7 @@ const MAX_REDIRECTS: usize = 10;
 
 /// The client requests are sent with: one connection pool for a whole run.
 pub fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    crate::azure::http::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(30)))
         .timeout(timeout)

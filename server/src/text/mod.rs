@@ -6,9 +6,11 @@
 
 mod edit;
 mod line_index;
+mod printable;
 
 pub use edit::{Change, apply_changes};
 pub use line_index::{Encoding, LineCol, LineIndex, encoded_len};
+pub use printable::{PrintableWriter, printable};
 
 /// A half-open range of UTF-8 byte offsets, `start..end`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]

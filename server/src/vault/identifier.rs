@@ -311,6 +311,33 @@ pub fn is_valid_secret_name(s: &str) -> bool {
     check_secret_name(s).is_ok()
 }
 
+/// Whether `s` looks like a Microsoft Entra tenant: a tenant id (a GUID) or a domain name
+/// (`contoso.onmicrosoft.com`, and the one-label `organizations`, `common`, `consumers`). A
+/// domain's labels are ASCII letters, digits and `-`, never starting or ending with `-`, so a
+/// tenant can never read as a command-line option (`-h`) or a path (`../x`).
+pub fn is_tenant(s: &str) -> bool {
+    is_guid(s)
+        || (s.len() <= 253
+            && s.split('.').all(|label| {
+                (1..=63).contains(&label.len())
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            }))
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hexadecimal.
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 /// What a host is, as far as Key Vault goes.
 enum VaultHost {
     Vault(String, Cloud),

@@ -11,7 +11,9 @@ use std::fmt;
 use crate::syntax::json::{self, Member, Value, ValueKind};
 use crate::syntax::refs;
 use crate::text::{Encoding, LineIndex, TextRange};
-use crate::vault::identifier::{CODE_INVALID_LINK, EXPECTED_FORM, IdError, SecretId, shorten};
+use crate::vault::identifier::{
+    CODE_INVALID_LINK, EXPECTED_FORM, IdError, SecretId, is_guid, is_tenant, shorten,
+};
 
 /// The links file's name, looked up from a document's folder upwards.
 pub const FILE_NAME: &str = "vaultlink.json";
@@ -592,25 +594,6 @@ fn check_domain(p: &str) -> Result<String, String> {
         ));
     }
     Ok(lower.to_owned())
-}
-
-/// A tenant id (GUID) or domain, or `organizations`, `common`, `consumers`: letters, digits,
-/// `.`, `-` and `_`. Nothing that could change the sign-in URL's path.
-fn is_tenant(s: &str) -> bool {
-    (1..=256).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-        && !s.starts_with('.')
-}
-
-/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, hexadecimal.
-fn is_guid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -360,6 +360,37 @@ function M.sign_out(bufnr)
   end
 end
 
+--- Whether the workspace at `root` is trusted: it is `settings.vaultlink.trustedFolders` or
+--- inside one of them. Until it is, the server signs nobody in, runs no `az`, asks no Key
+--- Vault and sends nothing (`:LspVaultlinkTrust` trusts it for this session).
+---@param root string?
+---@param settings table?
+---@return boolean
+function M.is_trusted(root, settings)
+  local folders = vim.tbl_get(settings or {}, 'vaultlink', 'trustedFolders') or {}
+  if not root or type(folders) ~= 'table' then
+    return false
+  end
+  local real = vim.fs.normalize(vim.uv.fs_realpath(root) or root)
+  for _, folder in ipairs(folders) do
+    local f = vim.fs.normalize(vim.uv.fs_realpath(vim.fs.normalize(folder)) or vim.fs.normalize(folder))
+    if real == f or vim.startswith(real, f:gsub('/$', '') .. '/') then
+      return true
+    end
+  end
+  return false
+end
+
+--- Tells the server that the person trusts the workspace of `bufnr`, for this session.
+---@param bufnr integer
+function M.trust(bufnr)
+  local client = client_of(bufnr)
+  if client then
+    client:notify('vaultlink/didChangeWorkspaceTrust', { trusted = true })
+    notify('this workspace is trusted for this session: vaultlink may sign in and send requests')
+  end
+end
+
 --- Creates the buffer-local `:LspVaultlink*` commands; lsp/vaultlink.lua calls it on attach.
 ---@param client vim.lsp.Client
 ---@param bufnr integer
@@ -395,6 +426,9 @@ function M.on_attach(client, bufnr)
   command(bufnr, 'LspVaultlinkSignOut', function()
     M.sign_out(bufnr)
   end, { desc = 'vaultlink: sign out of Azure' })
+  command(bufnr, 'LspVaultlinkTrust', function()
+    M.trust(bufnr)
+  end, { desc = 'vaultlink: trust this workspace for this session (sign-in, Key Vault, send)' })
 end
 
 local ns = vim.api.nvim_create_namespace('vaultlink.references')
