@@ -29,14 +29,27 @@ pub fn read(url: &str) -> Target {
     if url.is_empty() {
         return target;
     }
-    let lower = url.get(..6).unwrap_or(url).to_ascii_lowercase();
-    let full: Cow<str> =
-        if lower.starts_with("http:") || lower.starts_with("https:") || url.contains("://") {
+    let scheme = url
+        .split_once(':')
+        .map(|(s, rest)| (s, rest))
+        .filter(|(s, _)| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+        });
+    let full: Cow<str> = match scheme {
+        Some((s, rest))
+            if s.eq_ignore_ascii_case("http")
+                || s.eq_ignore_ascii_case("https")
+                || rest.starts_with("//") =>
+        {
             Cow::Borrowed(url)
-        } else {
-            Cow::Owned(format!("http://{url}"))
-        };
-    let parsed = url::Url::parse(&full).ok();
+        }
+        _ => Cow::Owned(format!("http://{url}")),
+    };
+    // Only the part up to the end of the authority decides the host, however long the rest.
+    let full = head(&full);
+    let parsed = url::Url::parse(full).ok();
     target.host = parsed.as_ref().and_then(host_of_url);
     if target.host.as_ref().is_some_and(|h| h.contains(['{', '}'])) {
         target.host = None;
@@ -44,10 +57,10 @@ pub fn read(url: &str) -> Target {
     let Some(sent) = &target.host else {
         return target;
     };
-    let seen = as_read(url);
+    let seen = as_read(full);
     // A host with control characters is not quoted: messages reach terminals.
     let quoted = |h: &str| (!h.contains(char::is_control)).then(|| format!("`{h}`"));
-    target.misread = if url.contains(['\t', '\n', '\r']) {
+    target.misread = if full.contains(['\t', '\n', '\r']) {
         Some(format!(
             "the URL holds a tab or a line break, which is dropped when it is sent (it goes to `{sent}`): remove it"
         ))
@@ -75,6 +88,21 @@ pub fn read(url: &str) -> Target {
         }
     };
     target
+}
+
+/// The start of `full` (a URL with its scheme) up to the end of its authority as a person
+/// reads it: past the scheme and the slashes after it, to the first `/`, `?` or `#`. The
+/// parser's authority ends there or before (at a `\`), so both read the host from this.
+fn head(full: &str) -> &str {
+    let b = full.as_bytes();
+    let mut i = full.find(':').map_or(0, |c| c + 1);
+    while i < b.len() && matches!(b[i], b'/' | b'\\' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    while i < b.len() && !matches!(b[i], b'/' | b'?' | b'#') {
+        i += 1;
+    }
+    &full[..i]
 }
 
 /// The host of a parsed URL, in the form `allowedDomains` compare.
