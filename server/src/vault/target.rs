@@ -29,14 +29,11 @@ pub fn read(url: &str) -> Target {
     if url.is_empty() {
         return target;
     }
-    let scheme = url
-        .split_once(':')
-        .map(|(s, rest)| (s, rest))
-        .filter(|(s, _)| {
-            s.starts_with(|c: char| c.is_ascii_alphabetic())
-                && s.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-        });
+    let scheme = url.split_once(':').filter(|(s, _)| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+    });
     let full: Cow<str> = match scheme {
         Some((s, rest))
             if s.eq_ignore_ascii_case("http")
