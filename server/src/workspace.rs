@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::fs;
 use crate::syntax::env::{self, EnvFile};
-use crate::vault::analysis::EnvSource;
+use crate::syntax::http::{self, HttpFile};
+use crate::vault::analysis::{self, EnvSource};
 use crate::vault::document::DocKind;
 use crate::vault::links::{self, LinksFile};
 
@@ -116,6 +117,39 @@ impl DiskWorkspace {
         };
         paths.into_iter().filter_map(|p| self.env_file(p)).collect()
     }
+}
+
+/// The names an `.http` file in `dir` can use that no environment file holds: those of the
+/// nearest `.env` file (httpyac, REST Client's `$dotenv`) and those the files it imports or
+/// runs define (kulala's `import`/`run`, httpyac's `# @import`). They come as one more
+/// environment that always applies, without values. `None` when there are none.
+pub fn names_beside(dir: &Path, text: &str, file: &HttpFile) -> Option<Arc<Loaded<EnvFile>>> {
+    let mut names: Vec<String> = Vec::new();
+    let dotenv = fs::find_up(dir, ".env");
+    if let Some(text) = dotenv.as_ref().and_then(|p| fs::read_text(p).ok()) {
+        names.extend(env::dotenv_names(&text).into_iter().map(str::to_owned));
+    }
+    for import in analysis::http_imports(text, file) {
+        let path = dir.join(import);
+        if let Ok(other) = fs::read_text(&path) {
+            let parsed = http::parse(&other);
+            names.extend(analysis::http_defined_names(&other, &parsed));
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let vars: serde_json::Map<String, serde_json::Value> = names
+        .into_iter()
+        .map(|n| (n, serde_json::Value::Null))
+        .collect();
+    let text = serde_json::json!({ env::SHARED: vars }).to_string();
+    let parsed = env::parse_http_client(&text, true);
+    Some(Arc::new(Loaded {
+        path: dotenv.unwrap_or_else(|| dir.join(".env")),
+        text,
+        parsed,
+    }))
 }
 
 /// Borrowed views of loaded environment files, as the analysis takes them.

@@ -704,12 +704,18 @@ impl Client {
     }
 
     /// `shutdown` then `exit`; the process must exit with status 0 within 5 seconds.
-    pub fn shutdown(mut self) {
-        let r = self.request("shutdown", Value::Null);
+    pub fn shutdown(self) {
+        self.shutdown_within(TIMEOUT, Duration::from_secs(5));
+    }
+
+    /// `shutdown`, answered within `answer`, then `exit`, after which the process must exit
+    /// with status 0 within `exit`.
+    pub fn shutdown_within(mut self, answer: Duration, exit: Duration) {
+        let r = self.request_within("shutdown", Value::Null, answer);
         assert!(r.is_ok(), "shutdown answered {r:?}\n{}", self.dump());
         self.notify("exit", Value::Null);
         self.tx = None; // closes stdin once the writer has sent everything
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + exit;
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => {
@@ -725,7 +731,7 @@ impl Client {
                     thread::sleep(Duration::from_millis(10));
                 }
                 Ok(None) => panic!(
-                    "the server did not exit within 5 s of `exit`\n{}",
+                    "the server did not exit within {exit:?} of `exit`\n{}",
                     self.dump()
                 ),
                 Err(e) => panic!("waiting for the server: {e}"),

@@ -37,12 +37,18 @@ pub fn builder() -> reqwest::ClientBuilder {
 }
 
 /// A client for sign-in and Key Vault: no redirects (a token request must never be
-/// forwarded elsewhere, and Key Vault does not redirect), bounded connect and total time.
+/// forwarded elsewhere, and Key Vault does not redirect), bounded connect and total time
+/// (60 s, or `VAULTLINK_AZURE_TIMEOUT_SECS`).
 pub fn client() -> reqwest::Client {
+    let total = std::env::var("VAULTLINK_AZURE_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .map_or(Duration::from_secs(60), Duration::from_secs);
     builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(60))
+        .connect_timeout(Duration::from_secs(10).min(total))
+        .timeout(total)
         .user_agent(concat!("vaultlink/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the TLS backend initialises")

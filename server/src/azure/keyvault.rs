@@ -182,6 +182,8 @@ impl KvError {
             KvError::Throttled { .. }
                 | KvError::Network { .. }
                 | KvError::Http { status: 500.., .. }
+                // An answer that could not be read (cut off, garbled on the way).
+                | KvError::Protocol(_)
         )
     }
 

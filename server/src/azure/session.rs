@@ -407,7 +407,14 @@ impl Azure {
     async fn list(&self, host: &str, first: &str) -> Result<Vec<SecretProps>, KvError> {
         let mut items = Vec::new();
         let mut path = first.to_owned();
+        let mut seen = std::collections::HashSet::new();
         for _ in 0..MAX_PAGES {
+            // A link back to a page already read would go round forever.
+            if !seen.insert(path.clone()) {
+                return Err(KvError::Protocol(
+                    "its list pages link back to a page already read".to_owned(),
+                ));
+            }
             let body = self
                 .request(reqwest::Method::GET, host, &path, None)
                 .await?;

@@ -19,7 +19,7 @@ use crate::vault::features::Doc;
 use crate::vault::identifier::SecretId;
 use crate::vault::links::AzureSettings;
 use crate::vault::live::{self, KeyVaultView, LinkedUse};
-use crate::workspace::{DiskWorkspace, env_sources};
+use crate::workspace::{DiskWorkspace, env_sources, names_beside};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -148,9 +148,13 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
             .filter(|d| !d.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let links = ws.links_for(dir);
-        let envs = ws.envs_for(dir, kind);
+        let mut envs = ws.envs_for(dir, kind);
         for e in &envs {
             env_names.extend(e.parsed.environments.iter().map(|e| e.name.clone()));
+        }
+        let parsed = Parsed::parse(kind, &text);
+        if let Parsed::Http(file) = &parsed {
+            envs.extend(names_beside(dir, &text, file));
         }
         let sources = env_sources(&envs);
         let ctx = Context {
@@ -158,7 +162,6 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
             envs: &sources,
             env_name: opts.env.as_deref(),
         };
-        let parsed = Parsed::parse(kind, &text);
         let findings = parsed.analyze(&text, &ctx);
         let uses = if opts.offline {
             Vec::new()

@@ -168,3 +168,32 @@ pub fn requests(file: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Writ
         EXIT_OK
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    use super::*;
+
+    #[test]
+    fn collection_items_without_a_request_are_no_requests_and_a_blank_method_is_get() {
+        let src = r#"{
+  "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "item": [
+    {"name": "nothing here"},
+    {"name": "blank method", "request": {"method": "", "url": "https://x.test/a"}},
+    {"name": "no method", "request": {"url": "https://x.test/b"}},
+    {"name": "put", "request": {"method": "PUT", "url": "https://x.test/c"}}
+  ]
+}"#;
+        let rows: Vec<String> = collection_rows(src, &postman::parse(src))
+            .iter()
+            .map(|r| format!("{} {} {} {:?}", r.index, r.method, r.url, r.name))
+            .collect();
+        expect![[r#"
+            1 GET https://x.test/a Some("blank method")
+            2 GET https://x.test/b Some("no method")
+            3 PUT https://x.test/c Some("put")"#]]
+        .assert_eq(&rows.join("\n"));
+    }
+}

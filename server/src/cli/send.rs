@@ -268,7 +268,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
             let values = if plan.secrets.is_empty() {
                 HashMap::new()
             } else {
-                if !azure.is_signed_in() {
+                if plan.needs_key_vault() && !azure.is_signed_in() {
                     sign_in(&azure, opts.credential, &app, explicit).await?;
                 }
                 send::fetch_secrets(&plan, links_file, &azure, &mut redactor).await?

@@ -17,7 +17,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::lsp::convert::{self, Lines};
 use crate::lsp::live;
-use crate::lsp::state::{Document, FileData, State};
+use crate::lsp::state::{Document, FileData, State, Unfinished};
 use crate::syntax::refs;
 use crate::text::{LineIndex, TextRange};
 use crate::vault::features::actions::{self, ActionKind};
@@ -53,11 +53,26 @@ fn invalid(message: impl Into<String>) -> Error {
     }
 }
 
-/// An open document and its parse, or why there is none: unknown documents answer empty.
-fn open(state: &State, uri: &Uri) -> Option<(Arc<Document>, Arc<FileData>)> {
-    let doc = state.doc(uri)?;
-    let data = doc.data()?.clone();
-    Some((doc, data))
+/// An open document and its parse, or why there is none: unknown documents answer empty,
+/// and a document whose parse runs past the budget answers an error.
+fn open(state: &State, uri: &Uri) -> Result<Option<(Arc<Document>, Arc<FileData>)>> {
+    let Some(doc) = state.doc(uri) else {
+        return Ok(None);
+    };
+    match doc.data() {
+        Ok(Some(data)) => Ok(Some((doc, data))),
+        Ok(None) => Ok(None),
+        Err(unfinished) => Err(over_budget(&unfinished)),
+    }
+}
+
+/// The answer to a request whose analysis ran past the budget; its `data` names the file.
+pub fn over_budget(unfinished: &Unfinished) -> Error {
+    Error {
+        code: tower_lsp_server::jsonrpc::ErrorCode::ServerError(-32803),
+        message: unfinished.message().into(),
+        data: Some(serde_json::json!({ "overBudget": unfinished.file })),
+    }
 }
 
 /// What applies to a document, held while a feature runs: its links and environment
@@ -92,15 +107,18 @@ impl Around {
 }
 
 /// Diagnostics of an open document, computed once per version and context generation.
-pub fn diagnostics(state: &State, doc: &Document) -> Arc<Vec<lsp::Diagnostic>> {
+pub fn diagnostics(
+    state: &State,
+    doc: &Document,
+) -> std::result::Result<Arc<Vec<lsp::Diagnostic>>, Unfinished> {
     let generation = state.generation();
     if let Some((g, d)) = &*doc.diagnostics.lock().unwrap()
         && *g == generation
     {
-        return d.clone();
+        return Ok(d.clone());
     }
-    let Some(data) = doc.data() else {
-        return Arc::new(Vec::new());
+    let Some(data) = doc.data()? else {
+        return Ok(Arc::new(Vec::new()));
     };
     let around = state.surroundings(data.path.as_deref(), data.kind, false);
     let envs = around.env_sources();
@@ -115,7 +133,7 @@ pub fn diagnostics(state: &State, doc: &Document) -> Arc<Vec<lsp::Diagnostic>> {
             .collect(),
     );
     *doc.diagnostics.lock().unwrap() = Some((generation, diags.clone()));
-    diags
+    Ok(diags)
 }
 
 /// What Key Vault's cached answers say about an open document, and the linked secrets with
@@ -124,7 +142,7 @@ pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>,
     if !state.azure.is_signed_in() {
         return (Vec::new(), Vec::new());
     }
-    let Some(data) = doc.data() else {
+    let Ok(Some(data)) = doc.data() else {
         return (Vec::new(), Vec::new());
     };
     let generation = state.generation();
@@ -136,7 +154,7 @@ pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>,
         .filter(|(g, _)| *g == generation)
         .map(|(_, u)| u.clone());
     let uses = cached.unwrap_or_else(|| {
-        let uses = Arc::new(live::linked_uses(state, data));
+        let uses = Arc::new(live::linked_uses(state, &data));
         *doc.linked_uses.lock().unwrap() = Some((generation, uses.clone()));
         uses
     });
@@ -154,7 +172,7 @@ pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>,
 }
 
 pub fn hover(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
-    let Some((doc, data)) = open(state, uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
@@ -187,7 +205,7 @@ pub fn completion(
     uri: &Uri,
     pos: Position,
 ) -> Result<Option<lsp::CompletionResponse>> {
-    let Some((doc, data)) = open(state, uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
@@ -293,7 +311,7 @@ pub fn code_actions(
     uri: &Uri,
     range: lsp::Range,
 ) -> Result<Option<lsp::CodeActionResponse>> {
-    let Some((doc, data)) = open(state, uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let enc = state.encoding();
@@ -302,7 +320,7 @@ pub fn code_actions(
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
-    let diags = diagnostics(state, &doc);
+    let diags = diagnostics(state, &doc).map_err(|u| over_budget(&u))?;
     let mut out = Vec::new();
     for action in actions::code_actions(&data.doc(), range, &world) {
         let edit = workspace_edit(state, &action.edits)?;
@@ -376,7 +394,7 @@ pub fn code_actions(
 }
 
 pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>> {
-    let Some((doc, data)) = open(state, uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
@@ -417,7 +435,7 @@ pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>>
 }
 
 pub fn document_symbols(state: &State, uri: &Uri) -> Result<Option<lsp::DocumentSymbolResponse>> {
-    let Some((doc, data)) = open(state, uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
@@ -480,7 +498,7 @@ pub fn definition(
     uri: &Uri,
     pos: Position,
 ) -> Result<Option<GotoDefinitionResponse>> {
-    let Some((doc, data)) = open(state, uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let offset = doc.lines(state.encoding()).offset(pos);
@@ -497,10 +515,18 @@ pub fn definition(
 type FileUses = (Uri, Arc<String>, Vec<TextRange>);
 
 /// Every use of the vault name at `pos` across the workspace.
-fn uses_of_name_at(state: &State, uri: &Uri, pos: Position) -> Option<(String, Vec<FileUses>)> {
-    let (doc, data) = open(state, uri)?;
+fn uses_of_name_at(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Result<Option<(String, Vec<FileUses>)>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
     let offset = doc.lines(state.encoding()).offset(pos);
-    let name = navigation::name_at(&data.doc(), offset)?.name;
+    let Some(name) = navigation::name_at(&data.doc(), offset).map(|n| n.name) else {
+        return Ok(None);
+    };
     let out = state
         .name_uses(&name)
         .into_iter()
@@ -511,11 +537,11 @@ fn uses_of_name_at(state: &State, uri: &Uri, pos: Position) -> Option<(String, V
             Some((file_uri, f.text, f.ranges))
         })
         .collect();
-    Some((name, out))
+    Ok(Some((name, out)))
 }
 
 pub fn references(state: &State, uri: &Uri, pos: Position) -> Result<Option<Vec<Location>>> {
-    let Some((_, files)) = uses_of_name_at(state, uri, pos) else {
+    let Some((_, files)) = uses_of_name_at(state, uri, pos)? else {
         return Ok(None);
     };
     let enc = state.encoding();
@@ -546,7 +572,7 @@ pub fn rename(
             "`{new_name}` cannot be a vault reference name: {problem}"
         )));
     }
-    let Some((_, files)) = uses_of_name_at(state, uri, pos) else {
+    let Some((_, files)) = uses_of_name_at(state, uri, pos)? else {
         return Ok(None);
     };
     let enc = state.encoding();
@@ -772,7 +798,7 @@ pub fn plan_at(
         .get("position")
         .and_then(|p| serde_json::from_value(p.clone()).ok())
         .ok_or_else(|| invalid("`position` is required"))?;
-    let (doc, data) = open(state, &uri).ok_or_else(|| invalid("the document is not open"))?;
+    let (doc, data) = open(state, &uri)?.ok_or_else(|| invalid("the document is not open"))?;
     let offset = doc.lines(state.encoding()).offset(position);
     let listed = crate::send::requests(&data.text, &data.parsed);
     let index = listed

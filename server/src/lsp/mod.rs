@@ -3,6 +3,7 @@
 //! documents and the workspace.
 
 mod azure;
+mod budget;
 mod convert;
 mod handlers;
 mod live;
@@ -15,6 +16,7 @@ use tower_lsp_server::LspService;
 
 /// Serves the language server protocol on stdin/stdout until the client says `exit`.
 pub async fn run_stdio() {
+    budget::init_from_env();
     let (service, socket) = LspService::build(server::Server::new)
         .custom_method(
             server::TRUST_NOTIFICATION,
@@ -22,7 +24,7 @@ pub async fn run_stdio() {
         )
         .finish();
     // Edits are applied before a handler's first await (see `Server::did_change`), so
-    // requests may run alongside each other; four at a time is tower-lsp's default, kept.
-    // The transport checks every message first: one that is not JSON does not end it.
+    // requests may run alongside each other (see `stdio::CONCURRENCY`). The transport checks
+    // every message first: one that is not JSON does not end it.
     stdio::serve(service, socket).await;
 }

@@ -32,7 +32,7 @@ impl Publisher {
         })
         .await
         .map_err(|_| failed_request("could not read the request"))??;
-        if !plan.secrets.is_empty() && !self.state.azure.is_signed_in() {
+        if plan.needs_key_vault() && !self.state.azure.is_signed_in() {
             self.sign_in(None, None).await.map_err(|e| {
                 failed_request(format!("{} needs Azure for its secrets: {e}", plan.label))
             })?;

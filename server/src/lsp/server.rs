@@ -5,16 +5,18 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
+use crate::lsp::budget;
 use crate::lsp::convert;
 use crate::lsp::handlers;
 use crate::lsp::live;
-use crate::lsp::state::{Document, State};
+use crate::lsp::state::{Document, State, Unfinished};
 use crate::text::{Change, apply_changes};
 use crate::vault::document::DocKind;
 
@@ -24,6 +26,19 @@ use crate::vault::document::DocKind;
 struct DiagnosticRuns {
     running: bool,
     again: bool,
+    /// Wakes a run that is taking long when a newer version is waiting.
+    newer: Arc<tokio::sync::Notify>,
+}
+
+/// Set when a request's future is dropped (`$/cancelRequest`, or the budget spent): its
+/// blocking work, if it has not started yet, does not start.
+#[derive(Default)]
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
 }
 
 pub struct Server {
@@ -69,15 +84,18 @@ impl Publisher {
         if self.pull.lock().unwrap().enabled {
             return;
         }
-        {
+        let newer = {
             let mut runs = self.runs.lock().unwrap();
             let entry = runs.entry(uri.clone()).or_default();
             if entry.running {
                 entry.again = true;
+                // A run that is taking long is for a version nobody needs any more.
+                entry.newer.notify_waiters();
                 return;
             }
             entry.running = true;
-        }
+            entry.newer.clone()
+        };
         let this = self.clone();
         tokio::spawn(async move {
             loop {
@@ -86,33 +104,58 @@ impl Publisher {
                 };
                 let s = this.state.clone();
                 let d = doc.clone();
-                let computed = tokio::task::spawn_blocking(move || {
-                    let mut diags = (*handlers::diagnostics(&s, &d)).clone();
+                let started = Instant::now();
+                // Listening from now on: a newer version may arrive at any moment.
+                let notified = newer.notified();
+                tokio::pin!(notified);
+                notified.as_mut().enable();
+                let mut task = tokio::task::spawn_blocking(move || {
+                    let mut diags = (*handlers::diagnostics(&s, &d)?).clone();
                     let (live, unknown) = handlers::live_diagnostics(&s, &d);
                     diags.extend(live);
-                    (diags, unknown)
-                })
-                .await;
-                let diags = match computed {
-                    Ok((diags, unknown)) => {
+                    Ok::<_, Unfinished>((diags, unknown))
+                });
+                // Most runs end within the patience; one that does not is given up when a
+                // newer version arrives, and at the latest when its budget is spent. Its
+                // thread may go on, but its result is dropped.
+                let outcome = match tokio::time::timeout(budget::PATIENCE, &mut task).await {
+                    Ok(done) => Some(done),
+                    Err(_) => tokio::select! {
+                        done = &mut task => Some(done),
+                        () = &mut notified => None,
+                        () = tokio::time::sleep_until((started + budget::budget()).into()) => {
+                            Some(Ok(Err(Unfinished { file: doc.describe() })))
+                        }
+                    },
+                };
+                let diags = match outcome {
+                    None => None,
+                    Some(Ok(Ok((diags, unknown)))) => {
                         this.fetch_live(unknown);
-                        diags
+                        Some(diags)
                     }
-                    Err(_) => {
+                    Some(Ok(Err(unfinished))) => {
+                        this.client
+                            .log_message(MessageType::ERROR, unfinished.message())
+                            .await;
+                        None
+                    }
+                    Some(Err(_)) => {
                         this.client
                             .log_message(
                                 MessageType::ERROR,
                                 "vaultlink failed while checking a document; please report this",
                             )
                             .await;
-                        Vec::new()
+                        Some(Vec::new())
                     }
                 };
                 // Publish only what belongs to the version that is still open.
-                if this
-                    .state
-                    .doc(&uri)
-                    .is_some_and(|now| now.version == doc.version)
+                if let Some(diags) = diags
+                    && this
+                        .state
+                        .doc(&uri)
+                        .is_some_and(|now| now.version == doc.version)
                 {
                     this.client
                         .publish_diagnostics(uri.clone(), diags, Some(doc.version))
@@ -190,30 +233,61 @@ impl Server {
         }
     }
 
-    /// Runs `f` on a blocking thread with a snapshot of the state. A panic in it answers this
-    /// request with an error; the server lives on.
+    /// Runs `f` on a blocking thread with a snapshot of the state, for a request about `about`.
+    /// A panic in it answers this request with an error; the server lives on. So does an
+    /// analysis that runs past the budget: the request is answered with an error, the log
+    /// names the file, and the thread's result is dropped when it comes. A request cancelled
+    /// before its thread started never starts it.
     async fn run<T: Send + 'static>(
         &self,
         what: &'static str,
+        about: Option<&Uri>,
         f: impl FnOnce(&State) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let state = self.state.clone();
-        match tokio::task::spawn_blocking(move || f(&state)).await {
-            Ok(result) => result,
-            Err(e) => {
+        let cancelled = CancelOnDrop::default();
+        let flag = cancelled.0.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            if flag.load(Ordering::Acquire) {
+                return Err(Error::request_cancelled());
+            }
+            f(&state)
+        });
+        let result = match tokio::time::timeout(budget::budget(), task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(e)) => {
                 let message = if e.is_panic() {
                     format!("vaultlink failed while answering {what}; please report this")
                 } else {
                     format!("{what} was cancelled")
                 };
                 self.client.log_message(MessageType::ERROR, &message).await;
-                Err(Error {
+                return Err(Error {
                     code: ErrorCode::InternalError,
                     message: message.into(),
                     data: None,
-                })
+                });
             }
+            Err(_) => {
+                let file = about
+                    .and_then(|u| self.state.doc(u))
+                    .map(|d| d.describe())
+                    .or_else(|| about.map(|u| u.as_str().to_owned()))
+                    .unwrap_or_else(|| "the workspace".to_owned());
+                Err(handlers::over_budget(&Unfinished { file }))
+            }
+        };
+        if let Err(e) = &result
+            && e.data
+                .as_ref()
+                .is_some_and(|d| d.get("overBudget").is_some())
+        {
+            self.client
+                .log_message(MessageType::ERROR, format!("{} ({what})", e.message))
+                .await;
         }
+        drop(cancelled);
+        result
     }
 
     fn schedule_diagnostics(&self, uri: Uri) {
@@ -274,11 +348,34 @@ impl Server {
         for (i, chunk) in files.chunks(64).enumerate() {
             let s = state.clone();
             let chunk = chunk.to_vec();
-            indexed += tokio::task::spawn_blocking(move || {
-                chunk.iter().filter(|p| s.index_file(p)).count()
-            })
-            .await
-            .unwrap_or(0);
+            // The file being read, and since when: one that takes past the budget is named
+            // in the log and the scan goes on without the rest of its batch.
+            let reading = Arc::new(Mutex::new((PathBuf::new(), Instant::now())));
+            let r = reading.clone();
+            let mut task = tokio::task::spawn_blocking(move || {
+                chunk
+                    .iter()
+                    .filter(|p| {
+                        *r.lock().unwrap() = (p.to_path_buf(), Instant::now());
+                        s.index_file(p)
+                    })
+                    .count()
+            });
+            indexed += loop {
+                tokio::select! {
+                    done = &mut task => break done.unwrap_or(0),
+                    () = tokio::time::sleep(budget::PATIENCE) => {
+                        let (path, since) = reading.lock().unwrap().clone();
+                        if since.elapsed() > budget::budget() {
+                            let unfinished = Unfinished { file: path.display().to_string() };
+                            self.client
+                                .log_message(MessageType::ERROR, unfinished.message())
+                                .await;
+                            break 0;
+                        }
+                    }
+                }
+            };
             if let Some(p) = &progress {
                 let done = ((i + 1) * 64).min(total);
                 p.report_with_message(format!("{done}/{total} files"), (done * 100 / total) as u32)
@@ -553,10 +650,16 @@ impl LanguageServer for Server {
                 self.recheck_all(None);
             }
             // The file on disk may say something else than the editor did.
-            if let Some(path) = &doc.path {
-                self.state.forget(path);
-                if doc.kind.is_some() && path.is_file() {
-                    self.state.index_file(path);
+            if let Some(path) = doc.path.clone() {
+                self.state.forget(&path);
+                if doc.kind.is_some() {
+                    // Read off the protocol loop: a file can be slow to read or to parse.
+                    let state = self.state.clone();
+                    drop(tokio::task::spawn_blocking(move || {
+                        if path.is_file() {
+                            state.index_file(&path);
+                        }
+                    }));
                 }
             }
         }
@@ -568,7 +671,7 @@ impl LanguageServer for Server {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let state = self.state.clone();
         let changes = params.changes;
-        let _ = tokio::task::spawn_blocking(move || {
+        let task = tokio::task::spawn_blocking(move || {
             for change in changes {
                 let Some(path) = convert::path_of(&change.uri) else {
                     continue;
@@ -578,8 +681,18 @@ impl LanguageServer for Server {
                     state.index_file(&path);
                 }
             }
-        })
-        .await;
+        });
+        if tokio::time::timeout(budget::budget(), task).await.is_err() {
+            self.client
+                .log_message(
+                    MessageType::ERROR,
+                    format!(
+                        "vaultlink: reading the changed files took longer than {}; going on without them",
+                        budget::budget_text()
+                    ),
+                )
+                .await;
+        }
         self.recheck_all(None);
     }
 
@@ -595,12 +708,15 @@ impl LanguageServer for Server {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri;
+        let about = uri.clone();
         let (items, unknown) = self
-            .run("textDocument/diagnostic", move |state| {
+            .run("textDocument/diagnostic", Some(&about), move |state| {
                 let Some(doc) = state.doc(&uri) else {
                     return Ok(Default::default());
                 };
-                let mut items = (*handlers::diagnostics(state, &doc)).clone();
+                let mut items = (*handlers::diagnostics(state, &doc)
+                    .map_err(|u| handlers::over_budget(&u))?)
+                .clone();
                 let (live, unknown) = handlers::live_diagnostics(state, &doc);
                 items.extend(live);
                 Ok((items, unknown))
@@ -622,7 +738,8 @@ impl LanguageServer for Server {
         let p = params.text_document_position_params;
         // Signed out, a hover on a linked secret says how to sign in (no prompt: a hover is
         // no moment to ask).
-        self.run("textDocument/hover", move |s| {
+        let about = p.text_document.uri.clone();
+        self.run("textDocument/hover", Some(&about), move |s| {
             handlers::hover(s, &p.text_document.uri, p.position)
         })
         .await
@@ -630,8 +747,9 @@ impl LanguageServer for Server {
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let p = params.text_document_position;
+        let about = p.text_document.uri.clone();
         let items = self
-            .run("textDocument/completion", move |s| {
+            .run("textDocument/completion", Some(&about), move |s| {
                 handlers::completion(s, &p.text_document.uri, p.position)
             })
             .await?;
@@ -647,14 +765,16 @@ impl LanguageServer for Server {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        self.run("textDocument/codeAction", move |s| {
+        let about = params.text_document.uri.clone();
+        self.run("textDocument/codeAction", Some(&about), move |s| {
             handlers::code_actions(s, &params.text_document.uri, params.range)
         })
         .await
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
-        self.run("textDocument/codeLens", move |s| {
+        let about = params.text_document.uri.clone();
+        self.run("textDocument/codeLens", Some(&about), move |s| {
             handlers::code_lens(s, &params.text_document.uri)
         })
         .await
@@ -664,7 +784,8 @@ impl LanguageServer for Server {
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        self.run("textDocument/documentSymbol", move |s| {
+        let about = params.text_document.uri.clone();
+        self.run("textDocument/documentSymbol", Some(&about), move |s| {
             handlers::document_symbols(s, &params.text_document.uri)
         })
         .await
@@ -675,7 +796,8 @@ impl LanguageServer for Server {
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
         let p = params.text_document_position_params;
-        self.run("textDocument/definition", move |s| {
+        let about = p.text_document.uri.clone();
+        self.run("textDocument/definition", Some(&about), move |s| {
             handlers::definition(s, &p.text_document.uri, p.position)
         })
         .await
@@ -683,7 +805,8 @@ impl LanguageServer for Server {
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let p = params.text_document_position;
-        self.run("textDocument/references", move |s| {
+        let about = p.text_document.uri.clone();
+        self.run("textDocument/references", Some(&about), move |s| {
             handlers::references(s, &p.text_document.uri, p.position)
         })
         .await
@@ -692,7 +815,8 @@ impl LanguageServer for Server {
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let p = params.text_document_position;
         let new_name = params.new_name;
-        self.run("textDocument/rename", move |s| {
+        let about = p.text_document.uri.clone();
+        self.run("textDocument/rename", Some(&about), move |s| {
             handlers::rename(s, &p.text_document.uri, p.position, &new_name)
         })
         .await
@@ -704,7 +828,7 @@ impl LanguageServer for Server {
             "vaultlink.linkSecret" | "vaultlink.unlinkSecret" => {
                 let link = params.command == "vaultlink.linkSecret";
                 let edit = self
-                    .run("workspace/executeCommand", move |s| {
+                    .run("workspace/executeCommand", None, move |s| {
                         if link {
                             handlers::link_secret_edit(s, &args)
                         } else {

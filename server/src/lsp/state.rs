@@ -6,10 +6,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
 
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use crate::fs;
+use crate::lsp::budget::{self, Slot};
 use crate::lsp::convert::{self, Lines};
 use crate::syntax::env::EnvFile;
 use crate::text::{Encoding, LineIndex};
@@ -74,7 +76,8 @@ pub struct Document {
     /// `None` for files vaultlink does not read; they are kept for their text only.
     pub kind: Option<DocKind>,
     index: OnceLock<LineIndex>,
-    data: OnceLock<Arc<FileData>>,
+    /// The parse, computed by the first thread that needs it; no lock is held meanwhile.
+    data: Slot<Arc<FileData>>,
     /// Diagnostics computed for this version, with the context generation they saw.
     pub diagnostics: Mutex<Option<(u64, Arc<Vec<Diagnostic>>)>>,
     /// The linked secrets this version uses, with the context generation they saw: Key
@@ -100,7 +103,7 @@ impl Document {
             path,
             kind,
             index: OnceLock::new(),
-            data: OnceLock::new(),
+            data: Slot::default(),
             diagnostics: Mutex::new(None),
             linked_uses: Mutex::new(None),
         }
@@ -118,13 +121,87 @@ impl Document {
         }
     }
 
-    /// The parsed document, when it is a kind vaultlink reads.
-    pub fn data(&self) -> Option<&Arc<FileData>> {
-        let kind = self.kind?;
-        Some(
-            self.data.get_or_init(|| {
-                Arc::new(FileData::new(self.path.clone(), self.text.clone(), kind))
+    fn file_name(&self) -> &str {
+        self.path
+            .as_deref()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .unwrap_or_else(|| self.uri.path().as_str().rsplit('/').next().unwrap_or(""))
+    }
+
+    fn parse(&self, kind: DocKind) -> Arc<FileData> {
+        budget::stall_if_asked(self.file_name());
+        Arc::new(FileData::new(self.path.clone(), self.text.clone(), kind))
+    }
+
+    /// The parsed document, when it is a kind vaultlink reads, for a feature of this document:
+    /// parsed here if nobody has begun, else waited for within the analysis budget.
+    pub fn data(&self) -> Result<Option<Arc<FileData>>, Unfinished> {
+        let Some(kind) = self.kind else {
+            return Ok(None);
+        };
+        match self
+            .data
+            .get_or_compute(budget::budget(), || self.parse(kind))
+        {
+            Some(data) => Ok(Some(data)),
+            None => Err(Unfinished {
+                file: self.describe(),
             }),
+        }
+    }
+
+    /// The parsed document if it is there now. If nobody has begun parsing it, a parse is
+    /// started in the background (here, when there is no runtime: the unit tests).
+    pub fn data_if_ready(self: &Arc<Self>) -> Option<Arc<FileData>> {
+        let kind = self.kind?;
+        if let Some(data) = self.data.get() {
+            return Some(data);
+        }
+        if self.data.is_empty() {
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let doc = self.clone();
+                    drop(runtime.spawn_blocking(move || {
+                        doc.data.get_or_compute(Duration::ZERO, || doc.parse(kind))
+                    }));
+                }
+                Err(_) => return self.data().ok().flatten(),
+            }
+        }
+        None
+    }
+
+    /// The parsed document for a feature of another document (its links, the uses of a
+    /// name): never parsed on the caller's thread and waited for only briefly, so that a
+    /// document whose analysis is slow does not hold up the others.
+    pub fn data_for_others(self: &Arc<Self>) -> Option<Arc<FileData>> {
+        self.data_if_ready()
+            .or_else(|| self.data.wait(budget::PATIENCE))
+    }
+
+    /// The file as the log names it: its path, else its URI.
+    pub fn describe(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => self.uri.as_str().to_owned(),
+        }
+    }
+}
+
+/// A document whose analysis did not finish within the budget.
+#[derive(Debug)]
+pub struct Unfinished {
+    /// The file, as the log names it.
+    pub file: String,
+}
+
+impl Unfinished {
+    pub fn message(&self) -> String {
+        format!(
+            "vaultlink: analysing {} took longer than {}; answered without it",
+            self.file,
+            budget::budget_text()
         )
     }
 }
@@ -282,8 +359,11 @@ impl State {
 
     /// The file at `path` as the editor has it, else as the disk has it.
     pub fn file(&self, path: &Path) -> Option<Arc<FileData>> {
-        if let Some(doc) = self.open_doc_at(path) {
-            return doc.data().cloned();
+        // The editor's text, unless its parse is slow: then the disk's, as if it were closed.
+        if let Some(doc) = self.open_doc_at(path)
+            && let Some(data) = doc.data_for_others()
+        {
+            return Some(data);
         }
         if let Some(indexed) = self.index.read().unwrap().get(path) {
             return Some(indexed.context.clone().unwrap_or_else(|| {
@@ -418,19 +498,33 @@ impl State {
             .values()
             .flat_map(|f| f.names.iter().map(|n| n.name.clone()))
             .collect();
-        for doc in self.open_docs() {
-            if let Some(data) = doc.data() {
-                names.extend(
+        // A document whose parse is not there yet counts with its text on disk, and the
+        // list is then not kept: nothing waits for another document's parse.
+        let mut whole = true;
+        let open = self.open_docs();
+        let index = self.index.read().unwrap();
+        for doc in open.iter().filter(|d| d.kind.is_some()) {
+            match doc.data_if_ready() {
+                Some(data) => names.extend(
                     navigation::vault_names(&data.doc())
                         .into_iter()
                         .map(|n| n.name),
-                );
+                ),
+                None => {
+                    whole = false;
+                    if let Some(f) = doc.path.as_ref().and_then(|p| index.get(p)) {
+                        names.extend(f.names.iter().map(|n| n.name.clone()));
+                    }
+                }
             }
         }
+        drop(index);
         names.sort();
         names.dedup();
         let names = Arc::new(names);
-        *self.names.lock().unwrap() = Some((generation, names.clone()));
+        if whole {
+            *self.names.lock().unwrap() = Some((generation, names.clone()));
+        }
         names
     }
 
@@ -477,7 +571,9 @@ impl State {
         let open = self.open_docs();
         let mut out = Vec::new();
         for doc in &open {
-            let Some(data) = doc.data() else { continue };
+            let Some(data) = doc.data_for_others() else {
+                continue;
+            };
             let ranges: Vec<_> = navigation::vault_names(&data.doc())
                 .into_iter()
                 .filter(|u| u.name == name)

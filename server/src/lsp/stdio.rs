@@ -21,6 +21,14 @@ const MAX_MESSAGE: usize = 256 << 20;
 /// of another thread. Memory is taken only as messages need it.
 const PIPE_CAPACITY: usize = 64 << 20;
 
+/// How many messages the server works on at once. Every analysis has a budget, so a slow
+/// one holds its place for a few seconds at most; with many places, the messages behind it
+/// (`shutdown` among them) do not wait for it. The work itself runs on blocking threads.
+const CONCURRENCY: usize = 64;
+
+/// How long the server may take to finish after `exit` before the process ends anyway.
+const EXIT_GRACE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// One framed message's body, or a reason it could not be read.
 enum Frame {
     Body(Vec<u8>),
@@ -76,13 +84,30 @@ fn frame(body: &[u8]) -> Vec<u8> {
 
 const PARSE_ERROR: &[u8] = br#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error: the message is not JSON"},"id":null}"#;
 
-/// Copies client messages to the server, answering those that are not JSON.
-async fn pump_input<R, W>(input: R, mut server: W, errors: mpsc::UnboundedSender<Vec<u8>>)
-where
+/// Whether a message is the `exit` notification (it is small; larger ones are not read).
+fn is_exit(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Method<'a> {
+        #[serde(borrow)]
+        method: Option<std::borrow::Cow<'a, str>>,
+    }
+    body.len() < 512
+        && serde_json::from_slice::<Method>(body).is_ok_and(|m| m.method.as_deref() == Some("exit"))
+}
+
+/// Copies client messages to the server, answering those that are not JSON. `exited` is
+/// told when the client says `exit`.
+async fn pump_input<R, W>(
+    input: R,
+    mut server: W,
+    errors: mpsc::UnboundedSender<Vec<u8>>,
+    exited: Option<tokio::sync::oneshot::Sender<()>>,
+) where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
 {
     let mut input = BufReader::with_capacity(1 << 20, input);
+    let mut exited = exited;
     loop {
         match read_frame(&mut input).await {
             Ok(Frame::Body(body)) => {
@@ -92,6 +117,11 @@ where
                         || server.write_all(&body).await.is_err()
                     {
                         return;
+                    }
+                    if is_exit(&body)
+                        && let Some(tx) = exited.take()
+                    {
+                        let _ = tx.send(());
                     }
                 } else {
                     let _ = errors.send(frame(PARSE_ERROR));
@@ -182,11 +212,30 @@ pub async fn serve(
     let (server_in, client_side_in) = tokio::io::duplex(PIPE_CAPACITY);
     let (server_out, client_side_out) = tokio::io::duplex(PIPE_CAPACITY);
     let (errors_tx, errors_rx) = mpsc::unbounded_channel();
-    let input = tokio::spawn(pump_input(tokio::io::stdin(), client_side_in, errors_tx));
+    let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+    let input = tokio::spawn(pump_input(
+        tokio::io::stdin(),
+        client_side_in,
+        errors_tx,
+        Some(exit_tx),
+    ));
     let output = tokio::spawn(pump_output(client_side_out, tokio::io::stdout(), errors_rx));
-    tower_lsp_server::Server::new(server_in, server_out, socket)
-        .serve(service)
-        .await;
+    let server = tower_lsp_server::Server::new(server_in, server_out, socket)
+        .concurrency_level(CONCURRENCY)
+        .serve(service);
+    // After `exit`, tower-lsp-server waits for every message it has begun to finish; one
+    // still waiting on a slow analysis must not keep the process alive.
+    let exit_then_grace = async {
+        if exit_rx.await.is_ok() {
+            tokio::time::sleep(EXIT_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        () = server => {}
+        () = exit_then_grace => {}
+    }
     // The server is done (after `exit`, or when the client closed its input): send what it
     // wrote last, then stop reading.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), output).await;
@@ -235,7 +284,7 @@ mod tests {
         .concat();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut forwarded = Vec::new();
-        pump_input(&data[..], &mut forwarded, tx).await;
+        pump_input(&data[..], &mut forwarded, tx, None).await;
         assert_eq!(forwarded, frame(br#"{"jsonrpc":"2.0","method":"x"}"#));
         assert_eq!(rx.recv().await.unwrap(), frame(PARSE_ERROR));
     }

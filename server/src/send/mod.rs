@@ -10,6 +10,7 @@ pub mod dynamics;
 pub mod plan;
 pub mod redact;
 pub mod run;
+pub mod user_secrets;
 
 use std::collections::HashMap;
 
@@ -19,7 +20,7 @@ use crate::azure::Azure;
 use crate::syntax::refs::{self, RefKind};
 use crate::vault::links::LinksFile;
 use crate::vault::target;
-use plan::{BASIC_PREFIX, EarlierResponse, Plan, PlanBody, basic_value};
+use plan::{BASIC_PREFIX, EarlierResponse, EnvSecretSource, Plan, PlanBody, basic_value};
 use redact::{MASK, Redactor};
 use run::Concrete;
 
@@ -73,15 +74,37 @@ pub fn check_secrets(plan: &Plan, links: Option<&LinksFile>) -> Result<(), Strin
             .map(|t| (t.secret.as_str(), Some(t.via.as_str()))),
     );
     for (name, via) in carried {
+        if via.is_none()
+            && let Some(entry) = plan.entries.iter().find(|e| e.name == *name)
+        {
+            // An environment entry has no allowedDomains: it may go to any host, unless
+            // vaultlink.json links the same secret, whose allowedDomains then hold.
+            let link = match &entry.source {
+                EnvSecretSource::KeyVault(id) => links.and_then(|l| {
+                    l.secrets
+                        .iter()
+                        .find(|s| s.secret_id().is_some_and(|i| i.same_secret(id)))
+                }),
+                EnvSecretSource::UserSecret { .. } => None,
+            };
+            if let Some(link) = link.filter(|l| !l.allowed_domains.is_empty())
+                && !host.is_some_and(|h| link.allows_host(h))
+            {
+                problems.push(format!(
+                    "the secret of `{{{{{}}}}}` is linked in vaultlink.json as `{}`, whose allowedDomains do not include the host of `{masked_url}` (domain-not-allowed)",
+                    entry.variable, link.name
+                ));
+            }
+            continue;
+        }
         let Some(link) = links.and_then(|l| l.get(name)) else {
-            problems.push(match via {
-                None => format!(
+            // A tainting secret that vaultlink.json does not link came from an environment
+            // entry, which has no allowedDomains.
+            if via.is_none() {
+                problems.push(format!(
                     "`{{{{vault:{name}}}}}` is not linked: run `vaultlink link {name} <identifier>` or add it to vaultlink.json"
-                ),
-                Some(v) => format!(
-                    "the response to `{v}` carried the secret `{name}`, which is no longer linked in vaultlink.json"
-                ),
-            });
+                ));
+            }
             continue;
         };
         if via.is_none() && link.secret_id().is_none() {
@@ -167,14 +190,34 @@ pub async fn fetch_secrets(
     azure: &Azure,
     redactor: &mut Redactor,
 ) -> Result<HashMap<String, SecretString>, String> {
-    let ids: Vec<_> = plan
+    let mut ids: Vec<_> = plan
         .secrets
         .iter()
+        .filter(|n| !plan.entries.iter().any(|e| e.name == **n))
         .filter_map(|n| Some((n.clone(), links?.get(n)?.secret_id()?.clone())))
         .collect();
-    let answers = futures::future::join_all(ids.iter().map(|(_, id)| azure.value(id))).await;
     let mut values = HashMap::new();
     let mut problems = Vec::new();
+    for entry in &plan.entries {
+        match &entry.source {
+            EnvSecretSource::KeyVault(id) => ids.push((entry.name.clone(), id.clone())),
+            EnvSecretSource::UserSecret { key, dir } => {
+                let home = std::env::var_os(if cfg!(windows) { "APPDATA" } else { "HOME" });
+                let read = match home {
+                    Some(home) => user_secrets::read(dir, key, std::path::Path::new(&home)),
+                    None => Err("the home folder is not known".to_owned()),
+                };
+                match read {
+                    Ok(v) => {
+                        redactor.add(v.expose_secret());
+                        values.insert(entry.name.clone(), v);
+                    }
+                    Err(e) => problems.push(format!("`{{{{{}}}}}`: {e}", entry.variable)),
+                }
+            }
+        }
+    }
+    let answers = futures::future::join_all(ids.iter().map(|(_, id)| azure.value(id))).await;
     for ((name, id), answer) in ids.into_iter().zip(answers) {
         match answer {
             Ok(v) => {

@@ -13,12 +13,14 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 
+use crate::syntax::env::{ENCRYPTED, USER_SECRETS};
 use crate::syntax::http;
 use crate::syntax::json::JsonString;
 use crate::syntax::postman::{Auth, Body, Collection, Item, KeyValue, Request as PmRequest};
 use crate::syntax::refs::{self, RefKind};
 use crate::vault::features::vars::{self, Source, VarValue};
 use crate::vault::features::{Doc, World};
+use crate::vault::identifier::SecretId;
 
 /// A request ready to send once its secrets are known.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +39,9 @@ pub struct Plan {
     /// Secrets that reach this request through earlier responses: a value read from the
     /// response to a request that carried a secret may go only where that secret may go.
     pub tainted: Vec<Taint>,
+    /// The secrets of Visual Studio's environment entries that the request uses: each one's
+    /// `{{vault:…}}` reference in the plan (listed in `secrets` too) and where it comes from.
+    pub entries: Vec<EnvSecret>,
 }
 
 /// A secret that went out with an earlier request whose response this request reads.
@@ -59,6 +64,36 @@ impl Plan {
         }
         all
     }
+
+    /// Whether a secret of the plan is in Key Vault (a sign-in is needed to send it).
+    pub fn needs_key_vault(&self) -> bool {
+        self.secrets.iter().any(|n| {
+            self.entries
+                .iter()
+                .find(|e| e.name == *n)
+                .is_none_or(|e| matches!(e.source, EnvSecretSource::KeyVault(_)))
+        })
+    }
+}
+
+/// A secret an environment entry names (Visual Studio's `provider` entries).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvSecret {
+    /// The reference name it takes in the plan: `vs-env.<variable>`.
+    pub name: String,
+    /// The environment variable, for messages.
+    pub variable: String,
+    pub source: EnvSecretSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvSecretSource {
+    /// `{"provider": "AzureKeyVault", "secretName", "resourceId"}`: the secret it names, in
+    /// the public cloud's `<vault>.vault.azure.net`.
+    KeyVault(SecretId),
+    /// `{"provider": "AspnetUserSecrets", "secretName": key}`: `key` in the user secrets of
+    /// the project found from `dir` (the environment file's folder) upwards.
+    UserSecret { key: String, dir: PathBuf },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -174,6 +209,7 @@ struct Resolver<'i, 'a> {
     offset: u32,
     secrets: Vec<String>,
     tainted: Vec<Taint>,
+    entries: Vec<EnvSecret>,
     problems: Problems,
 }
 
@@ -230,10 +266,32 @@ impl Resolver<'_, '_> {
                         }
                     })
                 }
-                RefKind::Other => None,
+                RefKind::Malformed { .. } | RefKind::Other => None,
             }
         })
         .into_owned()
+    }
+
+    /// The `{{vault:…}}` reference that stands for an environment entry's secret in the
+    /// plan; the entry is listed once however often it is used.
+    fn entry(&mut self, variable: &str, source: EnvSecretSource) -> String {
+        let name = match self.entries.iter().find(|e| e.source == source) {
+            Some(e) => e.name.clone(),
+            None => {
+                let mut name = format!("vs-env.{variable}");
+                if refs::name_problem(&name).is_some() {
+                    name = format!("vs-env.{}", self.entries.len() + 1);
+                }
+                self.entries.push(EnvSecret {
+                    name: name.clone(),
+                    variable: variable.to_owned(),
+                    source,
+                });
+                name
+            }
+        };
+        self.use_secret(&name);
+        format!("{{{{vault:{name}}}}}")
     }
 
     fn use_secret(&mut self, name: &str) {
@@ -269,10 +327,43 @@ impl Resolver<'_, '_> {
                 VarValue::None if def.source == Source::Request => {
                     return self.earlier_response(name, &def.name);
                 }
-                VarValue::KeyVault { .. } => {
-                    self.problems.other.push(format!(
-                        "`{name}` is a Visual Studio Key Vault entry: link it in vaultlink.json and use `{{{{vault:{name}}}}}`"
-                    ));
+                VarValue::KeyVault { secret, vault } => {
+                    let id = match (secret, vault) {
+                        (Some(secret), Some(vault)) => SecretId::parse(&format!(
+                            "https://{vault}.vault.azure.net/secrets/{secret}"
+                        ))
+                        .ok(),
+                        _ => None,
+                    };
+                    let Some(id) = id else {
+                        self.problems.other.push(format!(
+                            "`{name}` is a Key Vault entry without a valid `secretName` and `resourceId` (`…/vaults/<vault>`)"
+                        ));
+                        return None;
+                    };
+                    return Some(self.entry(name, EnvSecretSource::KeyVault(id)));
+                }
+                VarValue::Provider { provider, secret } => {
+                    if provider.eq_ignore_ascii_case(USER_SECRETS)
+                        && let (Some(key), Some(dir)) = (secret, def.path.and_then(Path::parent))
+                    {
+                        let source = EnvSecretSource::UserSecret {
+                            key: key.to_string(),
+                            dir: dir.to_path_buf(),
+                        };
+                        return Some(self.entry(name, source));
+                    }
+                    self.problems.other.push(if provider.eq_ignore_ascii_case(ENCRYPTED) {
+                        format!(
+                            "`{name}` is encrypted with Windows DPAPI (Visual Studio's `Encrypted` provider), which cannot be read on this platform: keep the value in Key Vault and use `{{{{vault:NAME}}}}`"
+                        )
+                    } else if provider.eq_ignore_ascii_case(USER_SECRETS) {
+                        format!("`{name}` is a user secrets entry without `secretName`")
+                    } else {
+                        format!(
+                            "`{name}` comes from the provider `{provider}`, which vaultlink cannot read (it reads `AzureKeyVault` and `AspnetUserSecrets`)"
+                        )
+                    });
                     return None;
                 }
                 VarValue::None => {}
@@ -398,6 +489,7 @@ pub fn http_plan(
         offset: req.request_line.start,
         secrets: Vec::new(),
         tainted: Vec::new(),
+        entries: Vec::new(),
         problems: Problems::default(),
     };
     let url = r.resolve(req.url(text).trim(), 0);
@@ -424,6 +516,7 @@ pub fn http_plan(
     };
     let secrets = std::mem::take(&mut r.secrets);
     let tainted = std::mem::take(&mut r.tainted);
+    let entries = std::mem::take(&mut r.entries);
     r.problems.into_result(&label)?;
     if url.is_empty() {
         return Err(PlanError(format!("{label} has no URL")));
@@ -437,6 +530,7 @@ pub fn http_plan(
         secrets,
         name,
         tainted,
+        entries,
     })
 }
 
@@ -496,6 +590,7 @@ pub fn collection_plan(
         offset: req.range.start,
         secrets: Vec::new(),
         tainted: Vec::new(),
+        entries: Vec::new(),
         problems: Problems::default(),
     };
     let url = req
@@ -531,6 +626,7 @@ pub fn collection_plan(
     }
     let secrets = std::mem::take(&mut r.secrets);
     let tainted = std::mem::take(&mut r.tainted);
+    let entries = std::mem::take(&mut r.entries);
     r.problems.into_result(&label)?;
     if url.is_empty() {
         return Err(PlanError(format!("{label} has no URL")));
@@ -547,6 +643,7 @@ pub fn collection_plan(
         secrets,
         name: item.name.as_ref().map(|n| n.value(src).into_owned()),
         tainted,
+        entries,
     })
 }
 

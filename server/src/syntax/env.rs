@@ -69,6 +69,31 @@ pub struct EnvVariable {
     pub enabled: bool,
 }
 
+/// The names a `.env` file defines (`NAME=value`, `export NAME=value`; `#` comments), as
+/// httpyac reads them for variables and REST Client for `{{$dotenv NAME}}`.
+pub fn dotenv_names(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("export ").unwrap_or(line);
+            let (name, _) = line.split_once('=')?;
+            let name = name.trim();
+            let valid = !name.is_empty()
+                && !name.starts_with('#')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            valid.then_some(name)
+        })
+        .collect()
+}
+
+/// Visual Studio's provider of a project's user secrets.
+pub const USER_SECRETS: &str = "AspnetUserSecrets";
+
+/// Visual Studio's provider of values encrypted with Windows DPAPI.
+pub const ENCRYPTED: &str = "Encrypted";
+
 /// A variable's value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EnvValue {
@@ -86,9 +111,19 @@ pub enum EnvValue {
         /// The segment after the last `vaults/` of `resourceId`.
         vault: Option<String>,
     },
-    /// Numbers, booleans, `null`, other objects (other providers such as
-    /// `AspnetUserSecrets` or `Encrypted`): the value's range only. A Postman entry without
-    /// `value` has the empty range just before its closing brace.
+    /// Visual Studio's other secret providers: `{"provider": "AspnetUserSecrets",
+    /// "secretName": "…"}` (the project's user secrets), `{"provider": "Encrypted", "value":
+    /// "…"}` (Windows DPAPI), or one vaultlink does not know.
+    Provider {
+        /// `provider`, as written.
+        provider: String,
+        /// `secretName`, when it is a string.
+        secret_name: Option<JsonString>,
+        /// The whole object.
+        range: TextRange,
+    },
+    /// Numbers, booleans, `null`, other objects: the value's range only. A Postman entry
+    /// without `value` has the empty range just before its closing brace.
     Other(TextRange),
 }
 
@@ -257,6 +292,18 @@ impl<'s> Reader<'s> {
         let value = match &m.value.kind {
             ValueKind::String(s) => EnvValue::Text(*s),
             ValueKind::Object(_) if self.is_key_vault(&m.value) => self.key_vault(&m.value),
+            ValueKind::Object(_) => match m.value.get_str(self.src, "provider") {
+                Some(provider) => EnvValue::Provider {
+                    provider: provider.into_owned(),
+                    secret_name: m
+                        .value
+                        .get(self.src, "secretName")
+                        .and_then(Value::as_str)
+                        .copied(),
+                    range: m.value.range,
+                },
+                None => EnvValue::Other(m.value.range),
+            },
             _ => EnvValue::Other(m.value.range),
         };
         EnvVariable {
@@ -408,6 +455,15 @@ impl<'s> Reader<'s> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dotenv_names_are_read_line_by_line() {
+        let text = "# comment\nAPI_HOST=https://x.test\nexport TOKEN = \"a=b\"\n  spaced.name=1\nnot a pair\n=novalue\n";
+        assert_eq!(
+            super::dotenv_names(text),
+            ["API_HOST", "TOKEN", "spaced.name"]
+        );
+    }
+
     use std::fmt::Write as _;
 
     use expect_test::{Expect, expect};
@@ -444,6 +500,17 @@ mod tests {
                         vault,
                         resource_id.map_or("-", |s| s.range.slice(src)),
                     ),
+                    EnvValue::Provider {
+                        provider,
+                        secret_name,
+                        range,
+                    } => {
+                        ok(*range);
+                        format!(
+                            "provider {provider} secret {}",
+                            secret_name.map_or("-", |s| s.range.slice(src))
+                        )
+                    }
                     EnvValue::Other(range) => {
                         ok(*range);
                         format!("other {:?}", range.slice(src))
@@ -553,8 +620,8 @@ mod tests {
                   "noId" at "noId" = key vault secret "s" vault None resource -
                   "badId" at "badId" = key vault secret "" vault None resource "/subscriptions/x/resourceGroups/rg"
                   "wrongTypes" at "wrongTypes" = key vault secret - vault None resource -
-                  "userSecret" at "userSecret" = other "{\"provider\": \"AspnetUserSecrets\", \"secretName\": \"x\"}"
-                  "encrypted" at "encrypted" = other "{\"provider\": \"Encrypted\", \"value\": \"AQAAANCMnd8BFdERjHoAwE\"}"
+                  "userSecret" at "userSecret" = provider AspnetUserSecrets secret "x"
+                  "encrypted" at "encrypted" = provider Encrypted secret -
             "#]],
         );
     }

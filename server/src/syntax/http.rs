@@ -14,9 +14,23 @@
 //! - in a body, `>` handlers and `<>` references start at column 0; right after the headers,
 //!   with the blank line left out, they and `< file` bodies are accepted too;
 //! - pre-request scripts (`< {% … %}` or `< file.js` before the request line) and `>>`
-//!   response redirects are skipped, not modelled;
-//! - a method is one of the spec's nine, or any word in capitals followed by a target; one of
-//!   the nine in small letters is read as a method, with an error.
+//!   response redirects are not modelled; a pre-request script's text is kept in
+//!   [`HttpFile::scripts`];
+//! - a method is any word in capitals followed by a target; one no dialect sends (see
+//!   [`OTHER_METHODS`]) is an error, and so is one of the spec's nine in small letters.
+//!
+//! Where the dialects part ways, each construct is read the way its author evidently meant
+//! (README's dialect table lists them), and the portable rewrite is a [`Note`]:
+//! - a request line at column 0 right after another request's headers or handlers, or after
+//!   a blank line in its body, starts a new request without `###` (httpyac, kulala); the
+//!   comment lines right before it go with it;
+//! - JSON or markup right after the request line or the headers is a body whose blank line
+//!   is missing (httpyac); an indented line after the request line continues the target
+//!   only when it looks like a part of a URL, or is no header either;
+//! - httpyac's `{{ … }}` script blocks (their text kept in [`HttpFile::scripts`]), `/* … */`
+//!   comments, GraphQL `fragment`s before the request line, `proto < file` and
+//!   `gql name < file` lines and lazy `@name := value` variables, and kulala's `import` and
+//!   `run` lines ([`HttpFile::directives`]) are not requests.
 
 use memchr::{memchr2_iter, memmem};
 
@@ -31,6 +45,49 @@ pub struct HttpFile {
     /// `@name = value` lines, in file order, wherever they stand.
     pub variables: Vec<FileVariable>,
     pub errors: Vec<SyntaxError>,
+    /// Where the dialects read the file alike only thanks to their leniency, with the
+    /// portable rewrite (a `###` line, a blank line).
+    pub notes: Vec<Note>,
+    /// Scripts outside response handlers, their contents: pre-request `< {% … %}` scripts
+    /// (JetBrains) and `{{ … }}` blocks (httpyac).
+    pub scripts: Vec<TextRange>,
+    /// kulala's `import ./other.http` and `run #name` / `run ./other.http` lines.
+    pub directives: Vec<Directive>,
+}
+
+/// A place where the file leans on a dialect's leniency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// What the note is about (a request line, a body's first line).
+    pub range: TextRange,
+    pub kind: NoteKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteKind {
+    /// A request follows another without a `###` line (httpyac and kulala split there,
+    /// JetBrains' spec reads one request); `###` belongs at `at`.
+    MissingSeparator { at: u32 },
+    /// A body follows the request line or headers without the blank line (httpyac reads it
+    /// as a body); a blank line belongs at `at`.
+    MissingBlankLine { at: u32 },
+}
+
+/// `import path` or `run target` (kulala).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Directive {
+    pub range: TextRange,
+    pub kind: DirectiveKind,
+    /// The path, or `#name` for a request of this file.
+    pub target: TextRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DirectiveKind {
+    /// `import ./other.http`: the other file's requests and variables become available.
+    Import,
+    /// `run #name` or `run ./other.http`: runs them in place.
+    Run,
 }
 
 /// `@name = value`.
@@ -162,11 +219,65 @@ pub fn parse(text: &str) -> HttpFile {
 
 const BOM: &[u8] = "\u{feff}".as_bytes();
 
-/// The methods of the JetBrains spec. Any other all-capitals token is accepted as a method
-/// too; these are also recognised when written in small letters (with an error).
+/// The methods of the JetBrains spec; these are also recognised when written in small
+/// letters (with an error).
 const METHODS: [&str; 9] = [
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT",
 ];
+
+/// Other methods some dialect sends: the rest of IANA's method registry (WebDAV and friends,
+/// which REST Client and httpyac list), `PURGE` (caches), `GRAPHQL` (httpyac), and the
+/// request kinds httpyac and kulala send over other protocols. Any other all-capitals token
+/// is read as a method too, with an error: no dialect sends it.
+const OTHER_METHODS: [&str; 39] = [
+    "ACL",
+    "BASELINE-CONTROL",
+    "BIND",
+    "CHECKIN",
+    "CHECKOUT",
+    "COPY",
+    "LABEL",
+    "LINK",
+    "LOCK",
+    "MERGE",
+    "MKACTIVITY",
+    "MKCALENDAR",
+    "MKCOL",
+    "MKREDIRECTREF",
+    "MKWORKSPACE",
+    "MOVE",
+    "ORDERPATCH",
+    "PRI",
+    "PROPFIND",
+    "PROPPATCH",
+    "QUERY",
+    "REBIND",
+    "REPORT",
+    "SEARCH",
+    "UNBIND",
+    "UNCHECKOUT",
+    "UNLINK",
+    "UNLOCK",
+    "UPDATE",
+    "UPDATEREDIRECTREF",
+    "VERSION-CONTROL",
+    "PURGE",
+    "GRAPHQL",
+    "GRPC",
+    "WS",
+    "SSE",
+    "MQTT",
+    "AMQP",
+    "KAFKA",
+];
+
+/// Whether `word` is a method some dialect sends, written as it must be.
+fn is_known_method(word: &[u8]) -> bool {
+    METHODS
+        .iter()
+        .chain(&OTHER_METHODS)
+        .any(|m| m.as_bytes() == word)
+}
 
 /// Where the parser stands inside the current block (the text between two `###` lines).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -240,6 +351,32 @@ struct Block {
     /// End of the last body line (not blank, not a comment).
     body_end: usize,
     input_files: Vec<TextRange>,
+    /// Comment lines at column 0 since the last line of the request: they belong to the
+    /// next request when one starts right after them.
+    run: Option<CommentRun>,
+}
+
+/// A run of comment lines after a request's last line.
+struct CommentRun {
+    /// Its first line's start.
+    start: usize,
+    /// Whether a blank line came before it.
+    after_blank: bool,
+    /// The block's `last_end` before the run.
+    last_end: usize,
+    /// Its `# @key value` lines.
+    metadata: Vec<Metadata>,
+}
+
+/// A block of lines that is not part of any request, open until its end line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OpenBlock {
+    /// httpyac's `{{` … `}}` script: where its first line starts (trimmed) and ends.
+    Js { start: usize, content: usize },
+    /// `/*` … `*/`.
+    Comment(usize),
+    /// A GraphQL `fragment` before the request line, up to a blank line (httpyac).
+    Graphql,
 }
 
 struct Parser<'a> {
@@ -247,6 +384,11 @@ struct Parser<'a> {
     out: HttpFile,
     block: Block,
     script: Option<OpenScript>,
+    open: Option<OpenBlock>,
+    /// Whether the last line was blank.
+    prev_blank: bool,
+    /// After httpyac's `proto < file`: its `option: value` lines follow.
+    proto_options: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -263,6 +405,9 @@ impl<'a> Parser<'a> {
             out,
             block: Block::default(),
             script: None,
+            open: None,
+            prev_blank: false,
+            proto_options: false,
         }
     }
 
@@ -287,18 +432,31 @@ impl<'a> Parser<'a> {
             self.unterminated_script();
         }
         if line.starts_with(b"###") {
+            self.close_open_block(start);
             self.separator(start, end);
+            self.prev_blank = false;
             return;
         }
         let (ts, te) = trim(self.b, start, end);
+        let prev_blank = std::mem::replace(&mut self.prev_blank, ts == te);
+        if self.open.is_some() {
+            self.open_block_line(start, ts, te);
+            return;
+        }
         if ts == te {
             if self.block.zone == Zone::Headers {
                 self.block.zone = Zone::Body;
             }
             return;
         }
-        self.block.last_end = end;
         let l = Line { start, end, ts, te };
+        if self.block.has_request && self.next_request(l, prev_blank) {
+            return;
+        }
+        self.block.last_end = end;
+        if self.block_start(l, prev_blank) {
+            return;
+        }
         match self.block.zone {
             Zone::Preamble => self.preamble_line(l),
             Zone::Headers => self.header_line(l),
@@ -307,7 +465,134 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether `l`, in a block that has its request, starts the next request without a
+    /// `###` line — as httpyac and kulala read it, and as the author evidently meant: a
+    /// request line at column 0 with a method some dialect sends and a target without
+    /// blanks, right after the headers or the handlers, or after a blank line in a body.
+    /// Comment lines right before it go with it. Keeps track of those comment lines.
+    fn next_request(&mut self, l: Line, prev_blank: bool) -> bool {
+        let b = self.b;
+        let at_col0 = l.ts == l.start;
+        if at_col0 && is_comment(&b[l.ts..l.te]) {
+            let last_end = self.block.last_end;
+            let run = self.block.run.get_or_insert_with(|| CommentRun {
+                start: l.ts,
+                after_blank: prev_blank,
+                last_end,
+                metadata: Vec::new(),
+            });
+            if let Some(m) = metadata(b, l.ts, l.te) {
+                run.metadata.push(m);
+            }
+            return false;
+        }
+        let run = self.block.run.take();
+        if !at_col0 || !is_request_line(b, l.ts, l.te) {
+            return false;
+        }
+        let after_blank = run.as_ref().map_or(prev_blank, |r| r.after_blank);
+        if self.block.zone == Zone::Body && !after_blank {
+            return false;
+        }
+        if let Some(run) = &run {
+            self.block.last_end = run.last_end;
+        }
+        self.finish_block();
+        let start = run.as_ref().map_or(l.ts, |r| r.start);
+        self.out.notes.push(Note {
+            range: TextRange::from_usize(l.ts, l.te),
+            kind: NoteKind::MissingSeparator {
+                at: crate::text::to_u32(start),
+            },
+        });
+        if let Some(run) = run {
+            self.block.start = Some(run.start);
+            self.block.metadata = run.metadata;
+        }
+        self.block.last_end = l.end;
+        self.request_line(l);
+        true
+    }
+
+    /// Starts a block that belongs to no request where one may stand: httpyac's `{{ … }}`
+    /// scripts and `/* … */` comments (before the request line, after the headers, after a
+    /// body and a blank line, among the handlers) and GraphQL fragments before the request
+    /// line. True when `l` started one.
+    fn block_start(&mut self, l: Line, prev_blank: bool) -> bool {
+        let b = self.b;
+        let text = &b[l.ts..l.te];
+        let zone = self.block.zone;
+        let here = match zone {
+            Zone::Preamble | Zone::Trailer => true,
+            Zone::Headers => l.ts == l.start,
+            Zone::Body => prev_blank,
+        };
+        if !here {
+            return false;
+        }
+        let open = if is_js_start(text) {
+            OpenBlock::Js {
+                start: l.ts,
+                content: l.end,
+            }
+        } else if text == b"/*" {
+            OpenBlock::Comment(l.ts)
+        } else if zone == Zone::Preamble && is_graphql_fragment(text) {
+            OpenBlock::Graphql
+        } else {
+            return false;
+        };
+        if zone != Zone::Preamble && (zone != Zone::Body || self.block.body_start.is_some()) {
+            self.block.zone = Zone::Trailer;
+        }
+        if zone == Zone::Preamble && !self.block.has_request {
+            self.block.start.get_or_insert(l.ts);
+        }
+        self.open = Some(open);
+        true
+    }
+
+    /// A line inside an open block: its end line closes it.
+    fn open_block_line(&mut self, start: usize, ts: usize, te: usize) {
+        let b = self.b;
+        let text = &b[ts..te];
+        match self.open {
+            Some(OpenBlock::Js { content, .. }) if text == b"}}" => {
+                let (cs, ce) = trim_all(b, content, start);
+                if cs < ce {
+                    self.out.scripts.push(TextRange::from_usize(cs, ce));
+                }
+                self.open = None;
+            }
+            Some(OpenBlock::Comment(_)) if text.ends_with(b"*/") => self.open = None,
+            Some(OpenBlock::Graphql) if ts == te => self.open = None,
+            _ => {}
+        }
+        if ts < te && self.block.has_request {
+            self.block.last_end = te;
+        }
+    }
+
+    /// Ends an open block at a `###` line or the end of the file (`at`).
+    fn close_open_block(&mut self, at: usize) {
+        match self.open.take() {
+            Some(OpenBlock::Js { start, content }) => {
+                let (cs, ce) = trim_all(self.b, content, at);
+                if cs < ce {
+                    self.out.scripts.push(TextRange::from_usize(cs, ce));
+                }
+                let te = trim_end(self.b, start, content);
+                self.error(start, te, "unterminated script: `}}` is missing");
+            }
+            Some(OpenBlock::Comment(ts)) => {
+                self.error(ts, ts + 2, "unterminated comment: `*/` is missing");
+            }
+            Some(OpenBlock::Graphql) | None => {}
+        }
+    }
+
     fn finish(mut self) -> HttpFile {
+        self.close_open_block(self.b.len());
         self.finish_block();
         // Errors are pushed in file order except the few checked when a block ends.
         self.out.errors.sort_by_key(|e| e.range.start);
@@ -372,6 +657,12 @@ impl<'a> Parser<'a> {
     fn preamble_line(&mut self, l: Line) {
         let b = self.b;
         let first = b[l.ts];
+        if std::mem::take(&mut self.proto_options)
+            && header_colon(&b[l.ts..l.te]).is_some_and(|c| is_header_name(&b[l.ts..l.ts + c]))
+        {
+            self.proto_options = true;
+            return;
+        }
         if first == b'@' {
             if !self.variable(l) {
                 self.error(l.ts, l.te, "expected a file variable `@name = value`");
@@ -408,7 +699,41 @@ impl<'a> Parser<'a> {
                 return;
             }
         }
+        if self.directive(l) {
+            return;
+        }
         self.request_line(l);
+    }
+
+    /// kulala's `import path` and `run #name` / `run path`, and httpyac's `proto < path` and
+    /// `gql [name] < path` (files read when the request is sent). True when `l` is one.
+    fn directive(&mut self, l: Line) -> bool {
+        let b = self.b;
+        let word_end = find_ws(b, l.ts, l.te);
+        let arg = skip_ws(b, word_end, l.te);
+        if arg == word_end || arg == l.te {
+            return false;
+        }
+        let kind = match &b[l.ts..word_end] {
+            b"import" => DirectiveKind::Import,
+            b"run" => DirectiveKind::Run,
+            // `proto < path`, `gql [name] < path`: not requests, nothing to keep.
+            word @ (b"proto" | b"gql") => {
+                let rest = &b[arg..l.te];
+                let input = rest.starts_with(b"< ");
+                self.proto_options = input && word == b"proto";
+                return input || word == b"gql" && memmem::find(rest, b" < ").is_some();
+            }
+            _ => return false,
+        };
+        // `run #name (@id=1)`: the target is the first word.
+        let target_end = find_ws(b, arg, l.te);
+        self.out.directives.push(Directive {
+            range: TextRange::from_usize(l.ts, l.te),
+            kind,
+            target: TextRange::from_usize(arg, target_end),
+        });
+        true
     }
 
     /// `[METHOD SP] target [SP HTTP/x.y]`.
@@ -419,8 +744,8 @@ impl<'a> Parser<'a> {
         let rest = skip_ws(b, word_end, l.te);
         let mut method = None;
         let mut target_start = l.ts;
-        if word.iter().all(u8::is_ascii_alphabetic) {
-            let upper = word.iter().all(u8::is_ascii_uppercase);
+        if word.iter().all(|&c| c.is_ascii_alphabetic() || c == b'-') && word[0] != b'-' {
+            let upper = word.iter().all(|&c| c.is_ascii_uppercase() || c == b'-');
             let known = METHODS
                 .iter()
                 .find(|m| m.as_bytes().eq_ignore_ascii_case(word));
@@ -434,6 +759,15 @@ impl<'a> Parser<'a> {
                         word_end,
                         format!("write the method in capitals: `{m}`"),
                     );
+                } else if upper && !is_known_method(word) {
+                    self.error(
+                        l.ts,
+                        word_end,
+                        format!(
+                            "unknown method `{}`: no client sends it (GET, POST, PUT, PATCH, DELETE, …)",
+                            String::from_utf8_lossy(word)
+                        ),
+                    );
                 }
             }
         }
@@ -441,6 +775,13 @@ impl<'a> Parser<'a> {
         let mut target = Vec::with_capacity(1);
         if target_start < target_end {
             target.push(TextRange::from_usize(target_start, target_end));
+            if blank_outside_braces(&b[target_start..target_end]).is_some() {
+                self.error(
+                    target_start,
+                    target_end,
+                    "a request target cannot hold blanks: write a blank in a URL as `%20`",
+                );
+            }
         }
         self.block.has_request = true;
         self.out.requests.push(Request {
@@ -464,12 +805,35 @@ impl<'a> Parser<'a> {
 
     fn header_line(&mut self, l: Line) {
         let b = self.b;
-        if l.ts > l.start {
+        let no_headers = self.request().is_none_or(|r| r.headers.is_empty());
+        let no_target = self.request().is_some_and(|r| r.target.is_empty());
+        let text = &b[l.ts..l.te];
+        let indented = l.ts > l.start;
+        // A body without its blank line (httpyac reads it so): JSON or markup at column 0,
+        // or right after the request line however indented; a JSON body is never a header
+        // nor a part of the URL.
+        // httpyac also takes a line that is one `{{expression}}` for the body.
+        let expression = !indented && text.starts_with(b"{{") && header_colon(text).is_none();
+        if starts_body(text) && (!indented || no_headers)
+            || indented && no_headers && text[0] == b'"'
+            || expression
+        {
+            self.body_without_blank_line(l);
+            return;
+        }
+        // An indented line right after the request line continues the target when it looks
+        // like a part of a URL, or when it is no header either (JetBrains' reading).
+        let continues = indented
+            && (!no_headers
+                || no_target
+                || is_url_part(b, l.ts, l.te)
+                || header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii())));
+        if continues {
             let Some(req) = self.request() else {
                 return;
             };
             // An indented line continues the last header's value, or the target when no
-            // header has been read yet.
+            // header has been read yet and it looks like a part of a URL.
             let part = TextRange::from_usize(l.ts, l.te);
             if let Some(header) = req.headers.last_mut() {
                 match header.value.as_mut_slice() {
@@ -489,8 +853,9 @@ impl<'a> Parser<'a> {
             }
             return;
         }
-        let text = &b[l.ts..l.te];
-        if is_comment(text) {
+        // Comments, and httpyac's `...defaultHeaders` (the headers of an object a script
+        // exports) are no headers of their own.
+        if is_comment(text) || is_header_spread(text) {
             return;
         }
         // Leniency: handlers, references and `< file` bodies right after the headers, with
@@ -509,7 +874,8 @@ impl<'a> Parser<'a> {
             return;
         }
         let Some(colon) = header_colon(text).map(|i| l.ts + i) else {
-            self.error(l.ts, l.te, "expected a header `Name: value`");
+            // No header: httpyac starts the body here, JetBrains' format wants a blank line.
+            self.body_without_blank_line(l);
             return;
         };
         let name_end = trim_end(b, l.ts, colon);
@@ -540,6 +906,18 @@ impl<'a> Parser<'a> {
             name: TextRange::from_usize(l.ts, name_end),
             value: vec![value],
         });
+    }
+
+    /// A body that starts at `l`, right after the request line or the headers.
+    fn body_without_blank_line(&mut self, l: Line) {
+        self.out.notes.push(Note {
+            range: TextRange::from_usize(l.ts, l.te),
+            kind: NoteKind::MissingBlankLine {
+                at: crate::text::to_u32(l.start),
+            },
+        });
+        self.block.zone = Zone::Body;
+        self.body_line(l);
     }
 
     // --- body --------------------------------------------------------------------------
@@ -662,10 +1040,15 @@ impl<'a> Parser<'a> {
     }
 
     fn keep_script(&mut self, script: &OpenScript, content_end: usize, end: usize) {
+        let (cs, ce) = trim_all(self.b, script.content_start, content_end);
         if !script.keep {
+            // A pre-request script (or a handler without a request): its content is kept
+            // for the names it sets.
+            if cs < ce {
+                self.out.scripts.push(TextRange::from_usize(cs, ce));
+            }
             return;
         }
-        let (cs, ce) = trim_all(self.b, script.content_start, content_end);
         if let Some(req) = self.request() {
             req.handlers.push(Handler {
                 range: TextRange::from_usize(script.start, end),
@@ -679,12 +1062,23 @@ impl<'a> Parser<'a> {
     fn variable(&mut self, l: Line) -> bool {
         let b = self.b;
         let name_start = l.ts + 1;
-        let name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=');
-        let eq = skip_ws(b, name_end, l.te);
-        if name_end == name_start || b.get(eq) != Some(&b'=') || eq >= l.te {
+        let name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=' || c == b':');
+        let mut eq = skip_ws(b, name_end, l.te);
+        // httpyac's lazy `@name := value`, worked out when it is used.
+        if b[eq..l.te].starts_with(b":=") {
+            eq += 1;
+        }
+        if name_end == name_start || eq >= l.te {
             return false;
         }
-        let value_start = skip_ws(b, eq + 1, l.te);
+        // httpyac also reads `@name value`, without `=`.
+        let value_start = if b[eq] == b'=' {
+            skip_ws(b, eq + 1, l.te)
+        } else if eq > name_end && b[eq] != b':' {
+            eq
+        } else {
+            return false;
+        };
         self.out.variables.push(FileVariable {
             range: TextRange::from_usize(l.start, l.end),
             name: TextRange::from_usize(name_start, name_end),
@@ -821,6 +1215,109 @@ fn is_comment(text: &[u8]) -> bool {
     text.starts_with(b"#") || text.starts_with(b"//")
 }
 
+/// Whether the trimmed text `ts..te` is a request line some dialect would start a request
+/// with: a method it sends, then a target without blanks (outside `{{…}}`) that does not
+/// open with JSON or markup, then maybe `HTTP/x`.
+fn is_request_line(b: &[u8], ts: usize, te: usize) -> bool {
+    let word_end = find_ws(b, ts, te);
+    if word_end == te || !is_known_method(&b[ts..word_end]) {
+        return false;
+    }
+    let t = skip_ws(b, word_end, te);
+    let (target_end, _) = split_version(b, t, te, false);
+    let target = &b[t..target_end];
+    let opens_data = match target.first() {
+        Some(b'{') => target.get(1) != Some(&b'{'),
+        Some(c) => matches!(c, b'"' | b'[' | b'<' | b',' | b':'),
+        None => true,
+    };
+    !opens_data && blank_outside_braces(target).is_none()
+}
+
+/// The offset of the first blank in `text` that is not inside `{{…}}`.
+fn blank_outside_braces(text: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < text.len() {
+        if text[i..].starts_with(b"{{") {
+            match memmem::find(&text[i + 2..], b"}}") {
+                Some(close) => i += close + 4,
+                None => i += 2,
+            }
+        } else if is_ws(text[i]) {
+            return Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// httpyac's script opener: a line of `{{`, maybe followed by `+` or `@` and the event the
+/// script runs on (`{{@response`, `{{+after`, `{{@js request`).
+fn is_js_start(text: &[u8]) -> bool {
+    let Some(rest) = text.strip_prefix(b"{{") else {
+        return false;
+    };
+    let mut rest = rest.trim_ascii();
+    if let Some(r) = rest.strip_prefix(b"@js") {
+        rest = r.trim_ascii_start();
+    }
+    if let Some(r) = rest.strip_prefix(b"+").or_else(|| rest.strip_prefix(b"@")) {
+        rest = r;
+    }
+    rest.is_empty()
+        || [
+            "request",
+            "streaming",
+            "response",
+            "after",
+            "responselogging",
+        ]
+        .iter()
+        .any(|e| e.as_bytes().eq_ignore_ascii_case(rest))
+}
+
+/// A GraphQL fragment definition's first line: `fragment Name on Type`.
+fn is_graphql_fragment(text: &[u8]) -> bool {
+    let Some(rest) = text.strip_prefix(b"fragment ") else {
+        return false;
+    };
+    let rest = rest.trim_ascii_start();
+    let name_end = rest.iter().position(|&c| is_ws(c)).unwrap_or(rest.len());
+    name_end > 0 && rest[name_end..].trim_ascii_start().starts_with(b"on ")
+}
+
+/// Whether an indented line right after the request line continues its target: it starts
+/// like a URL part (`/path`, `?q=1`, `&q=2`, `#frag`, `.com`, `:8080`, `{{var}}`) and has no
+/// blanks but before a trailing `HTTP/x`. A JSON body or a header is never one.
+fn is_url_part(b: &[u8], ts: usize, te: usize) -> bool {
+    let (end, _) = split_version(b, ts, te, true);
+    let text = &b[ts..end];
+    let starts = match text.first() {
+        Some(b'{') => text.starts_with(b"{{"),
+        Some(c) => matches!(c, b'/' | b'?' | b'&' | b'#' | b'.' | b':' | b';' | b'='),
+        None => true,
+    };
+    starts && blank_outside_braces(text).is_none()
+}
+
+/// httpyac's `...name`: the headers of the object `name` (a script exports it).
+fn is_header_spread(text: &[u8]) -> bool {
+    text.strip_prefix(b"...")
+        .is_some_and(|name| !name.is_empty() && name.iter().all(|&c| !is_ws(c)) && name[0] != b'.')
+}
+
+/// Whether a line at column 0 among the headers is a body whose blank line is missing:
+/// JSON (`{`, `[`) or markup (`<tag`, `<?xml`).
+fn starts_body(text: &[u8]) -> bool {
+    match text {
+        [b'{', b'{', ..] => false,
+        [b'{' | b'[', ..] => true,
+        [b'<', c, ..] => c.is_ascii_alphabetic() || matches!(c, b'?' | b'!'),
+        _ => false,
+    }
+}
+
 /// Blanks inside a line: space, tab and form feed (the spec's whitespace).
 fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\x0c')
@@ -942,6 +1439,19 @@ mod tests {
                 writeln!(out, "  <> {}", s(f)).unwrap();
             }
         }
+        for script in &file.scripts {
+            writeln!(out, "script {}", s(*script)).unwrap();
+        }
+        for d in &file.directives {
+            writeln!(out, "{:?} {}", d.kind, s(d.target)).unwrap();
+        }
+        for n in &file.notes {
+            let (what, at) = match n.kind {
+                NoteKind::MissingSeparator { at } => ("missing ###", at),
+                NoteKind::MissingBlankLine { at } => ("missing blank line", at),
+            };
+            writeln!(out, "note {} {what} at {at}", s(n.range)).unwrap();
+        }
         for e in &file.errors {
             writeln!(out, "error {} {}", s(e.range), e.message).unwrap();
         }
@@ -978,6 +1488,11 @@ mod tests {
             }
         }
         multi_line.extend(file.errors.iter().map(|e| e.range));
+        multi_line.extend(file.scripts.iter().filter(|r| !r.is_empty()));
+        single_line.extend(file.notes.iter().map(|n| n.range));
+        for d in &file.directives {
+            single_line.extend([d.range, d.target]);
+        }
         for (range, single) in multi_line
             .iter()
             .map(|r| (r, false))
@@ -1125,6 +1640,7 @@ mod tests {
                 request 145..161
                   separator "###"
                   "GET" <no target> "HTTP/1.1"
+                error "{{ host }}/a b" a request target cannot hold blanks: write a blank in a URL as `%20`
                 error "DELETE" missing request target after the method
                 error "get" write the method in capitals: `GET`
                 error "GET" missing request target after the method
@@ -1178,20 +1694,21 @@ mod tests {
     #[test]
     fn header_errors() {
         check(
-            "POST /a\nContent-Type: application/json\n{{name}}: ok\nX-{{ a b }}-Id: ok\nContent Type: x\nX-Émoji: x\n{\"a\": 1}\nnot a header\n: no name\n",
+            "POST /a\nContent-Type: application/json\n{{name}}: ok\nX-{{ a b }}-Id: ok\nContent Type: x\nX-Émoji: x\n\"a\": 1\n: no name\nnot a header\n",
             expect![[r#"
-                request 0..130
+                request 0..128
                   "POST" "/a"
                   header "Content-Type": "application/json"
                   header "{{name}}": "ok"
                   header "X-{{ a b }}-Id": "ok"
                   header "Content Type": "x"
                   header "X-Émoji": "x"
-                  header "{\"a\"": "1}"
+                  header "\"a\"": "1"
+                  body 116..128 "not a header"
+                note "not a header" missing blank line at 116
                 error "Content Type" invalid header name; is a blank line missing before the body?
                 error "X-Émoji" invalid header name; is a blank line missing before the body?
-                error "{\"a\"" invalid header name; is a blank line missing before the body?
-                error "not a header" expected a header `Name: value`
+                error "\"a\"" invalid header name; is a blank line missing before the body?
                 error ": no name" missing header name before `:`
             "#]],
         );
@@ -1286,6 +1803,7 @@ mod tests {
                 request 107..117
                   separator "###"
                   "GET" "/c"
+                script "orphan"
                 error "extra" unexpected text after `%}`
                 error "stray text" unexpected text after the response handlers; a new request starts with `###`
                 error ">" expected a script `> {% … %}` or a file path `> ./handler.js`
@@ -1298,13 +1816,273 @@ mod tests {
     }
 
     #[test]
-    fn pre_request_scripts_are_skipped() {
+    fn dialect_pre_request_scripts() {
         check(
             "###\n< {%\n  request.variables.set(\"id\", \"1\")\n%}\n< ./pre.js\nGET /items/{{id}}\n",
             expect![[r####"
                 request 0..75
                   separator "###"
                   "GET" "/items/{{id}}"
+                script "request.variables.set(\"id\", \"1\")"
+            "####]],
+        );
+    }
+
+    // Dialects: one test per row of README's dialect table.
+
+    #[test]
+    fn dialect_requests_without_separator() {
+        check(
+            "# @name a\nPOST http://x.test/a\nA: b\n\n# a comment\n# @name b\nPOST http://x.test/b\n\n{}\n\nGET {{host}}/c HTTP/1.1\n> {% client.global.set(\"t\", 1) %}\nGET /d\nGET /e\n",
+            expect![[r#"
+                request 0..35
+                  name "a"
+                  @name "a"
+                  "POST" "http://x.test/a"
+                  header "A": "b"
+                request 37..83
+                  name "b"
+                  @name "b"
+                  "POST" "http://x.test/b"
+                  body 81..83 "{}"
+                request 85..142
+                  "GET" "{{host}}/c" "HTTP/1.1"
+                  > Script "client.global.set(\"t\", 1)"
+                request 143..149
+                  "GET" "/d"
+                request 150..156
+                  "GET" "/e"
+                note "POST http://x.test/b" missing ### at 37
+                note "GET {{host}}/c HTTP/1.1" missing ### at 85
+                note "GET /d" missing ### at 143
+                note "GET /e" missing ### at 150
+            "#]],
+        );
+        // A body that merely holds such words, or goes on without a blank line, stays one.
+        check(
+            "POST /a\n\nMESSAGE BODY\nGET the data\nGET /not-after-a-blank-line\n\nGET the data again\n",
+            expect![[r#"
+                request 0..82
+                  "POST" "/a"
+                  body 9..82 "MESSAGE BODY\nGET the data\nGET /not-after-a-blank-line\n\nGET the data again"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn dialect_body_without_blank_line() {
+        check(
+            "POST https://x.test/anything\n{\n  \"template\": 1\n}\n###\nPOST /b\nContent-Type: application/json\n[1, 2]\n###\nPOST /c\n  \"a\": 1\n###\nPOST /d\nContent-Type: application/xml\n<?xml version=\"1.0\"?>\n<a/>\n",
+            expect![[r####"
+                request 0..48
+                  "POST" "https://x.test/anything"
+                  body 29..48 "{\n  \"template\": 1\n}"
+                request 49..98
+                  separator "###"
+                  "POST" "/b"
+                  header "Content-Type": "application/json"
+                  body 92..98 "[1, 2]"
+                request 99..119
+                  separator "###"
+                  "POST" "/c"
+                  body 111..119 "  \"a\": 1"
+                request 120..188
+                  separator "###"
+                  "POST" "/d"
+                  header "Content-Type": "application/xml"
+                  body 162..188 "<?xml version=\"1.0\"?>\n<a/>"
+                note "{" missing blank line at 29
+                note "[1, 2]" missing blank line at 92
+                note "\"a\": 1" missing blank line at 111
+                note "<?xml version=\"1.0\"?>" missing blank line at 162
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_target_continuation_only_for_url_parts() {
+        check(
+            "GET https://x.test/a\n  /b\n  ?q=1\n  &r={{r}}\n  Accept: */*\n###\nGET https://x.test\n    id=42\n",
+            expect![[r####"
+                request 0..57
+                  "GET" "https://x.test/a" + "/b" + "?q=1" + "&r={{r}}"
+                  header "Accept": "*/*"
+                request 58..90
+                  separator "###"
+                  "GET" "https://x.test" + "id=42"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_httpyac_script_blocks() {
+        check(
+            "{{\n  const x = 1;\n  exports.token = x;\n}}\n\nPOST /a\n\n{\"a\": 1}\n\n{{@response\n  exports.id = response.parsedBody.id;\n}}\n\n###\n{{+after\n}}\nGET /b\n###\n{{\nexports.open = 1\n",
+            expect![[r####"
+                request 0..115
+                  "POST" "/a"
+                  body 52..60 "{\"a\": 1}"
+                request 117..139
+                  separator "###"
+                  "GET" "/b"
+                script "const x = 1;\n  exports.token = x;"
+                script "exports.id = response.parsedBody.id;"
+                script "exports.open = 1"
+                error "{{" unterminated script: `}}` is missing
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_block_comments() {
+        check(
+            "/*\nGET /not-a-request\n*/\nGET /a\n\n/*\n  a comment after the body\n*/\n###\n/*\nunterminated\n",
+            expect![[r#"
+                request 0..65
+                  "GET" "/a"
+                error "/*" unterminated comment: `*/` is missing
+            "#]],
+        );
+    }
+
+    #[test]
+    fn dialect_graphql_and_proto_files() {
+        check(
+            "fragment IOParts on Repository {\n  description\n}\n\nPOST https://x.test/graphql\nContent-Type: application/json\n\nquery q($name: String!) {\n  ...IOParts\n}\n###\ngql getItems < ./items.gql\ngql < ./other.gql\nPOST https://x.test/graphql\n###\nproto < ./grpcbin.proto\nGRPC grpcb.in:9000/grpcbin.GRPCBin/Index\n",
+            expect![[r####"
+                request 0..150
+                  "POST" "https://x.test/graphql"
+                  header "Content-Type": "application/json"
+                  body 110..150 "query q($name: String!) {\n  ...IOParts\n}"
+                request 151..227
+                  separator "###"
+                  "POST" "https://x.test/graphql"
+                request 228..296
+                  separator "###"
+                  "GRPC" "grpcb.in:9000/grpcbin.GRPCBin/Index"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_lazy_file_variables() {
+        check(
+            "@id := {{$uuid}}\n@eager=1\n@bad :\nGET /a/{{id}}\n",
+            expect![[r#"
+                var "id" = "{{$uuid}}"
+                var "eager" = "1"
+                request 33..46
+                  "GET" "/a/{{id}}"
+                error "@bad :" expected a file variable `@name = value`
+            "#]],
+        );
+    }
+
+    #[test]
+    fn dialect_request_kinds() {
+        check(
+            "GRPC grpcb.in:9000/grpcbin.GRPCBin/Index\n###\nWS wss://x.test/socket\n###\nSSE https://x.test/events\n###\nMQTT tcp://broker.test\ntopic: a\n###\nAMQP amqp://guest:guest@localhost\n###\nKAFKA localhost:9092\n###\nGRAPHQL /graphql\n###\nPROPFIND /dav HTTP/1.1\n###\nVERSION-CONTROL /dav\n###\nPURGE /cache\n",
+            expect![[r####"
+                request 0..40
+                  "GRPC" "grpcb.in:9000/grpcbin.GRPCBin/Index"
+                request 41..67
+                  separator "###"
+                  "WS" "wss://x.test/socket"
+                request 68..97
+                  separator "###"
+                  "SSE" "https://x.test/events"
+                request 98..133
+                  separator "###"
+                  "MQTT" "tcp://broker.test"
+                  header "topic": "a"
+                request 134..171
+                  separator "###"
+                  "AMQP" "amqp://guest:guest@localhost"
+                request 172..196
+                  separator "###"
+                  "KAFKA" "localhost:9092"
+                request 197..217
+                  separator "###"
+                  "GRAPHQL" "/graphql"
+                request 218..244
+                  separator "###"
+                  "PROPFIND" "/dav" "HTTP/1.1"
+                request 245..269
+                  separator "###"
+                  "VERSION-CONTROL" "/dav"
+                request 270..286
+                  separator "###"
+                  "PURGE" "/cache"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_kulala_import_and_run() {
+        check(
+            "import ./auth.http\n\n###\nrun #login\nrun ./setup.http (@user=admin)\n\n###\n# @env-json-key TOKEN $.token\n# @env-stdin-cmd NOW date\n# @file-to-variable BODY ./b.json\n# @curl-compressed\nGET /a\n",
+            expect![[r####"
+                request 67..186
+                  separator "###"
+                  @env-json-key "TOKEN $.token"
+                  @env-stdin-cmd "NOW date"
+                  @file-to-variable "BODY ./b.json"
+                  @curl-compressed ""
+                  "GET" "/a"
+                Import "./auth.http"
+                Run "#login"
+                Run "./setup.http"
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_httpyac_request_extras() {
+        check(
+            "@xpath_ns hello=http://x.test/hello\nproto < ./hello.proto\nkeepCase: true\nincludeDirs: [`${__dirname}/request`]\n\nGRPC grpc.x.test/HelloService/sayHello\n{\n  \"greeting\": \"world\"\n}\n###\nGET https://x.test/a\n...defaultHeaders\nAccept: */*\n###\nPOST https://x.test/b\n{{json.slideshow.author}}\n###\nPOST https://x.test/jwt\neyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig\n",
+            expect![[r####"
+                var "xpath_ns" = "hello=http://x.test/hello"
+                request 36..176
+                  "GRPC" "grpc.x.test/HelloService/sayHello"
+                  body 151..176 "{\n  \"greeting\": \"world\"\n}"
+                request 177..231
+                  separator "###"
+                  "GET" "https://x.test/a"
+                  header "Accept": "*/*"
+                request 232..283
+                  separator "###"
+                  "POST" "https://x.test/b"
+                  body 258..283 "{{json.slideshow.author}}"
+                request 284..352
+                  separator "###"
+                  "POST" "https://x.test/jwt"
+                  body 312..352 "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"
+                note "{" missing blank line at 151
+                note "{{json.slideshow.author}}" missing blank line at 258
+                note "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig" missing blank line at 312
+            "####]],
+        );
+    }
+
+    #[test]
+    fn malformed_in_every_dialect() {
+        check(
+            "INVALID https://x.test\n###\nGET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/a  b HTTP/1.1\n",
+            expect![[r####"
+                request 0..22
+                  "INVALID" "https://x.test"
+                request 23..49
+                  separator "###"
+                  "GET" "https://x.test/a b"
+                request 50..82
+                  separator "###"
+                  "GET" "{{ base }}/a?q={{ a b }}"
+                request 83..120
+                  separator "###"
+                  "POST" "https://x.test/a  b" "HTTP/1.1"
+                error "INVALID" unknown method `INVALID`: no client sends it (GET, POST, PUT, PATCH, DELETE, …)
+                error "https://x.test/a b" a request target cannot hold blanks: write a blank in a URL as `%20`
+                error "https://x.test/a  b" a request target cannot hold blanks: write a blank in a URL as `%20`
             "####]],
         );
     }

@@ -738,14 +738,9 @@ impl<'s> Reader<'s> {
                     at,
                     "this item has neither `request` nor `item` (for a folder)",
                 );
-                ItemKind::Request(Request {
-                    range: value.range,
-                    method: None,
-                    url: None,
-                    headers: Vec::new(),
-                    body: None,
-                    auth: None,
-                })
+                // Nothing to send: kept as an empty folder, so that no request is listed
+                // or sent for it.
+                ItemKind::Folder(Vec::new())
             }
         };
         Some(Item {
@@ -781,7 +776,12 @@ impl<'s> Reader<'s> {
         };
         for m in members {
             match &*self.key(m) {
-                b"method" => request.method = self.string(&m.value, "method"),
+                // `""` is what Postman writes for a method left blank, and sends as GET.
+                b"method" => {
+                    request.method = self
+                        .string(&m.value, "method")
+                        .filter(|s| !s.content.is_empty())
+                }
                 b"url" => request.url = self.url(&m.value),
                 b"header" => request.headers = self.headers(&m.value),
                 b"body" => request.body = self.body(&m.value),
@@ -1927,11 +1927,9 @@ mod tests {
                 request R4
                   method -
                   auth "bearer"
-                request (unnamed)
+                folder (unnamed)
                   event -
-                  method -
-                request nothing
-                  method -
+                folder nothing
                 error 9..13 "\"v2\"": `info` should be an object, not a string
                 error 74..77 "\"x\"": `event` should be an array, not a string
                 error 91..92 "5": each `item` entry should be an object, not a number

@@ -27,7 +27,9 @@ pub enum RefKind {
     Variable { name: TextRange },
     /// `{{$uuid}}`, `{{$randomInt 1 10}}`; `name` is the `$word` range.
     Dynamic { name: TextRange },
-    /// Something else between the braces (a script expression, an empty `{{}}`).
+    /// An empty `{{}}`, or a `{{name` that the line never closes; `message` says which.
+    Malformed { message: &'static str },
+    /// Something else between the braces (a script expression).
     Other,
 }
 
@@ -94,7 +96,7 @@ fn shift_kind(kind: RefKind, d: u32) -> RefKind {
         RefKind::Dynamic { name } => RefKind::Dynamic {
             name: name.shift(d),
         },
-        k @ (RefKind::InvalidVault { .. } | RefKind::Other) => k,
+        k @ (RefKind::InvalidVault { .. } | RefKind::Malformed { .. } | RefKind::Other) => k,
     }
 }
 
@@ -133,11 +135,21 @@ fn scan_one(text: &str, open: usize) -> (Ref, usize) {
     }
     // `{{name}}`: the first `}}` on the line closes it.
     let Some(close) = find_pair(&b[inner_start..eol], b'}').map(|i| inner_start + i) else {
-        // Unterminated: not ours to report; skip the braces.
+        // Unterminated: a name left open is reported; other braces are plain text.
+        let opens_name = b
+            .get(body)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'$');
+        let kind = if opens_name {
+            RefKind::Malformed {
+                message: "unterminated `{{`: close the variable with `}}`",
+            }
+        } else {
+            RefKind::Other
+        };
         return (
             Ref {
                 range: TextRange::from_usize(open, eol),
-                kind: RefKind::Other,
+                kind,
             },
             inner_start,
         );
@@ -145,7 +157,11 @@ fn scan_one(text: &str, open: usize) -> (Ref, usize) {
     let range = TextRange::from_usize(open, close + 2);
     let inner = text[inner_start..close].trim_matches([' ', '\t']);
     let start = inner_start + lead;
-    let kind = if let Some(rest) = inner.strip_prefix('$') {
+    let kind = if inner.is_empty() {
+        RefKind::Malformed {
+            message: "empty `{{}}`: write a variable name between the braces",
+        }
+    } else if let Some(rest) = inner.strip_prefix('$') {
         let word = rest
             .bytes()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
@@ -405,6 +421,9 @@ mod tests {
                     RefKind::Dynamic { name } => {
                         format!("dyn {:?} {whole:?} name={:?}", r.range, name.slice(text))
                     }
+                    RefKind::Malformed { message } => {
+                        format!("malformed {:?} {whole:?}: {message}", r.range)
+                    }
                     RefKind::Other => format!("other {:?} {whole:?}", r.range),
                 }
             })
@@ -482,8 +501,8 @@ mod tests {
                 dyn 40..59 "{{$randomInt 1 10}}" name="$randomInt"
                 dyn 60..69 "{{$uuid}}" name="$uuid"
                 other 70..81 "{{ a + b }}"
-                other 82..86 "{{}}"
-                other 87..93 "{{open""#]],
+                malformed 82..86 "{{}}": empty `{{}}`: write a variable name between the braces
+                malformed 87..93 "{{open": unterminated `{{`: close the variable with `}}`"#]],
         );
     }
 

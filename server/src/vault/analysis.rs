@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::syntax::env::{EnvFile, EnvValue};
+use crate::syntax::env::{EnvFile, EnvValue, USER_SECRETS};
 use crate::syntax::http::HttpFile;
 use crate::syntax::json::JsonString;
 use crate::syntax::postman::{Collection, Item, ItemKind};
@@ -47,6 +47,8 @@ fn syntax_findings(errors: &[SyntaxError]) -> impl Iterator<Item = Finding> + '_
 #[derive(Default)]
 struct Scope {
     defined: HashSet<String>,
+    /// Names of requests sent in a loop.
+    looped: HashSet<String>,
     values: HashMap<String, String>,
     /// Where names come from, for messages: "this file or an environment".
     sources: String,
@@ -72,13 +74,21 @@ impl Scope {
     }
 
     /// Whether a `{{name}}` use is defined: the name itself, or for `a.b.c` (request
-    /// chaining, object paths) its first segment.
+    /// chaining, object paths) its first segment — or no name at all but JavaScript that
+    /// httpyac evaluates (`{{false}}`, `{{42}}`, `{{process.env.HOME}}`).
     fn is_defined(&self, name: &str) -> bool {
+        let first = name.split(['.', '[']).next().unwrap_or(name);
+        // A request `# @name foo` sent in a `# @loop` leaves `foo0`, `foo1`, … (httpyac).
+        let looped = first.trim_end_matches(|c: char| c.is_ascii_digit());
         self.defined.contains(name)
-            || name
-                .split(['.', '['])
-                .next()
-                .is_some_and(|first| self.defined.contains(first))
+            || self.defined.contains(first)
+            || looped.len() < first.len() && self.looped.contains(looped)
+            // httpyac's `{{nameResponse}}`: the whole response of the request `name`.
+            || first
+                .strip_suffix("Response")
+                .is_some_and(|r| self.defined.contains(r))
+            || SCRIPT_WORDS.contains(&first)
+            || first.starts_with(|c: char| c.is_ascii_digit())
     }
 
     /// `text` with every variable whose value is known substituted.
@@ -134,6 +144,37 @@ impl Scope {
         }
     }
 }
+
+/// What a `{{…}}` may start with that is JavaScript rather than a variable name: literals,
+/// and the objects and functions httpyac's expressions see (`oauth2Session` is the session
+/// of a request's OAuth2 sign-in).
+const SCRIPT_WORDS: [&str; 25] = [
+    "true",
+    "false",
+    "null",
+    "undefined",
+    "NaN",
+    "Infinity",
+    "process",
+    "response",
+    "request",
+    "$global",
+    "httpRegion",
+    "httpFile",
+    "oauth2Session",
+    "Math",
+    "JSON",
+    "Date",
+    "Number",
+    "String",
+    "Object",
+    "Array",
+    "Buffer",
+    "require",
+    "encodeURIComponent",
+    "btoa",
+    "atob",
+];
 
 /// Adds the environments' variables to `scope`: names from every environment (or from the
 /// chosen one and `$shared`), and values only where they are unambiguous.
@@ -286,7 +327,7 @@ fn check_refs(
                     check_domain(link, host, r.range, None, out);
                 }
             }
-            RefKind::InvalidVault { message } => {
+            RefKind::InvalidVault { message } | RefKind::Malformed { message } => {
                 out.push(Finding::new(r.range, Code::InvalidReference, message))
             }
             RefKind::Variable { name } => {
@@ -315,32 +356,13 @@ fn check_refs(
 /// Findings for an `.http`/`.rest` file.
 pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Finding> {
     let mut out: Vec<Finding> = syntax_findings(&file.errors).collect();
+    out.extend(file.notes.iter().map(note_finding));
     let mut scope = Scope::new(match ctx.env_name {
         Some(env) => format!("this file or the environment `{env}`"),
         None => "this file or an environment".to_string(),
     });
     add_env_scope(&mut scope, ctx);
-    for v in &file.variables {
-        scope.define(v.name.slice(text), Some(v.value.slice(text)));
-    }
-    for req in &file.requests {
-        if let Some(name) = req.name {
-            scope.define(name.slice(text), None);
-        }
-        for m in &req.metadata {
-            // `# @prompt name` asks for a value when the request is sent.
-            if m.key.slice(text) == "prompt" {
-                if let Some(name) = m.value.slice(text).split_whitespace().next() {
-                    scope.define(name, None);
-                }
-            }
-        }
-        for h in &req.handlers {
-            if h.kind == http::HandlerKind::Script {
-                define_script_globals(h.content.slice(text), &mut scope);
-            }
-        }
-    }
+    define_http_names(text, file, &mut scope);
 
     // File variables' values are checked once, where they are written.
     for v in &file.variables {
@@ -381,9 +403,131 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
     out
 }
 
-/// Names that handler scripts set with `client.global.set("name", …)`.
-fn define_script_globals(script: &str, scope: &mut Scope) {
-    for_each_set_call(script, &["client.global"], |name| scope.define(name, None));
+/// Defines the names an `.http` file gives itself: file variables, request names, names its
+/// scripts set and metadata that defines variables.
+fn define_http_names(text: &str, file: &HttpFile, scope: &mut Scope) {
+    for v in &file.variables {
+        scope.define(v.name.slice(text), Some(v.value.slice(text)));
+    }
+    for script in &file.scripts {
+        define_script_names(script.slice(text), scope);
+    }
+    for req in &file.requests {
+        if let Some(name) = req.name {
+            scope.define(name.slice(text), None);
+            if req.metadata.iter().any(|m| m.key.slice(text) == "loop") {
+                scope.looped.insert(name.slice(text).to_string());
+            }
+        }
+        for m in &req.metadata {
+            if let Some(name) = metadata_variable(m.key.slice(text), m.value.slice(text)) {
+                scope.define(name, None);
+            }
+        }
+        for h in &req.handlers {
+            if h.kind == http::HandlerKind::Script {
+                define_script_names(h.content.slice(text), scope);
+            }
+        }
+    }
+}
+
+/// The names an `.http` file defines for the files that import or run it.
+pub fn http_defined_names(text: &str, file: &HttpFile) -> Vec<String> {
+    let mut scope = Scope::default();
+    define_http_names(text, file, &mut scope);
+    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    names.sort();
+    names
+}
+
+/// The other `.http` files whose names this one uses: kulala's `import path` and
+/// `run path`, httpyac's `# @import path`. Paths as written.
+pub fn http_imports<'t>(text: &'t str, file: &HttpFile) -> Vec<&'t str> {
+    let directives = file
+        .directives
+        .iter()
+        .map(|d| d.target.slice(text))
+        .filter(|t| !t.starts_with('#'));
+    let metadata = file
+        .requests
+        .iter()
+        .flat_map(|r| &r.metadata)
+        .filter(|m| m.key.slice(text) == "import")
+        .map(|m| m.value.slice(text));
+    directives
+        .chain(metadata)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The portable rewrite for a construct that only some dialects read.
+fn note_finding(note: &http::Note) -> Finding {
+    let message = match note.kind {
+        http::NoteKind::MissingSeparator { .. } => {
+            "a new request starts here without a `###` line: httpyac and kulala read two requests, JetBrains' format one; insert `###` for every editor"
+        }
+        http::NoteKind::MissingBlankLine { .. } => {
+            "the body starts without a blank line: httpyac reads a body, JetBrains' format a header; insert a blank line for every editor"
+        }
+    };
+    Finding::new(note.range, Code::MissingSeparator, message)
+}
+
+/// The variable a `# @key value` line defines: `# @prompt name` (asked for when the
+/// request is sent), httpyac's `# @loop for item of items` and `# @ref name`, kulala's `# @env-json-key name
+/// path`, `# @env-header-key`, `# @env-stdin-cmd name command` and `# @file-to-variable name
+/// path`.
+fn metadata_variable<'t>(key: &str, value: &'t str) -> Option<&'t str> {
+    let mut words = value.split_whitespace();
+    match key {
+        // `# @ref name`, `# @forceRef name` (httpyac): the request `name`, in this file or
+        // one it imports, is sent first and its response is `name`.
+        "prompt" | "env-json-key" | "env-header-key" | "env-stdin-cmd" | "file-to-variable"
+        | "ref" | "forceRef" => words.next(),
+        "loop" => {
+            // `for item of items`, `for (const item of items)`, `for 3`, `while …`.
+            let rest = value
+                .strip_prefix("for")?
+                .trim_start()
+                .trim_start_matches('(');
+            let mut words = rest.split_whitespace();
+            let first = words.next()?;
+            let var = if matches!(first, "const" | "let" | "var") {
+                words.next()?
+            } else {
+                first
+            };
+            (matches!(words.next(), Some("of" | "in"))).then_some(var)
+        }
+        _ => None,
+    }
+}
+
+/// Names that scripts set: `client.global.set("name", …)` (handlers and pre-request
+/// scripts), `request.variables.set("name", …)` (pre-request scripts), httpyac's
+/// `exports.name = …` and `$global.name = …`.
+fn define_script_names(script: &str, scope: &mut Scope) {
+    for_each_set_call(script, &["client.global", "request.variables"], |name| {
+        scope.define(name, None)
+    });
+    for prefix in ["exports.", "$global."] {
+        for (i, _) in script.match_indices(prefix) {
+            // Not `module.exports.x` nor `myexports.x`.
+            let before = script[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+                continue;
+            }
+            let rest = &script[i + prefix.len()..];
+            let len = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                .unwrap_or(rest.len());
+            let after = rest[len..].trim_start();
+            if len > 0 && after.starts_with('=') && !after.starts_with("==") {
+                scope.define(&rest[..len], None);
+            }
+        }
+    }
 }
 
 /// Calls `f` with the literal first argument of every `OBJECT.set(` call, for each OBJECT
@@ -393,19 +537,35 @@ fn for_each_set_call(script: &str, objects: &[&str], mut f: impl FnMut(&str)) {
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".set("));
     for i in SET.find_iter(script.as_bytes()) {
         let before = &script[..i];
-        if !objects.iter().any(|o| before.ends_with(o)) {
-            continue;
+        if objects.iter().any(|o| before.ends_with(o))
+            && let Some(name) = literal_argument(&script[i + 5..])
+        {
+            f(name);
         }
-        let rest = script[i + 5..].trim_start();
-        let Some(q) = rest
-            .chars()
-            .next()
-            .filter(|c| matches!(c, '"' | '\'' | '`'))
-        else {
-            continue;
-        };
-        if let Some(end) = rest[1..].find(q) {
-            f(&rest[1..1 + end]);
+    }
+}
+
+/// The quoted literal that `args` (the text after a call's `(`) starts with.
+fn literal_argument(args: &str) -> Option<&str> {
+    let rest = args.trim_start();
+    let q = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '"' | '\'' | '`'))?;
+    rest[1..].find(q).map(|end| &rest[1..1 + end])
+}
+
+/// Calls `f` with the names that legacy Postman scripts set:
+/// `postman.setEnvironmentVariable("name", …)` and `postman.setGlobalVariable("name", …)`.
+fn for_each_legacy_postman_set(script: &str, mut f: impl FnMut(&str)) {
+    for call in [
+        "postman.setEnvironmentVariable(",
+        "postman.setGlobalVariable(",
+    ] {
+        for (i, _) in script.match_indices(call) {
+            if let Some(name) = literal_argument(&script[i + call.len()..]) {
+                f(name);
+            }
         }
     }
 }
@@ -477,9 +637,9 @@ pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Ve
     item_vars(src, &coll.items, &mut scope);
     let lines = coll.script_lines();
     for (_, line) in &lines {
-        for_each_set_call(&line.value(src), &POSTMAN_SETTERS, |name| {
-            scope.define(name, None)
-        });
+        let line = line.value(src);
+        for_each_set_call(&line, &POSTMAN_SETTERS, |name| scope.define(name, None));
+        for_each_legacy_postman_set(&line, |name| scope.define(name, None));
     }
 
     // References, with the host of the request each string belongs to. Strings come item
@@ -638,7 +798,20 @@ pub fn analyze_env(src: &str, file: &EnvFile, ctx: &Context<'_>) -> Vec<Finding>
                         (None, _) => out.push(Finding::new(var.range, Code::InvalidLink, "this Key Vault entry has no `resourceId`")),
                     }
                 }
-                EnvValue::Other(_) => {}
+                EnvValue::Provider {
+                    provider,
+                    secret_name,
+                    range,
+                } if provider.eq_ignore_ascii_case(USER_SECRETS) => {
+                    if secret_name.is_none() {
+                        out.push(Finding::new(
+                            *range,
+                            Code::InvalidLink,
+                            "this user secrets entry has no `secretName`",
+                        ));
+                    }
+                }
+                EnvValue::Provider { .. } | EnvValue::Other(_) => {}
             }
         }
     }

@@ -21,7 +21,8 @@ impl Severity {
     }
 }
 
-/// The diagnostic codes of the contract, plus `syntax-error` for files that do not parse.
+/// The diagnostic codes of the contract, plus `syntax-error` for files that do not parse and
+/// `missing-separator` for constructs only some dialects read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Code {
     UnlinkedSecret,
@@ -41,12 +42,15 @@ pub enum Code {
     ScriptAccessDisabled,
     LinkedSecretWrite,
     UndefinedVariable,
+    /// A construct some dialects read and others do not, with its portable rewrite (a `###`
+    /// line between requests, a blank line before a body).
+    MissingSeparator,
     /// The file is not well-formed (JSON errors, a broken `.http` request, a wrong shape).
     SyntaxError,
 }
 
 impl Code {
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::UnlinkedSecret,
         Code::InvalidReference,
         Code::InvalidLink,
@@ -63,6 +67,7 @@ impl Code {
         Code::ScriptAccessDisabled,
         Code::LinkedSecretWrite,
         Code::UndefinedVariable,
+        Code::MissingSeparator,
         Code::SyntaxError,
     ];
 
@@ -84,6 +89,7 @@ impl Code {
             Code::ScriptAccessDisabled => "script-access-disabled",
             Code::LinkedSecretWrite => "linked-secret-write",
             Code::UndefinedVariable => "undefined-variable",
+            Code::MissingSeparator => "missing-separator",
             Code::SyntaxError => "syntax-error",
         }
     }
@@ -101,7 +107,7 @@ impl Code {
             | Code::ScriptAccessDisabled
             | Code::UndefinedVariable => Severity::Warning,
             Code::SecretExpiring => Severity::Information,
-            Code::NewerVersion => Severity::Hint,
+            Code::NewerVersion | Code::MissingSeparator => Severity::Hint,
             Code::InvalidReference
             | Code::InvalidLink
             | Code::UntrustedHost

@@ -90,16 +90,49 @@ pub fn linked_uses(
     if let crate::vault::document::Parsed::Links(own) = doc.parsed {
         return links_file_uses(own);
     }
+    let mut uses = env_entry_uses(doc);
     let Some(links) = links else {
+        return uses;
+    };
+    uses.extend(
+        crate::vault::features::navigation::vault_names(doc)
+            .into_iter()
+            .filter_map(|u| {
+                let id = links.get(&u.name)?.secret_id()?.clone();
+                Some(LinkedUse {
+                    name: u.name,
+                    range: u.range,
+                    id,
+                })
+            }),
+    );
+    uses
+}
+
+/// The secrets Visual Studio's Key Vault entries of an environment file name, reported at
+/// their `secretName`.
+fn env_entry_uses(doc: &crate::vault::features::Doc<'_>) -> Vec<LinkedUse> {
+    let crate::vault::document::Parsed::Env(file) = doc.parsed else {
         return Vec::new();
     };
-    crate::vault::features::navigation::vault_names(doc)
-        .into_iter()
-        .filter_map(|u| {
-            let id = links.get(&u.name)?.secret_id()?.clone();
+    file.environments
+        .iter()
+        .flat_map(|e| &e.variables)
+        .filter_map(|v| {
+            let crate::syntax::env::EnvValue::KeyVault {
+                secret_name: Some(secret),
+                vault: Some(vault),
+                ..
+            } = &v.value
+            else {
+                return None;
+            };
+            let name = secret.value(doc.text);
+            let id =
+                SecretId::parse(&format!("https://{vault}.vault.azure.net/secrets/{name}")).ok()?;
             Some(LinkedUse {
-                name: u.name,
-                range: u.range,
+                name: name.into_owned(),
+                range: secret.range,
                 id,
             })
         })

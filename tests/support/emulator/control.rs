@@ -86,6 +86,7 @@ pub(super) fn handle(st: &mut State, req: &Req, endpoint: &str) -> Response {
                 retry_after: f.retry_after,
                 times: f.times,
                 delay: Duration::from_millis(f.delay_ms),
+                damage: None,
             });
             json!({})
         }),

@@ -146,9 +146,13 @@ pub(super) fn guid() -> String {
     )
 }
 
+/// How far the emulator's clock is from the machine's, in seconds (see
+/// [`Emulator::skew_clock`](super::Emulator::skew_clock)).
+pub(super) static CLOCK_SKEW: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
 pub(super) fn unix_now() -> i64 {
     let since = SystemTime::now().duration_since(UNIX_EPOCH);
-    since.map_or(0, |d| d.as_secs() as i64)
+    since.map_or(0, |d| d.as_secs() as i64) + CLOCK_SKEW.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The current UTC time as Entra ID writes it in errors: `2024-05-01 12:34:56Z`.

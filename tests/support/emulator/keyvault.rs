@@ -159,9 +159,9 @@ pub(super) fn handle(st: &mut State, req: &Req) -> (Duration, Response) {
     let Some(fault) = st.faults.take(&req.path) else {
         return (delay, serve(st, req, &caller));
     };
-    let answer = faults::answer(&fault, Surface::KeyVault);
+    let answer = faults::answer(&fault, Surface::KeyVault).or_else(|| faults::damaged(&fault, req));
     (
-        delay + fault.delay,
+        delay + fault.head_delay(),
         answer.unwrap_or_else(|| serve(st, req, &caller)),
     )
 }

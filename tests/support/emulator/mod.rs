@@ -30,7 +30,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-pub use faults::Fault;
+pub use faults::{Damage, Fault};
 pub use keyvault::SecretAttrs;
 pub use refusals::{CLIENT_ADDRESS, Refusal};
 

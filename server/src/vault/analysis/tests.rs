@@ -447,6 +447,101 @@ fn references_in_header_names_are_whole() {
 }
 
 #[test]
+fn dialect_missing_separators_are_hints() {
+    check(
+        "//- /a.http\n# @name a\nPOST https://x.test/a\n{\"a\": 1}\n\n# @name b\nGET https://x.test/b\n",
+        expect![[r#"
+            missing-separator hint 3:1 "{\"a\": 1}": the body starts without a blank line: httpyac reads a body, JetBrains' format a header; insert a blank line for every editor
+            missing-separator hint 6:1 "GET https://x.test/b": a new request starts here without a `###` line: httpyac and kulala read two requests, JetBrains' format one; insert `###` for every editor"#]],
+    );
+}
+
+#[test]
+fn dialect_variables_defined_by_scripts_and_metadata() {
+    check(
+        r#"//- /a.http
+{{
+  exports.fromBlock = 1;
+  $global.fromGlobal = 2;
+  module.exports.notThis = 3;
+}}
+< {%
+  request.variables.set("fromPre", "1");
+  client.global.set("fromPreGlobal", "2");
+%}
+# @loop for item of items
+# @env-json-key fromKulala $.token
+# @file-to-variable fromFile ./body.json
+GET https://x.test/{{fromBlock}}/{{fromGlobal}}/{{fromPre}}/{{fromPreGlobal}}/{{item.id}}/{{fromKulala}}/{{fromFile}}
+X-Nope: {{notThis}} {{trulyUndefined}}
+
+{{@response
+  exports.fromResponse = response.parsedBody.id;
+}}
+
+###
+# @loop for (const row of rows)
+GET https://x.test/{{fromResponse}}/{{row}}/{{rows}}
+"#,
+        expect![[r#"
+            undefined-variable warning 14:9 "{{notThis}}": `notThis` is not defined in this file or an environment
+            undefined-variable warning 14:21 "{{trulyUndefined}}": `trulyUndefined` is not defined in this file or an environment
+            undefined-variable warning 22:45 "{{rows}}": `rows` is not defined in this file or an environment"#]],
+    );
+}
+
+#[test]
+fn dialect_javascript_expressions_are_not_variable_names() {
+    check(
+        "//- /a.http\nGET https://x.test/?a={{false}}&b={{true}}&c={{42}}&d={{process.env.HOME}}&e={{response.parsedBody.x}}&f={{ Date.now() }}&g={{null}}&h={{nope}}\n",
+        expect![[
+            r#"undefined-variable warning 1:136 "{{nope}}": `nope` is not defined in this file or an environment"#
+        ]],
+    );
+}
+
+#[test]
+fn empty_and_unterminated_variables_are_malformed() {
+    check(
+        "//- /a.http\n@v = 1\nGET https://x.test/{{}}/{{ }}/{{v\nX-A: {{v}} {{ v\nX-B: {{ not a name\n",
+        expect![[r#"
+            invalid-reference error 2:20 "{{}}": empty `{{}}`: write a variable name between the braces
+            invalid-reference error 2:25 "{{ }}": empty `{{}}`: write a variable name between the braces
+            invalid-reference error 2:31 "{{v": unterminated `{{`: close the variable with `}}`
+            invalid-reference error 3:12 "{{ v": unterminated `{{`: close the variable with `}}`
+            invalid-reference error 4:6 "{{ not a name": unterminated `{{`: close the variable with `}}`"#]],
+    );
+}
+
+#[test]
+fn dialect_legacy_postman_setters_define_variables() {
+    check(
+        r#"//- /c.postman_collection.json
+{
+  "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "item": [
+    {"name": "a", "event": [{"listen": "test", "script": {"exec": ["postman.setEnvironmentVariable(\"envVar\", 1);", "postman.setGlobalVariable('globalVar', 2);"]}}],
+     "request": {"method": "GET", "url": {"raw": "https://x.test/{{envVar}}/{{globalVar}}/{{missing}}"}}}
+  ]
+}
+"#,
+        expect![[
+            r#"undefined-variable warning 5:91 "{{missing}}": `missing` is not defined in the collection, its scripts or an environment beside it"#
+        ]],
+    );
+}
+
+#[test]
+fn dialect_httpyac_request_names_refs_and_loops() {
+    check(
+        "//- /a.http\n# @import ./other.http\n# @ref fromOther\n# @loop for 3\n# @name looped\nGET https://x.test/{{fromOther.id}}/{{$index}}\n\n###\n# @forceRef alsoOther\nGET https://x.test/{{looped2.args.x}}/{{loopedResponse.headers.server}}/{{alsoOther}}/{{other2}}/{{nopeResponse}}\n",
+        expect![[r#"
+            undefined-variable warning 9:87 "{{other2}}": `other2` is not defined in this file or an environment
+            undefined-variable warning 9:98 "{{nopeResponse}}": `nopeResponse` is not defined in this file or an environment"#]],
+    );
+}
+
+#[test]
 fn a_url_read_otherwise_than_it_is_sent_is_an_error_and_its_real_host_is_checked() {
     let fixture = format!(
         r#"{LINKS}//- /a.http

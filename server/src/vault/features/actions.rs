@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use crate::syntax::http::HttpFile;
+use crate::syntax::env::EnvValue;
+use crate::syntax::http::{self, HttpFile};
 use crate::syntax::json::JsonString;
 use crate::syntax::postman::{Collection, KeyValue};
 use crate::syntax::refs;
@@ -18,7 +19,9 @@ use crate::vault::document::Parsed;
 use crate::vault::features::scan::{self, Found, FoundKind};
 use crate::vault::features::vars;
 use crate::vault::features::{Doc, FileEdit, FileRange, World};
-use crate::vault::identifier::{Cloud, IdError};
+use crate::vault::identifier::{
+    Cloud, IdError, SecretId, is_valid_secret_name, is_valid_vault_name,
+};
 use crate::vault::links::{self, LinksFile, TextEdit};
 
 /// What kind of code action, as editors group them.
@@ -83,10 +86,11 @@ pub const PLACEHOLDER_VAULT: &str = "my-vault";
 /// A link whose entry exists but is broken gets the same identifier quick fixes (fixing
 /// `invalid-link` or `untrusted-host`) and "Unlink".
 pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<Action> {
-    let Some(target) = LinksTarget::of(doc, world) else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
+    separator_actions(doc, range, &mut out);
+    let Some(target) = LinksTarget::of(doc, world) else {
+        return out;
+    };
     let mut names: Vec<String> = Vec::new();
     for name in names_in(doc, range) {
         if !names.contains(&name) {
@@ -97,12 +101,140 @@ pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<A
         name_actions(&target, name, &mut out);
         version_actions(&target, name, world, &mut out);
     }
+    env_entry_actions(doc, range, &target, &mut out);
     if let Some(path) = doc.path {
         for literal in credentials(doc, range, world) {
             move_to_vault(path, &target, world, literal, &mut out);
         }
     }
     out
+}
+
+/// On a construct only some dialects read (`missing-separator`): insert the `###` line or
+/// the blank line that makes it read alike everywhere.
+fn separator_actions(doc: &Doc<'_>, range: TextRange, out: &mut Vec<Action>) {
+    let (Parsed::Http(file), Some(path)) = (doc.parsed, doc.path) else {
+        return;
+    };
+    // The file's own line break, so that the inserted line matches its neighbours.
+    let newline = match doc.text.find(['\n', '\r']).map(|i| &doc.text[i..]) {
+        Some(rest) if rest.starts_with("\r\n") => "\r\n",
+        Some(rest) if rest.starts_with('\r') => "\r",
+        _ => "\n",
+    };
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    for note in file.notes.iter().filter(|n| touches(n.range)) {
+        let (title, at, new_text) = match note.kind {
+            http::NoteKind::MissingSeparator { at } => (
+                "Insert `###` before this request",
+                at,
+                format!("###{newline}"),
+            ),
+            http::NoteKind::MissingBlankLine { at } => (
+                "Insert a blank line before the body",
+                at,
+                newline.to_string(),
+            ),
+        };
+        out.push(Action {
+            title: title.to_string(),
+            kind: ActionKind::QuickFix,
+            fixes: Some(Code::MissingSeparator.as_str()),
+            preferred: true,
+            edits: vec![FileEdit {
+                path: path.to_path_buf(),
+                create: false,
+                edits: vec![TextEdit {
+                    range: TextRange::empty(at),
+                    new_text,
+                }],
+            }],
+            show: None,
+            create_secret: None,
+        });
+    }
+}
+
+/// On a Visual Studio Key Vault entry of an environment file: "Move `x` to vaultlink.json",
+/// which links the secret it names in vaultlink.json (where allowedDomains can limit where
+/// it goes) and makes the entry's value `{{vault:x}}`.
+fn env_entry_actions(
+    doc: &Doc<'_>,
+    range: TextRange,
+    target: &LinksTarget<'_>,
+    out: &mut Vec<Action>,
+) {
+    let (Parsed::Env(file), Some(path)) = (doc.parsed, doc.path) else {
+        return;
+    };
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    for var in file
+        .environments
+        .iter()
+        .flat_map(|e| &e.variables)
+        .filter(|v| touches(v.range))
+    {
+        let EnvValue::KeyVault {
+            secret_name: Some(secret),
+            vault: Some(vault),
+            ..
+        } = &var.value
+        else {
+            continue;
+        };
+        let secret = secret.value(doc.text);
+        if !is_valid_secret_name(&secret) || !is_valid_vault_name(vault) {
+            continue;
+        }
+        let id = identifier(vault, Cloud::Public, &secret);
+        let Ok(secret_id) = SecretId::parse(&id) else {
+            continue;
+        };
+        // The link's name: the secret's, unless vaultlink.json gives it to another secret.
+        let linked = |name: &str| target.file.and_then(|f| f.get(name));
+        let mut name = secret.to_string();
+        let mut n = 1;
+        while let Some(other) = linked(&name)
+            && !other.secret_id().is_some_and(|i| i.same_secret(&secret_id))
+        {
+            n += 1;
+            name = format!("{secret}-{n}");
+        }
+        // The value: from the `{` after the name to the end of the entry.
+        let after_name = var.name_range.end as usize;
+        let Some(open) = doc.text[after_name..var.range.end as usize].find('{') else {
+            continue;
+        };
+        let value = TextRange::new((after_name + open) as u32, var.range.end);
+        let mut edits = vec![FileEdit {
+            path: path.to_path_buf(),
+            create: false,
+            edits: vec![TextEdit {
+                range: value,
+                new_text: format!("\"{{{{vault:{name}}}}}\""),
+            }],
+        }];
+        let mut show = None;
+        if linked(&name).is_none() {
+            let Some((links_edit, at)) = target.set_link(&name, &id, &[]) else {
+                continue;
+            };
+            edits.push(links_edit);
+            show = Some(at);
+        }
+        out.push(Action {
+            title: format!(
+                "Move `{}` to vaultlink.json as `{{{{vault:{name}}}}}`",
+                var.name
+            ),
+            kind: ActionKind::RefactorRewrite,
+            fixes: None,
+            preferred: false,
+            edits,
+            show,
+            create_secret: None,
+        });
+    }
 }
 
 /// The vault names the selection touches: references and script names in documents, keys

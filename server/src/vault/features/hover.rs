@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use crate::syntax::env::{ENCRYPTED, USER_SECRETS};
 use crate::syntax::refs::{self, RefKind, VaultMethod};
 use crate::text::TextRange;
 use crate::vault::document::Parsed;
@@ -267,6 +268,21 @@ fn value_label(def: &VarDef<'_>) -> String {
             secret.as_deref().map_or_else(|| "?".to_owned(), code),
             vault.map_or_else(|| "?".to_owned(), code)
         ),
+        VarValue::Provider { provider, secret } if provider.eq_ignore_ascii_case(USER_SECRETS) => {
+            format!(
+                "the project's user secret {} (masked when sent)",
+                secret.as_deref().map_or_else(|| "?".to_owned(), code)
+            )
+        }
+        VarValue::Provider { provider, .. } if provider.eq_ignore_ascii_case(ENCRYPTED) => {
+            "encrypted with Windows DPAPI, which cannot be read on this platform".to_owned()
+        }
+        VarValue::Provider { provider, .. } => {
+            format!(
+                "a value of the provider {}, which vaultlink cannot read",
+                code(provider)
+            )
+        }
         VarValue::Other(_) if def.secret => MASK.to_owned(),
         VarValue::Other(text) => code(text),
         VarValue::None => "its response, once it has been sent".to_owned(),

@@ -331,7 +331,7 @@ pub(crate) fn refs_in(
             RefKind::InvalidVault { message } => (r.range, FoundKind::InvalidVault(message)),
             RefKind::Variable { name } => (name, FoundKind::Variable),
             RefKind::Dynamic { name } => (name, FoundKind::Dynamic),
-            RefKind::Other => continue,
+            RefKind::Malformed { .. } | RefKind::Other => continue,
         };
         out.push(Found {
             range: piece.to_source(src, r.range),

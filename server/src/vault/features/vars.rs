@@ -54,6 +54,11 @@ pub(crate) enum VarValue<'a> {
         secret: Option<Cow<'a, str>>,
         vault: Option<&'a str>,
     },
+    /// Visual Studio's other secret providers (`AspnetUserSecrets`, `Encrypted`, …).
+    Provider {
+        provider: &'a str,
+        secret: Option<Cow<'a, str>>,
+    },
     /// A number, a boolean, an object: its source text.
     Other(&'a str),
     /// No value (a request name).
@@ -290,6 +295,14 @@ fn env_value<'a>(src: &'a str, value: &'a EnvValue) -> VarValue<'a> {
         } => VarValue::KeyVault {
             secret: secret_name.map(|s| s.value(src)),
             vault: vault.as_deref(),
+        },
+        EnvValue::Provider {
+            provider,
+            secret_name,
+            ..
+        } => VarValue::Provider {
+            provider,
+            secret: secret_name.map(|s| s.value(src)),
         },
         EnvValue::Other(range) => VarValue::Other(range.slice(src)),
     }

@@ -571,3 +571,62 @@ fn hosts_that_cannot_be_allowed_domains_are_left_out() {
         "#]],
     );
 }
+
+#[test]
+fn dialect_missing_separators_get_the_portable_rewrite() {
+    check(
+        "//- /a.http\nPOST https://x.test/a\n{\"a\": 1}\n\n# @name b\n$0GET https://x.test/b\n",
+        expect![[r####"
+            Insert `###` before this request (QuickFix, fixes missing-separator, preferred)
+              edit /a.http
+                32..32 => "###\n"
+              /a.http after: "POST https://x.test/a\n{\"a\": 1}\n\n###\n# @name b\nGET https://x.test/b\n"
+        "####]],
+    );
+    check(
+        "//- /a.http\r\nPOST https://x.test/a\r\n$0{\"a\": 1}\r\n",
+        expect![[r#"
+            Insert a blank line before the body (QuickFix, fixes missing-separator, preferred)
+              edit /a.http
+                23..23 => "\r\n"
+              /a.http after: "POST https://x.test/a\r\n\r\n{\"a\": 1}\r\n"
+        "#]],
+    );
+}
+
+#[test]
+fn visual_studio_key_vault_entries_move_to_vaultlink_json() {
+    check(
+        r#"//- /vaultlink.json
+{
+  "secrets": {
+    "api-token": { "link": "https://other-kv.vault.azure.net/secrets/api-token" }
+  }
+}
+//- /http-client.env.json
+{
+  "dev": {
+    "token": {"provider": "AzureKeyVault", "secretName": "api-token", "resourceId": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/corp-kv"$0},
+    "plain": "x"
+  }
+}
+"#,
+        expect![[r#"
+            Move `token` to vaultlink.json as `{{vault:api-token-2}}` (RefactorRewrite)
+              edit /http-client.env.json
+                26..178 => "\"{{vault:api-token-2}}\""
+              edit /vaultlink.json
+                98..98 => ",\n    \"api-token-2\": { \"link\": \"https://corp-kv.vault.azure.net/secrets/api-token\" }"
+              /http-client.env.json after: "{\n  \"dev\": {\n    \"token\": \"{{vault:api-token-2}}\",\n    \"plain\": \"x\"\n  }\n}\n"
+              /vaultlink.json after:
+                | {
+                |   "secrets": {
+                |     "api-token": { "link": "https://other-kv.vault.azure.net/secrets/api-token" },
+                |     "api-token-2": { "link": "https://corp-kv.vault.azure.net/secrets/api-token" }
+                |   }
+                | }
+
+              show /vaultlink.json 130..179 "https://corp-kv.vault.azure.net/secrets/api-token"
+        "#]],
+    );
+}

@@ -535,3 +535,37 @@ fn nothing_outside_references_and_never_a_panic() {
         f.with(|doc, world| hover(doc, offset, world));
     }
 }
+
+#[test]
+fn visual_studio_provider_entries_show_where_the_value_is_never_the_value() {
+    check(
+        r#"//- /http-client.env.json
+{"dev": {"local": {"provider": "AspnetUserSecrets", "secretName": "Api:Key"}, "sealed": {"provider": "Encrypted", "value": "AQAAANCMnd8BFdERjHoAwE"}}}
+//- /a.http
+GET https://x.test
+A: {{local$0}}
+"#,
+        expect![[r#"
+            22..31 "{{local}}"
+            **local** — variable
+
+            | defined in | value |
+            |---|---|
+            | environment `dev` in http-client.env.json | the project's user secret `Api:Key` (masked when sent) |"#]],
+    );
+    check(
+        r#"//- /http-client.env.json
+{"dev": {"local": {"provider": "AspnetUserSecrets", "secretName": "Api:Key"}, "sealed": {"provider": "Encrypted", "value": "AQAAANCMnd8BFdERjHoAwE"}}}
+//- /a.http
+GET https://x.test
+A: {{sealed$0}}
+"#,
+        expect![[r#"
+            22..32 "{{sealed}}"
+            **sealed** — variable
+
+            | defined in | value |
+            |---|---|
+            | environment `dev` in http-client.env.json | encrypted with Windows DPAPI, which cannot be read on this platform |"#]],
+    );
+}
