@@ -602,3 +602,19 @@ fn killed_link_writes_never_tear_and_their_leftovers_go_with_the_next_write() {
     assert_eq!(parsed["secrets"]["s4999"]["link"], id("s4999"));
     assert_eq!(parsed["secrets"]["after"]["link"], id("after"));
 }
+
+#[test]
+fn send_stops_at_a_variable_that_repeats_itself() {
+    let p = Project::new(
+        "//- /a.http\n@host = {{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}\nGET https://{{host}}/x\n",
+    );
+    let (run, took) = run_briefly(p.dir.path(), &["send", "--dry-run", "a.http"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("`host` refers to itself through other variables"),
+        "{}",
+        run.stderr
+    );
+    assert!(took.as_millis() < 2000, "send took {took:?}");
+}

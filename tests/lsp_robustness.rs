@@ -355,6 +355,16 @@ fn malformed_files() -> Vec<(&'static str, String)> {
             "{ \"secrets\": { \"k\": { \"link\": \"https://corp-kv.vault.azure.net/secrets/k\" }, \"j\": { \"link\": 5 }, \"😀\": [ ".to_string(),
         ),
         ("d/vaultlink.json", format!("{{ \"secrets\": {}", deep("["))),
+        // A stray closing bracket, as typed in the middle of an edit.
+        ("s/stray.postman_collection.json", "{\"a\":1]}".to_string()),
+        (
+            "s/vaultlink.json",
+            "{\"secrets\":{\"a\":{\"link\":\"x\"]}}".to_string(),
+        ),
+        (
+            "s/http-client.env.json",
+            "{\"dev\": {\"a\": [\"x\"}}".to_string(),
+        ),
         ("n/vaultlink.json", "null".to_string()),
     ]
 }
@@ -774,5 +784,35 @@ fn an_unreadable_message_does_not_stop_the_server() {
         c.orphan_errors()
     );
     assert_eq!(c.orphan_errors()[0]["error"]["code"], -32700);
+    c.shutdown();
+}
+
+/// One change event that replaces the whole text and then edits the new text: the edit
+/// applies to the new text, and the server goes on.
+#[test]
+fn a_whole_text_change_then_an_edit_in_one_event() {
+    let p = Project::new(
+        "//- /a.http\nGET https://x.test/a-first-line-longer-than-the-next\nA: {{vault:k}}\n",
+    );
+    let mut c = Client::start(p.dir.path(), UTF16_ONLY);
+    let uri = c.open(&p.path("a.http"), &p.read("a.http"));
+    c.wait_diagnostics(&uri);
+    c.change(
+        &uri,
+        2,
+        json!([
+            { "text": "GET https://x.test\nB: {{vault:j}}\n" },
+            { "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 1 } }, "text": "C" },
+        ]),
+    );
+    let diags = c.wait_diagnostics_version(&uri, 2);
+    assert_eq!(diags.len(), 1, "{diags:#?}\n{}", c.dump());
+    assert_eq!(diags[0]["code"], "unlinked-secret");
+    assert_eq!(
+        diags[0]["range"],
+        json!({ "start": { "line": 1, "character": 3 }, "end": { "line": 1, "character": 14 } })
+    );
+    let r = c.request("textDocument/hover", c.at(&uri, 26));
+    assert_sensible(&c, "hover after the change", &r);
     c.shutdown();
 }

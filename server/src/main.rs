@@ -225,8 +225,6 @@ fn main() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 
-/// The language server, on a multi-threaded runtime: requests run beside each other and
-/// analyses on blocking threads.
 /// Secret values and tokens live in this process's memory: no core dump may write them to
 /// disk, and no other process of the user may read that memory through `/proc` or a
 /// debugger (Linux: not dumpable, core size limit 0). Failing to set either is not fatal.
@@ -247,9 +245,19 @@ fn keep_memory_private() {
     }
 }
 
+/// Threads for analyses and file reads at once (tokio's default is 512).
+const BLOCKING_THREADS: usize = 32;
+
+/// The language server, on a multi-threaded runtime: requests run beside each other and
+/// analyses on blocking threads. The blocking pool is bounded and its threads are kept: every
+/// new thread gets its own allocator heap, and a pool that grows to hundreds of short-lived
+/// threads under a burst of edits leaves their heaps behind, so memory climbs for minutes.
+/// An analysis past its budget keeps its thread, so the bound leaves room for many.
 fn serve() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .thread_keep_alive(std::time::Duration::from_secs(300))
         .build()
     {
         Ok(rt) => rt,

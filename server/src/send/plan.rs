@@ -211,12 +211,20 @@ struct Resolver<'i, 'a> {
     tainted: Vec<Taint>,
     entries: Vec<EnvSecret>,
     problems: Problems,
+    /// Variables already resolved, each once however often it is used.
+    values: HashMap<String, Option<String>>,
+    /// The variables being resolved, outermost first: one met again is a cycle.
+    resolving: Vec<String>,
 }
+
+/// The most text the variables of one value may expand to.
+const MAX_RESOLVED_LEN: usize = 1 << 20;
 
 impl Resolver<'_, '_> {
     /// `text` with every variable and dynamic variable replaced; vault references kept.
     fn resolve(&mut self, text: &str, depth: usize) -> String {
-        refs::rewrite(text, |r| {
+        let (mut grown, mut too_long) = (0usize, false);
+        let out = refs::rewrite(text, |r| {
             let whole = r.range.slice(text);
             match r.kind {
                 RefKind::Vault { name } => {
@@ -243,7 +251,10 @@ impl Resolver<'_, '_> {
                     Some(String::new())
                 }
                 RefKind::Variable { name } => {
-                    Some(self.variable(name.slice(text), depth).unwrap_or_default())
+                    let value = self.variable(name.slice(text), depth).unwrap_or_default();
+                    grown += value.len();
+                    too_long |= grown > MAX_RESOLVED_LEN;
+                    Some(if too_long { String::new() } else { value })
                 }
                 RefKind::Dynamic { name } => {
                     let word = name.slice(text).trim_start_matches('$');
@@ -269,7 +280,15 @@ impl Resolver<'_, '_> {
                 RefKind::Malformed { .. } | RefKind::Other => None,
             }
         })
-        .into_owned()
+        .into_owned();
+        if too_long {
+            let problem =
+                "variables expand to more than 1 MiB: a variable repeats others too often";
+            if !self.problems.other.iter().any(|p| p == problem) {
+                self.problems.other.push(problem.to_owned());
+            }
+        }
+        out
     }
 
     /// The `{{vault:…}}` reference that stands for an environment entry's secret in the
@@ -301,12 +320,24 @@ impl Resolver<'_, '_> {
     }
 
     fn variable(&mut self, name: &str, depth: usize) -> Option<String> {
-        if depth >= MAX_DEPTH {
-            self.problems
-                .other
-                .push(format!("`{name}` refers to itself through other variables"));
+        if let Some(value) = self.values.get(name) {
+            return value.clone();
+        }
+        if depth >= MAX_DEPTH || self.resolving.iter().any(|n| n == name) {
+            let problem = format!("`{name}` refers to itself through other variables");
+            if !self.problems.other.contains(&problem) {
+                self.problems.other.push(problem);
+            }
             return None;
         }
+        self.resolving.push(name.to_owned());
+        let value = self.variable_uncached(name, depth);
+        self.resolving.pop();
+        self.values.insert(name.to_owned(), value.clone());
+        value
+    }
+
+    fn variable_uncached(&mut self, name: &str, depth: usize) -> Option<String> {
         let defs = vars::lookup(&self.inputs.doc, &self.inputs.world, name, self.offset);
         let chosen = self.inputs.world.env_name;
         let mut env_only = Vec::new();
@@ -491,6 +522,8 @@ pub fn http_plan(
         tainted: Vec::new(),
         entries: Vec::new(),
         problems: Problems::default(),
+        values: HashMap::new(),
+        resolving: Vec::new(),
     };
     let url = r.resolve(req.url(text).trim(), 0);
     let headers: Vec<(String, String)> = req
@@ -592,6 +625,8 @@ pub fn collection_plan(
         tainted: Vec::new(),
         entries: Vec::new(),
         problems: Problems::default(),
+        values: HashMap::new(),
+        resolving: Vec::new(),
     };
     let url = req
         .url

@@ -281,6 +281,9 @@ pub fn rewrite<'t>(
     Cow::Owned(out)
 }
 
+/// How many bytes [`substitute`] may add beyond the length of the text it is given.
+const MAX_SUBSTITUTED_GROWTH: usize = 8 * 1024;
+
 /// `text` with each `{{name}}` whose value `value_of` knows replaced by it, again in the
 /// result up to a fixed depth (values may use other variables; a cycle stops there).
 pub fn substitute<'t>(
@@ -289,9 +292,16 @@ pub fn substitute<'t>(
 ) -> std::borrow::Cow<'t, str> {
     use std::borrow::Cow;
     let mut cur: Cow<str> = Cow::Borrowed(text);
+    // What substitution may add in all, so that values that repeat each other cannot grow
+    // the text exponentially: past it, variables are left as written.
+    let mut budget = text.len() + MAX_SUBSTITUTED_GROWTH;
     for _ in 0..8 {
         let next = rewrite(&cur, |r| match r.kind {
-            RefKind::Variable { name } => value_of(name.slice(&cur)),
+            RefKind::Variable { name } => {
+                let value = value_of(name.slice(&cur))?;
+                budget = budget.checked_sub(value.len())?;
+                Some(value)
+            }
             _ => None,
         });
         match next {
@@ -477,6 +487,20 @@ mod tests {
             _ => None,
         });
         assert_eq!(out, "k={{vault:api-key}}&u=api");
+    }
+
+    #[test]
+    fn substitution_of_values_that_repeat_each_other_stays_small() {
+        // Each round would multiply the text by ten: it stops growing at the budget instead.
+        let out = crate::syntax::finishes(|| {
+            substitute("{{a}}", |_| Some("{{a}}".repeat(10))).into_owned()
+        });
+        assert!(
+            out.len() <= 5 + MAX_SUBSTITUTED_GROWTH + 50,
+            "{}",
+            out.len()
+        );
+        assert!(out.starts_with("{{a}}{{a}}"), "{out}");
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl Scope {
             return hit.clone();
         }
         let mut names = Vec::new();
-        self.vault_names_of(name, 0, &mut names);
+        self.vault_names_of(name, 0, &mut Vec::new(), &mut names);
         let names: Rc<[String]> = names.into();
         self.secrets
             .borrow_mut()
@@ -124,20 +124,29 @@ impl Scope {
         names
     }
 
-    fn vault_names_of(&self, name: &str, depth: u32, out: &mut Vec<String>) {
-        let Some(value) = self.values.get(name) else {
+    /// Each variable is looked into once (`seen`), so that values that use each other many
+    /// times take linear time, not exponential.
+    fn vault_names_of<'s>(
+        &'s self,
+        name: &str,
+        depth: u32,
+        seen: &mut Vec<&'s str>,
+        out: &mut Vec<String>,
+    ) {
+        let Some((name, value)) = self.values.get_key_value(name) else {
             return;
         };
-        if depth > 8 || !value.contains("{{") {
+        if depth > 8 || !value.contains("{{") || seen.contains(&name.as_str()) {
             return;
         }
+        seen.push(name);
         let mut found = Vec::new();
         refs::scan(value, 0, &mut found);
         for r in found {
             match r.kind {
                 RefKind::Vault { name } => out.push(name.slice(value).to_string()),
                 RefKind::Variable { name } => {
-                    self.vault_names_of(name.slice(value), depth + 1, out)
+                    self.vault_names_of(name.slice(value), depth + 1, seen, out)
                 }
                 _ => {}
             }

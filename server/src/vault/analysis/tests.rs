@@ -358,6 +358,20 @@ fn syntax_errors_are_findings() {
     );
 }
 
+/// A variable whose value uses itself many times: the analysis looks into each variable
+/// once, instead of once per use at every depth.
+#[test]
+fn variables_that_repeat_themselves_are_analysed_at_once() {
+    crate::syntax::finishes(|| {
+        check(
+            "//- /a.http\n@host = {{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{host}}{{vault:k}}\nGET https://{{host}}/x\n",
+            expect![[
+                r#"unlinked-secret warning 1:89 "{{vault:k}}": `k` is not linked: no vaultlink.json was found; create one with `vaultlink link k <identifier>`"#
+            ]],
+        )
+    });
+}
+
 /// A stray closing bracket, as typed in the middle of an edit, in every kind of JSON file:
 /// the analysis ends at once with a syntax error at the bracket.
 #[test]
