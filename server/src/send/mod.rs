@@ -18,9 +18,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::azure::Azure;
 use crate::syntax::refs::{self, RefKind};
-use crate::vault::analysis::host_of;
 use crate::vault::links::LinksFile;
-use plan::{BASIC_PREFIX, EnvSecretSource, Plan, PlanBody, basic_value};
+use crate::vault::target;
+use plan::{BASIC_PREFIX, EarlierResponse, EnvSecretSource, Plan, PlanBody, basic_value};
 use redact::{MASK, Redactor};
 use run::Concrete;
 
@@ -33,18 +33,50 @@ pub struct Shown {
     pub body: Option<String>,
 }
 
-/// Checks the plan's secrets against the links file and the request's host: every one
-/// must be linked to a valid identifier, and the host must be one its `allowedDomains`
-/// allow. Nothing has been fetched when this fails.
+/// Checks where the request goes before anything is fetched: its URL must read as it is
+/// sent (see [`target`]); every secret must be linked to a valid identifier and allowed on
+/// the URL's host by its `allowedDomains`, and so must every secret that reaches the
+/// request through an earlier response; a request carrying any of them keeps the URL's
+/// host in its `Host` header. Nothing has been fetched when this fails.
 pub fn check_secrets(plan: &Plan, links: Option<&LinksFile>) -> Result<(), String> {
-    if plan.secrets.is_empty() {
+    let masked_url = mask_refs(&plan.url);
+    let target = target::read(&masked_url);
+    let refused = |why: String| Err(format!("{} was not sent: {why}", plan.label));
+    if let Some(why) = target.misread {
+        return refused(why);
+    }
+    if plan.secrets.is_empty() && plan.tainted.is_empty() {
         return Ok(());
     }
-    let masked_url = mask_refs(&plan.url);
-    let host = host_of(&masked_url);
+    let host = target.host.as_deref();
+    if host.is_some_and(|h| h.contains(MASK)) {
+        return refused(
+            "a `{{vault:…}}` reference is part of the URL's host; a secret is never sent as a host name"
+                .to_owned(),
+        );
+    }
     let mut problems = Vec::new();
-    for name in &plan.secrets {
-        if let Some(entry) = plan.entries.iter().find(|e| e.name == *name) {
+    let not_allowed = |name: &str, h: &str, via: Option<&str>| {
+        let through = via
+            .map(|v| {
+                format!(
+                    " (it reaches this request through the response to `{v}`, which carried it)"
+                )
+            })
+            .unwrap_or_default();
+        format!(
+            "the secret `{name}`{through} may not be sent to `{h}`: its allowedDomains in vaultlink.json do not include it (domain-not-allowed)"
+        )
+    };
+    let carried = plan.secrets.iter().map(|s| (s.as_str(), None)).chain(
+        plan.tainted
+            .iter()
+            .map(|t| (t.secret.as_str(), Some(t.via.as_str()))),
+    );
+    for (name, via) in carried {
+        if via.is_none()
+            && let Some(entry) = plan.entries.iter().find(|e| e.name == *name)
+        {
             // An environment entry has no allowedDomains: it may go to any host, unless
             // vaultlink.json links the same secret, whose allowedDomains then hold.
             let link = match &entry.source {
@@ -56,7 +88,7 @@ pub fn check_secrets(plan: &Plan, links: Option<&LinksFile>) -> Result<(), Strin
                 EnvSecretSource::UserSecret { .. } => None,
             };
             if let Some(link) = link.filter(|l| !l.allowed_domains.is_empty())
-                && !host.as_deref().is_some_and(|h| link.allows_host(h))
+                && !host.is_some_and(|h| link.allows_host(h))
             {
                 problems.push(format!(
                     "the secret of `{{{{{}}}}}` is linked in vaultlink.json as `{}`, whose allowedDomains do not include the host of `{masked_url}` (domain-not-allowed)",
@@ -66,36 +98,51 @@ pub fn check_secrets(plan: &Plan, links: Option<&LinksFile>) -> Result<(), Strin
             continue;
         }
         let Some(link) = links.and_then(|l| l.get(name)) else {
-            problems.push(format!(
-                "`{{{{vault:{name}}}}}` is not linked: run `vaultlink link {name} <identifier>` or add it to vaultlink.json"
-            ));
+            // A tainting secret that vaultlink.json does not link came from an environment
+            // entry, which has no allowedDomains.
+            if via.is_none() {
+                problems.push(format!(
+                    "`{{{{vault:{name}}}}}` is not linked: run `vaultlink link {name} <identifier>` or add it to vaultlink.json"
+                ));
+            }
             continue;
         };
-        if link.secret_id().is_none() {
+        if via.is_none() && link.secret_id().is_none() {
             problems.push(format!(
                 "the link of `{name}` in vaultlink.json is not a valid Key Vault secret identifier"
             ));
             continue;
         }
-        match &host {
-            Some(h) if !link.allows_host(h) => problems.push(format!(
-                "the secret `{name}` may not be sent to `{h}`: its allowedDomains in vaultlink.json do not include it (domain-not-allowed)"
-            )),
+        match host {
+            Some(h) if !link.allows_host(h) => problems.push(not_allowed(name, h, via)),
             None if !link.allowed_domains.is_empty() => problems.push(format!(
                 "the secret `{name}` is limited to its allowedDomains, and the host of `{masked_url}` cannot be read"
             )),
             _ => {}
         }
     }
+    if let Some(h) = host {
+        for (n, v) in &plan.headers {
+            if n.eq_ignore_ascii_case("host") && host_header_name(&mask_refs(v)) != h {
+                problems.push(format!(
+                    "its `Host` header names `{}`, another host than the URL's `{h}`; a request carrying a secret goes only with its URL's own host: remove the header",
+                    mask_refs(v).trim()
+                ));
+            }
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "{} was not sent: {}",
-            plan.label,
-            problems.join("; ")
-        ))
+        refused(problems.join("; "))
     }
+}
+
+/// The host a `Host` header names, in the form [`target::read`] gives.
+fn host_header_name(value: &str) -> String {
+    target::read(&format!("http://{}/", value.trim()))
+        .host
+        .unwrap_or_else(|| value.trim().to_ascii_lowercase())
 }
 
 /// `{{vault:NAME}}` references shown as `***`.
@@ -212,6 +259,14 @@ pub fn concrete(
             mask_refs(&plan.url)
         )
     })?;
+    // The host checked before the values were known is the host the request goes to.
+    if carries_secret && target::host_of_url(&url) != target::read(&mask_refs(&plan.url)).host {
+        return Err(format!(
+            "{}: the value of a secret changes the host of `{}`; it was not sent",
+            plan.label,
+            mask_refs(&plan.url)
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
             "{}: only http and https URLs can be sent",
@@ -238,9 +293,12 @@ pub fn concrete(
         PlanBody::Text(t) => fill(t).into_bytes(),
         PlanBody::Bytes(b) => b.clone(),
     });
+    let masked_url = mask_refs(&plan.url);
+    let shown_url = url::Url::parse(&masked_url).map_or(masked_url, |u| u.to_string());
     Ok(Concrete {
         method,
         url,
+        shown_url,
         headers,
         body,
         carries_secret,
@@ -320,6 +378,22 @@ pub fn plan_request(inputs: &plan::Inputs<'_>, index: usize) -> Result<Plan, pla
             plan::collection_plan(inputs, coll, item, req)
         }
         _ => Err(plan::PlanError("this file has no requests".to_owned())),
+    }
+}
+
+/// A response kept for later requests (`{{name.response.body…}}`): masked, as everything
+/// shown is, and tainted with the secrets its request carried.
+pub fn remember(plan: &Plan, response: &run::Response, redactor: &Redactor) -> EarlierResponse {
+    EarlierResponse {
+        headers: response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), redactor.redact(v).into_owned()))
+            .collect(),
+        body: redactor
+            .redact(&String::from_utf8_lossy(&response.body))
+            .into_owned(),
+        secrets: plan.carried(),
     }
 }
 

@@ -36,12 +36,35 @@ pub struct Plan {
     pub secrets: Vec<String>,
     /// The request's name, for later requests that read its response.
     pub name: Option<String>,
+    /// Secrets that reach this request through earlier responses: a value read from the
+    /// response to a request that carried a secret may go only where that secret may go.
+    pub tainted: Vec<Taint>,
     /// The secrets of Visual Studio's environment entries that the request uses: each one's
     /// `{{vault:…}}` reference in the plan (listed in `secrets` too) and where it comes from.
     pub entries: Vec<EnvSecret>,
 }
 
+/// A secret that went out with an earlier request whose response this request reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub secret: String,
+    /// The earlier request's name.
+    pub via: String,
+}
+
 impl Plan {
+    /// Every secret this request carries, directly or through earlier responses: what its
+    /// own response is tainted with.
+    pub fn carried(&self) -> Vec<String> {
+        let mut all = self.secrets.clone();
+        for t in &self.tainted {
+            if !all.contains(&t.secret) {
+                all.push(t.secret.clone());
+            }
+        }
+        all
+    }
+
     /// Whether a secret of the plan is in Key Vault (a sign-in is needed to send it).
     pub fn needs_key_vault(&self) -> bool {
         self.secrets.iter().any(|n| {
@@ -91,12 +114,39 @@ pub struct PlanError(pub String);
 pub struct EarlierResponse {
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The secrets the request carried (see [`Plan::carried`]).
+    pub secrets: Vec<String>,
 }
 
 /// Dynamic variables (`{{$uuid}}`, `{{$randomInt 1 10}}`): `name` without the `$`, and the
 /// text after it.
 pub trait Dynamics {
     fn value(&self, name: &str, args: &str) -> Result<String, String>;
+}
+
+/// Environment variables that hold the credentials vaultlink and the cloud SDKs sign in
+/// with. `{{$processEnv NAME}}` and `{{$dotenv NAME}}` refuse them, and their values are
+/// masked in everything shown, like secrets fetched from Key Vault.
+pub const CREDENTIAL_VARS: [&str; 10] = [
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_PASSWORD",
+    "AZURE_FEDERATED_TOKEN",
+    "IDENTITY_HEADER",
+    "MSI_SECRET",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+];
+
+/// The credential variable `args` (of `$processEnv`/`$dotenv`) names, if it names one.
+/// Case does not matter: on Windows `azure_client_secret` is the same variable.
+fn credential_var(args: &str) -> Option<&'static str> {
+    let var = args.trim().trim_start_matches('%');
+    CREDENTIAL_VARS
+        .into_iter()
+        .find(|c| c.eq_ignore_ascii_case(var))
 }
 
 /// What a plan may read besides the document.
@@ -158,6 +208,7 @@ struct Resolver<'i, 'a> {
     /// Where the request is, for the variables in scope.
     offset: u32,
     secrets: Vec<String>,
+    tainted: Vec<Taint>,
     entries: Vec<EnvSecret>,
     problems: Problems,
     /// Variables already resolved, each once however often it is used.
@@ -210,6 +261,14 @@ impl Resolver<'_, '_> {
                     let args = text[name.end as usize..r.range.end as usize]
                         .trim_end_matches('}')
                         .trim();
+                    if matches!(word, "processEnv" | "dotenv")
+                        && let Some(var) = credential_var(args)
+                    {
+                        self.problems.other.push(format!(
+                            "`{whole}`: {var} is a credential vaultlink signs in with, and it is never sent or shown: put the value in Key Vault, link it, and use `{{{{vault:NAME}}}}`"
+                        ));
+                        return Some(String::new());
+                    }
                     Some(match self.inputs.dynamics.value(word, args) {
                         Ok(v) => v,
                         Err(e) => {
@@ -362,6 +421,15 @@ impl Resolver<'_, '_> {
             ));
             return None;
         };
+        for secret in &resp.secrets {
+            let taint = Taint {
+                secret: secret.clone(),
+                via: request.to_owned(),
+            };
+            if !self.tainted.contains(&taint) {
+                self.tainted.push(taint);
+            }
+        }
         let rest = full
             .strip_prefix(request)
             .unwrap_or("")
@@ -451,6 +519,7 @@ pub fn http_plan(
         inputs,
         offset: req.request_line.start,
         secrets: Vec::new(),
+        tainted: Vec::new(),
         entries: Vec::new(),
         problems: Problems::default(),
         values: HashMap::new(),
@@ -479,6 +548,7 @@ pub fn http_plan(
         None => None,
     };
     let secrets = std::mem::take(&mut r.secrets);
+    let tainted = std::mem::take(&mut r.tainted);
     let entries = std::mem::take(&mut r.entries);
     r.problems.into_result(&label)?;
     if url.is_empty() {
@@ -492,6 +562,7 @@ pub fn http_plan(
         body,
         secrets,
         name,
+        tainted,
         entries,
     })
 }
@@ -551,55 +622,17 @@ pub fn collection_plan(
         inputs,
         offset: req.range.start,
         secrets: Vec::new(),
+        tainted: Vec::new(),
         entries: Vec::new(),
         problems: Problems::default(),
         values: HashMap::new(),
         resolving: Vec::new(),
     };
-    let mut url = match &req.url {
-        Some(u) => match &u.raw {
-            Some(raw) => raw.value(src).into_owned(),
-            None => {
-                let host: Vec<Cow<str>> = u.host.iter().map(|h| h.value(src)).collect();
-                let path: Vec<Cow<str>> = u.path.iter().map(|p| p.value(src)).collect();
-                let mut url = String::new();
-                if let Some(p) = &u.protocol {
-                    url.push_str(&p.value(src));
-                    url.push_str("://");
-                }
-                url.push_str(&host.join("."));
-                if let Some(port) = &u.port {
-                    url.push(':');
-                    url.push_str(&port.value(src));
-                }
-                if !path.is_empty() {
-                    url.push('/');
-                    url.push_str(&path.join("/"));
-                }
-                let query: Vec<String> = u
-                    .query
-                    .iter()
-                    .filter(|q| !q.disabled)
-                    .map(|q| format!("{}={}", s(src, &q.key), s(src, &q.value)))
-                    .collect();
-                if !query.is_empty() {
-                    url.push('?');
-                    url.push_str(&query.join("&"));
-                }
-                url
-            }
-        },
-        None => String::new(),
-    };
-    // Path variables: `/users/:id` with `url.variable` `id`.
-    if let Some(u) = &req.url {
-        for v in &u.variables {
-            let key = s(src, &v.key);
-            if !key.is_empty() {
-                url = url.replace(&format!(":{key}"), &s(src, &v.value));
-            }
-        }
-    }
+    let url = req
+        .url
+        .as_ref()
+        .map(|u| crate::vault::target::collection_url(src, u))
+        .unwrap_or_default();
     let url = r.resolve(url.trim(), 0);
     let mut headers: Vec<(String, String)> = req
         .headers
@@ -627,6 +660,7 @@ pub fn collection_plan(
         apply_auth(&mut r, src, auth, &mut headers, &mut url);
     }
     let secrets = std::mem::take(&mut r.secrets);
+    let tainted = std::mem::take(&mut r.tainted);
     let entries = std::mem::take(&mut r.entries);
     r.problems.into_result(&label)?;
     if url.is_empty() {
@@ -643,6 +677,7 @@ pub fn collection_plan(
         body,
         secrets,
         name: item.name.as_ref().map(|n| n.value(src).into_owned()),
+        tainted,
         entries,
     })
 }

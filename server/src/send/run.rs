@@ -11,6 +11,9 @@ use url::Url;
 pub struct Concrete {
     pub method: reqwest::Method,
     pub url: Url,
+    /// The URL as shown: built from the request with its secrets masked, so that a value
+    /// that splits the URL in unexpected places is never shown in part.
+    pub shown_url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
     /// Whether a secret value is in it: then redirects stay within its origin.
@@ -68,7 +71,10 @@ pub async fn execute(client: &reqwest::Client, mut req: Concrete) -> Result<Resp
         if let Some(b) = &req.body {
             builder = builder.body(b.clone());
         }
-        let resp = builder.send().await.map_err(|e| describe(&e))?;
+        let resp = builder
+            .send()
+            .await
+            .map_err(|e| describe(&e).replace(req.url.as_str(), &req.shown_url))?;
         let status = resp.status();
         if status.is_redirection()
             && let Some(location) = resp
@@ -103,6 +109,7 @@ pub async fn execute(client: &reqwest::Client, mut req: Concrete) -> Result<Resp
                         && !n.eq_ignore_ascii_case("content-length")
                 });
             }
+            req.shown_url = next.to_string();
             req.url = next;
             continue;
         }

@@ -17,6 +17,7 @@ use crate::text::TextRange;
 use crate::vault::diagnostic::{Code, Finding};
 use crate::vault::identifier::{IdError, is_valid_secret_name, is_valid_vault_name};
 use crate::vault::links::{LinksFile, SecretLink};
+use crate::vault::target::{self, Target};
 
 /// An environment file that applies to the document, with its text.
 #[derive(Clone, Copy)]
@@ -51,8 +52,8 @@ struct Scope {
     values: HashMap<String, String>,
     /// Where names come from, for messages: "this file or an environment".
     sources: String,
-    /// The host of each URL prefix resolved so far: requests share a few base URLs.
-    hosts: RefCell<HashMap<String, Option<String>>>,
+    /// Where each URL prefix resolved so far goes: requests share a few base URLs.
+    targets: RefCell<HashMap<String, Target>>,
     /// The vault names each variable leads to, computed once per variable.
     secrets: RefCell<HashMap<String, Rc<[String]>>>,
 }
@@ -95,18 +96,18 @@ impl Scope {
         refs::substitute(text, |name| self.values.get(name).cloned())
     }
 
-    /// The host a request's URL sends to, when it is known without sending. Only the part
+    /// Where a request's URL goes, read as it will be sent (see [`target`]). Only the part
     /// before the path is resolved, and once per distinct part.
-    fn host(&self, url: &str) -> Option<String> {
+    fn target(&self, url: &str) -> Target {
         let prefix = authority_prefix(url);
-        if let Some(hit) = self.hosts.borrow().get(prefix) {
+        if let Some(hit) = self.targets.borrow().get(prefix) {
             return hit.clone();
         }
-        let host = host_of(&self.resolve(prefix));
-        self.hosts
+        let target = target::read(&self.resolve(prefix));
+        self.targets
             .borrow_mut()
-            .insert(prefix.to_string(), host.clone());
-        host
+            .insert(prefix.to_string(), target.clone());
+        target
     }
 
     /// The vault names a variable's value leads to, through other variables.
@@ -233,35 +234,9 @@ fn authority_prefix(url: &str) -> &str {
 }
 
 /// The host a URL sends to, lowercased, or `None` when it is not known without sending
-/// (a variable in the host, no host at all).
+/// (a variable in the host, no host at all). Read as the sender reads it (see [`target`]).
 pub fn host_of(url: &str) -> Option<String> {
-    let url = url.trim();
-    let rest = match url.find("://") {
-        Some(i) => {
-            let scheme = &url[..i];
-            if scheme.is_empty()
-                || !scheme
-                    .bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
-            {
-                return None;
-            }
-            &url[i + 3..]
-        }
-        None => url,
-    };
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    let host = host.trim_end_matches('.');
-    if host.is_empty() || host.contains(['{', '}', ' ', '%']) {
-        return None;
-    }
-    Some(host.to_ascii_lowercase())
+    target::read(url).host
 }
 
 /// Link checks shared by every kind of document: unlinked, invalid link, untrusted host.
@@ -406,10 +381,19 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
     }
     let mut found = Vec::new();
     for req in &file.requests {
-        let host = req
+        let target = req
             .target
             .first()
-            .and_then(|first| scope.host(first.slice(text)));
+            .map(|first| (first, scope.target(first.slice(text))));
+        let host = match target {
+            Some((first, target)) => {
+                if let Some(why) = target.misread {
+                    out.push(Finding::new(*first, Code::SyntaxError, why));
+                }
+                target.host
+            }
+            None => None,
+        };
         found.clear();
         for r in &req.target {
             refs::scan(r.slice(text), r.start, &mut found);
@@ -676,11 +660,18 @@ pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Ve
             (None, _) => None,
             (Some(item), Some((last, host))) if std::ptr::eq(item, *last) => host.clone(),
             (Some(item), _) => {
-                let url = item
-                    .request()
-                    .and_then(|r| r.url.as_ref())
-                    .and_then(|u| u.raw.as_ref());
-                let host = url.and_then(|raw| scope.host(&raw.value(src)));
+                let url = item.request().and_then(|r| r.url.as_ref());
+                let target = url.map(|u| (u, scope.target(&target::collection_url(src, u))));
+                let host = match target {
+                    Some((u, target)) => {
+                        if let Some(why) = target.misread {
+                            let at = u.raw.as_ref().map_or(u.range, |r| r.range);
+                            out.push(Finding::new(at, Code::SyntaxError, why));
+                        }
+                        target.host
+                    }
+                    None => None,
+                };
                 current = Some((item, host.clone()));
                 host
             }

@@ -8,3 +8,4 @@ pub mod features;
 pub mod identifier;
 pub mod links;
 pub mod live;
+pub mod target;

