@@ -742,8 +742,27 @@ pub fn incremental_edits(data: &[u8]) {
         apply_changes(&mut cached, changes.clone(), enc, Some(&index))
     });
     let mut fresh = initial.clone();
-    apply_changes(&mut fresh, changes.clone(), enc, None);
+    let splice = apply_changes(&mut fresh, changes.clone(), enc, None);
     assert_eq!(cached, fresh, "a cached line index changed the result");
+    // The splice covers every change, and the incremental parse and line index made from
+    // it are those of the new text.
+    if let Some(splice) = splice {
+        assert_eq!(initial[..splice.start], fresh[..splice.start], "{splice:?}");
+        assert_eq!(
+            initial[splice.old_end..],
+            fresh[splice.new_end..],
+            "{splice:?}"
+        );
+        assert_eq!(index.edited(&fresh, splice), LineIndex::new(&fresh));
+        let old = Parsed::parse(DocKind::Http, &initial);
+        let (parsed, _) =
+            crate::vault::incremental::reparse(DocKind::Http, old, &initial, &fresh, splice);
+        assert_eq!(
+            format!("{parsed:?}"),
+            format!("{:?}", Parsed::parse(DocKind::Http, &fresh)),
+            "the incremental parse differs"
+        );
+    }
     let mut reference = initial;
     for c in &changes {
         match c.range {

@@ -124,7 +124,7 @@ pub fn diagnostics(
     let envs = around.env_sources();
     let env_name = state.env_name.read().unwrap().clone();
     let ctx = around.context(&envs, env_name.as_deref());
-    let findings = data.parsed.analyze(&data.text, &ctx);
+    let findings = doc.findings(&data, generation, &ctx);
     let lines = doc.lines(state.encoding());
     let diags: Arc<Vec<lsp::Diagnostic>> = Arc::new(
         findings

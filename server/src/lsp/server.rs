@@ -75,6 +75,9 @@ pub(super) struct Publisher {
     /// Whether the client said the workspace is trusted. Until it does, nothing reaches the
     /// network or runs a program: no sign-in at start, no Azure command, no send.
     pub(super) trusted: Arc<AtomicBool>,
+    /// The last diagnostics pulled for each document, with their `resultId`: a pull that
+    /// names it and finds them unchanged is answered "unchanged".
+    pulled: Arc<Mutex<HashMap<Uri, (String, Arc<Vec<Diagnostic>>)>>>,
 }
 
 impl Publisher {
@@ -225,6 +228,7 @@ impl Server {
                 offered_sign_in: Arc::default(),
                 responses: Arc::default(),
                 trusted: Arc::default(),
+                pulled: Arc::default(),
             },
             client,
             state,
@@ -632,8 +636,8 @@ impl LanguageServer for Server {
             })
             .collect();
         let mut text = (*old.text).clone();
-        apply_changes(&mut text, changes, self.state.encoding(), Some(old.index()));
-        let doc = Document::new(uri.clone(), params.text_document.version, text);
+        let splice = apply_changes(&mut text, changes, self.state.encoding(), Some(old.index()));
+        let doc = Document::edited(&old, params.text_document.version, text, splice);
         let context = Self::is_context_file(doc.kind) || Self::is_context_file(old.kind);
         self.state.put_doc(doc);
         if context {
@@ -645,6 +649,7 @@ impl LanguageServer for Server {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
+        self.publisher.pulled.lock().unwrap().remove(&uri);
         if let Some(doc) = self.state.remove_doc(&uri) {
             if Self::is_context_file(doc.kind) {
                 self.recheck_all(None);
@@ -714,21 +719,42 @@ impl LanguageServer for Server {
                 let Some(doc) = state.doc(&uri) else {
                     return Ok(Default::default());
                 };
-                let mut items = (*handlers::diagnostics(state, &doc)
-                    .map_err(|u| handlers::over_budget(&u))?)
-                .clone();
+                let mut items =
+                    handlers::diagnostics(state, &doc).map_err(|u| handlers::over_budget(&u))?;
                 let (live, unknown) = handlers::live_diagnostics(state, &doc);
-                items.extend(live);
+                if !live.is_empty() {
+                    Arc::make_mut(&mut items).extend(live);
+                }
                 Ok((items, unknown))
             })
             .await?;
         self.publisher.fetch_live(unknown);
+        // The same diagnostics as the report the client has: it keeps that one.
+        let uri = about;
+        let mut pulled = self.publisher.pulled.lock().unwrap();
+        if let Some((id, last)) = pulled.get(&uri)
+            && params.previous_result_id.as_ref() == Some(id)
+            && *last == items
+        {
+            return Ok(DocumentDiagnosticReportResult::Report(
+                DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+                    related_documents: None,
+                    unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
+                        result_id: id.clone(),
+                    },
+                }),
+            ));
+        }
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed).to_string();
+        pulled.insert(uri, (id.clone(), items.clone()));
+        drop(pulled);
         Ok(DocumentDiagnosticReportResult::Report(
             DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                 related_documents: None,
                 full_document_diagnostic_report: FullDocumentDiagnosticReport {
-                    result_id: None,
-                    items,
+                    result_id: Some(id),
+                    items: Arc::unwrap_or_clone(items),
                 },
             }),
         ))

@@ -14,11 +14,13 @@ use crate::fs;
 use crate::lsp::budget::{self, Slot};
 use crate::lsp::convert::{self, Lines};
 use crate::syntax::env::EnvFile;
-use crate::text::{Encoding, LineIndex};
+use crate::text::{Encoding, LineIndex, Splice};
 use crate::vault::analysis::{Context, EnvSource};
+use crate::vault::diagnostic::Finding;
 use crate::vault::document::{DocKind, Parsed};
 use crate::vault::features::navigation::{self, NameUse};
 use crate::vault::features::{Doc, EnvFileSource, LinksSource, World};
+use crate::vault::incremental::{self, Patch};
 use crate::vault::links::{self, LinksFile};
 
 /// A file's text with its kind and parse, from the editor or from the disk.
@@ -29,6 +31,8 @@ pub struct FileData {
     pub text: Arc<String>,
     pub kind: DocKind,
     pub parsed: Parsed,
+    /// What was parsed again, when this parse was made from the previous version's.
+    pub patch: Option<Patch>,
 }
 
 impl FileData {
@@ -39,6 +43,7 @@ impl FileData {
             text,
             kind,
             parsed,
+            patch: None,
         }
     }
 
@@ -66,6 +71,16 @@ impl FileData {
     }
 }
 
+/// The version a document was edited from, kept until the edited version is parsed: its
+/// parse, and where the text changed since.
+struct Origin {
+    data: Arc<FileData>,
+    splice: Splice,
+}
+
+/// Findings with the context generation they saw.
+type Findings = Option<(u64, Arc<Vec<Finding>>)>;
+
 /// An open document: one version of it.
 pub struct Document {
     pub uri: Uri,
@@ -78,6 +93,12 @@ pub struct Document {
     index: OnceLock<LineIndex>,
     /// The parse, computed by the first thread that needs it; no lock is held meanwhile.
     data: Slot<Arc<FileData>>,
+    /// The version this one was edited from, until this one is parsed.
+    origin: Mutex<Option<Origin>>,
+    /// The offline findings of this version.
+    findings: Mutex<Findings>,
+    /// The offline findings of the version in `origin`, until this one's are computed.
+    earlier_findings: Mutex<Findings>,
     /// Diagnostics computed for this version, with the context generation they saw.
     pub diagnostics: Mutex<Option<(u64, Arc<Vec<Diagnostic>>)>>,
     /// The linked secrets this version uses, with the context generation they saw: Key
@@ -104,9 +125,76 @@ impl Document {
             kind,
             index: OnceLock::new(),
             data: Slot::default(),
+            origin: Mutex::new(None),
+            findings: Mutex::new(None),
+            earlier_findings: Mutex::new(None),
             diagnostics: Mutex::new(None),
             linked_uses: Mutex::new(None),
         }
+    }
+
+    /// The next version of `old`: `text` is its text changed by `splice` (`None`: replaced
+    /// whole). Its parse and findings will be made from `old`'s where the edit did not
+    /// reach, and its line index from `old`'s.
+    pub fn edited(old: &Document, version: i32, text: String, splice: Option<Splice>) -> Document {
+        let doc = Document::new(old.uri.clone(), version, text);
+        let Some(splice) = splice else {
+            return doc;
+        };
+        if let Some(index) = old.index.get() {
+            let _ = doc.index.set(index.edited(&doc.text, splice));
+        }
+        if doc.kind != old.kind || !doc.kind.is_some_and(incremental::applies) {
+            return doc;
+        }
+        // From `old`'s parse when it has one, else from the version `old` came from: a
+        // burst of edits before any parse keeps one origin, never a chain.
+        let origin = match old.data.get() {
+            Some(data) => Some((
+                Origin { data, splice },
+                old.findings.lock().unwrap().clone(),
+            )),
+            None => old.origin.lock().unwrap().as_ref().map(|o| {
+                (
+                    Origin {
+                        data: o.data.clone(),
+                        splice: o.splice.then(splice),
+                    },
+                    old.earlier_findings.lock().unwrap().clone(),
+                )
+            }),
+        };
+        if let Some((origin, findings)) = origin {
+            *doc.origin.lock().unwrap() = Some(origin);
+            *doc.earlier_findings.lock().unwrap() = findings;
+        }
+        doc
+    }
+
+    /// The offline findings of this version in `ctx`, whose links and environment files are
+    /// those of context generation `generation`: computed once per generation, and after an
+    /// edit from the earlier version's findings where the edit did not reach.
+    pub fn findings(
+        &self,
+        data: &FileData,
+        generation: u64,
+        ctx: &Context<'_>,
+    ) -> Arc<Vec<Finding>> {
+        if let Some((g, found)) = &*self.findings.lock().unwrap()
+            && *g == generation
+        {
+            return found.clone();
+        }
+        let earlier = self.earlier_findings.lock().unwrap().take();
+        let found = match (earlier, &data.patch) {
+            (Some((g, earlier)), Some(patch)) if g == generation => {
+                incremental::reanalyse(&earlier, patch, &data.text, &data.parsed, ctx)
+            }
+            _ => None,
+        };
+        let found = Arc::new(found.unwrap_or_else(|| data.parsed.analyze(&data.text, ctx)));
+        *self.findings.lock().unwrap() = Some((generation, found.clone()));
+        found
     }
 
     pub fn index(&self) -> &LineIndex {
@@ -131,6 +219,25 @@ impl Document {
 
     fn parse(&self, kind: DocKind) -> Arc<FileData> {
         budget::stall_if_asked(self.file_name());
+        let origin = self.origin.lock().unwrap().take();
+        if let Some(origin) = origin
+            && incremental::applies(kind)
+        {
+            let old_text = origin.data.text.clone();
+            // The earlier version's parse is taken over when nothing else holds it.
+            let old = Arc::try_unwrap(origin.data)
+                .map(|d| d.parsed)
+                .unwrap_or_else(|d| d.parsed.clone());
+            let (parsed, patch) =
+                incremental::reparse(kind, old, &old_text, &self.text, origin.splice);
+            return Arc::new(FileData {
+                path: self.path.clone(),
+                text: self.text.clone(),
+                kind,
+                parsed,
+                patch,
+            });
+        }
         Arc::new(FileData::new(self.path.clone(), self.text.clone(), kind))
     }
 

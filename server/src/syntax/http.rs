@@ -199,10 +199,22 @@ impl Header {
 /// (preamble, headers, body, handlers). Every range is cut at ASCII bytes, so it always lands
 /// on a char boundary.
 pub fn parse(text: &str) -> HttpFile {
-    let bytes = text.as_bytes();
-    let mut parser = Parser::new(bytes);
-    let mut pos = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
-    for end in memchr2_iter(b'\n', b'\r', bytes) {
+    parse_region(text, 0, text.len())
+}
+
+/// Parses `text[start..end]` as a file of its own, with ranges into the whole `text`: a
+/// region that starts at a `###` line (or the start) and ends before one (or at the end)
+/// parses as it does inside the whole file, since the parser starts afresh at each `###`.
+pub fn parse_region(text: &str, start: usize, end: usize) -> HttpFile {
+    let bytes = &text.as_bytes()[..end];
+    let mut parser = Parser::new(bytes, start);
+    let mut pos = if start == 0 && bytes.starts_with(BOM) {
+        BOM.len()
+    } else {
+        start
+    };
+    let from = pos;
+    for end in memchr2_iter(b'\n', b'\r', &bytes[from..]).map(|i| i + from) {
         // The `\n` of a `\r\n`, already passed.
         if end < pos {
             continue;
@@ -392,10 +404,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(b: &'a [u8]) -> Parser<'a> {
+    fn new(b: &'a [u8], start: usize) -> Parser<'a> {
         // A SIMD count of `###` gives the number of requests closely enough to allocate
         // once (`Request` is large, and growth would copy them all).
-        let requests = memmem::find_iter(b, b"\n###").count() + 1;
+        let requests = memmem::find_iter(&b[start..], b"\n###").count() + 1;
         let out = HttpFile {
             requests: Vec::with_capacity(requests),
             ..HttpFile::default()

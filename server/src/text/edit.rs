@@ -14,24 +14,59 @@ pub struct Change {
     pub text: String,
 }
 
+/// Where a text changed, in UTF-8 bytes: `start..old_end` of the text before became
+/// `start..new_end` of the text after; everything before `start` and from `old_end` on (moved
+/// to `new_end`) is as it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Splice {
+    pub start: usize,
+    pub old_end: usize,
+    pub new_end: usize,
+}
+
+impl Splice {
+    /// The one splice that covers `self` followed by `next` (whose offsets are in the text
+    /// `self` left).
+    pub fn then(self, next: Splice) -> Splice {
+        let start = self.start.min(next.start);
+        // The covered end in the text between the two, then in the first and the last.
+        let mid_end = self.new_end.max(next.old_end);
+        Splice {
+            start,
+            old_end: mid_end - self.new_end + self.old_end,
+            new_end: mid_end - next.old_end + next.new_end,
+        }
+    }
+
+    /// How far text after the splice moved.
+    pub fn delta(self) -> i64 {
+        self.new_end as i64 - self.old_end as i64
+    }
+}
+
 /// Applies `changes` in order, each against the text left by the previous one. Positions
 /// past the end are clamped, a start after the end is taken as an empty range at the start.
 /// `index`, when given, is the line index of `text` as it is before the first change: it
 /// saves building one for a single keystroke in a large document.
+///
+/// Returns the one splice that covers every change, or `None` when a change replaced the
+/// whole text.
 pub fn apply_changes(
     text: &mut String,
     changes: Vec<Change>,
     enc: Encoding,
     index: Option<&LineIndex>,
-) {
+) -> Option<Splice> {
     let mut given = index;
     let mut index: Option<LineIndex> = None;
+    let mut covered: Option<Option<Splice>> = None;
     for change in changes {
         let Some((start, end)) = change.range else {
             *text = change.text;
             // The index handed in was of the text just replaced.
             given = None;
             index = None;
+            covered = Some(None);
             continue;
         };
         let idx = match given.take() {
@@ -42,7 +77,22 @@ pub fn apply_changes(
         let end = (idx.offset(text, end, enc) as usize).max(start);
         text.replace_range(start..end, &change.text);
         index = None;
+        let splice = Splice {
+            start,
+            old_end: end,
+            new_end: start + change.text.len(),
+        };
+        covered = Some(match covered {
+            None => Some(splice),
+            Some(before) => before.map(|b| b.then(splice)),
+        });
     }
+    // No change at all: an empty splice at the start.
+    covered.unwrap_or(Some(Splice {
+        start: 0,
+        old_end: 0,
+        new_end: 0,
+    }))
 }
 
 #[cfg(test)]

@@ -45,6 +45,41 @@ impl LineIndex {
         }
     }
 
+    /// The index of `text`, which is the text of `self` changed by `splice`: the line starts
+    /// before and after the splice are kept (moved), only those inside it are looked for.
+    pub fn edited(&self, text: &str, splice: super::Splice) -> LineIndex {
+        let bytes = text.as_bytes();
+        // A line start depends on the byte before it and its own: those at or inside the
+        // splice's ends are found again.
+        let keep_before = self
+            .line_starts
+            .partition_point(|&s| (s as usize) < splice.start.max(1));
+        let keep_after = self
+            .line_starts
+            .partition_point(|&s| (s as usize) <= splice.old_end);
+        let delta = splice.delta();
+        let mut line_starts = Vec::with_capacity(self.line_starts.len() + 16);
+        line_starts.extend_from_slice(&self.line_starts[..keep_before]);
+        let from = splice.start.saturating_sub(1);
+        for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[from..splice.new_end.min(bytes.len())])
+            .map(|i| i + from)
+        {
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            line_starts.push(to_u32(i + 1));
+        }
+        line_starts.extend(
+            self.line_starts[keep_after..]
+                .iter()
+                .map(|&s| (i64::from(s) + delta) as u32),
+        );
+        LineIndex {
+            line_starts,
+            len: to_u32(text.len()),
+        }
+    }
+
     pub fn line_count(&self) -> u32 {
         to_u32(self.line_starts.len())
     }

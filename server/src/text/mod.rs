@@ -8,7 +8,7 @@ mod edit;
 mod line_index;
 mod printable;
 
-pub use edit::{Change, apply_changes};
+pub use edit::{Change, Splice, apply_changes};
 pub use line_index::{Encoding, LineCol, LineIndex, encoded_len};
 pub use printable::{PrintableWriter, printable};
 

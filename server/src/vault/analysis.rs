@@ -364,6 +364,17 @@ fn check_refs(
 
 /// Findings for an `.http`/`.rest` file.
 pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Finding> {
+    analyze_http_part(text, file, file, ctx)
+}
+
+/// Findings for the requests, variables and errors of `part`, a part of the `.http` file
+/// `whole` (both parsed from `text`), in the scope of the whole file.
+pub fn analyze_http_part(
+    text: &str,
+    whole: &HttpFile,
+    file: &HttpFile,
+    ctx: &Context<'_>,
+) -> Vec<Finding> {
     let mut out: Vec<Finding> = syntax_findings(&file.errors).collect();
     out.extend(file.notes.iter().map(note_finding));
     let mut scope = Scope::new(match ctx.env_name {
@@ -371,7 +382,7 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
         None => "this file or an environment".to_string(),
     });
     add_env_scope(&mut scope, ctx);
-    define_http_names(text, file, &mut scope);
+    define_http_names(text, whole, &mut scope);
 
     // File variables' values are checked once, where they are written.
     for v in &file.variables {
@@ -438,6 +449,33 @@ fn define_http_names(text: &str, file: &HttpFile, scope: &mut Scope) {
                 define_script_names(h.content.slice(text), scope);
             }
         }
+    }
+}
+
+/// What a part of an `.http` file adds to the scope of the whole file. The rest of a file
+/// is analysed alike whichever of two parts with equal contributions stands in that place:
+/// the names are a set, and a variable's value is the last one written, which within a
+/// part is the last the part writes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ScopeContribution {
+    defined: Vec<String>,
+    looped: Vec<String>,
+    values: Vec<(String, String)>,
+}
+
+pub fn http_scope_contribution(text: &str, part: &HttpFile) -> ScopeContribution {
+    let mut scope = Scope::default();
+    define_http_names(text, part, &mut scope);
+    let mut defined: Vec<String> = scope.defined.into_iter().collect();
+    let mut looped: Vec<String> = scope.looped.into_iter().collect();
+    let mut values: Vec<(String, String)> = scope.values.into_iter().collect();
+    defined.sort_unstable();
+    looped.sort_unstable();
+    values.sort_unstable();
+    ScopeContribution {
+        defined,
+        looped,
+        values,
     }
 }
 

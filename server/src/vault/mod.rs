@@ -6,6 +6,7 @@ pub mod diagnostic;
 pub mod document;
 pub mod features;
 pub mod identifier;
+pub mod incremental;
 pub mod links;
 pub mod live;
 pub mod target;

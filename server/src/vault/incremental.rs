@@ -1,0 +1,342 @@
+//! Incremental re-analysis: after an edit, only the part of a document the edit can affect is
+//! parsed and analysed again; the rest of the parse and of the findings is kept, moved by the
+//! length the edit added or removed.
+//!
+//! In an `.http` file the parser starts afresh at every `###` line, so that part is the
+//! `###` blocks the edit touches. Its findings are the findings of its requests in the scope
+//! of the whole file; the findings of the other blocks stay as they were as long as the part
+//! defines the same names and values for the rest of the file as before. Any other kind of
+//! document, and any edit whose reach cannot be bounded so, is parsed and analysed whole:
+//! both ways give the same parse and the same findings (a property the fuzz target
+//! `incremental_edits` and the tests check on random edits).
+
+use memchr::memmem;
+
+use crate::syntax::SyntaxError;
+use crate::syntax::http::{
+    self, Body, Directive, FileVariable, Handler, Header, HttpFile, Metadata, Note, NoteKind,
+    Request,
+};
+use crate::text::{Splice, TextRange};
+use crate::vault::analysis::{self, Context};
+use crate::vault::diagnostic::Finding;
+use crate::vault::document::{DocKind, Parsed};
+
+/// What an incremental parse parsed again: `region.start..region.old_end` of the old text is
+/// `region.start..region.new_end` of the new one, and `part` its parse.
+#[derive(Clone, Debug)]
+pub struct Patch {
+    pub region: Splice,
+    part: HttpFile,
+    /// Whether the region defines the same names and values for the rest of the file as
+    /// it did before the edit.
+    same_scope: bool,
+}
+
+/// How many `###` blocks back a region may reach for its start before the whole file is
+/// parsed instead.
+const MAX_BLOCKS_BACK: usize = 8;
+
+/// Whether documents of `kind` are parsed incrementally.
+pub fn applies(kind: DocKind) -> bool {
+    kind == DocKind::Http
+}
+
+/// The parse of `new_text`, which is `old_text` changed by `splice`, from `old`, the parse of
+/// `old_text`: only the blocks the splice touches are parsed again when the kind allows it,
+/// and the [`Patch`] says which. Otherwise a parse of the whole text, and no patch.
+pub fn reparse(
+    kind: DocKind,
+    old: Parsed,
+    old_text: &str,
+    new_text: &str,
+    splice: Splice,
+) -> (Parsed, Option<Patch>) {
+    match (kind, old) {
+        (DocKind::Http, Parsed::Http(file)) => {
+            match reparse_http(file, old_text, new_text, splice) {
+                Some((file, patch)) => (Parsed::Http(file), Some(patch)),
+                None => (Parsed::parse(kind, new_text), None),
+            }
+        }
+        _ => (Parsed::parse(kind, new_text), None),
+    }
+}
+
+/// The findings of the new text of a [`reparse`], from the findings of the old text in the
+/// same context: those outside the patch's region kept (moved), those inside computed
+/// again. `None` when the edit changed what the region defines for the rest of the file:
+/// then every finding may have changed.
+pub fn reanalyse(
+    old: &[Finding],
+    patch: &Patch,
+    text: &str,
+    whole: &Parsed,
+    ctx: &Context<'_>,
+) -> Option<Vec<Finding>> {
+    let Parsed::Http(whole) = whole else {
+        return None;
+    };
+    if !patch.same_scope {
+        return None;
+    }
+    let region = patch.region;
+    let mut part = analysis::analyze_http_part(text, whole, &patch.part, ctx);
+    part.sort_by_key(|f| (f.range.start, f.range.end));
+    let lo = old.partition_point(|f| (f.range.start as usize) < region.start);
+    let hi = old.partition_point(|f| (f.range.start as usize) < region.old_end);
+    let delta = region.delta();
+    let mut out = Vec::with_capacity(old.len() - (hi - lo) + part.len());
+    out.extend_from_slice(&old[..lo]);
+    out.append(&mut part);
+    out.extend(old[hi..].iter().map(|f| Finding {
+        range: moved(f.range, delta),
+        ..f.clone()
+    }));
+    Some(out)
+}
+
+/// Whether a line starts at `at` in `b`: lines end at `\n`, `\r\n` or a lone `\r`.
+fn is_line_start(b: &[u8], at: usize) -> bool {
+    at == 0 || b[at - 1] == b'\n' || (b[at - 1] == b'\r' && b.get(at) != Some(&b'\n'))
+}
+
+/// The end of the line that starts at `at`, without its line break.
+fn line_end(b: &[u8], at: usize) -> usize {
+    memchr::memchr2(b'\n', b'\r', &b[at..]).map_or(b.len(), |i| at + i)
+}
+
+/// The start of the last `###` line whose whole text lies before `limit`, or 0.
+fn separator_before(b: &[u8], limit: usize) -> usize {
+    let mut candidates = memchr::memrchr2_iter(b'\n', b'\r', &b[..limit]);
+    loop {
+        let Some(i) = candidates.next() else {
+            return 0;
+        };
+        let at = i + 1;
+        if is_line_start(b, at) && b[at..].starts_with(b"###") && line_end(b, at) < limit {
+            return at;
+        }
+    }
+}
+
+/// The start of the first `###` line that starts at or after `from`, or the end.
+fn separator_from(b: &[u8], from: usize) -> usize {
+    if from < b.len() && is_line_start(b, from) && b[from..].starts_with(b"###") {
+        return from;
+    }
+    for i in memchr::memchr2_iter(b'\n', b'\r', &b[from..]).map(|i| i + from) {
+        let at = i + 1;
+        if at < b.len() && is_line_start(b, at) && b[at..].starts_with(b"###") {
+            return at;
+        }
+    }
+    b.len()
+}
+
+fn reparse_http(
+    mut file: HttpFile,
+    old_text: &str,
+    new_text: &str,
+    splice: Splice,
+) -> Option<(HttpFile, Patch)> {
+    let (old_b, new_b) = (old_text.as_bytes(), new_text.as_bytes());
+    // The region starts at a `###` line the edit left as it was, and not right after a
+    // block that says `proto < file`, whose option lines may reach past a `###`.
+    let mut start = separator_before(new_b, splice.start);
+    let mut back = 0;
+    while start > 0 {
+        let before = separator_before(new_b, start);
+        if memmem::find(&new_b[before..start], b"proto").is_none() {
+            break;
+        }
+        back += 1;
+        if back > MAX_BLOCKS_BACK {
+            return None;
+        }
+        start = before;
+    }
+    // It ends before a `###` line after the edit that was one in the old text too.
+    let mut end = separator_from(new_b, splice.new_end);
+    let delta = splice.delta();
+    if end == splice.new_end && end < new_b.len() {
+        let old_end = splice.old_end;
+        if !(is_line_start(old_b, old_end) && old_b[old_end..].starts_with(b"###")) {
+            end = separator_from(new_b, splice.new_end + 1);
+        }
+    }
+    let region = Splice {
+        start,
+        old_end: (end as i64 - delta) as usize,
+        new_end: end,
+    };
+    let part = http::parse_region(new_text, region.start, region.new_end);
+    let removed = splice_file(&mut file, &part, region);
+    let same_scope = analysis::http_scope_contribution(old_text, &removed)
+        == analysis::http_scope_contribution(new_text, &part);
+    Some((
+        file,
+        Patch {
+            region,
+            part,
+            same_scope,
+        },
+    ))
+}
+
+/// Replaces the items of `file` in `region` (old offsets) with those of `part`, moving the
+/// ones after it; returns the items replaced.
+fn splice_file(file: &mut HttpFile, part: &HttpFile, region: Splice) -> HttpFile {
+    let HttpFile {
+        requests,
+        variables,
+        errors,
+        notes,
+        scripts,
+        directives,
+    } = file;
+    let delta = region.delta();
+    HttpFile {
+        requests: splice_items(
+            requests,
+            &part.requests,
+            region,
+            |r| r.range,
+            |r| move_request(r, delta),
+        ),
+        variables: splice_items(
+            variables,
+            &part.variables,
+            region,
+            |v| v.range,
+            |v| {
+                let FileVariable { range, name, value } = v;
+                move_all(&mut [range, name, value], delta);
+            },
+        ),
+        errors: splice_items(
+            errors,
+            &part.errors,
+            region,
+            |e| e.range,
+            |e| {
+                let SyntaxError { range, message: _ } = e;
+                move_all(&mut [range], delta);
+            },
+        ),
+        notes: splice_items(
+            notes,
+            &part.notes,
+            region,
+            |n| n.range,
+            |n| {
+                let Note { range, kind } = n;
+                move_all(&mut [range], delta);
+                match kind {
+                    NoteKind::MissingSeparator { at } | NoteKind::MissingBlankLine { at } => {
+                        *at = moved_offset(*at, delta)
+                    }
+                }
+            },
+        ),
+        scripts: splice_items(
+            scripts,
+            &part.scripts,
+            region,
+            |s| *s,
+            |s| move_all(&mut [s], delta),
+        ),
+        directives: splice_items(
+            directives,
+            &part.directives,
+            region,
+            |d| d.range,
+            |d| {
+                let Directive {
+                    range,
+                    kind: _,
+                    target,
+                } = d;
+                move_all(&mut [range, target], delta);
+            },
+        ),
+    }
+}
+
+/// Replaces the items of `items` that start in `region.start..region.old_end` with
+/// `new`, moving the items after them with `shift`; returns the items replaced. Items stand
+/// in file order, block by block, and the region's ends are block boundaries.
+fn splice_items<T: Clone>(
+    items: &mut Vec<T>,
+    new: &[T],
+    region: Splice,
+    range: impl Fn(&T) -> TextRange,
+    shift: impl Fn(&mut T),
+) -> Vec<T> {
+    let lo = items.partition_point(|i| (range(i).start as usize) < region.start);
+    let hi = items.partition_point(|i| (range(i).start as usize) < region.old_end);
+    if region.delta() != 0 {
+        items[hi..].iter_mut().for_each(shift);
+    }
+    items.splice(lo..hi, new.iter().cloned()).collect()
+}
+
+fn move_request(r: &mut Request, delta: i64) {
+    let Request {
+        range,
+        separator,
+        name,
+        metadata,
+        method,
+        target,
+        version,
+        request_line,
+        headers,
+        body,
+        handlers,
+        response_refs,
+    } = r;
+    move_all(&mut [range, request_line], delta);
+    for r in [separator, name, method, version].into_iter().flatten() {
+        *r = moved(*r, delta);
+    }
+    for Metadata { range, key, value } in metadata {
+        move_all(&mut [range, key, value], delta);
+    }
+    for t in target.iter_mut().chain(response_refs) {
+        *t = moved(*t, delta);
+    }
+    for Header { range, name, value } in headers {
+        move_all(&mut [range, name], delta);
+        value.iter_mut().for_each(|v| *v = moved(*v, delta));
+    }
+    if let Some(Body { range, input_files }) = body {
+        *range = moved(*range, delta);
+        input_files.iter_mut().for_each(|f| *f = moved(*f, delta));
+    }
+    for Handler {
+        range,
+        kind: _,
+        content,
+    } in handlers
+    {
+        move_all(&mut [range, content], delta);
+    }
+}
+
+fn move_all(ranges: &mut [&mut TextRange], delta: i64) {
+    for r in ranges {
+        **r = moved(**r, delta);
+    }
+}
+
+fn moved_offset(offset: u32, delta: i64) -> u32 {
+    (i64::from(offset) + delta) as u32
+}
+
+fn moved(r: TextRange, delta: i64) -> TextRange {
+    TextRange::new(moved_offset(r.start, delta), moved_offset(r.end, delta))
+}
+
+#[cfg(test)]
+mod tests;

