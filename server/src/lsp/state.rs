@@ -718,3 +718,6 @@ impl State {
         out
     }
 }
+
+#[cfg(test)]
+mod tests;

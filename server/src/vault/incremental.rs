@@ -339,4 +339,4 @@ fn moved(r: TextRange, delta: i64) -> TextRange {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -82,7 +82,7 @@ const PIECES: &[&str] = &[
     "é",
 ];
 
-fn random_text(rng: &mut fastrand::Rng) -> String {
+pub(crate) fn random_text(rng: &mut fastrand::Rng) -> String {
     let n = rng.usize(0..60);
     let mut out = String::new();
     for _ in 0..n {
@@ -104,7 +104,7 @@ fn char_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// A random edit of `text`: a typed piece, a deleted range, a pasted line or a few.
-fn random_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
+pub(crate) fn random_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
     let start = char_boundary(text, rng.usize(0..=text.len()));
     let len = match rng.u8(0..4) {
         0 => rng.usize(0..40),
@@ -120,12 +120,12 @@ fn random_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
     (start, end, new)
 }
 
-const LINKS: &str = r#"{ "secrets": {
+pub(crate) const LINKS: &str = r#"{ "secrets": {
   "api-token": { "link": "https://kv.vault.azure.net/secrets/api-token", "allowedDomains": ["*.example.test"] },
   "db-password": { "link": "https://kv.vault.azure.net/secrets/db-password" }
 } }"#;
 
-const ENV: &str = r#"{ "dev": { "base": "https://api.example.test" } }"#;
+pub(crate) const ENV: &str = r#"{ "dev": { "base": "https://api.example.test" } }"#;
 
 /// Edits `text` `edits` times at random, each time comparing the incremental parse and
 /// findings with a parse and analysis of the whole new text.
@@ -194,8 +194,8 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
     );
 }
 
-#[test]
-fn random_edits_give_the_parse_and_findings_of_the_whole_text() {
+/// How many random edits a property runs, and its seed, from the environment.
+pub(crate) fn edits_and_seed() -> (usize, u64) {
     let edits = std::env::var("VAULTLINK_INCREMENTAL_EDITS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -204,6 +204,12 @@ fn random_edits_give_the_parse_and_findings_of_the_whole_text() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(13);
+    (edits, seed)
+}
+
+#[test]
+fn random_edits_give_the_parse_and_findings_of_the_whole_text() {
+    let (edits, seed) = edits_and_seed();
     check_random_edits(&mut fastrand::Rng::with_seed(seed), edits);
 }
 
