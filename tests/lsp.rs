@@ -521,6 +521,52 @@ fn a_client_that_pulls_gets_diagnostics_on_request() {
     c.shutdown();
 }
 
+#[test]
+fn a_pull_that_names_the_last_result_is_answered_unchanged() {
+    let p = Project::new(&[LINKS, PAY].concat());
+    let mut c = Client::start_with(
+        p.dir.path(),
+        Options {
+            encodings: UTF8,
+            pull_diagnostics: true,
+            ..Options::default()
+        },
+    );
+    let uri = open(&mut c, &p, "api/pay.http");
+    let mut pull = |c: &mut Client, previous: &Value| {
+        let mut params = json!({ "textDocument": { "uri": uri } });
+        if !previous.is_null() {
+            params["previousResultId"] = previous.clone();
+        }
+        c.ok("textDocument/diagnostic", params)
+    };
+    let first = pull(&mut c, &Value::Null);
+    assert_eq!(first["kind"], "full", "{first}");
+    let id = first["resultId"].clone();
+    assert!(id.is_string(), "{first}");
+
+    // Nothing changed: the client keeps what it has.
+    let again = pull(&mut c, &id);
+    assert_eq!(again, json!({ "kind": "unchanged", "resultId": id }));
+
+    // A comment at the end changes the text, not the diagnostics.
+    let end = c.text(&uri).len();
+    c.edit(&uri, end, end, "\n# a note\n");
+    let after_note = pull(&mut c, &id);
+    assert_eq!(after_note, json!({ "kind": "unchanged", "resultId": id }));
+
+    // Without the unlinked reference they change: a full report with a new id.
+    let (s, e) = find(c.text(&uri), "{{vault:missing}}");
+    c.edit(&uri, s, e, "");
+    let changed = pull(&mut c, &id);
+    assert_eq!(changed["kind"], "full", "{changed}");
+    assert_ne!(changed["resultId"], id);
+    let items = changed["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 5, "{items:#?}");
+    assert_eq!(first["items"].as_array().map(Vec::len), Some(6), "{first}");
+    c.shutdown();
+}
+
 fn incremental_changes_move_the_diagnostics(offer: &[&str], enc: &str) {
     let p = Project::new(&[LINKS, PAY].concat());
     let mut c = start(&p, offer, enc);
