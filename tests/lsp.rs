@@ -533,7 +533,7 @@ fn a_pull_that_names_the_last_result_is_answered_unchanged() {
         },
     );
     let uri = open(&mut c, &p, "api/pay.http");
-    let mut pull = |c: &mut Client, previous: &Value| {
+    let pull = |c: &mut Client, previous: &Value| {
         let mut params = json!({ "textDocument": { "uri": uri } });
         if !previous.is_null() {
             params["previousResultId"] = previous.clone();

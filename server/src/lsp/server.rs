@@ -77,8 +77,11 @@ pub(super) struct Publisher {
     pub(super) trusted: Arc<AtomicBool>,
     /// The last diagnostics pulled for each document, with their `resultId`: a pull that
     /// names it and finds them unchanged is answered "unchanged".
-    pulled: Arc<Mutex<HashMap<Uri, (String, Arc<Vec<Diagnostic>>)>>>,
+    pulled: Arc<Mutex<HashMap<Uri, PulledReport>>>,
 }
+
+/// A pulled report's `resultId` and its diagnostics.
+type PulledReport = (String, Arc<Vec<Diagnostic>>);
 
 impl Publisher {
     /// Computes and publishes the diagnostics of `uri`, coalescing bursts of edits. A client
