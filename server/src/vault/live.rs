@@ -331,8 +331,7 @@ fn duration_words(secs: i64) -> String {
 }
 
 /// What a hover says about Key Vault while signed out.
-const SIGN_IN_HINT: &str =
-    "Sign in to Azure (command `vaultlink.signIn`) to see what Key Vault says about this secret";
+const SIGN_IN_HINT: &str = "Sign in to Azure to see what Key Vault says about this secret (VS Code: vaultlink: Sign in to Azure, in the command palette; Neovim: `:LspVaultlinkSignIn`)";
 
 /// Markdown for what Key Vault says about a linked secret, after its link table.
 pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
@@ -728,6 +727,6 @@ mod tests {
             &SecretId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &Offline,
         );
-        assert!(md.contains("vaultlink.signIn"));
+        assert!(md.contains("vaultlink: Sign in to Azure") && md.contains(":LspVaultlinkSignIn"));
     }
 }

@@ -211,7 +211,7 @@ fn variable_markdown(doc: &Doc<'_>, world: &World<'_>, name: &str, offset: u32) 
         let _ = writeln!(out, "Not defined in {place}.");
         return out;
     }
-    let mut table = Table::new("defined in", "value");
+    let mut table = Table::new("", "");
     for def in &defs {
         table.row(source_label(def), value_label(def));
     }

@@ -1,0 +1,243 @@
+//! vaultlink in Neovim as a person sees it: a real Neovim 0.11 (`nvim --embed`) with a screen
+//! grid attached through its UI protocol, configured with the README's two lines, and the
+//! steps a person takes: open a request file, undo an edit, link a secret with the quick fix,
+//! edit and save `vaultlink.json` and come back, complete a name, hover a reference, send.
+//! Every check reads the screen — the text and colours of its cells — not Neovim's state.
+//!
+//! Neovim is found as in `tests/neovim.rs`: `VAULTLINK_NVIM`, else `target/nvim-venv/bin/nvim`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use vaultlink_e2e::nvim::{ex_escape, find_nvim};
+use vaultlink_e2e::screen::{Screen, sandboxed};
+use vaultlink_e2e::{Project, bin};
+
+const WAIT: Duration = Duration::from_secs(20);
+/// How long a wrong screen has to appear after a step that looked right at first.
+const SETTLE: Duration = Duration::from_millis(2500);
+
+const API_HTTP: &str = "### Charge
+POST https://api.example.com/charges
+Authorization: Bearer {{vault:stripe-key}}
+
+### Orders
+GET https://api.example.com/orders
+X-Api-Key: {{vault:db-password}}
+";
+
+/// The screen row showing `needle`, or "".
+fn row<'a>(screen: &'a str, needle: &str) -> &'a str {
+    screen.lines().find(|l| l.contains(needle)).unwrap_or("")
+}
+
+/// The rows below the one showing `needle` (where a completion menu opens).
+fn rows_below<'a>(screen: &'a str, needle: &str) -> Vec<&'a str> {
+    screen
+        .lines()
+        .skip_while(|l| !l.contains(needle))
+        .skip(1)
+        .collect()
+}
+
+const POST: &str = "POST https://api.example.com/charges";
+const GET: &str = "GET https://api.example.com/orders";
+const AUTH: &str = "Authorization: Bearer";
+const API_KEY: &str = "X-Api-Key:";
+
+fn start(project: &Project, sandbox: &Path) -> Screen {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let init = sandbox.join("init.lua");
+    std::fs::write(
+        &init,
+        format!(
+            "-- Test harness only: no swap or shada files; diagnostics as virtual text, as many \
+             people set it, so that their messages are on the screen.\n\
+             vim.o.swapfile = false\nvim.o.shadafile = 'NONE'\n\
+             vim.diagnostic.config({{ virtual_text = true }})\n\
+             -- The completion menu stays on the screen even with one entry.\n\
+             vim.o.completeopt = 'menu,menuone,noinsert'\n\
+             -- The README's Neovim section:\n\
+             vim.opt.runtimepath:append('{}')\nvim.lsp.enable('vaultlink')\n",
+            repo.join("editors/neovim")
+                .display()
+                .to_string()
+                .replace('\\', "\\\\")
+                .replace('\'', "\\'")
+        ),
+    )
+    .unwrap();
+    let bin_dir = bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(
+        std::iter::once(bin_dir).chain(
+            std::env::var_os("PATH")
+                .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+                .unwrap_or_default(),
+        ),
+    )
+    .unwrap();
+    let mut command = sandboxed(&find_nvim(), sandbox);
+    command
+        .args(["-n", "-i", "NONE", "-u"])
+        .arg(&init)
+        .current_dir(project.dir.path())
+        .env("PATH", path);
+    let mut screen = Screen::start(command, 140, 30);
+    screen.command(&format!("edit {}", ex_escape(Path::new("api.http"))));
+    screen
+}
+
+#[test]
+fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
+    let project = Project::new(&format!(
+        "//- /vaultlink.json
+{{
+  \"secrets\": {{
+    \"stripe-key\": {{ \"link\": \"https://corp-kv.vault.azure.net/secrets/stripe-key\" }}
+  }}
+}}
+//- /api.http
+{API_HTTP}"
+    ));
+    let sandbox = tempfile::tempdir().unwrap();
+    let mut screen = start(&project, sandbox.path());
+
+    // Opened: a lens on each request line, linked first and then Send; the unlinked
+    // reference's warning on its own line.
+    let s = screen.wait_for("the lenses and the warning", WAIT, |s| {
+        row(s, POST).contains("▶ Send")
+            && row(s, GET).contains("▶ Send")
+            && row(s, API_KEY).contains("not linked")
+    });
+    let post = row(&s, POST);
+    assert!(
+        post.contains("1 linked | ▶ Send"),
+        "the lens of a request reads `1 linked | ▶ Send`:\n{s}"
+    );
+    assert!(
+        row(&s, GET).contains("1 unlinked | ▶ Send"),
+        "the lens of the unlinked request:\n{s}"
+    );
+    assert!(
+        !row(&s, AUTH).contains("Send") && !row(&s, API_KEY).contains("Send"),
+        "lenses only on request lines:\n{s}"
+    );
+
+    // The secret's name is drawn in a colour of its own, not as plain text.
+    let (attr, default_fg) = screen
+        .attr_of(AUTH, "stripe-key")
+        .expect("the reference is on the screen");
+    assert!(
+        attr.foreground.is_some() && attr.foreground != default_fg,
+        "the name inside {{{{vault:…}}}} is drawn like plain text: {attr:?} (default {default_fg:?})\n{s}"
+    );
+
+    // `o<Esc>u` on the first line: every lens stays on its request line.
+    screen.input("gg");
+    screen.input("o<Esc>");
+    std::thread::sleep(Duration::from_millis(700));
+    screen.input("u");
+    screen.wait_for("the lenses back on their request lines", WAIT, |s| {
+        row(s, POST).contains("▶ Send") && !row(s, AUTH).contains("Send")
+    });
+    std::thread::sleep(SETTLE);
+    let s = screen.text();
+    assert!(
+        row(&s, POST).contains("1 linked | ▶ Send")
+            && row(&s, GET).contains("1 unlinked | ▶ Send")
+            && !row(&s, AUTH).contains("Send")
+            && !row(&s, API_KEY).contains("Send"),
+        "after o<Esc>u each lens is on its request line:\n{s}"
+    );
+
+    // The quick fix links db-password: the lens says so, the warning goes, and the screen
+    // says that vaultlink.json was changed but not saved.
+    screen.input("7G0fd");
+    screen.lua(
+        "vim.lsp.buf.code_action({ apply = true, filter = function(a) \
+         return a.title:find('Link `db-password`', 1, true) ~= nil end })",
+    );
+    let s = screen.wait_for("the link quick fix applied", WAIT, |s| {
+        row(s, GET).contains("1 linked | ▶ Send") && !row(s, API_KEY).contains("not linked")
+    });
+    assert!(
+        s.contains("vaultlink.json") && s.contains("not saved"),
+        "the screen says that vaultlink.json is changed and not saved:\n{s}"
+    );
+    std::thread::sleep(SETTLE);
+    let s = screen.text();
+    assert!(
+        row(&s, GET).contains("1 linked | ▶ Send") && !row(&s, API_KEY).contains("not linked"),
+        "the link stays shown:\n{s}"
+    );
+
+    // Save everything, edit vaultlink.json by hand (unlink stripe-key), save, come back: the
+    // warning is there without touching the request file.
+    screen.command("wall");
+    screen.command("edit vaultlink.json");
+    screen.command("%s/\"stripe-key\"/\"stripe-old\"/");
+    screen.command("write");
+    screen.command("buffer api.http");
+    let s = screen.wait_for("the warning after unlinking on disk", WAIT, |s| {
+        row(s, AUTH).contains("not linked") && row(s, POST).contains("1 unlinked")
+    });
+    assert!(
+        row(&s, GET).contains("1 linked"),
+        "the other request is still linked:\n{s}"
+    );
+    // And back: link it again in vaultlink.json, save, return.
+    screen.command("edit vaultlink.json");
+    screen.command("%s/\"stripe-old\"/\"stripe-key\"/");
+    screen.command("write");
+    screen.command("buffer api.http");
+    screen.wait_for("the warning gone after linking on disk", WAIT, |s| {
+        !row(s, AUTH).contains("not linked") && row(s, POST).contains("1 linked")
+    });
+
+    // Completion after `{{vault:st` lists what matches and inserts it.
+    screen.input("G");
+    screen.input("oX-Other: {{vault:st<C-x><C-o>");
+    let s = screen.wait_for("the completion menu", WAIT, |s| {
+        rows_below(s, "X-Other:")
+            .iter()
+            .any(|l| l.contains("stripe-key"))
+    });
+    let menu = rows_below(&s, "X-Other:");
+    assert!(
+        !menu.iter().any(|l| l.contains("db-password")),
+        "the menu lists only names starting with `st`:\n{s}"
+    );
+    screen.input("<C-y><Esc>");
+    let s = screen.wait_for("the accepted completion", WAIT, |s| {
+        row(s, "X-Other:").contains("}}")
+    });
+    assert!(
+        row(&s, "X-Other:").starts_with("X-Other: {{vault:stripe-key}}")
+            || row(&s, "X-Other:").contains(" X-Other: {{vault:stripe-key}}"),
+        "the completion inserts the name it showed:\n{s}"
+    );
+    screen.input("u");
+
+    // Hover: readable text, no table pipes, and a command Neovim has.
+    screen.input("3G$F{");
+    screen.input("K");
+    let s = screen.wait_for("the hover", WAIT, |s| s.contains("vault secret"));
+    let float: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("vault secret"))
+        .take(12)
+        .collect();
+    let float = float.join("\n");
+    assert!(
+        float.contains("corp-kv") && float.contains("latest"),
+        "the hover shows the link:\n{s}"
+    );
+    assert!(
+        !float.contains("|---") && !float.contains("| |") && !float.contains("| vault"),
+        "the hover has no table markup:\n{s}"
+    );
+    assert!(
+        !s.contains("vaultlink.signIn"),
+        "the hover names no internal command:\n{s}"
+    );
+}
