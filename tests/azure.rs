@@ -498,8 +498,8 @@ fn editor_signs_in_with_the_browser_and_shows_key_vault_everywhere() {
     );
     let md = hover["contents"]["value"].as_str().unwrap();
     for row in [
-        "| enabled | yes |",
-        "| created | 2023-11-14 22:13 UTC |",
+        "- enabled: yes",
+        "- created: 2023-11-14 22:13 UTC",
         "`text/plain`",
         "`team=payments`",
     ] {
@@ -1040,7 +1040,7 @@ fn no_secret_value_or_token_is_written_anywhere() {
         "textDocument/hover",
         client.at(&uri, offset_of(&text, "vault:fine") + 7),
     );
-    assert!(hover.to_string().contains("| enabled | yes |"), "{hover}");
+    assert!(hover.to_string().contains("- enabled: yes"), "{hover}");
     let links_text = w.project.read("vaultlink.json");
     let links_uri = client.open(&w.project.path("vaultlink.json"), &links_text);
     let at = offset_of(&links_text, "secrets/fine") + "secrets/".len();

@@ -615,8 +615,8 @@ mod tests {
             "{md}"
         );
         let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
-        assert!(md.contains(&format!("| pinned version | `{V2}` |")), "{md}");
-        assert!(md.contains("| current version | not known"), "{md}");
+        assert!(md.contains(&format!("- pinned version: `{V2}`")), "{md}");
+        assert!(md.contains("- current version: not known"), "{md}");
     }
 
     #[test]
@@ -636,14 +636,11 @@ mod tests {
         );
         let base = "https://corp-kv.vault.azure.net/secrets/x";
         let md = hover_markdown(&SecretId::parse(&format!("{base}/{V1}")).unwrap(), &view);
-        assert!(md.contains(&format!("| pinned version | `{V1}` |")), "{md}");
-        assert!(
-            md.contains(&format!("| current version | `{V2}` |")),
-            "{md}"
-        );
-        assert!(!md.contains(&format!("| current version | `{V1}`")), "{md}");
+        assert!(md.contains(&format!("- pinned version: `{V1}`")), "{md}");
+        assert!(md.contains(&format!("- current version: `{V2}`")), "{md}");
+        assert!(!md.contains(&format!("- current version: `{V1}`")), "{md}");
         let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
-        assert!(md.contains("| current version | this one |"), "{md}");
+        assert!(md.contains("- current version: this one"), "{md}");
     }
 
     #[test]
@@ -719,7 +716,7 @@ mod tests {
             &SecretId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &view,
         );
-        assert!(md.contains("| enabled | yes |"), "{md}");
+        assert!(md.contains("- enabled: yes"), "{md}");
         assert!(md.contains("1970-01-01 00:00 UTC"), "{md}");
         assert!(md.contains("`team=payments`"), "{md}");
         assert!(md.contains("`text/plain`"), "{md}");
