@@ -472,7 +472,11 @@ fn editor_signs_in_with_the_browser_and_shows_key_vault_everywhere() {
         "textDocument/hover",
         client.at(&uri, offset_of(&text, "vault:fine") + 7),
     );
-    assert!(hover.to_string().contains("vaultlink.signIn"), "{hover}");
+    assert!(
+        hover.to_string().contains("Sign in to Azure")
+            && hover.to_string().contains(":LspVaultlinkSignIn"),
+        "{hover}"
+    );
 
     let signed = browser_sign_in(&mut client);
     assert_eq!(signed["signedIn"], true);
@@ -1125,7 +1129,8 @@ fn no_secret_value_or_token_is_written_anywhere() {
         assert!(
             got.headers
                 .iter()
-                .any(|(n, v)| n == "authorization" && v == &format!("Bearer {PLANTED}")),
+                .any(|(n, v)| n.eq_ignore_ascii_case("authorization")
+                    && v == &format!("Bearer {PLANTED}")),
             "the real value was sent"
         );
     }

@@ -87,6 +87,41 @@ fn start(project: &Project, sandbox: &Path) -> Screen {
     screen
 }
 
+/// Every step runs; the test fails at the end with each check that did not hold and the
+/// screen it saw.
+#[derive(Default)]
+struct Checks {
+    failed: Vec<String>,
+}
+
+impl Checks {
+    fn check(&mut self, what: &str, ok: bool, screen: &str) {
+        if !ok {
+            self.failed.push(format!("{what}; the screen:\n{screen}"));
+        }
+    }
+
+    /// Waits for the screen to satisfy `ready`; the screen as it was then, or at the timeout.
+    fn wait(&mut self, screen: &Screen, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        match screen.try_wait_for(what, WAIT, ready) {
+            Ok(s) => s,
+            Err(e) => {
+                self.failed.push(e);
+                screen.text()
+            }
+        }
+    }
+
+    fn finish(self) {
+        assert!(
+            self.failed.is_empty(),
+            "{} check(s) failed:\n\n{}",
+            self.failed.len(),
+            self.failed.join("\n\n")
+        );
+    }
+}
+
 #[test]
 fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
     let project = Project::new(&format!(
@@ -101,35 +136,41 @@ fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
     ));
     let sandbox = tempfile::tempdir().unwrap();
     let mut screen = start(&project, sandbox.path());
+    let mut checks = Checks::default();
 
-    // Opened: a lens on each request line, linked first and then Send; the unlinked
+    // Opened: a lens on each request line, the secrets first and then Send; the unlinked
     // reference's warning on its own line.
     let s = screen.wait_for("the lenses and the warning", WAIT, |s| {
         row(s, POST).contains("▶ Send")
             && row(s, GET).contains("▶ Send")
             && row(s, API_KEY).contains("not linked")
     });
-    let post = row(&s, POST);
-    assert!(
-        post.contains("1 linked | ▶ Send"),
-        "the lens of a request reads `1 linked | ▶ Send`:\n{s}"
+    checks.check(
+        "the lens of a request reads `1 linked | ▶ Send`",
+        row(&s, POST).contains("1 linked | ▶ Send"),
+        &s,
     );
-    assert!(
+    checks.check(
+        "the lens of the unlinked request reads `1 unlinked | ▶ Send`",
         row(&s, GET).contains("1 unlinked | ▶ Send"),
-        "the lens of the unlinked request:\n{s}"
+        &s,
     );
-    assert!(
+    checks.check(
+        "lenses only on request lines",
         !row(&s, AUTH).contains("Send") && !row(&s, API_KEY).contains("Send"),
-        "lenses only on request lines:\n{s}"
+        &s,
     );
 
     // The secret's name is drawn in a colour of its own, not as plain text.
     let (attr, default_fg) = screen
         .attr_of(AUTH, "stripe-key")
         .expect("the reference is on the screen");
-    assert!(
+    checks.check(
+        &format!(
+            "the name inside {{{{vault:…}}}} has a colour of its own (it has {attr:?}, plain text {default_fg:?})"
+        ),
         attr.foreground.is_some() && attr.foreground != default_fg,
-        "the name inside {{{{vault:…}}}} is drawn like plain text: {attr:?} (default {default_fg:?})\n{s}"
+        &s,
     );
 
     // `o<Esc>u` on the first line: every lens stays on its request line.
@@ -137,38 +178,44 @@ fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
     screen.input("o<Esc>");
     std::thread::sleep(Duration::from_millis(700));
     screen.input("u");
-    screen.wait_for("the lenses back on their request lines", WAIT, |s| {
+    checks.wait(&screen, "the lenses back on their request lines", |s| {
         row(s, POST).contains("▶ Send") && !row(s, AUTH).contains("Send")
     });
     std::thread::sleep(SETTLE);
     let s = screen.text();
-    assert!(
+    checks.check(
+        "after o<Esc>u each lens is on its request line",
         row(&s, POST).contains("1 linked | ▶ Send")
             && row(&s, GET).contains("1 unlinked | ▶ Send")
             && !row(&s, AUTH).contains("Send")
             && !row(&s, API_KEY).contains("Send"),
-        "after o<Esc>u each lens is on its request line:\n{s}"
+        &s,
     );
 
-    // The quick fix links db-password: the lens says so, the warning goes, and the screen
+    // The quick fix links db-password: the warning goes, the lens says so, and the screen
     // says that vaultlink.json was changed but not saved.
     screen.input("7G0fd");
     screen.lua(
         "vim.lsp.buf.code_action({ apply = true, filter = function(a) \
          return a.title:find('Link `db-password`', 1, true) ~= nil end })",
     );
-    let s = screen.wait_for("the link quick fix applied", WAIT, |s| {
-        row(s, GET).contains("1 linked | ▶ Send") && !row(s, API_KEY).contains("not linked")
+    checks.wait(&screen, "the warning gone after the link quick fix", |s| {
+        !row(s, API_KEY).contains("not linked")
     });
-    assert!(
+    let s = checks.wait(&screen, "the lens after the link quick fix", |s| {
+        row(s, GET).contains("1 linked | ▶ Send")
+    });
+    checks.check(
+        "the screen says that vaultlink.json is changed and not saved",
         s.contains("vaultlink.json") && s.contains("not saved"),
-        "the screen says that vaultlink.json is changed and not saved:\n{s}"
+        &s,
     );
     std::thread::sleep(SETTLE);
     let s = screen.text();
-    assert!(
+    checks.check(
+        "the link stays shown",
         row(&s, GET).contains("1 linked | ▶ Send") && !row(&s, API_KEY).contains("not linked"),
-        "the link stays shown:\n{s}"
+        &s,
     );
 
     // Save everything, edit vaultlink.json by hand (unlink stripe-key), save, come back: the
@@ -178,66 +225,76 @@ fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
     screen.command("%s/\"stripe-key\"/\"stripe-old\"/");
     screen.command("write");
     screen.command("buffer api.http");
-    let s = screen.wait_for("the warning after unlinking on disk", WAIT, |s| {
-        row(s, AUTH).contains("not linked") && row(s, POST).contains("1 unlinked")
+    checks.wait(&screen, "the warning after unlinking on disk", |s| {
+        row(s, AUTH).contains("not linked")
     });
-    assert!(
+    let s = checks.wait(&screen, "the lens after unlinking on disk", |s| {
+        row(s, POST).contains("1 unlinked")
+    });
+    checks.check(
+        "the other request is still linked",
         row(&s, GET).contains("1 linked"),
-        "the other request is still linked:\n{s}"
+        &s,
     );
     // And back: link it again in vaultlink.json, save, return.
     screen.command("edit vaultlink.json");
     screen.command("%s/\"stripe-old\"/\"stripe-key\"/");
     screen.command("write");
     screen.command("buffer api.http");
-    screen.wait_for("the warning gone after linking on disk", WAIT, |s| {
+    checks.wait(&screen, "the warning gone after linking on disk", |s| {
         !row(s, AUTH).contains("not linked") && row(s, POST).contains("1 linked")
     });
 
     // Completion after `{{vault:st` lists what matches and inserts it.
     screen.input("G");
     screen.input("oX-Other: {{vault:st<C-x><C-o>");
-    let s = screen.wait_for("the completion menu", WAIT, |s| {
+    let s = checks.wait(&screen, "the completion menu", |s| {
         rows_below(s, "X-Other:")
             .iter()
             .any(|l| l.contains("stripe-key"))
     });
-    let menu = rows_below(&s, "X-Other:");
-    assert!(
-        !menu.iter().any(|l| l.contains("db-password")),
-        "the menu lists only names starting with `st`:\n{s}"
+    checks.check(
+        "the menu lists only names starting with `st`",
+        !rows_below(&s, "X-Other:")
+            .iter()
+            .any(|l| l.contains("db-password")),
+        &s,
     );
     screen.input("<C-y><Esc>");
-    let s = screen.wait_for("the accepted completion", WAIT, |s| {
+    let s = checks.wait(&screen, "the accepted completion", |s| {
         row(s, "X-Other:").contains("}}")
     });
-    assert!(
-        row(&s, "X-Other:").starts_with("X-Other: {{vault:stripe-key}}")
-            || row(&s, "X-Other:").contains(" X-Other: {{vault:stripe-key}}"),
-        "the completion inserts the name it showed:\n{s}"
+    checks.check(
+        "the completion inserts the name it showed",
+        row(&s, "X-Other:").contains("X-Other: {{vault:stripe-key}}"),
+        &s,
     );
     screen.input("u");
 
     // Hover: readable text, no table pipes, and a command Neovim has.
     screen.input("3G$F{");
     screen.input("K");
-    let s = screen.wait_for("the hover", WAIT, |s| s.contains("vault secret"));
+    let s = checks.wait(&screen, "the hover", |s| s.contains("vault secret"));
     let float: Vec<&str> = s
         .lines()
         .skip_while(|l| !l.contains("vault secret"))
         .take(12)
         .collect();
     let float = float.join("\n");
-    assert!(
+    checks.check(
+        "the hover shows the link",
         float.contains("corp-kv") && float.contains("latest"),
-        "the hover shows the link:\n{s}"
+        &s,
     );
-    assert!(
+    checks.check(
+        "the hover has no table markup",
         !float.contains("|---") && !float.contains("| |") && !float.contains("| vault"),
-        "the hover has no table markup:\n{s}"
+        &s,
     );
-    assert!(
+    checks.check(
+        "the hover names no internal command",
         !s.contains("vaultlink.signIn"),
-        "the hover names no internal command:\n{s}"
+        &s,
     );
+    checks.finish();
 }

@@ -267,20 +267,31 @@ impl Screen {
     /// Waits until `ready(screen text)` holds, redraw after redraw; panics with `what` and the
     /// screen after `timeout`.
     pub fn wait_for(&self, what: &str, timeout: Duration, ready: impl Fn(&str) -> bool) -> String {
+        self.try_wait_for(what, timeout, ready)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Screen::wait_for`], answering what went wrong instead of panicking.
+    pub fn try_wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        ready: impl Fn(&str) -> bool,
+    ) -> Result<String, String> {
         let deadline = Instant::now() + timeout;
         let mut grid = self.shared.grid.lock().unwrap();
         loop {
             let text = grid.text();
             if ready(&text) {
-                return text;
+                return Ok(text);
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                panic!(
+                return Err(format!(
                     "the screen did not show {what} within {} s; it shows:\n{text}\n{}",
                     timeout.as_secs(),
                     grid.errors.join("\n")
-                );
+                ));
             }
             grid = self
                 .shared

@@ -19,16 +19,14 @@ fn edit_refused(path: &Path, text: &str, e: &EditError, err: &mut dyn Write) -> 
             EXIT_FAILED,
             format!("`{name}` is not linked in {}", display_path(path)),
         ),
-        EditError::Malformed(why) => {
-            broken_links(path, text, &links::parse(text), "nothing was written", err)
-                .unwrap_or_else(|| {
-                    fail(
-                        err,
-                        EXIT_USAGE,
-                        format!("{}: {why}; nothing was written", display_path(path)),
-                    )
-                })
-        }
+        EditError::Malformed(why) => broken_links(path, text, "nothing was written", err)
+            .unwrap_or_else(|| {
+                fail(
+                    err,
+                    EXIT_USAGE,
+                    format!("{}: {why}; nothing was written", display_path(path)),
+                )
+            }),
     }
 }
 
@@ -186,7 +184,7 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
         Err(code) => return code,
     };
     let parsed = links::parse(&text);
-    if let Some(code) = broken_links(&path, &text, &parsed, "no link was listed", err) {
+    if let Some(code) = broken_links(&path, &text, "no link was listed", err) {
         return code;
     }
     let rows: Vec<LinkRow> = parsed

@@ -31,33 +31,24 @@ fn fail(err: &mut dyn Write, code: i32, message: impl std::fmt::Display) -> i32 
 /// (`vaultlink.json:3:81: error[syntax-error]: trailing comma`), then that the command did
 /// nothing (`consequence`), and returns [`EXIT_USAGE`]: the command could not run. Every
 /// command that reads the links file but `check` (which reports it as a finding) ends so.
-fn broken_links(
-    path: &Path,
-    text: &str,
-    parsed: &crate::vault::links::LinksFile,
-    consequence: &str,
-    err: &mut dyn Write,
-) -> Option<i32> {
+/// A file that is JSON but holds something vaultlink cannot use (a bad link, a bad tenant)
+/// is not broken: each command says what is wrong where it matters.
+fn broken_links(path: &Path, text: &str, consequence: &str, err: &mut dyn Write) -> Option<i32> {
     use crate::text::{Encoding, LineIndex};
-    use crate::vault::links;
-    let errors: Vec<_> = parsed
-        .problems
-        .iter()
-        .filter(|p| p.code == links::CODE_SYNTAX && p.severity == links::Severity::Error)
-        .collect();
+    let errors = crate::syntax::json::parse(text).errors;
     if errors.is_empty() {
         return None;
     }
     let index = LineIndex::new(text);
     let shown = display_path(path);
-    for p in errors {
-        let lc = index.line_col(text, p.range.start, Encoding::Chars);
+    for e in &errors {
+        let lc = index.line_col(text, e.range.start, Encoding::Chars);
         let _ = writeln!(
             err,
             "{shown}:{}:{}: error[syntax-error]: {}",
             lc.line + 1,
             lc.col + 1,
-            p.message
+            e.message
         );
     }
     Some(fail(

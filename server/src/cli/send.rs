@@ -162,8 +162,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let mut ws = DiskWorkspace::default();
     let links = ws.links_for(&dir);
     if let Some(l) = &links
-        && let Some(code) =
-            super::broken_links(&l.path, &l.text, &l.parsed, "nothing was sent", err)
+        && let Some(code) = super::broken_links(&l.path, &l.text, "nothing was sent", err)
     {
         return code;
     }
