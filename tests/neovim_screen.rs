@@ -26,6 +26,21 @@ GET https://api.example.com/orders
 X-Api-Key: {{vault:db-password}}
 ";
 
+const COLLECTION: &str = r#"{
+  "info": { "name": "api", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json" },
+  "item": [
+    {
+      "name": "Charge",
+      "request": {
+        "method": "POST",
+        "url": "https://api.example.com/charges",
+        "header": [{ "key": "Authorization", "value": "Bearer {{vault:stripe-key}}" }]
+      }
+    }
+  ]
+}
+"#;
+
 /// The screen row showing `needle`, or "".
 fn row<'a>(screen: &'a str, needle: &str) -> &'a str {
     screen.lines().find(|l| l.contains(needle)).unwrap_or("")
@@ -132,7 +147,8 @@ fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
   }}
 }}
 //- /api.http
-{API_HTTP}"
+{API_HTTP}//- /api.postman_collection.json
+{COLLECTION}"
     ));
     let sandbox = tempfile::tempdir().unwrap();
     let mut screen = start(&project, sandbox.path());
@@ -174,10 +190,7 @@ fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
     );
 
     // `o<Esc>u` on the first line: every lens stays on its request line.
-    screen.input("gg");
-    screen.input("o<Esc>");
-    std::thread::sleep(Duration::from_millis(700));
-    screen.input("u");
+    screen.input("ggo<Esc>u");
     checks.wait(&screen, "the lenses back on their request lines", |s| {
         row(s, POST).contains("▶ Send") && !row(s, AUTH).contains("Send")
     });
@@ -296,5 +309,38 @@ fn neovim_screen_shows_fresh_diagnostics_lenses_completion_and_hover() {
         !s.contains("vaultlink.signIn"),
         &s,
     );
+    screen.input("<Esc>");
+
+    // A collection's lens reads as a request file's: the secrets first, then Send.
+    screen.command("edit api.postman_collection.json");
+    let s = checks.wait(&screen, "the lens of the collection's request", |s| {
+        row(s, "\"name\": \"Charge\"").contains("▶ Send")
+    });
+    checks.check(
+        "the collection's lens reads `1 linked | ▶ Send`",
+        row(&s, "\"name\": \"Charge\"").contains("1 linked | ▶ Send"),
+        &s,
+    );
+
+    // Running a lens (Neovim clears it) leaves the lenses in place. The workspace is not
+    // trusted, so the request is refused, not sent.
+    screen.command("buffer api.http");
+    screen.input("2G");
+    screen.lua("vim.lsp.codelens.run()");
+    // The refusal is a long message: a person presses Enter after reading it (twice: the
+    // server's message and the plugin's).
+    screen
+        .try_wait_for("the refusal", WAIT, |s| s.contains("not trusted"))
+        .ok();
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(500));
+        if !screen.text().contains("Press ENTER") {
+            break;
+        }
+        screen.input("<CR>");
+    }
+    checks.wait(&screen, "the lenses back after one ran", |s| {
+        row(s, POST).contains("1 linked | ▶ Send")
+    });
     checks.finish();
 }
