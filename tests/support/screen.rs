@@ -193,9 +193,10 @@ impl Screen {
             responses,
             next_id: 0,
         };
-        let mut opts = Vec::new();
-        opts.push((Value::from("ext_linegrid"), Value::from(true)));
-        opts.push((Value::from("rgb"), Value::from(true)));
+        let opts = vec![
+            (Value::from("ext_linegrid"), Value::from(true)),
+            (Value::from("rgb"), Value::from(true)),
+        ];
         screen.request(
             "nvim_ui_attach",
             vec![Value::from(width), Value::from(height), Value::Map(opts)],
