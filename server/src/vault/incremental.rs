@@ -33,10 +33,6 @@ pub struct Patch {
     same_scope: bool,
 }
 
-/// How many `###` blocks back a region may reach for its start before the whole file is
-/// parsed instead.
-const MAX_BLOCKS_BACK: usize = 8;
-
 /// Whether documents of `kind` are parsed incrementally.
 pub fn applies(kind: DocKind) -> bool {
     kind == DocKind::Http
@@ -141,21 +137,8 @@ fn reparse_http(
     splice: Splice,
 ) -> Option<(HttpFile, Patch)> {
     let (old_b, new_b) = (old_text.as_bytes(), new_text.as_bytes());
-    // The region starts at a `###` line the edit left as it was, and not right after a
-    // block that says `proto < file`, whose option lines may reach past a `###`.
-    let mut start = separator_before(new_b, splice.start);
-    let mut back = 0;
-    while start > 0 {
-        let before = separator_before(new_b, start);
-        if memmem::find(&new_b[before..start], b"proto").is_none() {
-            break;
-        }
-        back += 1;
-        if back > MAX_BLOCKS_BACK {
-            return None;
-        }
-        start = before;
-    }
+    // The region starts at a `###` line the edit left as it was.
+    let start = separator_before(new_b, splice.start);
     // It ends before a `###` line after the edit that was one in the old text too.
     let mut end = separator_from(new_b, splice.new_end);
     let delta = splice.delta();
@@ -170,6 +153,14 @@ fn reparse_http(
         old_end: (end as i64 - delta) as usize,
         new_end: end,
     };
+    // After httpyac's `proto < file` line, option lines are skipped until a line that is
+    // none, however many `###` lines come between: with one before the region's end, the
+    // blocks are not independent, and the whole file is parsed.
+    if memmem::find(&new_b[..region.new_end], b"proto").is_some()
+        || memmem::find(&old_b[start..region.old_end], b"proto").is_some()
+    {
+        return None;
+    }
     let part = http::parse_region(new_text, region.start, region.new_end);
     let removed = splice_file(&mut file, &part, region);
     let same_scope = analysis::http_scope_contribution(old_text, &removed)
