@@ -135,7 +135,7 @@ static SHAPES: LazyLock<Vec<(Shape, Regex)>> = LazyLock::new(|| {
         ),
         (
             Shape::UrlPassword,
-            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@{}]+:(?P<v>[^\s/@{}]+)@",
+            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s/:@{}\\]+:(?P<v>[^\s/@{}\\]+)@",
         ),
         (
             Shape::BearerToken,
@@ -151,7 +151,7 @@ static SHAPES: LazyLock<Vec<(Shape, Regex)>> = LazyLock::new(|| {
 /// `name=value`, `name: value`, `"name": "value"` pairs in free text.
 static PAIRS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?P<k>[A-Za-z0-9_.$-]{2,64})["']?[ \t]*(?::|=)[ \t]*["']?(?P<v>[^\s"'&,;<>{}()\[\]\\`]{6,})"#,
+        r#"(?P<k>[A-Za-z0-9_.$-]{2,64})["']?[ \t]*(?::|=)[ \t]*(?:"(?P<dq>[^"\s\\]{6,})"|'(?P<sq>[^'\s\\]{6,})'|(?P<v>[^\s"'&,;<>{}()\[\]\\`]{6,}))"#,
     )
     .expect("valid pattern")
 });
@@ -394,15 +394,13 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
     if value.len() < 6 {
         return c.out;
     }
-    if let Some(kind) = name.and_then(name_kind) {
-        named(&mut c, kind);
-    }
     for (shape, re) in SHAPES.iter() {
         for caps in re.captures_iter(value) {
             if let Some(m) = caps.name("v") {
                 let ok = match shape {
                     Shape::BearerToken => looks_random(m.as_str()) || m.as_str().len() >= 32,
-                    Shape::UrlPassword => !is_placeholder(m.as_str()),
+                    // `host:8080@…` is a port, not a password.
+                    Shape::UrlPassword => !m.as_str().bytes().all(|b| b.is_ascii_digit()),
                     _ => true,
                 };
                 if ok {
@@ -410,6 +408,9 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
                 }
             }
         }
+    }
+    if let Some(kind) = name.and_then(name_kind) {
+        named(&mut c, kind);
     }
     for caps in BASIC.captures_iter(value) {
         if let Some(m) = caps.name("v")
@@ -422,7 +423,11 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
     // search goes on from the start of each value it rejects.
     let mut at = 0;
     while let Some(caps) = PAIRS.captures_at(value, at) {
-        let (Some(k), Some(v)) = (caps.name("k"), caps.name("v")) else {
+        let value_match = caps
+            .name("dq")
+            .or_else(|| caps.name("sq"))
+            .or_else(|| caps.name("v"));
+        let (Some(k), Some(v)) = (caps.name("k"), value_match) else {
             break;
         };
         let good = match name_kind(k.as_str()) {
