@@ -90,6 +90,8 @@ fn walk(src: &str, value: &Value, name: Option<&str>, out: &mut Vec<Hit>) {
                 let key = m.key.value(src);
                 let name = match (&entry_key, key.as_ref()) {
                     (Some(k), "value") => Some(k.as_str()),
+                    // The entry's key is a name, not a value.
+                    (Some(_), "key") => None,
                     _ => Some(key.as_ref()),
                 };
                 walk(src, &m.value, name, out);

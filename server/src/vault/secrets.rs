@@ -180,6 +180,8 @@ fn name_kind(name: &str) -> Option<NameKind> {
         .collect();
     if squashed.is_empty()
         || squashed.contains("csrf")
+        // Postman's request id header.
+        || squashed == "postmantoken"
         || squashed.contains("xsrf")
         || squashed.ends_with("url")
         || squashed.ends_with("uri")
@@ -312,18 +314,25 @@ fn looks_random(v: &str) -> bool {
     .iter()
     .filter(|&&b| b)
     .count();
-    // A word-like value (`my_application_token_name`) is not a key.
-    let letters_only = v
-        .bytes()
-        .all(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'-');
-    classes >= 2 && !letters_only && entropy(v) >= 3.0
+    classes >= 2 && !is_word_like(v) && entropy(v) >= 3.0
 }
 
-/// Whether a password value is a real one: not a placeholder, not a plain word.
+/// Words and numbers joined by `-`, `_` or `.` (`my_application_token`, `secret-token-12345`),
+/// which a person wrote rather than a generator.
+fn is_word_like(v: &str) -> bool {
+    v.split(['-', '_', '.']).filter(|p| !p.is_empty()).all(|p| {
+        p.bytes().all(|b| b.is_ascii_alphabetic()) || p.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Whether a password value is a real one: eight characters or more, not a placeholder,
+/// with a digit or a capital but not only digits.
 fn looks_like_password(v: &str) -> bool {
-    v.len() >= 6
+    v.len() >= 8
         && !is_placeholder(v)
-        && !v.bytes().all(|b| b.is_ascii_lowercase())
+        && v.bytes()
+            .any(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
+        && !v.bytes().all(|b| b.is_ascii_digit())
         && !v.contains(char::is_whitespace)
 }
 
@@ -469,9 +478,11 @@ fn named(c: &mut Collector<'_>, kind: NameKind) {
             let start = lead + trimmed.len() - cred.len();
             let shape = match scheme.as_str() {
                 "basic" if is_basic_credential(cred) => Shape::BasicAuth,
-                "basic" => return,
                 _ if cred.starts_with("eyJ") && cred.matches('.').count() == 2 => Shape::Jwt,
-                _ => Shape::BearerToken,
+                // Other schemes (Digest, OAuth 1, AWS signatures, httpyac's `oauth2 …`) carry
+                // parameters, read as pairs; a token is not a word someone typed.
+                "bearer" | "token" | "bot" | "" if !is_word_like(cred) => Shape::BearerToken,
+                _ => return,
             };
             c.push(start, start + cred.len(), shape);
         }
