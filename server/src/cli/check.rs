@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::report::{self, Change, Fix, Format, Region, Replacement, Row};
+use super::report::{self, Fix, Format, Row};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
 use std::sync::Arc;
 
@@ -14,7 +14,6 @@ use crate::text::LineIndex;
 use crate::vault::analysis::Context;
 use crate::vault::diagnostic::{Code, Finding, Severity};
 use crate::vault::document::{DocKind, Parsed};
-use crate::vault::features::actions::{self, Action};
 use crate::vault::features::{Doc, LinksSource, World};
 use crate::vault::identifier::SecretId;
 use crate::vault::links::AzureSettings;
@@ -156,7 +155,7 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
             };
             findings
                 .iter()
-                .map(|f| quick_fixes(&doc, &world, f))
+                .map(|f| report::quick_fixes(&doc, &world, f))
                 .collect()
         } else {
             Vec::new()
@@ -253,44 +252,6 @@ struct Checked {
     /// The quick fixes of each finding (SARIF only), in the order of `findings`.
     fixes: Vec<Vec<Fix>>,
     uses: Vec<LinkedUse>,
-}
-
-/// The quick fixes the editor offers for finding `f`, as edits with lines and columns.
-fn quick_fixes(doc: &Doc<'_>, world: &World<'_>, f: &Finding) -> Vec<Fix> {
-    let code = f.code.as_str();
-    actions::code_actions(doc, f.range, world)
-        .into_iter()
-        .filter(|a: &Action| a.fixes == Some(code) && a.create_secret.is_none())
-        .map(|a| Fix {
-            description: a.title,
-            changes: a
-                .edits
-                .iter()
-                .map(|e| {
-                    let text: std::borrow::Cow<'_, str> =
-                        if e.path == doc.path.unwrap_or(Path::new("")) {
-                            doc.text.into()
-                        } else if let Some(l) = world.links.filter(|l| l.path == e.path) {
-                            l.text.into()
-                        } else {
-                            "".into()
-                        };
-                    let index = LineIndex::new(&text);
-                    Change {
-                        file: display_path(&e.path),
-                        replacements: e
-                            .edits
-                            .iter()
-                            .map(|t| Replacement {
-                                region: Region::of(&text, &index, t.range),
-                                text: t.new_text.clone(),
-                            })
-                            .collect(),
-                    }
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 /// Asks Key Vault about every linked secret, side by side, after a sign-in that needs

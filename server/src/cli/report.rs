@@ -7,8 +7,13 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use std::path::Path;
+
+use super::display_path;
 use crate::text::{Encoding, LineIndex, TextRange};
 use crate::vault::diagnostic::{Code, Finding, Severity};
+use crate::vault::features::actions::{self, Action};
+use crate::vault::features::{Doc, World};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
@@ -90,6 +95,44 @@ impl Row {
             fixes: Vec::new(),
         }
     }
+}
+
+/// The quick fixes the editor offers for finding `f`, as edits with lines and columns.
+pub fn quick_fixes(doc: &Doc<'_>, world: &World<'_>, f: &Finding) -> Vec<Fix> {
+    let code = f.code.as_str();
+    actions::code_actions(doc, f.range, world)
+        .into_iter()
+        .filter(|a: &Action| a.fixes == Some(code) && a.create_secret.is_none())
+        .map(|a| Fix {
+            description: a.title,
+            changes: a
+                .edits
+                .iter()
+                .map(|e| {
+                    let text: std::borrow::Cow<'_, str> =
+                        if e.path == doc.path.unwrap_or(Path::new("")) {
+                            doc.text.into()
+                        } else if let Some(l) = world.links.filter(|l| l.path == e.path) {
+                            l.text.into()
+                        } else {
+                            "".into()
+                        };
+                    let index = LineIndex::new(&text);
+                    Change {
+                        file: display_path(&e.path),
+                        replacements: e
+                            .edits
+                            .iter()
+                            .map(|t| Replacement {
+                                region: Region::of(&text, &index, t.range),
+                                text: t.new_text.clone(),
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 pub fn write(format: Format, rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
