@@ -49,15 +49,18 @@ pub fn findings(text: &str, parsed: &Parsed) -> Vec<Finding> {
 
 fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
     let mut out = secrets::scan(None, text);
+    let mut taken: std::collections::BTreeMap<usize, usize> = out
+        .iter()
+        .map(|h| (h.range.start as usize, h.range.end as usize))
+        .collect();
     for h in file.requests.iter().flat_map(|r| &r.headers) {
         let name = h.name.slice(text);
         for v in &h.value {
             for hit in secrets::scan(Some(name), v.slice(text)) {
                 let range = hit.range.shift(v.start);
-                if !out
-                    .iter()
-                    .any(|o| o.range.start < range.end && range.start < o.range.end)
-                {
+                let (start, end) = (range.start as usize, range.end as usize);
+                if !secrets::overlaps_any(&taken, start, end) {
+                    taken.insert(start, end);
                     out.push(Hit { range, ..hit });
                 }
             }

@@ -148,10 +148,11 @@ static SHAPES: LazyLock<Vec<(Shape, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// `name=value`, `name: value`, `"name": "value"` pairs in free text.
+/// `name=value`, `name: value`, `"name": "value"` pairs in free text. Values are at most 512
+/// bytes, so that rejected values, searched again from their start, keep the scan linear.
 static PAIRS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?P<k>[A-Za-z0-9_.$-]{2,64})["']?[ \t]*(?::|=)[ \t]*(?:"(?P<dq>[^"\s\\]{6,})"|'(?P<sq>[^'\s\\]{6,})'|(?P<v>[^\s"'&,;<>{}()\[\]\\`]{6,}))"#,
+        r#"(?P<k>[A-Za-z0-9_.$-]{2,64})["']?[ \t]*(?::|=)[ \t]*(?:"(?P<dq>[^"\s\\]{6,512})"|'(?P<sq>[^'\s\\]{6,512})'|(?P<v>[^\s"'&,;<>{}()\[\]\\`]{6,512}))"#,
     )
     .expect("valid pattern")
 });
@@ -349,6 +350,12 @@ fn is_basic_credential(v: &str) -> bool {
         })
 }
 
+/// Whether `start..end` touches one of `braces` (sorted, not overlapping).
+fn overlaps_braces(braces: &[(usize, usize)], start: usize, end: usize) -> bool {
+    let i = braces.partition_point(|&(_, e)| e < start);
+    braces.get(i).is_some_and(|&(s, _)| s <= end)
+}
+
 /// The `{{…}}` spans of `text`, which no finding may touch.
 fn braces(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -368,23 +375,32 @@ struct Collector<'t> {
     text: &'t str,
     braces: Vec<(usize, usize)>,
     out: Vec<Hit>,
+    /// The ranges of `out`, which never overlap, by start: an overlap is found in log time.
+    taken: std::collections::BTreeMap<usize, usize>,
+}
+
+/// Whether `start..end` overlaps a range of `taken` (whose ranges do not overlap).
+pub(crate) fn overlaps_any(
+    taken: &std::collections::BTreeMap<usize, usize>,
+    start: usize,
+    end: usize,
+) -> bool {
+    taken
+        .range(..end)
+        .next_back()
+        .is_some_and(|(_, &e)| e > start)
 }
 
 impl Collector<'_> {
     fn push(&mut self, start: usize, end: usize, shape: Shape) {
         if start >= end
-            || self.braces.iter().any(|&(s, e)| s <= end && start <= e)
+            || overlaps_braces(&self.braces, start, end)
             || is_placeholder(&self.text[start..end])
+            || overlaps_any(&self.taken, start, end)
         {
             return;
         }
-        if self
-            .out
-            .iter()
-            .any(|h| (h.range.start as usize) < end && start < h.range.end as usize)
-        {
-            return;
-        }
+        self.taken.insert(start, end);
         self.out.push(Hit {
             range: TextRange::from_usize(start, end),
             shape,
@@ -399,6 +415,7 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
         text: value,
         braces: braces(value),
         out: Vec::new(),
+        taken: Default::default(),
     };
     if value.len() < 6 {
         return c.out;
