@@ -148,11 +148,12 @@ static SHAPES: LazyLock<Vec<(Shape, Regex)>> = LazyLock::new(|| {
         .collect()
 });
 
-/// `name=value`, `name: value`, `"name": "value"` pairs in free text. Values are at most 512
-/// bytes, so that rejected values, searched again from their start, keep the scan linear.
+/// `name=value`, `name: value`, `"name": "value"` pairs in free text. An unquoted value
+/// stops at `=` (but for base64 padding) and `?`, so that `https://x?api_key=…` is read as
+/// the pair `api_key` and each search goes on after the value it found.
 static PAIRS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?P<k>[A-Za-z0-9_.$-]{2,64})["']?[ \t]*(?::|=)[ \t]*(?:"(?P<dq>[^"\s\\]{6,512})"|'(?P<sq>[^'\s\\]{6,512})'|(?P<v>[^\s"'&,;<>{}()\[\]\\`]{6,512}))"#,
+        r#"(?P<k>[A-Za-z0-9_.$-]{2,64})["']?[ \t]*(?::|=)[ \t]*(?:"(?P<dq>[^"\s\\]{6,})"|'(?P<sq>[^'\s\\]{6,})'|(?P<v>[^\s"'&,;<>{}()\[\]\\`=?]{6,}={0,2}))"#,
     )
     .expect("valid pattern")
 });
@@ -445,8 +446,6 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
             c.push(m.start(), m.end(), Shape::BasicAuth);
         }
     }
-    // A value that is not a credential may hold the next pair (`https://x?api_key=…`): the
-    // search goes on from the start of each value it rejects.
     let mut at = 0;
     while let Some(caps) = PAIRS.captures_at(value, at) {
         let value_match = caps
@@ -464,10 +463,8 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
         };
         if good {
             c.push(v.start(), v.end(), Shape::NamedValue);
-            at = v.end();
-        } else {
-            at = v.start();
         }
+        at = v.end();
     }
     let mut out = c.out;
     out.sort_by_key(|h| h.range.start);
