@@ -1281,7 +1281,10 @@ fn code_actions_move_literal_credentials_to_the_vault(offer: &[&str], enc: &str)
         let moved = action(&actions, &["Move to vault as `{{vault:"]);
         // A quick fix of the plaintext-secret finding on the literal.
         assert_eq!(moved["kind"], "quickfix", "{moved}");
-        assert_eq!(moved["diagnostics"][0]["code"], "plaintext-secret", "{moved}");
+        assert_eq!(
+            moved["diagnostics"][0]["code"], "plaintext-secret",
+            "{moved}"
+        );
         let title = moved["title"].as_str().unwrap();
         let name = title
             .split("`{{vault:")
