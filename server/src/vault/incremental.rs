@@ -19,8 +19,9 @@ use crate::syntax::http::{
 };
 use crate::text::{Splice, TextRange};
 use crate::vault::analysis::{self, Context};
-use crate::vault::diagnostic::Finding;
+use crate::vault::diagnostic::{Code, Finding};
 use crate::vault::document::{DocKind, Parsed};
+use crate::vault::plaintext;
 
 /// What an incremental parse parsed again: `region.start..region.old_end` of the old text is
 /// `region.start..region.new_end` of the new one, and `part` its parse.
@@ -70,25 +71,29 @@ pub fn reanalyse(
     whole: &Parsed,
     ctx: &Context<'_>,
 ) -> Option<Vec<Finding>> {
-    let Parsed::Http(whole) = whole else {
+    let Parsed::Http(whole_http) = whole else {
         return None;
     };
     if !patch.same_scope {
         return None;
     }
     let region = patch.region;
-    let mut part = analysis::analyze_http_part(text, whole, &patch.part, ctx);
+    let mut part = analysis::analyze_http_part(text, whole_http, &patch.part, ctx);
     part.sort_by_key(|f| (f.range.start, f.range.end));
     let lo = old.partition_point(|f| (f.range.start as usize) < region.start);
     let hi = old.partition_point(|f| (f.range.start as usize) < region.old_end);
     let delta = region.delta();
+    let kept = |f: &&Finding| f.code != Code::PlaintextSecret;
     let mut out = Vec::with_capacity(old.len() - (hi - lo) + part.len());
-    out.extend_from_slice(&old[..lo]);
+    out.extend(old[..lo].iter().filter(kept).cloned());
     out.append(&mut part);
-    out.extend(old[hi..].iter().map(|f| Finding {
+    out.extend(old[hi..].iter().filter(kept).map(|f| Finding {
         range: moved(f.range, delta),
         ..f.clone()
     }));
+    // The plaintext-credential scan reads the text across blocks: it runs on the whole.
+    out.extend(plaintext::findings(text, whole));
+    out.sort_by_key(|f| (f.range.start, f.range.end));
     Some(out)
 }
 

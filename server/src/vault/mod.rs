@@ -9,4 +9,6 @@ pub mod identifier;
 pub mod incremental;
 pub mod links;
 pub mod live;
+pub mod plaintext;
+pub mod secrets;
 pub mod target;

@@ -57,6 +57,9 @@ const LINES: &[&str] = &[
     "run #req",
     "GET https://{{made}}.example.test/{{asked}}/{{later}}",
     "é✓ 😀",
+    "X-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "# vaultlink-ignore plaintext-secret",
+    "password=Zx9qL2vB7wR4tY8u",
 ];
 
 const PIECES: &[&str] = &[
