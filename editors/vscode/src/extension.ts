@@ -76,7 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('vaultlink.showLogs', () => log.show(true)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      if (vscode.workspace.getConfiguration('vaultlink').get<string>('server.path')) {
+      if (!client || vscode.workspace.getConfiguration('vaultlink').get<string>('server.path')) {
         void vscode.commands.executeCommand('vaultlink.restart');
       } else if (client?.state === State.Running) {
         // The server waits for trust before it signs in, runs `az` or reaches Key Vault.
@@ -118,6 +118,26 @@ function createClient(
   });
   for (const line of resolved.log) {
     log.info(`server: ${line}`);
+  }
+  if (!resolved.ok && resolved.waitsForTrust) {
+    // Not an error to fix in the settings: the notification says what trust would change, and
+    // closes when the folder is trusted (the server then starts) or when dismissed.
+    log.warn(resolved.message);
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: resolved.message, cancellable: true },
+      (_progress, cancelled) =>
+        new Promise<void>((done) => {
+          const trusted = vscode.workspace.onDidGrantWorkspaceTrust(() => {
+            trusted.dispose();
+            done();
+          });
+          cancelled.onCancellationRequested(() => {
+            trusted.dispose();
+            done();
+          });
+        }),
+    );
+    return undefined;
   }
   if (!resolved.ok) {
     log.error(resolved.message);
