@@ -52,6 +52,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await client.start();
     }
   };
+  const restart = async () => {
+    log.info('restarting the server');
+    if (client) {
+      await client.stop().catch((e: unknown) => log.warn(`stopping the server: ${String(e)}`));
+      client = undefined;
+    }
+    signIn = undefined;
+    showStatus();
+    await start();
+  };
+  let restarting: Promise<void> = Promise.resolve();
 
   context.subscriptions.push(
     vscode.commands.registerCommand('vaultlink.send', () => sendRequest(log, responses)),
@@ -65,14 +76,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       signIn = undefined;
       showStatus();
     }),
-    vscode.commands.registerCommand('vaultlink.restart', async () => {
-      log.info('restarting the server');
-      if (client) {
-        await client.stop().catch((e: unknown) => log.warn(`stopping the server: ${String(e)}`));
-      }
-      signIn = undefined;
-      showStatus();
-      await start();
+    vscode.commands.registerCommand('vaultlink.restart', () => {
+      // One restart at a time: granting trust changes the effective vaultlink.server.path too,
+      // and two clients started together would register the server's commands twice.
+      restarting = restarting.then(restart, restart);
+      return restarting;
     }),
     vscode.commands.registerCommand('vaultlink.showLogs', () => log.show(true)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
@@ -92,7 +100,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   showStatus();
-  await start();
+  restarting = start();
+  await restarting;
 }
 
 export async function deactivate(): Promise<void> {
