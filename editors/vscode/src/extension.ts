@@ -23,6 +23,7 @@ const SEND_REQUEST = 'vaultlink.sendRequest';
 const SIGN_IN = 'vaultlink.signIn';
 const SIGN_OUT = 'vaultlink.signOut';
 const WORKSPACE_TRUST = 'vaultlink/didChangeWorkspaceTrust';
+const SAVE_LINKS = 'vaultlink.saveLinksAfterEdit';
 
 let client: LanguageClient | undefined;
 let signIn: SignIn | undefined;
@@ -83,6 +84,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       return restarting;
     }),
     vscode.commands.registerCommand('vaultlink.showLogs', () => log.show(true)),
+    vscode.commands.registerCommand(SAVE_LINKS, async (uris: string[], then?: vscode.Command) => {
+      for (const uri of uris) {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+        if (doc?.isDirty && !(await doc.save())) {
+          void vscode.window.showWarningMessage(`vaultlink: ${doc.uri.fsPath} was changed but could not be saved.`);
+        }
+      }
+      if (then) {
+        await vscode.commands.executeCommand(then.command, ...((then.arguments ?? []) as unknown[]));
+      }
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       if (!client || vscode.workspace.getConfiguration('vaultlink').get<string>('server.path')) {
         void vscode.commands.executeCommand('vaultlink.restart');
@@ -184,6 +196,27 @@ function createClient(
       ),
     },
     middleware: {
+      // A quick fix that writes vaultlink.json leaves it saved, as `vaultlink link` does: the
+      // link is what the next check, send or teammate reads from disk. The action's own
+      // command, if any, runs after the save.
+      provideCodeActions: async (document, range, context, token, next) => {
+        const actions = await next(document, range, context, token);
+        for (const action of actions ?? []) {
+          if (!(action instanceof vscode.CodeAction) || !action.edit) continue;
+          const links = action.edit
+            .entries()
+            .map(([uri]) => uri)
+            .filter((uri) => uri.path.endsWith('/vaultlink.json'));
+          if (links.length > 0) {
+            action.command = {
+              title: action.command?.title ?? 'Save vaultlink.json',
+              command: SAVE_LINKS,
+              arguments: [links.map((u) => u.toString()), action.command],
+            };
+          }
+        }
+        return actions;
+      },
       // A `vaultlink.sendRequest` or `vaultlink.signIn` started by the server (a code lens or a
       // code action) shows its result the same way as the editor's own commands.
       executeCommand: async (command, args, next) => {
