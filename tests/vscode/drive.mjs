@@ -366,6 +366,10 @@ try {
       if (!want.test(t)) throw new Error(`hover lacks ${want}: ${t}`);
     }
     if (/created/i.test(t)) throw new Error(`metadata before sign-in: ${t}`);
+    // The hint names the command as the palette lists it, not its internal id.
+    if (!/vaultlink: Sign in to Azure/.test(t) || /vaultlink\.signIn/.test(t)) {
+      throw new Error(`the sign-in hint does not name the palette's command: ${t}`);
+    }
     await page.keyboard.press('Escape');
     return t;
   });
