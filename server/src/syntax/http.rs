@@ -17,7 +17,8 @@
 //!   response redirects are not modelled; a pre-request script's text is kept in
 //!   [`HttpFile::scripts`];
 //! - a method is any word in capitals followed by a target; one no dialect sends (see
-//!   [`OTHER_METHODS`]) is an error, and so is one of the spec's nine in small letters.
+//!   [`OTHER_METHODS`]) is an error. One of the spec's nine in small letters is a method
+//!   too (REST Client, kulala), with a [`Note`].
 //!
 //! Where the dialects part ways, each construct is read the way its author evidently meant
 //! (README's dialect table lists them), and the portable rewrite is a [`Note`]:
@@ -26,7 +27,13 @@
 //!   comment lines right before it go with it;
 //! - JSON or markup right after the request line or the headers is a body whose blank line
 //!   is missing (httpyac); an indented line after the request line continues the target
-//!   only when it looks like a part of a URL, or is no header either;
+//!   only when it looks like a part of a URL, or is no header either; a query line
+//!   (`&name=value`, `?name=value`) continues it at any indentation and a comment line
+//!   among those lines is left out (REST Client, httpyac);
+//! - a target with blanks is the whole line up to ` HTTP/x` (httpyac, REST Client, kulala,
+//!   Visual Studio); a [`Note`] offers `%20`;
+//! - inside a `multipart/mixed` body (OData `$batch`), request lines belong to the body up
+//!   to its closing boundary (httpyac);
 //! - httpyac's `{{ … }}` script blocks (their text kept in [`HttpFile::scripts`]), `/* … */`
 //!   comments, GraphQL `fragment`s before the request line, `proto < file` and
 //!   `gql name < file` lines and lazy `@name := value` variables, and kulala's `import` and
@@ -71,6 +78,13 @@ pub enum NoteKind {
     /// A body follows the request line or headers without the blank line (httpyac reads it
     /// as a body); a blank line belongs at `at`.
     MissingBlankLine { at: u32 },
+    /// A request target with blanks (httpyac, REST Client, kulala and Visual Studio send it
+    /// with the blanks encoded; JetBrains' format ends the target at the first blank); the
+    /// blanks belong written as `%20`.
+    BlankInTarget,
+    /// A method in small letters (REST Client and kulala read it; JetBrains' format and
+    /// httpyac do not); it belongs in capitals.
+    LowerCaseMethod,
 }
 
 /// `import path` or `run target` (kulala).
@@ -179,9 +193,21 @@ impl Request {
         self.target.iter().map(|r| r.slice(text)).collect()
     }
 
-    /// The method as written, or `GET` when it is left out.
+    /// The method as written; when it is left out, `GET`, or `WS` for a `ws://` or `wss://`
+    /// target (httpyac opens a WebSocket for a bare WebSocket URL).
     pub fn method_or_default<'a>(&self, text: &'a str) -> &'a str {
-        self.method.map_or("GET", |r| r.slice(text))
+        match self.method {
+            Some(r) => r.slice(text),
+            None => {
+                let url = self.target.first().map_or("", |t| t.slice(text));
+                let scheme = url.split_once("://").map_or("", |(s, _)| s);
+                if scheme.eq_ignore_ascii_case("ws") || scheme.eq_ignore_ascii_case("wss") {
+                    "WS"
+                } else {
+                    "GET"
+                }
+            }
+        }
     }
 }
 
@@ -227,9 +253,10 @@ const METHODS: [&str; 9] = [
 
 /// Other methods some dialect sends: the rest of IANA's method registry (WebDAV and friends,
 /// which REST Client and httpyac list), `PURGE` (caches), `GRAPHQL` (httpyac), and the
-/// request kinds httpyac and kulala send over other protocols. Any other all-capitals token
+/// request kinds httpyac and kulala send over other protocols (`WEBSOCKET` is JetBrains' name
+/// for httpyac's `WS`). Any other all-capitals token
 /// is read as a method too, with an error: no dialect sends it.
-const OTHER_METHODS: [&str; 39] = [
+const OTHER_METHODS: [&str; 42] = [
     "ACL",
     "BASELINE-CONTROL",
     "BIND",
@@ -265,8 +292,11 @@ const OTHER_METHODS: [&str; 39] = [
     "GRAPHQL",
     "GRPC",
     "WS",
+    "WSS",
+    "WEBSOCKET",
     "SSE",
     "MQTT",
+    "MQTTS",
     "AMQP",
     "KAFKA",
 ];
@@ -491,7 +521,7 @@ impl<'a> Parser<'a> {
             return false;
         }
         let after_blank = run.as_ref().map_or(prev_blank, |r| r.after_blank);
-        if self.block.zone == Zone::Body && !after_blank {
+        if self.block.zone == Zone::Body && (!after_blank || self.in_mixed_body(l.start)) {
             return false;
         }
         if let Some(run) = &run {
@@ -512,6 +542,46 @@ impl<'a> Parser<'a> {
         self.block.last_end = l.end;
         self.request_line(l);
         true
+    }
+
+    /// Whether `at` lies inside a `multipart/mixed` body (an OData `$batch`) before its
+    /// closing boundary: the request lines of its parts are the body's, not requests of their
+    /// own (httpyac reads them so).
+    fn in_mixed_body(&self, at: usize) -> bool {
+        let b = self.b;
+        let Some(req) = self.out.requests.last() else {
+            return false;
+        };
+        let Some(value) = req
+            .headers
+            .iter()
+            .find(|h| b[h.name.as_usize()].eq_ignore_ascii_case(b"content-type"))
+            .and_then(|h| h.value.first())
+            .map(|v| &b[v.as_usize()])
+        else {
+            return false;
+        };
+        if memmem::find(&value.to_ascii_lowercase(), b"multipart/mixed").is_none() {
+            return false;
+        }
+        let boundary = memmem::find(value, b"boundary=").map_or(&b""[..], |i| {
+            let rest = &value[i + b"boundary=".len()..];
+            let end = rest
+                .iter()
+                .position(|&c| c == b';' || is_ws(c))
+                .unwrap_or(rest.len());
+            let quoted = &rest[..end];
+            quoted
+                .strip_prefix(b"\"")
+                .and_then(|q| q.strip_suffix(b"\""))
+                .unwrap_or(quoted)
+        });
+        let body = self.block.body_start.map_or(&b""[..], |s| &b[s..at.max(s)]);
+        let mut close = Vec::with_capacity(boundary.len() + 4);
+        close.extend_from_slice(b"--");
+        close.extend_from_slice(boundary);
+        close.extend_from_slice(b"--");
+        memmem::find(body, &close).is_none()
     }
 
     /// Starts a block that belongs to no request where one may stand: httpyac's `{{ … }}`
@@ -753,12 +823,13 @@ impl<'a> Parser<'a> {
             if known.is_some() || (upper && rest < l.te) {
                 method = Some(TextRange::from_usize(l.ts, word_end));
                 target_start = rest;
-                if let (false, Some(m)) = (upper, known) {
-                    self.error(
-                        l.ts,
-                        word_end,
-                        format!("write the method in capitals: `{m}`"),
-                    );
+                if let (false, Some(_)) = (upper, known) {
+                    // REST Client and kulala match methods without regard to case; JetBrains'
+                    // format and httpyac want capitals.
+                    self.out.notes.push(Note {
+                        range: TextRange::from_usize(l.ts, word_end),
+                        kind: NoteKind::LowerCaseMethod,
+                    });
                 } else if upper && !is_known_method(word) {
                     self.error(
                         l.ts,
@@ -775,12 +846,13 @@ impl<'a> Parser<'a> {
         let mut target = Vec::with_capacity(1);
         if target_start < target_end {
             target.push(TextRange::from_usize(target_start, target_end));
+            // httpyac, REST Client, kulala and Visual Studio take the whole line up to
+            // ` HTTP/x` for the URL and encode its blanks; JetBrains' format wants `%20`.
             if blank_outside_braces(&b[target_start..target_end]).is_some() {
-                self.error(
-                    target_start,
-                    target_end,
-                    "a request target cannot hold blanks: write a blank in a URL as `%20`",
-                );
+                self.out.notes.push(Note {
+                    range: TextRange::from_usize(target_start, target_end),
+                    kind: NoteKind::BlankInTarget,
+                });
             }
         }
         self.block.has_request = true;
@@ -821,13 +893,22 @@ impl<'a> Parser<'a> {
             self.body_without_blank_line(l);
             return;
         }
+        // A comment among the target's lines (`# &$select=…`, `// …`) is left out of it, as
+        // every dialect leaves comments out (httpyac, REST Client).
+        if no_headers && !no_target && is_target_comment(text) {
+            return;
+        }
+        // A query line (`&$expand=items`, `?page=2`) right after the request line continues
+        // the target at any indentation: REST Client and httpyac join it to the URL.
+        let query = no_headers && !no_target && is_query_line(text);
         // An indented line right after the request line continues the target when it looks
         // like a part of a URL, or when it is no header either (JetBrains' reading).
-        let continues = indented
-            && (!no_headers
-                || no_target
-                || is_url_part(b, l.ts, l.te)
-                || header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii())));
+        let continues = query
+            || indented
+                && (!no_headers
+                    || no_target
+                    || is_url_part(b, l.ts, l.te)
+                    || header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii())));
         if continues {
             let Some(req) = self.request() else {
                 return;
@@ -1253,12 +1334,16 @@ fn blank_outside_braces(text: &[u8]) -> Option<usize> {
 }
 
 /// httpyac's script opener: a line of `{{`, maybe followed by `+` or `@` and the event the
-/// script runs on (`{{@response`, `{{+after`, `{{@js request`).
+/// script runs on (`{{@response`, `{{+after`, `{{@js request`), or `{{#`, the opener of
+/// httpyac's first versions.
 fn is_js_start(text: &[u8]) -> bool {
     let Some(rest) = text.strip_prefix(b"{{") else {
         return false;
     };
     let mut rest = rest.trim_ascii();
+    if rest == b"#" {
+        return true;
+    }
     if let Some(r) = rest.strip_prefix(b"@js") {
         rest = r.trim_ascii_start();
     }
@@ -1299,6 +1384,31 @@ fn is_url_part(b: &[u8], ts: usize, te: usize) -> bool {
         None => true,
     };
     starts && blank_outside_braces(text).is_none()
+}
+
+/// A query line that continues a request target (REST Client's and httpyac's rule): `?` or `&`,
+/// then `name=value` or a `{{variable}}`.
+fn is_query_line(text: &[u8]) -> bool {
+    let Some(rest) = text.strip_prefix(b"?").or_else(|| text.strip_prefix(b"&")) else {
+        return false;
+    };
+    if rest.starts_with(b"{{") && rest.ends_with(b"}}") {
+        return true;
+    }
+    let name_end = rest
+        .iter()
+        .position(|&c| matches!(c, b'=' | b'?' | b'&' | b'(' | b')'))
+        .unwrap_or(rest.len());
+    name_end > 0 && rest.get(name_end) == Some(&b'=')
+}
+
+/// A comment line among a target's continuation lines: `//`, or `#` followed by a blank or
+/// nothing (`#fragment` is a part of the URL).
+fn is_target_comment(text: &[u8]) -> bool {
+    text.starts_with(b"//")
+        || text
+            .strip_prefix(b"#")
+            .is_some_and(|r| r.first().is_none_or(|&c| is_ws(c) || c == b'#'))
 }
 
 /// httpyac's `...name`: the headers of the object `name` (a script exports it).
@@ -1449,6 +1559,8 @@ mod tests {
             let (what, at) = match n.kind {
                 NoteKind::MissingSeparator { at } => ("missing ###", at),
                 NoteKind::MissingBlankLine { at } => ("missing blank line", at),
+                NoteKind::BlankInTarget => ("blank in target", n.range.start),
+                NoteKind::LowerCaseMethod => ("method in small letters", n.range.start),
             };
             writeln!(out, "note {} {what} at {at}", s(n.range)).unwrap();
         }
@@ -1640,9 +1752,9 @@ mod tests {
                 request 145..161
                   separator "###"
                   "GET" <no target> "HTTP/1.1"
-                error "{{ host }}/a b" a request target cannot hold blanks: write a blank in a URL as `%20`
+                note "{{ host }}/a b" blank in target at 95
+                note "get" method in small letters at 134
                 error "DELETE" missing request target after the method
-                error "get" write the method in capitals: `GET`
                 error "GET" missing request target after the method
             "####]],
         );
@@ -2065,24 +2177,126 @@ mod tests {
     }
 
     #[test]
+    fn dialect_query_lines_continue_the_target() {
+        check(
+            "GET http://x.test/Orders?\n&$expand=Items\n  # &$select=title\n  &$top=3\n// @name not metadata here\n?{{more}}\nX-A: 1\n&after=headers\n###\nGET http://x.test/b\n&(not)=query\n",
+            expect![[r####"
+                request 0..128
+                  "GET" "http://x.test/Orders?" + "&$expand=Items" + "&$top=3" + "?{{more}}"
+                  header "X-A": "1"
+                  body 114..128 "&after=headers"
+                request 129..165
+                  separator "###"
+                  "GET" "http://x.test/b"
+                  body 153..165 "&(not)=query"
+                note "&after=headers" missing blank line at 114
+                note "&(not)=query" missing blank line at 153
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_mixed_batch_body_holds_its_parts() {
+        check(
+            "POST http://x.test/$batch\nContent-Type: multipart/mixed; boundary=\"batch_1\"\n\n--batch_1\nContent-Type: application/http\n\nPOST Chapters HTTP/1.1\nContent-Type: application/json\n\n{\"a\": 1}\n\nGET Chapters\n\n--batch_1--\n\nGET http://x.test/after\n###\nPOST http://x.test/form\nContent-Type: multipart/form-data; boundary=b\n\n--b\n\nGET http://x.test/next\n",
+            expect![[r####"
+                request 0..209
+                  "POST" "http://x.test/$batch"
+                  header "Content-Type": "multipart/mixed; boundary=\"batch_1\""
+                  body 77..209 "--batch_1\nContent-Type: application/http\n\nPOST Chapters HTTP/1.1\nContent-Type: application/json\n\n{\"a\": 1}\n\nGET Chapters\n\n--batch_1--"
+                request 211..234
+                  "GET" "http://x.test/after"
+                request 235..313
+                  separator "###"
+                  "POST" "http://x.test/form"
+                  header "Content-Type": "multipart/form-data; boundary=b"
+                  body 310..313 "--b"
+                request 315..337
+                  "GET" "http://x.test/next"
+                note "GET http://x.test/after" missing ### at 211
+                note "GET http://x.test/next" missing ### at 315
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_websocket_requests() {
+        let text = "WEBSOCKET ws://x.test/chat\n###\nwss://x.test/socket\n###\nhttps://x.test/plain\n###\nWSS wss://x.test/a\n###\nMQTTS mqtts://x.test\n";
+        check(
+            text,
+            expect![[r####"
+                request 0..26
+                  "WEBSOCKET" "ws://x.test/chat"
+                request 27..50
+                  separator "###"
+                  - "wss://x.test/socket"
+                request 51..75
+                  separator "###"
+                  - "https://x.test/plain"
+                request 76..98
+                  separator "###"
+                  "WSS" "wss://x.test/a"
+                request 99..123
+                  separator "###"
+                  "MQTTS" "mqtts://x.test"
+            "####]],
+        );
+        let file = parse(text);
+        let methods: Vec<&str> = file
+            .requests
+            .iter()
+            .map(|r| r.method_or_default(text))
+            .collect();
+        assert_eq!(methods, ["WEBSOCKET", "WS", "GET", "WSS", "MQTTS"]);
+    }
+
+    #[test]
+    fn dialect_old_httpyac_script_opener() {
+        check(
+            "{{#\n  const x = require('x');\n  x.parsers.splice(1, 0, {});\n}}\n\nhttps://x.test\n",
+            expect![[r#"
+                request 0..78
+                  - "https://x.test"
+                script "const x = require('x');\n  x.parsers.splice(1, 0, {});"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn dialect_blanks_in_target_and_small_letter_methods() {
+        check(
+            "GET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/Books order by stock desc  HTTP/1.1\n###\nget https://x.test/lower\n",
+            expect![[r####"
+                request 0..22
+                  "GET" "https://x.test/a b"
+                request 23..55
+                  separator "###"
+                  "GET" "{{ base }}/a?q={{ a b }}"
+                request 56..115
+                  separator "###"
+                  "POST" "https://x.test/Books order by stock desc" "HTTP/1.1"
+                request 116..144
+                  separator "###"
+                  "get" "https://x.test/lower"
+                note "https://x.test/a b" blank in target at 4
+                note "https://x.test/Books order by stock desc" blank in target at 65
+                note "get" method in small letters at 120
+            "####]],
+        );
+    }
+
+    #[test]
     fn malformed_in_every_dialect() {
         check(
-            "INVALID https://x.test\n###\nGET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/a  b HTTP/1.1\n",
+            "INVALID https://x.test\n###\nGET\n",
             expect![[r####"
                 request 0..22
                   "INVALID" "https://x.test"
-                request 23..49
+                request 23..30
                   separator "###"
-                  "GET" "https://x.test/a b"
-                request 50..82
-                  separator "###"
-                  "GET" "{{ base }}/a?q={{ a b }}"
-                request 83..120
-                  separator "###"
-                  "POST" "https://x.test/a  b" "HTTP/1.1"
+                  "GET" <no target>
                 error "INVALID" unknown method `INVALID`: no client sends it (GET, POST, PUT, PATCH, DELETE, …)
-                error "https://x.test/a b" a request target cannot hold blanks: write a blank in a URL as `%20`
-                error "https://x.test/a  b" a request target cannot hold blanks: write a blank in a URL as `%20`
+                error "GET" missing request target after the method
             "####]],
         );
     }

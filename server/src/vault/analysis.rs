@@ -479,6 +479,12 @@ fn note_finding(note: &http::Note) -> Finding {
         http::NoteKind::MissingBlankLine { .. } => {
             "the body starts without a blank line: httpyac reads a body, JetBrains' format a header; insert a blank line for every editor"
         }
+        http::NoteKind::BlankInTarget => {
+            "the URL holds blanks: httpyac, REST Client, kulala and Visual Studio encode them, JetBrains' format ends the URL there; write them as `%20` for every editor"
+        }
+        http::NoteKind::LowerCaseMethod => {
+            "the method is in small letters: REST Client and kulala read it, JetBrains' format and httpyac do not; write it in capitals for every editor"
+        }
     };
     Finding::new(note.range, Code::MissingSeparator, message)
 }
