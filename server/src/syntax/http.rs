@@ -848,11 +848,26 @@ impl<'a> Parser<'a> {
             target.push(TextRange::from_usize(target_start, target_end));
             // httpyac, REST Client, kulala and Visual Studio take the whole line up to
             // ` HTTP/x` for the URL and encode its blanks; JetBrains' format wants `%20`.
-            if blank_outside_braces(&b[target_start..target_end]).is_some() {
-                self.out.notes.push(Note {
-                    range: TextRange::from_usize(target_start, target_end),
-                    kind: NoteKind::BlankInTarget,
-                });
+            let target = &b[target_start..target_end];
+            if let Some(blank) = blank_outside_braces(target) {
+                // Before the path, a blank is in the host (or is no URL at all: a command
+                // line): no client sends that.
+                let after_scheme = memmem::find(&target[..blank], b"://").map_or(0, |i| i + 3);
+                if !target[after_scheme..blank]
+                    .iter()
+                    .any(|c| matches!(c, b'/' | b'?' | b'#'))
+                {
+                    self.error(
+                        target_start,
+                        target_end,
+                        "a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)",
+                    );
+                } else {
+                    self.out.notes.push(Note {
+                        range: TextRange::from_usize(target_start, target_end),
+                        kind: NoteKind::BlankInTarget,
+                    });
+                }
             }
         }
         self.block.has_request = true;
@@ -885,7 +900,11 @@ impl<'a> Parser<'a> {
         // or right after the request line however indented; a JSON body is never a header
         // nor a part of the URL.
         // httpyac also takes a line that is one `{{expression}}` for the body.
-        let expression = !indented && text.starts_with(b"{{") && header_colon(text).is_none();
+        // So does a line that starts with a variable and is no header (`{{cqn:}} {…}`, where
+        // REST Client's variable holds a header line and the blank line).
+        let expression = !indented
+            && text.starts_with(b"{{")
+            && header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii()));
         if starts_body(text) && (!indented || no_headers)
             || indented && no_headers && text[0] == b'"'
             || expression
@@ -1143,7 +1162,13 @@ impl<'a> Parser<'a> {
     fn variable(&mut self, l: Line) -> bool {
         let b = self.b;
         let name_start = l.ts + 1;
-        let name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=' || c == b':');
+        let mut name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=' || c == b':');
+        // REST Client takes the name up to a blank or `=`, colons included (`@cqn: = …` is
+        // used as `{{cqn:}}`); `:=` right after the name is httpyac's lazy form.
+        let colons = find(b, name_end, l.te, |c| c != b':');
+        if colons > name_end && !b[colons..l.te].starts_with(b"=") {
+            name_end = find(b, colons, l.te, |c| is_ws(c) || c == b'=');
+        }
         let mut eq = skip_ws(b, name_end, l.te);
         // httpyac's lazy `@name := value`, worked out when it is used.
         if b[eq..l.te].starts_with(b":=") {
@@ -2220,6 +2245,27 @@ mod tests {
     }
 
     #[test]
+    fn dialect_variables_holding_a_header_line() {
+        check(
+            "@cqn: = Content-Type: application/json\\n\\n\n@lazy:= 1\n@spaced := 2\n@x:y\nPOST /cql\n{{cqn:}} {\"SELECT\": {\"from\": 1}}\n###\nGET /b\n{{auth}}: v\n",
+            expect![[r####"
+                var "cqn:" = "Content-Type: application/json\\n\\n"
+                var "lazy" = "1"
+                var "spaced" = "2"
+                request 71..113
+                  "POST" "/cql"
+                  body 81..113 "{{cqn:}} {\"SELECT\": {\"from\": 1}}"
+                request 114..136
+                  separator "###"
+                  "GET" "/b"
+                  header "{{auth}}": "v"
+                note "{{cqn:}} {\"SELECT\": {\"from\": 1}}" missing blank line at 81
+                error "@x:y" expected a file variable `@name = value`
+            "####]],
+        );
+    }
+
+    #[test]
     fn dialect_websocket_requests() {
         let text = "WEBSOCKET ws://x.test/chat\n###\nwss://x.test/socket\n###\nhttps://x.test/plain\n###\nWSS wss://x.test/a\n###\nMQTTS mqtts://x.test\n";
         check(
@@ -2265,7 +2311,7 @@ mod tests {
     #[test]
     fn dialect_blanks_in_target_and_small_letter_methods() {
         check(
-            "GET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/Books order by stock desc  HTTP/1.1\n###\nget https://x.test/lower\n",
+            "GET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/Books order by stock desc  HTTP/1.1\n###\nget https://x.test/lower\n###\nGET /x?$filter=a eq 1\n",
             expect![[r####"
                 request 0..22
                   "GET" "https://x.test/a b"
@@ -2278,9 +2324,13 @@ mod tests {
                 request 116..144
                   separator "###"
                   "get" "https://x.test/lower"
+                request 145..170
+                  separator "###"
+                  "GET" "/x?$filter=a eq 1"
                 note "https://x.test/a b" blank in target at 4
                 note "https://x.test/Books order by stock desc" blank in target at 65
                 note "get" method in small letters at 120
+                note "/x?$filter=a eq 1" blank in target at 153
             "####]],
         );
     }
@@ -2288,15 +2338,27 @@ mod tests {
     #[test]
     fn malformed_in_every_dialect() {
         check(
-            "INVALID https://x.test\n###\nGET\n",
+            "INVALID https://x.test\n###\nGET\n###\nhttp \":4004/Travel?$top=3\"\n###\nGET https://x.test host/a\n###\ncds build --for hana\n",
             expect![[r####"
                 request 0..22
                   "INVALID" "https://x.test"
                 request 23..30
                   separator "###"
                   "GET" <no target>
+                request 31..61
+                  separator "###"
+                  - "http \":4004/Travel?$top=3\""
+                request 62..91
+                  separator "###"
+                  "GET" "https://x.test host/a"
+                request 92..116
+                  separator "###"
+                  - "cds build --for hana"
                 error "INVALID" unknown method `INVALID`: no client sends it (GET, POST, PUT, PATCH, DELETE, …)
                 error "GET" missing request target after the method
+                error "http \":4004/Travel?$top=3\"" a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)
+                error "https://x.test host/a" a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)
+                error "cds build --for hana" a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)
             "####]],
         );
     }
