@@ -60,6 +60,8 @@ pub struct HttpFile {
     pub scripts: Vec<TextRange>,
     /// kulala's `import ./other.http` and `run #name` / `run ./other.http` lines.
     pub directives: Vec<Directive>,
+    /// The paths of pre-request script files (`< ./script.js` before a request line).
+    pub script_files: Vec<TextRange>,
 }
 
 /// A place where the file leans on a dialect's leniency.
@@ -766,6 +768,7 @@ impl<'a> Parser<'a> {
                 return;
             }
             if p > l.ts + 1 {
+                self.out.script_files.push(TextRange::from_usize(p, l.te));
                 return;
             }
         }
@@ -1580,6 +1583,9 @@ mod tests {
         for d in &file.directives {
             writeln!(out, "{:?} {}", d.kind, s(d.target)).unwrap();
         }
+        for &f in &file.script_files {
+            writeln!(out, "script file {}", s(f)).unwrap();
+        }
         for n in &file.notes {
             let (what, at) = match n.kind {
                 NoteKind::MissingSeparator { at } => ("missing ###", at),
@@ -1630,6 +1636,7 @@ mod tests {
         for d in &file.directives {
             single_line.extend([d.range, d.target]);
         }
+        single_line.extend(&file.script_files);
         for (range, single) in multi_line
             .iter()
             .map(|r| (r, false))
@@ -1961,6 +1968,7 @@ mod tests {
                   separator "###"
                   "GET" "/items/{{id}}"
                 script "request.variables.set(\"id\", \"1\")"
+                script file "./pre.js"
             "####]],
         );
     }
