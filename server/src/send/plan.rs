@@ -400,6 +400,15 @@ impl Resolver<'_, '_> {
                 VarValue::None => {}
             }
         }
+        // httpyac reads the `.env` file beside the request file (or above it) as variables,
+        // and `check` counts its names as defined: a name nothing else defines takes its
+        // value from there, as `{{$dotenv name}}` would (credential variables never).
+        if env_only.is_empty()
+            && credential_var(name).is_none()
+            && let Ok(value) = self.inputs.dynamics.value("dotenv", name)
+        {
+            return Some(value);
+        }
         if env_only.is_empty() {
             if !self.problems.undefined.iter().any(|n| n == name) {
                 self.problems.undefined.push(name.to_owned());
