@@ -524,6 +524,11 @@ pub fn http_plan(
         Some(n) => format!("#{} {n}", index + 1),
         None => format!("#{}", index + 1),
     };
+    if req.curl {
+        return Err(PlanError(format!(
+            "{label} is a curl command: vaultlink reads its method, URL and headers, but sends only HTTP requests (`METHOD URL`, headers, a blank line, the body)"
+        )));
+    }
     let mut r = Resolver {
         inputs,
         offset: req.request_line.start,

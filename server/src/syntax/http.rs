@@ -145,6 +145,9 @@ pub struct Request {
     pub handlers: Vec<Handler>,
     /// `<> path` lines: the path ranges.
     pub response_refs: Vec<TextRange>,
+    /// The request is a curl command line (`curl --request POST --url '…' \`), which REST
+    /// Client reads: its method, URL and headers are read from the options; its body is not.
+    pub curl: bool,
 }
 
 /// `# @key value` or `// @key value`.
@@ -421,6 +424,21 @@ struct Parser<'a> {
     prev_blank: bool,
     /// After httpyac's `proto < file`: its `option: value` lines follow.
     proto_options: bool,
+    /// Inside a curl command: the last line ended with `\`.
+    curl: Option<CurlState>,
+}
+
+/// A curl command line being read: the option whose value comes next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CurlState {
+    /// The next argument is an option or the URL.
+    Args,
+    /// The next argument is the value of `-X`/`--request`, `--url`, `-H`/`--header`, or of
+    /// another option that takes one.
+    Method,
+    Url,
+    Header,
+    Value,
 }
 
 impl<'a> Parser<'a> {
@@ -440,6 +458,7 @@ impl<'a> Parser<'a> {
             open: None,
             prev_blank: false,
             proto_options: false,
+            curl: None,
         }
     }
 
@@ -462,6 +481,13 @@ impl<'a> Parser<'a> {
                 return;
             }
             self.unterminated_script();
+        }
+        if let Some(state) = self.curl.take() {
+            if !line.starts_with(b"###") {
+                self.block.last_end = end;
+                self.curl_args(state, start, end);
+                return;
+            }
         }
         if line.starts_with(b"###") {
             self.close_open_block(start);
@@ -775,6 +801,16 @@ impl<'a> Parser<'a> {
         if self.directive(l) {
             return;
         }
+        if b[l.ts..l.te].starts_with(b"curl ") {
+            self.request_line(Line { te: l.ts + 4, ..l });
+            if let Some(req) = self.request() {
+                req.curl = true;
+                req.target.clear();
+                req.request_line = TextRange::from_usize(l.ts, l.te);
+            }
+            self.curl_args(CurlState::Args, l.ts + 5, l.te);
+            return;
+        }
         self.request_line(l);
     }
 
@@ -807,6 +843,67 @@ impl<'a> Parser<'a> {
             target: TextRange::from_usize(arg, target_end),
         });
         true
+    }
+
+    /// The arguments of a curl command in `s..e`, the option before them in `state`; keeps
+    /// reading on the next line when this one ends with `\`.
+    fn curl_args(&mut self, mut state: CurlState, s: usize, e: usize) {
+        let b = self.b;
+        let mut p = s;
+        let mut continues = false;
+        loop {
+            p = skip_ws(b, p, e);
+            if p >= e {
+                break;
+            }
+            if b[p] == b'\\' && skip_ws(b, p + 1, e) == e {
+                continues = true;
+                break;
+            }
+            let option = b[p] == b'-';
+            let (arg, next) = curl_word(b, p, e);
+            p = next.max(p + 1);
+            let text = &b[arg.as_usize()];
+            state = match state {
+                CurlState::Args if option => curl_option(text),
+                CurlState::Args | CurlState::Url => {
+                    if let Some(req) = self.request()
+                        && req.target.is_empty()
+                        && !arg.is_empty()
+                    {
+                        req.target.push(arg);
+                    }
+                    CurlState::Args
+                }
+                CurlState::Method => {
+                    if let Some(req) = self.request() {
+                        req.method = Some(arg);
+                    }
+                    CurlState::Args
+                }
+                CurlState::Header => {
+                    if let Some(colon) = header_colon(text) {
+                        let start = arg.start as usize;
+                        let name_end = trim_end(b, start, start + colon);
+                        let vs = skip_ws(b, start + colon + 1, arg.end as usize);
+                        if let Some(req) = self.request() {
+                            req.headers.push(Header {
+                                range: arg,
+                                name: TextRange::from_usize(start, name_end),
+                                value: vec![TextRange::from_usize(vs, arg.end as usize)],
+                            });
+                        }
+                    }
+                    CurlState::Args
+                }
+                CurlState::Value => CurlState::Args,
+            };
+        }
+        if let Some(req) = self.request() {
+            req.request_line.end =
+                crate::text::to_u32(trim_end(b, s, e).max(req.request_line.end as usize));
+        }
+        self.curl = continues.then_some(state);
     }
 
     /// `[METHOD SP] target [SP HTTP/x.y]`.
@@ -887,6 +984,7 @@ impl<'a> Parser<'a> {
             body: None,
             handlers: Vec::new(),
             response_refs: Vec::new(),
+            curl: false,
         });
         self.block.zone = Zone::Headers;
     }
@@ -1437,6 +1535,44 @@ fn is_target_comment(text: &[u8]) -> bool {
         || text
             .strip_prefix(b"#")
             .is_some_and(|r| r.first().is_none_or(|&c| is_ws(c) || c == b'#'))
+}
+
+/// One argument of a curl command at `p` (before `e`): its text without quotes (`'…'`,
+/// `"…"`, `$'…'`), and where the next one may start.
+fn curl_word(b: &[u8], p: usize, e: usize) -> (TextRange, usize) {
+    let (open, start) = match b[p] {
+        b'\'' | b'"' => (Some(b[p]), p + 1),
+        b'$' if b.get(p + 1) == Some(&b'\'') && p + 1 < e => (Some(b'\''), p + 2),
+        _ => (None, p),
+    };
+    match open {
+        Some(q) => {
+            let mut i = start;
+            while i < e && b[i] != q {
+                i += if b[i] == b'\\' && i + 1 < e { 2 } else { 1 };
+            }
+            (TextRange::from_usize(start, i.min(e)), (i + 1).min(e))
+        }
+        None => {
+            let end = find_ws(b, start, e);
+            (TextRange::from_usize(start, end), end)
+        }
+    }
+}
+
+/// What a curl option says the next argument is.
+fn curl_option(option: &[u8]) -> CurlState {
+    match option {
+        b"-X" | b"--request" => CurlState::Method,
+        b"--url" => CurlState::Url,
+        b"-H" | b"--header" => CurlState::Header,
+        b"-d" | b"--data" | b"--data-raw" | b"--data-binary" | b"--data-ascii"
+        | b"--data-urlencode" | b"-F" | b"--form" | b"-u" | b"--user" | b"-A" | b"--user-agent"
+        | b"-e" | b"--referer" | b"-b" | b"--cookie" | b"-o" | b"--output" | b"-m"
+        | b"--max-time" | b"--connect-timeout" | b"-x" | b"--proxy" | b"-E" | b"--cert"
+        | b"--key" | b"--cacert" | b"-T" | b"--upload-file" => CurlState::Value,
+        _ => CurlState::Args,
+    }
 }
 
 /// httpyac's `...name`: the headers of the object `name` (a script exports it).
@@ -2271,6 +2407,32 @@ mod tests {
                 error "@x:y" expected a file variable `@name = value`
             "####]],
         );
+    }
+
+    #[test]
+    fn dialect_curl_commands() {
+        check(
+            "### batch\ncurl --request POST \\\n  --url 'http://x.test/odata/$batch' \\\n  --header 'content-type: multipart/mixed; boundary=b' \\\n  -H \"Accept: */*\" --compressed \\\n  --data $'--b\\r\\nGET x HTTP/1.1\\r\\n\\'q\\'--b--\\r\\n'\n\n### plain\ncurl https://x.test/a -d 'x=1'\n###\ncurl\n",
+            expect![[r####"
+                request 0..213
+                  separator "### batch"
+                  name "batch"
+                  "POST" "http://x.test/odata/$batch"
+                  header "content-type": "multipart/mixed; boundary=b"
+                  header "Accept": "*/*"
+                request 215..255
+                  separator "### plain"
+                  name "plain"
+                  - "https://x.test/a"
+                request 256..264
+                  separator "###"
+                  - "curl"
+            "####]],
+        );
+        let text = "curl -X PUT \\\n";
+        let file = parse(text);
+        assert!(file.requests[0].curl);
+        assert_eq!(file.requests[0].method_or_default(text), "PUT");
     }
 
     #[test]
