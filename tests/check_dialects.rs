@@ -99,3 +99,22 @@ fn names_from_script_files_are_defined_for_check_and_the_editor() {
     );
     client.shutdown();
 }
+
+#[test]
+fn send_names_what_a_script_or_an_imported_file_sets_when_the_request_runs() {
+    let project = Project::new(SCRIPTED);
+    let run = project.run(&["send", "app.http", "--request", "1", "--dry-run"]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains(
+            "`tenant` gets its value when the request runs (a script or a file this one imports sets it), which `send` does not do"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("undefined variable `tenant`"),
+        "{}",
+        run.stderr
+    );
+}

@@ -153,6 +153,17 @@ fn names_beside(data: &FileData) -> Option<Arc<FileData>> {
     )))
 }
 
+/// The names of [`names_beside`]: set when a request runs, or read from `.env`.
+fn runtime_names(data: &FileData) -> Vec<String> {
+    names_beside(data)
+        .iter()
+        .filter_map(|e| e.env())
+        .flat_map(|e| &e.environments)
+        .flat_map(|e| &e.variables)
+        .map(|v| v.name.clone())
+        .collect()
+}
+
 /// What Key Vault's cached answers say about an open document, and the linked secrets with
 /// no answer yet (to fetch in the background). Nothing when signed out.
 pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>, Vec<SecretId>) {
@@ -842,6 +853,7 @@ pub fn plan_at(
         dynamics: &dynamics,
         responses,
         read_file: &read_file,
+        runtime_names: &runtime_names(&data),
     };
     let plan = crate::send::plan_request(&inputs, index).map_err(|e| failed_request(e.0))?;
     let links = world.links.map(|l| l.file.clone());
