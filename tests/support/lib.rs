@@ -9,6 +9,7 @@ pub mod lsp;
 pub mod nvim;
 pub mod oidc;
 pub mod replay;
+pub mod screen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -331,8 +331,7 @@ fn duration_words(secs: i64) -> String {
 }
 
 /// What a hover says about Key Vault while signed out.
-const SIGN_IN_HINT: &str =
-    "Sign in to Azure (command `vaultlink.signIn`) to see what Key Vault says about this secret";
+const SIGN_IN_HINT: &str = "Sign in to Azure to see what Key Vault says about this secret (VS Code: vaultlink: Sign in to Azure, in the command palette; Neovim: `:LspVaultlinkSignIn`)";
 
 /// Markdown for what Key Vault says about a linked secret, after its link table.
 pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
@@ -616,8 +615,8 @@ mod tests {
             "{md}"
         );
         let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
-        assert!(md.contains(&format!("| pinned version | `{V2}` |")), "{md}");
-        assert!(md.contains("| current version | not known"), "{md}");
+        assert!(md.contains(&format!("- pinned version: `{V2}`")), "{md}");
+        assert!(md.contains("- current version: not known"), "{md}");
     }
 
     #[test]
@@ -637,14 +636,11 @@ mod tests {
         );
         let base = "https://corp-kv.vault.azure.net/secrets/x";
         let md = hover_markdown(&SecretId::parse(&format!("{base}/{V1}")).unwrap(), &view);
-        assert!(md.contains(&format!("| pinned version | `{V1}` |")), "{md}");
-        assert!(
-            md.contains(&format!("| current version | `{V2}` |")),
-            "{md}"
-        );
-        assert!(!md.contains(&format!("| current version | `{V1}`")), "{md}");
+        assert!(md.contains(&format!("- pinned version: `{V1}`")), "{md}");
+        assert!(md.contains(&format!("- current version: `{V2}`")), "{md}");
+        assert!(!md.contains(&format!("- current version: `{V1}`")), "{md}");
         let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
-        assert!(md.contains("| current version | this one |"), "{md}");
+        assert!(md.contains("- current version: this one"), "{md}");
     }
 
     #[test]
@@ -720,7 +716,7 @@ mod tests {
             &SecretId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &view,
         );
-        assert!(md.contains("| enabled | yes |"), "{md}");
+        assert!(md.contains("- enabled: yes"), "{md}");
         assert!(md.contains("1970-01-01 00:00 UTC"), "{md}");
         assert!(md.contains("`team=payments`"), "{md}");
         assert!(md.contains("`text/plain`"), "{md}");
@@ -728,6 +724,6 @@ mod tests {
             &SecretId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &Offline,
         );
-        assert!(md.contains("vaultlink.signIn"));
+        assert!(md.contains("vaultlink: Sign in to Azure") && md.contains(":LspVaultlinkSignIn"));
     }
 }
