@@ -59,6 +59,26 @@ install_realworld_readers() {
 }
 step "install the real-world corpus readers" install_realworld_readers
 
+# The CI gate's tests (tests/ci_gate.rs): PyPI's pre-commit (runs the repository's hook),
+# detect-secrets (measured beside vaultlink) and jsonschema (validates the SARIF log) in a
+# virtualenv under target/, installed again only when a pin changes; npm's secretlint with its
+# recommended preset (measured beside vaultlink) and the SARIF 2.1.0 schema (shipped in
+# @microsoft/jest-sarif), pinned by tests/gate/package-lock.json, installed as above.
+GATE_PYPI="pre-commit==4.7.0 detect-secrets==1.5.0 jsonschema==4.26.0"
+install_gate_tools() {
+  local venv=target/gate-venv
+  if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$GATE_PYPI" ]; then
+    { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $GATE_PYPI &&
+      echo "$GATE_PYPI" >"$venv/.pins" || return 1
+  fi
+  local dir=tests/gate
+  if [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  fi
+}
+step "install the CI gate's tools" install_gate_tools
+
 # The VS Code extension and the TextMate grammars (editors/vscode, grammars/): npm packages
 # pinned by editors/vscode/package-lock.json, installed again only when the lock file is newer
 # than the last install, as above. Then type checks, lint, unit tests, grammar tests, and the

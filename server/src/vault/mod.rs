@@ -8,4 +8,6 @@ pub mod features;
 pub mod identifier;
 pub mod links;
 pub mod live;
+pub mod plaintext;
+pub mod secrets;
 pub mod target;
