@@ -1455,3 +1455,32 @@ fn no_output_holds_any_form_of_random_values() {
         check_every_output_masks(&value);
     }
 }
+
+#[test]
+fn names_from_the_dotenv_file_are_sent_as_check_reads_them() {
+    let s = setup(
+        "//- /.env\nAPI_PATH=/from-dotenv\nAZURE_CLIENT_SECRET=dotenv-credential\n//- /d.http\n### plain\nGET ECHO{{API_PATH}}?q=1\n\n### credential\nGET ECHO/x?k={{AZURE_CLIENT_SECRET}}\n\n### missing\nGET ECHO/{{nowhere}}\n",
+    );
+    let run = s.send(&["d.http", "--request", "plain"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = s.echo.requests();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].target, "/from-dotenv?q=1");
+
+    for (request, name) in [
+        ("credential", "AZURE_CLIENT_SECRET"),
+        ("missing", "nowhere"),
+    ] {
+        let run = s.send(&["d.http", "--request", request]);
+        assert_eq!(run.code, 1, "{request}: {}\n{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains(&format!("undefined variable `{name}`")),
+            "{request}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.contains("dotenv-credential") && !run.stderr.contains("dotenv-credential")
+        );
+    }
+    assert_eq!(s.echo.requests().len(), 1);
+}

@@ -628,6 +628,7 @@ pub fn send_plan(data: &[u8]) {
         world,
         dynamics: &FixedDynamics,
         responses: &responses,
+        runtime_names: &[],
         read_file: &read_file,
     };
     linear(src.len(), "planning every request", || {

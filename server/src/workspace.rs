@@ -120,8 +120,9 @@ impl DiskWorkspace {
 }
 
 /// The names an `.http` file in `dir` can use that no environment file holds: those of the
-/// nearest `.env` file (httpyac, REST Client's `$dotenv`) and those the files it imports or
-/// runs define (kulala's `import`/`run`, httpyac's `# @import`). They come as one more
+/// nearest `.env` file (httpyac, REST Client's `$dotenv`), those the files it imports or
+/// runs define (kulala's `import`/`run`, httpyac's `# @import`) and those its script files
+/// set (`< ./script.js`, `> ./handler.js`: `client.global.set`, `request.variables.set`). They come as one more
 /// environment that always applies, without values. `None` when there are none.
 pub fn names_beside(dir: &Path, text: &str, file: &HttpFile) -> Option<Arc<Loaded<EnvFile>>> {
     let mut names: Vec<String> = Vec::new();
@@ -134,6 +135,11 @@ pub fn names_beside(dir: &Path, text: &str, file: &HttpFile) -> Option<Arc<Loade
         if let Ok(other) = fs::read_text(&path) {
             let parsed = http::parse(&other);
             names.extend(analysis::http_defined_names(&other, &parsed));
+        }
+    }
+    for script in analysis::http_script_files(text, file) {
+        if let Ok(code) = fs::read_text(&dir.join(script)) {
+            names.extend(analysis::script_defined_names(&code));
         }
     }
     if names.is_empty() {

@@ -10,6 +10,7 @@ use crate::syntax::postman::{self, Body, Collection};
 use crate::syntax::{http, json::JsonString};
 use crate::text::{Encoding, LineIndex};
 use crate::vault::document::DocKind;
+use crate::vault::target::query_beyond_raw;
 
 /// One request as `requests --json` prints it.
 #[derive(Serialize, Debug, PartialEq, Eq)]
@@ -97,7 +98,7 @@ pub fn collection_rows(src: &str, coll: &Collection) -> Vec<RequestRow> {
         .enumerate()
         .map(|(i, (item, req))| {
             let url = req.url.as_ref().map(|u| match &u.raw {
-                Some(raw) => raw.value(src).into_owned(),
+                Some(raw) => raw.value(src).into_owned() + &query_beyond_raw(src, u),
                 None => {
                     let host: Vec<String> =
                         u.host.iter().map(|h| h.value(src).into_owned()).collect();
@@ -198,5 +199,39 @@ mod tests {
             2 GET https://x.test/b Some("no method")
             3 PUT https://x.test/c Some("put")"#]]
         .assert_eq(&rows.join("\n"));
+    }
+
+    #[test]
+    fn a_query_missing_from_raw_is_built_from_the_parts() {
+        let src = r#"{
+  "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "item": [
+    {"name": "parts", "request": {"url": {"raw": "{{base}}/offers", "host": ["{{base}}"], "path": ["offers"],
+      "query": [{"key": "id", "value": "7"}, {"key": "off", "value": "1", "disabled": true}, {"key": "flag", "value": null}]}}},
+    {"name": "raw has one", "request": {"url": {"raw": "{{base}}/a?x=1", "query": [{"key": "x", "value": "1"}, {"key": "y", "value": "2"}]}}},
+    {"name": "all disabled", "request": {"url": {"raw": "{{base}}/b", "query": [{"key": "z", "value": "3", "disabled": true}]}}}
+  ]
+}"#;
+        let rows: Vec<String> = collection_rows(src, &postman::parse(src))
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.url))
+            .collect();
+        expect![[r#"
+            GET {{base}}/offers?id=7&flag
+            GET {{base}}/a?x=1
+            GET {{base}}/b"#]]
+        .assert_eq(&rows.join("\n"));
+        let coll = postman::parse(src);
+        let sent: Vec<String> = coll
+            .requests()
+            .iter()
+            .filter_map(|(_, r)| r.url.as_ref())
+            .map(|u| crate::vault::target::collection_url(src, u))
+            .collect();
+        expect![[r#"
+            {{base}}/offers?id=7&flag
+            {{base}}/a?x=1
+            {{base}}/b"#]]
+        .assert_eq(&sent.join("\n"));
     }
 }

@@ -238,6 +238,15 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let mut responses: HashMap<String, EarlierResponse> = HashMap::new();
     let mut failed = false;
     let several = chosen.len() > 1;
+    let runtime_names: Vec<String> = match &parsed {
+        Parsed::Http(file) => crate::workspace::names_beside(&dir, &text, file)
+            .iter()
+            .flat_map(|e| &e.parsed.environments)
+            .flat_map(|e| &e.variables)
+            .map(|v| v.name.clone())
+            .collect(),
+        _ => Vec::new(),
+    };
     for index in chosen {
         let inputs = Inputs {
             doc,
@@ -245,6 +254,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
             dynamics: &dynamics,
             responses: &responses,
             read_file: &read_file,
+            runtime_names: &runtime_names,
         };
         let plan = match send::plan_request(&inputs, index) {
             Ok(p) => p,

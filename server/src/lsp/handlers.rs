@@ -120,7 +120,8 @@ pub fn diagnostics(
     let Some(data) = doc.data()? else {
         return Ok(Arc::new(Vec::new()));
     };
-    let around = state.surroundings(data.path.as_deref(), data.kind, false);
+    let mut around = state.surroundings(data.path.as_deref(), data.kind, false);
+    around.envs.extend(names_beside(&data));
     let envs = around.env_sources();
     let env_name = state.env_name.read().unwrap().clone();
     let ctx = around.context(&envs, env_name.as_deref());
@@ -134,6 +135,33 @@ pub fn diagnostics(
     );
     *doc.diagnostics.lock().unwrap() = Some((generation, diags.clone()));
     Ok(diags)
+}
+
+/// The names an `.http` document can use beyond its environment files (`.env`, imported
+/// files, script files), as `check` reads them, as one more environment for its diagnostics.
+fn names_beside(data: &FileData) -> Option<Arc<FileData>> {
+    let (Some(dir), crate::vault::document::Parsed::Http(file)) =
+        (data.path.as_deref()?.parent(), &data.parsed)
+    else {
+        return None;
+    };
+    let loaded = crate::workspace::names_beside(dir, &data.text, file)?;
+    Some(Arc::new(FileData::new(
+        Some(loaded.path.clone()),
+        Arc::new(loaded.text.clone()),
+        crate::vault::document::DocKind::HttpClientEnv { private: true },
+    )))
+}
+
+/// The names of [`names_beside`]: set when a request runs, or read from `.env`.
+fn runtime_names(data: &FileData) -> Vec<String> {
+    names_beside(data)
+        .iter()
+        .filter_map(|e| e.env())
+        .flat_map(|e| &e.environments)
+        .flat_map(|e| &e.variables)
+        .map(|v| v.name.clone())
+        .collect()
 }
 
 /// What Key Vault's cached answers say about an open document, and the linked secrets with
@@ -837,6 +865,7 @@ pub fn plan_at(
         dynamics: &dynamics,
         responses,
         read_file: &read_file,
+        runtime_names: &runtime_names(&data),
     };
     let plan = crate::send::plan_request(&inputs, index).map_err(|e| failed_request(e.0))?;
     let links = world.links.map(|l| l.file.clone());

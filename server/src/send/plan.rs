@@ -159,6 +159,10 @@ pub struct Inputs<'a> {
     /// Reads a file a body names (relative paths are resolved against the document's folder
     /// before this is called).
     pub read_file: &'a dyn Fn(&Path) -> std::io::Result<Vec<u8>>,
+    /// Names that get their value only when the request runs, which `send` does not do: set
+    /// by a script file or defined by a file this one imports or runs (as `check` reads
+    /// them).
+    pub runtime_names: &'a [String],
 }
 
 /// How deep variables may refer to other variables.
@@ -400,6 +404,27 @@ impl Resolver<'_, '_> {
                 VarValue::None => {}
             }
         }
+        // httpyac reads the `.env` file beside the request file (or above it) as variables,
+        // and `check` counts its names as defined: a name nothing else defines takes its
+        // value from there, as `{{$dotenv name}}` would (credential variables never).
+        if env_only.is_empty()
+            && credential_var(name).is_none()
+            && let Ok(value) = self.inputs.dynamics.value("dotenv", name)
+        {
+            return Some(value);
+        }
+        if env_only.is_empty()
+            && credential_var(name).is_none()
+            && self.inputs.runtime_names.iter().any(|n| n == name)
+        {
+            let problem = format!(
+                "`{name}` gets its value when the request runs (a script or a file this one imports sets it), which `send` does not do: define it in the file (`@{name} = value`) or an environment"
+            );
+            if !self.problems.other.contains(&problem) {
+                self.problems.other.push(problem);
+            }
+            return None;
+        }
         if env_only.is_empty() {
             if !self.problems.undefined.iter().any(|n| n == name) {
                 self.problems.undefined.push(name.to_owned());
@@ -517,6 +542,11 @@ pub fn http_plan(
         Some(n) => format!("#{} {n:?}", index + 1),
         None => format!("#{}", index + 1),
     };
+    if req.curl {
+        return Err(PlanError(format!(
+            "{label} is a curl command: vaultlink reads its method, URL and headers, but sends only HTTP requests (`METHOD URL`, headers, a blank line, the body)"
+        )));
+    }
     let mut r = Resolver {
         inputs,
         offset: req.request_line.start,

@@ -17,7 +17,8 @@
 //!   response redirects are not modelled; a pre-request script's text is kept in
 //!   [`HttpFile::scripts`];
 //! - a method is any word in capitals followed by a target; one no dialect sends (see
-//!   [`OTHER_METHODS`]) is an error, and so is one of the spec's nine in small letters.
+//!   [`OTHER_METHODS`]) is an error. One of the spec's nine in small letters is a method
+//!   too (REST Client, kulala), with a [`Note`].
 //!
 //! Where the dialects part ways, each construct is read the way its author evidently meant
 //! (README's dialect table lists them), and the portable rewrite is a [`Note`]:
@@ -26,7 +27,13 @@
 //!   comment lines right before it go with it;
 //! - JSON or markup right after the request line or the headers is a body whose blank line
 //!   is missing (httpyac); an indented line after the request line continues the target
-//!   only when it looks like a part of a URL, or is no header either;
+//!   only when it looks like a part of a URL, or is no header either; a query line
+//!   (`&name=value`, `?name=value`) continues it at any indentation and a comment line
+//!   among those lines is left out (REST Client, httpyac);
+//! - a target with blanks is the whole line up to ` HTTP/x` (httpyac, REST Client, kulala,
+//!   Visual Studio); a [`Note`] offers `%20`;
+//! - inside a `multipart/mixed` body (OData `$batch`), request lines belong to the body up
+//!   to its closing boundary (httpyac);
 //! - httpyac's `{{ … }}` script blocks (their text kept in [`HttpFile::scripts`]), `/* … */`
 //!   comments, GraphQL `fragment`s before the request line, `proto < file` and
 //!   `gql name < file` lines and lazy `@name := value` variables, and kulala's `import` and
@@ -53,6 +60,8 @@ pub struct HttpFile {
     pub scripts: Vec<TextRange>,
     /// kulala's `import ./other.http` and `run #name` / `run ./other.http` lines.
     pub directives: Vec<Directive>,
+    /// The paths of pre-request script files (`< ./script.js` before a request line).
+    pub script_files: Vec<TextRange>,
 }
 
 /// A place where the file leans on a dialect's leniency.
@@ -71,6 +80,13 @@ pub enum NoteKind {
     /// A body follows the request line or headers without the blank line (httpyac reads it
     /// as a body); a blank line belongs at `at`.
     MissingBlankLine { at: u32 },
+    /// A request target with blanks (httpyac, REST Client, kulala and Visual Studio send it
+    /// with the blanks encoded; JetBrains' format ends the target at the first blank); the
+    /// blanks belong written as `%20`.
+    BlankInTarget,
+    /// A method in small letters (REST Client and kulala read it; JetBrains' format and
+    /// httpyac do not); it belongs in capitals.
+    LowerCaseMethod,
 }
 
 /// `import path` or `run target` (kulala).
@@ -129,6 +145,9 @@ pub struct Request {
     pub handlers: Vec<Handler>,
     /// `<> path` lines: the path ranges.
     pub response_refs: Vec<TextRange>,
+    /// The request is a curl command line (`curl --request POST --url '…' \`), which REST
+    /// Client reads: its method, URL and headers are read from the options; its body is not.
+    pub curl: bool,
 }
 
 /// `# @key value` or `// @key value`.
@@ -179,9 +198,21 @@ impl Request {
         self.target.iter().map(|r| r.slice(text)).collect()
     }
 
-    /// The method as written, or `GET` when it is left out.
+    /// The method as written; when it is left out, `GET`, or `WS` for a `ws://` or `wss://`
+    /// target (httpyac opens a WebSocket for a bare WebSocket URL).
     pub fn method_or_default<'a>(&self, text: &'a str) -> &'a str {
-        self.method.map_or("GET", |r| r.slice(text))
+        match self.method {
+            Some(r) => r.slice(text),
+            None => {
+                let url = self.target.first().map_or("", |t| t.slice(text));
+                let scheme = url.split_once("://").map_or("", |(s, _)| s);
+                if scheme.eq_ignore_ascii_case("ws") || scheme.eq_ignore_ascii_case("wss") {
+                    "WS"
+                } else {
+                    "GET"
+                }
+            }
+        }
     }
 }
 
@@ -239,9 +270,10 @@ const METHODS: [&str; 9] = [
 
 /// Other methods some dialect sends: the rest of IANA's method registry (WebDAV and friends,
 /// which REST Client and httpyac list), `PURGE` (caches), `GRAPHQL` (httpyac), and the
-/// request kinds httpyac and kulala send over other protocols. Any other all-capitals token
+/// request kinds httpyac and kulala send over other protocols (`WEBSOCKET` is JetBrains' name
+/// for httpyac's `WS`). Any other all-capitals token
 /// is read as a method too, with an error: no dialect sends it.
-const OTHER_METHODS: [&str; 39] = [
+const OTHER_METHODS: [&str; 42] = [
     "ACL",
     "BASELINE-CONTROL",
     "BIND",
@@ -277,8 +309,11 @@ const OTHER_METHODS: [&str; 39] = [
     "GRAPHQL",
     "GRPC",
     "WS",
+    "WSS",
+    "WEBSOCKET",
     "SSE",
     "MQTT",
+    "MQTTS",
     "AMQP",
     "KAFKA",
 ];
@@ -401,6 +436,21 @@ struct Parser<'a> {
     prev_blank: bool,
     /// After httpyac's `proto < file`: its `option: value` lines follow.
     proto_options: bool,
+    /// Inside a curl command: the last line ended with `\`.
+    curl: Option<CurlState>,
+}
+
+/// A curl command line being read: the option whose value comes next.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CurlState {
+    /// The next argument is an option or the URL.
+    Args,
+    /// The next argument is the value of `-X`/`--request`, `--url`, `-H`/`--header`, or of
+    /// another option that takes one.
+    Method,
+    Url,
+    Header,
+    Value,
 }
 
 impl<'a> Parser<'a> {
@@ -420,6 +470,7 @@ impl<'a> Parser<'a> {
             open: None,
             prev_blank: false,
             proto_options: false,
+            curl: None,
         }
     }
 
@@ -442,6 +493,13 @@ impl<'a> Parser<'a> {
                 return;
             }
             self.unterminated_script();
+        }
+        if let Some(state) = self.curl.take() {
+            if !line.starts_with(b"###") {
+                self.block.last_end = end;
+                self.curl_args(state, start, end);
+                return;
+            }
         }
         if line.starts_with(b"###") {
             self.close_open_block(start);
@@ -503,7 +561,7 @@ impl<'a> Parser<'a> {
             return false;
         }
         let after_blank = run.as_ref().map_or(prev_blank, |r| r.after_blank);
-        if self.block.zone == Zone::Body && !after_blank {
+        if self.block.zone == Zone::Body && (!after_blank || self.in_mixed_body(l.start)) {
             return false;
         }
         if let Some(run) = &run {
@@ -524,6 +582,46 @@ impl<'a> Parser<'a> {
         self.block.last_end = l.end;
         self.request_line(l);
         true
+    }
+
+    /// Whether `at` lies inside a `multipart/mixed` body (an OData `$batch`) before its
+    /// closing boundary: the request lines of its parts are the body's, not requests of their
+    /// own (httpyac reads them so).
+    fn in_mixed_body(&self, at: usize) -> bool {
+        let b = self.b;
+        let Some(req) = self.out.requests.last() else {
+            return false;
+        };
+        let Some(value) = req
+            .headers
+            .iter()
+            .find(|h| b[h.name.as_usize()].eq_ignore_ascii_case(b"content-type"))
+            .and_then(|h| h.value.first())
+            .map(|v| &b[v.as_usize()])
+        else {
+            return false;
+        };
+        if memmem::find(&value.to_ascii_lowercase(), b"multipart/mixed").is_none() {
+            return false;
+        }
+        let boundary = memmem::find(value, b"boundary=").map_or(&b""[..], |i| {
+            let rest = &value[i + b"boundary=".len()..];
+            let end = rest
+                .iter()
+                .position(|&c| c == b';' || is_ws(c))
+                .unwrap_or(rest.len());
+            let quoted = &rest[..end];
+            quoted
+                .strip_prefix(b"\"")
+                .and_then(|q| q.strip_suffix(b"\""))
+                .unwrap_or(quoted)
+        });
+        let body = self.block.body_start.map_or(&b""[..], |s| &b[s..at.max(s)]);
+        let mut close = Vec::with_capacity(boundary.len() + 4);
+        close.extend_from_slice(b"--");
+        close.extend_from_slice(boundary);
+        close.extend_from_slice(b"--");
+        memmem::find(body, &close).is_none()
     }
 
     /// Starts a block that belongs to no request where one may stand: httpyac's `{{ … }}`
@@ -708,10 +806,21 @@ impl<'a> Parser<'a> {
                 return;
             }
             if p > l.ts + 1 {
+                self.out.script_files.push(TextRange::from_usize(p, l.te));
                 return;
             }
         }
         if self.directive(l) {
+            return;
+        }
+        if b[l.ts..l.te].starts_with(b"curl ") {
+            self.request_line(Line { te: l.ts + 4, ..l });
+            if let Some(req) = self.request() {
+                req.curl = true;
+                req.target.clear();
+                req.request_line = TextRange::from_usize(l.ts, l.te);
+            }
+            self.curl_args(CurlState::Args, l.ts + 5, l.te);
             return;
         }
         self.request_line(l);
@@ -748,6 +857,67 @@ impl<'a> Parser<'a> {
         true
     }
 
+    /// The arguments of a curl command in `s..e`, the option before them in `state`; keeps
+    /// reading on the next line when this one ends with `\`.
+    fn curl_args(&mut self, mut state: CurlState, s: usize, e: usize) {
+        let b = self.b;
+        let mut p = s;
+        let mut continues = false;
+        loop {
+            p = skip_ws(b, p, e);
+            if p >= e {
+                break;
+            }
+            if b[p] == b'\\' && skip_ws(b, p + 1, e) == e {
+                continues = true;
+                break;
+            }
+            let option = b[p] == b'-';
+            let (arg, next) = curl_word(b, p, e);
+            p = next.max(p + 1);
+            let text = &b[arg.as_usize()];
+            state = match state {
+                CurlState::Args if option => curl_option(text),
+                CurlState::Args | CurlState::Url => {
+                    if let Some(req) = self.request()
+                        && req.target.is_empty()
+                        && !arg.is_empty()
+                    {
+                        req.target.push(arg);
+                    }
+                    CurlState::Args
+                }
+                CurlState::Method => {
+                    if let Some(req) = self.request() {
+                        req.method = Some(arg);
+                    }
+                    CurlState::Args
+                }
+                CurlState::Header => {
+                    if let Some(colon) = header_colon(text) {
+                        let start = arg.start as usize;
+                        let name_end = trim_end(b, start, start + colon);
+                        let vs = skip_ws(b, start + colon + 1, arg.end as usize);
+                        if let Some(req) = self.request() {
+                            req.headers.push(Header {
+                                range: arg,
+                                name: TextRange::from_usize(start, name_end),
+                                value: vec![TextRange::from_usize(vs, arg.end as usize)],
+                            });
+                        }
+                    }
+                    CurlState::Args
+                }
+                CurlState::Value => CurlState::Args,
+            };
+        }
+        if let Some(req) = self.request() {
+            req.request_line.end =
+                crate::text::to_u32(trim_end(b, s, e).max(req.request_line.end as usize));
+        }
+        self.curl = continues.then_some(state);
+    }
+
     /// `[METHOD SP] target [SP HTTP/x.y]`.
     fn request_line(&mut self, l: Line) {
         let b = self.b;
@@ -765,12 +935,13 @@ impl<'a> Parser<'a> {
             if known.is_some() || (upper && rest < l.te) {
                 method = Some(TextRange::from_usize(l.ts, word_end));
                 target_start = rest;
-                if let (false, Some(m)) = (upper, known) {
-                    self.error(
-                        l.ts,
-                        word_end,
-                        format!("write the method in capitals: `{m}`"),
-                    );
+                if let (false, Some(_)) = (upper, known) {
+                    // REST Client and kulala match methods without regard to case; JetBrains'
+                    // format and httpyac want capitals.
+                    self.out.notes.push(Note {
+                        range: TextRange::from_usize(l.ts, word_end),
+                        kind: NoteKind::LowerCaseMethod,
+                    });
                 } else if upper && !is_known_method(word) {
                     self.error(
                         l.ts,
@@ -787,12 +958,28 @@ impl<'a> Parser<'a> {
         let mut target = Vec::with_capacity(1);
         if target_start < target_end {
             target.push(TextRange::from_usize(target_start, target_end));
-            if blank_outside_braces(&b[target_start..target_end]).is_some() {
-                self.error(
-                    target_start,
-                    target_end,
-                    "a request target cannot hold blanks: write a blank in a URL as `%20`",
-                );
+            // httpyac, REST Client, kulala and Visual Studio take the whole line up to
+            // ` HTTP/x` for the URL and encode its blanks; JetBrains' format wants `%20`.
+            let target = &b[target_start..target_end];
+            if let Some(blank) = blank_outside_braces(target) {
+                // Before the path, a blank is in the host (or is no URL at all: a command
+                // line): no client sends that.
+                let after_scheme = memmem::find(&target[..blank], b"://").map_or(0, |i| i + 3);
+                if !target[after_scheme..blank]
+                    .iter()
+                    .any(|c| matches!(c, b'/' | b'?' | b'#'))
+                {
+                    self.error(
+                        target_start,
+                        target_end,
+                        "a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)",
+                    );
+                } else {
+                    self.out.notes.push(Note {
+                        range: TextRange::from_usize(target_start, target_end),
+                        kind: NoteKind::BlankInTarget,
+                    });
+                }
             }
         }
         self.block.has_request = true;
@@ -809,6 +996,7 @@ impl<'a> Parser<'a> {
             body: None,
             handlers: Vec::new(),
             response_refs: Vec::new(),
+            curl: false,
         });
         self.block.zone = Zone::Headers;
     }
@@ -825,7 +1013,11 @@ impl<'a> Parser<'a> {
         // or right after the request line however indented; a JSON body is never a header
         // nor a part of the URL.
         // httpyac also takes a line that is one `{{expression}}` for the body.
-        let expression = !indented && text.starts_with(b"{{") && header_colon(text).is_none();
+        // So does a line that starts with a variable and is no header (`{{cqn:}} {…}`, where
+        // REST Client's variable holds a header line and the blank line).
+        let expression = !indented
+            && text.starts_with(b"{{")
+            && header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii()));
         if starts_body(text) && (!indented || no_headers)
             || indented && no_headers && text[0] == b'"'
             || expression
@@ -833,13 +1025,22 @@ impl<'a> Parser<'a> {
             self.body_without_blank_line(l);
             return;
         }
+        // A comment among the target's lines (`# &$select=…`, `// …`) is left out of it, as
+        // every dialect leaves comments out (httpyac, REST Client).
+        if no_headers && !no_target && is_target_comment(text) {
+            return;
+        }
+        // A query line (`&$expand=items`, `?page=2`) right after the request line continues
+        // the target at any indentation: REST Client and httpyac join it to the URL.
+        let query = no_headers && !no_target && is_query_line(text);
         // An indented line right after the request line continues the target when it looks
         // like a part of a URL, or when it is no header either (JetBrains' reading).
-        let continues = indented
-            && (!no_headers
-                || no_target
-                || is_url_part(b, l.ts, l.te)
-                || header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii())));
+        let continues = query
+            || indented
+                && (!no_headers
+                    || no_target
+                    || is_url_part(b, l.ts, l.te)
+                    || header_colon(text).is_none_or(|c| !is_header_name(text[..c].trim_ascii())));
         if continues {
             let Some(req) = self.request() else {
                 return;
@@ -1074,7 +1275,13 @@ impl<'a> Parser<'a> {
     fn variable(&mut self, l: Line) -> bool {
         let b = self.b;
         let name_start = l.ts + 1;
-        let name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=' || c == b':');
+        let mut name_end = find(b, name_start, l.te, |c| is_ws(c) || c == b'=' || c == b':');
+        // REST Client takes the name up to a blank or `=`, colons included (`@cqn: = …` is
+        // used as `{{cqn:}}`); `:=` right after the name is httpyac's lazy form.
+        let colons = find(b, name_end, l.te, |c| c != b':');
+        if colons > name_end && !b[colons..l.te].starts_with(b"=") {
+            name_end = find(b, colons, l.te, |c| is_ws(c) || c == b'=');
+        }
         let mut eq = skip_ws(b, name_end, l.te);
         // httpyac's lazy `@name := value`, worked out when it is used.
         if b[eq..l.te].starts_with(b":=") {
@@ -1265,12 +1472,16 @@ fn blank_outside_braces(text: &[u8]) -> Option<usize> {
 }
 
 /// httpyac's script opener: a line of `{{`, maybe followed by `+` or `@` and the event the
-/// script runs on (`{{@response`, `{{+after`, `{{@js request`).
+/// script runs on (`{{@response`, `{{+after`, `{{@js request`), or `{{#`, the opener of
+/// httpyac's first versions.
 fn is_js_start(text: &[u8]) -> bool {
     let Some(rest) = text.strip_prefix(b"{{") else {
         return false;
     };
     let mut rest = rest.trim_ascii();
+    if rest == b"#" {
+        return true;
+    }
     if let Some(r) = rest.strip_prefix(b"@js") {
         rest = r.trim_ascii_start();
     }
@@ -1311,6 +1522,69 @@ fn is_url_part(b: &[u8], ts: usize, te: usize) -> bool {
         None => true,
     };
     starts && blank_outside_braces(text).is_none()
+}
+
+/// A query line that continues a request target (REST Client's and httpyac's rule): `?` or `&`,
+/// then `name=value` or a `{{variable}}`.
+fn is_query_line(text: &[u8]) -> bool {
+    let Some(rest) = text.strip_prefix(b"?").or_else(|| text.strip_prefix(b"&")) else {
+        return false;
+    };
+    if rest.starts_with(b"{{") && rest.ends_with(b"}}") {
+        return true;
+    }
+    let name_end = rest
+        .iter()
+        .position(|&c| matches!(c, b'=' | b'?' | b'&' | b'(' | b')'))
+        .unwrap_or(rest.len());
+    name_end > 0 && rest.get(name_end) == Some(&b'=')
+}
+
+/// A comment line among a target's continuation lines: `//`, or `#` followed by a blank or
+/// nothing (`#fragment` is a part of the URL).
+fn is_target_comment(text: &[u8]) -> bool {
+    text.starts_with(b"//")
+        || text
+            .strip_prefix(b"#")
+            .is_some_and(|r| r.first().is_none_or(|&c| is_ws(c) || c == b'#'))
+}
+
+/// One argument of a curl command at `p` (before `e`): its text without quotes (`'…'`,
+/// `"…"`, `$'…'`), and where the next one may start.
+fn curl_word(b: &[u8], p: usize, e: usize) -> (TextRange, usize) {
+    let (open, start) = match b[p] {
+        b'\'' | b'"' => (Some(b[p]), p + 1),
+        b'$' if b.get(p + 1) == Some(&b'\'') && p + 1 < e => (Some(b'\''), p + 2),
+        _ => (None, p),
+    };
+    match open {
+        Some(q) => {
+            let mut i = start;
+            while i < e && b[i] != q {
+                i += if b[i] == b'\\' && i + 1 < e { 2 } else { 1 };
+            }
+            (TextRange::from_usize(start, i.min(e)), (i + 1).min(e))
+        }
+        None => {
+            let end = find_ws(b, start, e);
+            (TextRange::from_usize(start, end), end)
+        }
+    }
+}
+
+/// What a curl option says the next argument is.
+fn curl_option(option: &[u8]) -> CurlState {
+    match option {
+        b"-X" | b"--request" => CurlState::Method,
+        b"--url" => CurlState::Url,
+        b"-H" | b"--header" => CurlState::Header,
+        b"-d" | b"--data" | b"--data-raw" | b"--data-binary" | b"--data-ascii"
+        | b"--data-urlencode" | b"-F" | b"--form" | b"-u" | b"--user" | b"-A" | b"--user-agent"
+        | b"-e" | b"--referer" | b"-b" | b"--cookie" | b"-o" | b"--output" | b"-m"
+        | b"--max-time" | b"--connect-timeout" | b"-x" | b"--proxy" | b"-E" | b"--cert"
+        | b"--key" | b"--cacert" | b"-T" | b"--upload-file" => CurlState::Value,
+        _ => CurlState::Args,
+    }
 }
 
 /// httpyac's `...name`: the headers of the object `name` (a script exports it).
@@ -1457,10 +1731,15 @@ mod tests {
         for d in &file.directives {
             writeln!(out, "{:?} {}", d.kind, s(d.target)).unwrap();
         }
+        for &f in &file.script_files {
+            writeln!(out, "script file {}", s(f)).unwrap();
+        }
         for n in &file.notes {
             let (what, at) = match n.kind {
                 NoteKind::MissingSeparator { at } => ("missing ###", at),
                 NoteKind::MissingBlankLine { at } => ("missing blank line", at),
+                NoteKind::BlankInTarget => ("blank in target", n.range.start),
+                NoteKind::LowerCaseMethod => ("method in small letters", n.range.start),
             };
             writeln!(out, "note {} {what} at {at}", s(n.range)).unwrap();
         }
@@ -1505,6 +1784,7 @@ mod tests {
         for d in &file.directives {
             single_line.extend([d.range, d.target]);
         }
+        single_line.extend(&file.script_files);
         for (range, single) in multi_line
             .iter()
             .map(|r| (r, false))
@@ -1652,9 +1932,9 @@ mod tests {
                 request 145..161
                   separator "###"
                   "GET" <no target> "HTTP/1.1"
-                error "{{ host }}/a b" a request target cannot hold blanks: write a blank in a URL as `%20`
+                note "{{ host }}/a b" blank in target at 95
+                note "get" method in small letters at 134
                 error "DELETE" missing request target after the method
-                error "get" write the method in capitals: `GET`
                 error "GET" missing request target after the method
             "####]],
         );
@@ -1836,6 +2116,7 @@ mod tests {
                   separator "###"
                   "GET" "/items/{{id}}"
                 script "request.variables.set(\"id\", \"1\")"
+                script file "./pre.js"
             "####]],
         );
     }
@@ -2077,24 +2358,189 @@ mod tests {
     }
 
     #[test]
+    fn dialect_query_lines_continue_the_target() {
+        check(
+            "GET http://x.test/Orders?\n&$expand=Items\n  # &$select=title\n  &$top=3\n// @name not metadata here\n?{{more}}\nX-A: 1\n&after=headers\n###\nGET http://x.test/b\n&(not)=query\n",
+            expect![[r####"
+                request 0..128
+                  "GET" "http://x.test/Orders?" + "&$expand=Items" + "&$top=3" + "?{{more}}"
+                  header "X-A": "1"
+                  body 114..128 "&after=headers"
+                request 129..165
+                  separator "###"
+                  "GET" "http://x.test/b"
+                  body 153..165 "&(not)=query"
+                note "&after=headers" missing blank line at 114
+                note "&(not)=query" missing blank line at 153
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_mixed_batch_body_holds_its_parts() {
+        check(
+            "POST http://x.test/$batch\nContent-Type: multipart/mixed; boundary=\"batch_1\"\n\n--batch_1\nContent-Type: application/http\n\nPOST Chapters HTTP/1.1\nContent-Type: application/json\n\n{\"a\": 1}\n\nGET Chapters\n\n--batch_1--\n\nGET http://x.test/after\n###\nPOST http://x.test/form\nContent-Type: multipart/form-data; boundary=b\n\n--b\n\nGET http://x.test/next\n",
+            expect![[r####"
+                request 0..209
+                  "POST" "http://x.test/$batch"
+                  header "Content-Type": "multipart/mixed; boundary=\"batch_1\""
+                  body 77..209 "--batch_1\nContent-Type: application/http\n\nPOST Chapters HTTP/1.1\nContent-Type: application/json\n\n{\"a\": 1}\n\nGET Chapters\n\n--batch_1--"
+                request 211..234
+                  "GET" "http://x.test/after"
+                request 235..313
+                  separator "###"
+                  "POST" "http://x.test/form"
+                  header "Content-Type": "multipart/form-data; boundary=b"
+                  body 310..313 "--b"
+                request 315..337
+                  "GET" "http://x.test/next"
+                note "GET http://x.test/after" missing ### at 211
+                note "GET http://x.test/next" missing ### at 315
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_variables_holding_a_header_line() {
+        check(
+            "@cqn: = Content-Type: application/json\\n\\n\n@lazy:= 1\n@spaced := 2\n@x:y\nPOST /cql\n{{cqn:}} {\"SELECT\": {\"from\": 1}}\n###\nGET /b\n{{auth}}: v\n",
+            expect![[r####"
+                var "cqn:" = "Content-Type: application/json\\n\\n"
+                var "lazy" = "1"
+                var "spaced" = "2"
+                request 71..113
+                  "POST" "/cql"
+                  body 81..113 "{{cqn:}} {\"SELECT\": {\"from\": 1}}"
+                request 114..136
+                  separator "###"
+                  "GET" "/b"
+                  header "{{auth}}": "v"
+                note "{{cqn:}} {\"SELECT\": {\"from\": 1}}" missing blank line at 81
+                error "@x:y" expected a file variable `@name = value`
+            "####]],
+        );
+    }
+
+    #[test]
+    fn dialect_curl_commands() {
+        check(
+            "### batch\ncurl --request POST \\\n  --url 'http://x.test/odata/$batch' \\\n  --header 'content-type: multipart/mixed; boundary=b' \\\n  -H \"Accept: */*\" --compressed \\\n  --data $'--b\\r\\nGET x HTTP/1.1\\r\\n\\'q\\'--b--\\r\\n'\n\n### plain\ncurl https://x.test/a -d 'x=1'\n###\ncurl\n",
+            expect![[r####"
+                request 0..213
+                  separator "### batch"
+                  name "batch"
+                  "POST" "http://x.test/odata/$batch"
+                  header "content-type": "multipart/mixed; boundary=b"
+                  header "Accept": "*/*"
+                request 215..255
+                  separator "### plain"
+                  name "plain"
+                  - "https://x.test/a"
+                request 256..264
+                  separator "###"
+                  - "curl"
+            "####]],
+        );
+        let text = "curl -X PUT \\\n";
+        let file = parse(text);
+        assert!(file.requests[0].curl);
+        assert_eq!(file.requests[0].method_or_default(text), "PUT");
+    }
+
+    #[test]
+    fn dialect_websocket_requests() {
+        let text = "WEBSOCKET ws://x.test/chat\n###\nwss://x.test/socket\n###\nhttps://x.test/plain\n###\nWSS wss://x.test/a\n###\nMQTTS mqtts://x.test\n";
+        check(
+            text,
+            expect![[r####"
+                request 0..26
+                  "WEBSOCKET" "ws://x.test/chat"
+                request 27..50
+                  separator "###"
+                  - "wss://x.test/socket"
+                request 51..75
+                  separator "###"
+                  - "https://x.test/plain"
+                request 76..98
+                  separator "###"
+                  "WSS" "wss://x.test/a"
+                request 99..123
+                  separator "###"
+                  "MQTTS" "mqtts://x.test"
+            "####]],
+        );
+        let file = parse(text);
+        let methods: Vec<&str> = file
+            .requests
+            .iter()
+            .map(|r| r.method_or_default(text))
+            .collect();
+        assert_eq!(methods, ["WEBSOCKET", "WS", "GET", "WSS", "MQTTS"]);
+    }
+
+    #[test]
+    fn dialect_old_httpyac_script_opener() {
+        check(
+            "{{#\n  const x = require('x');\n  x.parsers.splice(1, 0, {});\n}}\n\nhttps://x.test\n",
+            expect![[r#"
+                request 0..78
+                  - "https://x.test"
+                script "const x = require('x');\n  x.parsers.splice(1, 0, {});"
+            "#]],
+        );
+    }
+
+    #[test]
+    fn dialect_blanks_in_target_and_small_letter_methods() {
+        check(
+            "GET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/Books order by stock desc  HTTP/1.1\n###\nget https://x.test/lower\n###\nGET /x?$filter=a eq 1\n",
+            expect![[r####"
+                request 0..22
+                  "GET" "https://x.test/a b"
+                request 23..55
+                  separator "###"
+                  "GET" "{{ base }}/a?q={{ a b }}"
+                request 56..115
+                  separator "###"
+                  "POST" "https://x.test/Books order by stock desc" "HTTP/1.1"
+                request 116..144
+                  separator "###"
+                  "get" "https://x.test/lower"
+                request 145..170
+                  separator "###"
+                  "GET" "/x?$filter=a eq 1"
+                note "https://x.test/a b" blank in target at 4
+                note "https://x.test/Books order by stock desc" blank in target at 65
+                note "get" method in small letters at 120
+                note "/x?$filter=a eq 1" blank in target at 153
+            "####]],
+        );
+    }
+
+    #[test]
     fn malformed_in_every_dialect() {
         check(
-            "INVALID https://x.test\n###\nGET https://x.test/a b\n###\nGET {{ base }}/a?q={{ a b }}\n###\nPOST https://x.test/a  b HTTP/1.1\n",
+            "INVALID https://x.test\n###\nGET\n###\nhttp \":4004/Travel?$top=3\"\n###\nGET https://x.test host/a\n###\ncds build --for hana\n",
             expect![[r####"
                 request 0..22
                   "INVALID" "https://x.test"
-                request 23..49
+                request 23..30
                   separator "###"
-                  "GET" "https://x.test/a b"
-                request 50..82
+                  "GET" <no target>
+                request 31..61
                   separator "###"
-                  "GET" "{{ base }}/a?q={{ a b }}"
-                request 83..120
+                  - "http \":4004/Travel?$top=3\""
+                request 62..91
                   separator "###"
-                  "POST" "https://x.test/a  b" "HTTP/1.1"
+                  "GET" "https://x.test host/a"
+                request 92..116
+                  separator "###"
+                  - "cds build --for hana"
                 error "INVALID" unknown method `INVALID`: no client sends it (GET, POST, PUT, PATCH, DELETE, …)
-                error "https://x.test/a b" a request target cannot hold blanks: write a blank in a URL as `%20`
-                error "https://x.test/a  b" a request target cannot hold blanks: write a blank in a URL as `%20`
+                error "GET" missing request target after the method
+                error "http \":4004/Travel?$top=3\"" a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)
+                error "https://x.test host/a" a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)
+                error "cds build --for hana" a blank before the URL's path: a host cannot hold blanks, and no client sends this (write a blank in a URL as `%20`)
             "####]],
         );
     }

@@ -488,6 +488,33 @@ pub fn http_defined_names(text: &str, file: &HttpFile) -> Vec<String> {
     names
 }
 
+/// The names a script sets (`client.global.set`, `request.variables.set`, `exports.x`),
+/// for the script files an `.http` file runs.
+pub fn script_defined_names(script: &str) -> Vec<String> {
+    let mut scope = Scope::default();
+    define_script_names(script, &mut scope);
+    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    names.sort();
+    names
+}
+
+/// The script files an `.http` file runs: pre-request `< ./script.js` and handler
+/// `> ./handler.js` files. Paths as written.
+pub fn http_script_files<'t>(text: &'t str, file: &HttpFile) -> Vec<&'t str> {
+    let handlers = file
+        .requests
+        .iter()
+        .flat_map(|r| &r.handlers)
+        .filter(|h| h.kind == http::HandlerKind::File)
+        .map(|h| h.content.slice(text));
+    file.script_files
+        .iter()
+        .map(|r| r.slice(text))
+        .chain(handlers)
+        .filter(|p| !p.is_empty() && !p.contains("{{"))
+        .collect()
+}
+
 /// The other `.http` files whose names this one uses: kulala's `import path` and
 /// `run path`, httpyac's `# @import path`. Paths as written.
 pub fn http_imports<'t>(text: &'t str, file: &HttpFile) -> Vec<&'t str> {
@@ -516,6 +543,12 @@ fn note_finding(note: &http::Note) -> Finding {
         }
         http::NoteKind::MissingBlankLine { .. } => {
             "the body starts without a blank line: httpyac reads a body, JetBrains' format a header; insert a blank line for every editor"
+        }
+        http::NoteKind::BlankInTarget => {
+            "the URL holds blanks: httpyac, REST Client, kulala and Visual Studio encode them, JetBrains' format ends the URL there; write them as `%20` for every editor"
+        }
+        http::NoteKind::LowerCaseMethod => {
+            "the method is in small letters: REST Client and kulala read it, JetBrains' format and httpyac do not; write it in capitals for every editor"
         }
     };
     Finding::new(note.range, Code::MissingSeparator, message)

@@ -165,7 +165,7 @@ pub fn collection_url(src: &str, u: &postman::Url) -> String {
             .unwrap_or(Cow::Borrowed(""))
     }
     let mut url = match &u.raw {
-        Some(raw) => raw.value(src).into_owned(),
+        Some(raw) => raw.value(src).into_owned() + &query_beyond_raw(src, u),
         None => {
             let host: Vec<Cow<str>> = u.host.iter().map(|h| h.value(src)).collect();
             let path: Vec<Cow<str>> = u.path.iter().map(|p| p.value(src)).collect();
@@ -204,6 +204,35 @@ pub fn collection_url(src: &str, u: &postman::Url) -> String {
         }
     }
     url
+}
+
+/// The query of a URL object whose `raw` has none, built from its enabled `query[]` entries
+/// (`?a=1&b`), as the Postman SDK builds the URL it sends from the object's parts; empty when
+/// `raw` has a query of its own or there is none to add.
+pub fn query_beyond_raw(src: &str, u: &postman::Url) -> String {
+    let Some(raw) = &u.raw else {
+        return String::new();
+    };
+    if raw.value(src).contains('?') {
+        return String::new();
+    }
+    let params: Vec<String> = u
+        .query
+        .iter()
+        .filter(|q| !q.disabled)
+        .filter_map(|q| {
+            let key = q.key.as_ref().map(|k| k.value(src)).unwrap_or_default();
+            match &q.value {
+                Some(v) => Some(format!("{key}={}", v.value(src))),
+                None => (!key.is_empty()).then(|| key.into_owned()),
+            }
+        })
+        .collect();
+    if params.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", params.join("&"))
+    }
 }
 
 #[cfg(test)]

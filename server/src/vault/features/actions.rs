@@ -212,16 +212,26 @@ fn separator_actions(doc: &Doc<'_>, range: TextRange, out: &mut Vec<Action>) {
     };
     let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
     for note in file.notes.iter().filter(|n| touches(n.range)) {
-        let (title, at, new_text) = match note.kind {
+        let (title, edit_range, new_text) = match note.kind {
             http::NoteKind::MissingSeparator { at } => (
                 "Insert `###` before this request",
-                at,
+                TextRange::empty(at),
                 format!("###{newline}"),
             ),
             http::NoteKind::MissingBlankLine { at } => (
                 "Insert a blank line before the body",
-                at,
+                TextRange::empty(at),
                 newline.to_string(),
+            ),
+            http::NoteKind::BlankInTarget => (
+                "Write the URL's blanks as `%20`",
+                note.range,
+                encode_blanks(note.range.slice(doc.text)),
+            ),
+            http::NoteKind::LowerCaseMethod => (
+                "Write the method in capitals",
+                note.range,
+                note.range.slice(doc.text).to_ascii_uppercase(),
             ),
         };
         out.push(Action {
@@ -233,7 +243,7 @@ fn separator_actions(doc: &Doc<'_>, range: TextRange, out: &mut Vec<Action>) {
                 path: path.to_path_buf(),
                 create: false,
                 edits: vec![TextEdit {
-                    range: TextRange::empty(at),
+                    range: edit_range,
                     new_text,
                 }],
             }],
@@ -241,6 +251,30 @@ fn separator_actions(doc: &Doc<'_>, range: TextRange, out: &mut Vec<Action>) {
             create_secret: None,
         });
     }
+}
+
+/// A URL with each blank outside `{{…}}` percent-encoded (a space as `%20`).
+fn encode_blanks(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() + 8);
+    let mut rest = url;
+    while !rest.is_empty() {
+        if rest.starts_with("{{")
+            && let Some(close) = rest[2..].find("}}")
+        {
+            out.push_str(&rest[..close + 4]);
+            rest = &rest[close + 4..];
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        match c {
+            ' ' => out.push_str("%20"),
+            '\t' => out.push_str("%09"),
+            '\x0c' => out.push_str("%0C"),
+            _ => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
 }
 
 /// On a Visual Studio Key Vault entry of an environment file: "Move `x` to vaultlink.json",

@@ -599,6 +599,28 @@ fn dialect_missing_separators_get_the_portable_rewrite() {
 }
 
 #[test]
+fn dialect_blanks_and_small_letters_get_the_portable_rewrite() {
+    check(
+        "//- /a.http\nGET https://x.test/Books?$filter=$0a eq {{ v w }}\tx HTTP/1.1\n",
+        expect![[r#"
+            Write the URL's blanks as `%20` (QuickFix, fixes missing-separator, preferred)
+              edit /a.http
+                4..49 => "https://x.test/Books?$filter=a%20eq%20{{ v w }}%09x"
+              /a.http after: "GET https://x.test/Books?$filter=a%20eq%20{{ v w }}%09x HTTP/1.1\n"
+        "#]],
+    );
+    check(
+        "//- /a.http\npo$0st https://x.test/a\n",
+        expect![[r#"
+            Write the method in capitals (QuickFix, fixes missing-separator, preferred)
+              edit /a.http
+                0..4 => "POST"
+              /a.http after: "POST https://x.test/a\n"
+        "#]],
+    );
+}
+
+#[test]
 fn visual_studio_key_vault_entries_move_to_vaultlink_json() {
     check(
         r#"//- /vaultlink.json
