@@ -190,6 +190,7 @@ fn splice_file(file: &mut HttpFile, part: &HttpFile, region: Splice) -> HttpFile
         notes,
         scripts,
         directives,
+        script_files,
     } = file;
     let delta = region.delta();
     HttpFile {
@@ -232,6 +233,7 @@ fn splice_file(file: &mut HttpFile, part: &HttpFile, region: Splice) -> HttpFile
                     NoteKind::MissingSeparator { at } | NoteKind::MissingBlankLine { at } => {
                         *at = moved_offset(*at, delta)
                     }
+                    NoteKind::BlankInTarget | NoteKind::LowerCaseMethod => {}
                 }
             },
         ),
@@ -255,6 +257,13 @@ fn splice_file(file: &mut HttpFile, part: &HttpFile, region: Splice) -> HttpFile
                 } = d;
                 move_all(&mut [range, target], delta);
             },
+        ),
+        script_files: splice_items(
+            script_files,
+            &part.script_files,
+            region,
+            |s| *s,
+            |s| move_all(&mut [s], delta),
         ),
     }
 }
@@ -291,6 +300,7 @@ fn move_request(r: &mut Request, delta: i64) {
         body,
         handlers,
         response_refs,
+        curl: _,
     } = r;
     move_all(&mut [range, request_line], delta);
     for r in [separator, name, method, version].into_iter().flatten() {
