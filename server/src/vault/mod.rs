@@ -2,10 +2,11 @@
 //! plain data with byte ranges. No IO happens here.
 
 pub mod analysis;
+pub mod arn;
 pub mod diagnostic;
 pub mod document;
 pub mod features;
 pub mod identifier;
 pub mod links;
-pub mod live;
+pub mod secret;
 pub mod target;
