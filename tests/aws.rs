@@ -120,7 +120,7 @@ const USES: &str = r#"//- /api.http
 GET ECHO/a?t={{vault:api-token}}
 X-Pw: {{vault:db-password}}
 X-Old: {{vault:db-old}}
-X-Key: {{$processEnv AWS_SECRET_ACCESS_KEY}}
+X-Trace: 1
 
 ###
 GET ECHO/b
@@ -132,6 +132,14 @@ X-Bad: {{vault:bad}}
 GET ECHO/c
 X-Limited: {{vault:limited}}
 "#;
+
+/// The project `check` reads: the requests go to a loopback address.
+fn checked(a: &Aws) -> String {
+    format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", "http://127.0.0.1:9")
+}
+
+/// What `check` finds without any answer from Secrets Manager.
+const OFFLINE: [&str; 2] = ["10 invalid-link", "14 domain-not-allowed"];
 
 fn assert_no_value(what: &str, text: &str, also: &[&str]) {
     for v in [DB_PW, OLD_PW, TOKEN, KV_SECRET, "old-value"]
@@ -159,7 +167,7 @@ fn codes(run: &Run) -> Vec<String> {
 #[test]
 fn check_reports_what_secrets_manager_says() {
     let a = aws(false);
-    let project = Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)));
+    let project = Project::new(&checked(&a));
     let dir = project.dir.path();
     let run = run_with(dir, &["check", "--format", "json"], &a.env(&a.reader));
     assert_eq!(
@@ -168,7 +176,8 @@ fn check_reports_what_secrets_manager_says() {
             "3 newer-version",
             "8 secret-not-found",
             "9 secret-not-found",
-            "10 invalid-link"
+            "10 invalid-link",
+            "14 domain-not-allowed"
         ],
         "{}\n{}",
         run.stdout,
@@ -207,7 +216,7 @@ fn check_reports_what_secrets_manager_says() {
         secret: "not-the-secret-key".to_owned(),
     };
     let run = run_with(dir, &["check", "--format", "json"], &a.env(&wrong));
-    assert_eq!(codes(&run), ["10 invalid-link"], "{}", run.stderr);
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
     assert!(run.stderr.contains("could not check"), "{}", run.stderr);
     assert!(!run.stderr.contains("not-the-secret-key"), "{}", run.stderr);
 }
@@ -215,7 +224,7 @@ fn check_reports_what_secrets_manager_says() {
 #[test]
 fn credentials_come_from_a_profile_of_the_shared_files() {
     let a = aws(false);
-    let project = Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)));
+    let project = Project::new(&checked(&a));
     std::fs::create_dir_all(a.home.path().join(".aws")).unwrap();
     std::fs::write(
         a.home.path().join(".aws/credentials"),
@@ -258,7 +267,11 @@ fn send_fills_json_keys_and_pinned_versions_and_masks_them() {
     let project =
         Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", &echo.url()));
     let dir = project.dir.path();
-    let run = run_with(dir, &["send", "api.http", "--json"], &a.env(&a.reader));
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "1", "--json"],
+        &a.env(&a.reader),
+    );
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let got = echo.requests();
     assert_eq!(got.len(), 1);
@@ -271,7 +284,6 @@ fn send_fills_json_keys_and_pinned_versions_and_masks_them() {
     };
     assert_eq!(header("x-pw").as_deref(), Some(DB_PW));
     assert_eq!(header("x-old").as_deref(), Some(OLD_PW));
-    assert_eq!(header("x-key").as_deref(), Some(a.reader.secret.as_str()));
     assert!(
         got[0].target.contains(&format!("t={TOKEN}")),
         "{}",
@@ -364,7 +376,7 @@ fn throttler(upstream: String, throttled: usize) -> Throttler {
 #[test]
 fn throttling_is_retried_then_reported() {
     let a = aws(false);
-    let project = Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)));
+    let project = Project::new(&checked(&a));
     let dir = project.dir.path();
     let proxy = throttler(a.moto.url(), 2);
     let mut env = a.env(&a.reader);
@@ -390,14 +402,15 @@ fn throttling_is_retried_then_reported() {
     ));
     let started = std::time::Instant::now();
     let run = run_with(dir, &["check", "--format", "json"], &env);
-    assert_eq!(codes(&run), ["10 invalid-link"], "{}", run.stderr);
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
     assert!(
         run.stderr.contains("could not check") && run.stderr.contains("ThrottlingException"),
         "{}",
         run.stderr
     );
-    // Four attempts per request, each secret once.
-    assert_eq!(always.seen.load(Ordering::SeqCst), 4 * 5);
+    // Four attempts of `DescribeSecret` for each of the four secrets, once each however many
+    // links read it.
+    assert_eq!(always.seen.load(Ordering::SeqCst), 4 * 4);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
 
@@ -417,15 +430,9 @@ fn the_editor_hovers_completes_and_sends_without_showing_a_value() {
     );
     let text = project.read("api.http");
     let uri = client.open(&project.path("api.http"), &text);
-    // Hover on `db-password` (line 2): the link and what Secrets Manager says.
-    let hover = client.ok(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 1, "character": 14 } }),
-    );
-    let md = hover["contents"]["value"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    // Hover on `db-password` (line 2): the link and what Secrets Manager says, once the
+    // server has found the credentials.
+    let md = hover_with(&mut client, &uri, (1, 16), "| Secrets Manager |");
     for want in [
         "AWS Secrets Manager",
         "`password`",
@@ -437,11 +444,7 @@ fn the_editor_hovers_completes_and_sends_without_showing_a_value() {
         assert!(md.contains(want), "{want} is not in the hover:\n{md}");
     }
     // The pinned old version: named, and the current one beside it.
-    let hover = client.ok(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": { "line": 2, "character": 14 } }),
-    );
-    let old = hover["contents"]["value"].as_str().unwrap_or_default();
+    let old = hover_with(&mut client, &uri, (2, 16), "| Secrets Manager |");
     assert!(
         old.contains(&format!("| pinned version | `{}` |", a.old_version)),
         "{old}"
@@ -507,6 +510,29 @@ fn the_editor_hovers_completes_and_sends_without_showing_a_value() {
     client.shutdown();
 }
 
+/// The hover at a position (on a reference) once it shows `want`.
+fn hover_with(client: &mut Client, uri: &str, (line, column): (u32, u32), want: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let hover = client.ok(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": column } }),
+        );
+        let md = hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if md.contains(want) {
+            return md;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{want} is not in the hover:\n{md}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
 const MIXED: &str = r#"//- /mixed.http
 POST ECHO/mixed
 Authorization: Bearer {{vault:kv-token}}
@@ -543,9 +569,15 @@ fn one_request_uses_key_vault_and_secrets_manager() {
     env.extend(emu.sp_env());
     let dir = project.dir.path();
 
-    // The command line.
+    // The command line: both stores asked, nothing to say but the refused host.
     let run = run_with(dir, &["check", "--format", "json"], &env);
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r["line"], r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, ["9 domain-not-allowed"], "{}", run.stderr);
+    assert!(!run.stderr.contains("skipped"), "{}", run.stderr);
     let run = run_with(dir, &["send", "mixed.http", "--request", "1"], &env);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let got = echo.requests();
@@ -576,25 +608,8 @@ fn one_request_uses_key_vault_and_secrets_manager() {
     let text = project.read("mixed.http");
     let uri = client.open(&project.path("mixed.http"), &text);
     for (line, store) in [(1, "| Key Vault |"), (2, "| Secrets Manager |")] {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
-            let hover = client.ok(
-                "textDocument/hover",
-                json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 20 } }),
-            );
-            let md = hover["contents"]["value"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            if md.contains(store) {
-                break;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{store} not in:\n{md}"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
+        let column = text.lines().nth(line as usize).unwrap().find("{{").unwrap() as u32 + 4;
+        hover_with(&mut client, &uri, (line, column), store);
     }
     let result = client.ok(
         "workspace/executeCommand",
