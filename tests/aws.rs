@@ -428,6 +428,10 @@ fn the_editor_hovers_completes_and_sends_without_showing_a_value() {
             ..Options::default()
         },
     );
+    let status = client.wait_notification("vaultlink/signInStatus", |n| {
+        n["params"]["aws"]["credentials"] == true
+    });
+    assert_eq!(status["params"]["aws"]["source"], "environment", "{status}");
     let text = project.read("api.http");
     let uri = client.open(&project.path("api.http"), &text);
     // Hover on `db-password` (line 2): the link and what Secrets Manager says, once the

@@ -35,7 +35,8 @@ pub struct Aws {
     credentials: Mutex<Option<Arc<Credentials>>>,
     /// Folders an `aws` program is never taken from.
     workspace: Mutex<Vec<PathBuf>>,
-    http: reqwest::Client,
+    /// Built on first use: a session that never asks AWS sets up no TLS.
+    http: std::sync::OnceLock<reqwest::Client>,
     versions: Cache<(String, String), Versions>,
     values: Cache<(String, String, Option<Pin>, Option<String>), Value>,
     names: Cache<String, Names>,
@@ -46,11 +47,7 @@ impl Default for Aws {
         Aws {
             credentials: Mutex::new(None),
             workspace: Mutex::new(Vec::new()),
-            http: crate::azure::http::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap_or_default(),
+            http: std::sync::OnceLock::new(),
             versions: Cache::default(),
             values: Cache::default(),
             names: Cache::default(),
@@ -164,7 +161,14 @@ impl Aws {
             attempt += 1;
             let creds = self.creds()?;
             let headers = signed_headers(&url, &id.region, &target, &body, &creds)?;
-            let mut req = self.http.post(url.clone()).body(body.clone());
+            let http = self.http.get_or_init(|| {
+                crate::azure::http::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .unwrap_or_default()
+            });
+            let mut req = http.post(url.clone()).body(body.clone());
             for (k, v) in &headers {
                 let mut value = reqwest::header::HeaderValue::from_str(v)
                     .map_err(|e| SmError::Credentials(e.to_string()))?;

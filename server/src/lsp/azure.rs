@@ -96,6 +96,12 @@ impl Publisher {
             }),
             None => json!({ "signedIn": false }),
         };
+        let mut params = params;
+        // AWS beside Azure: whether credentials were found, and where.
+        params["aws"] = json!({
+            "credentials": self.state.providers.aws.is_signed_in(),
+            "source": self.state.providers.aws.source(),
+        });
         self.client.send_notification::<SignInStatus>(params).await;
     }
 
@@ -234,6 +240,7 @@ impl Publisher {
                 .await
                 .is_ok()
         {
+            self.announce_sign_in().await;
             self.recheck_open(None);
         }
         if self.state.providers.azure.is_signed_in() {
