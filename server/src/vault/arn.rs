@@ -170,7 +170,7 @@ impl ArnId {
         };
         let key = match key {
             None => None,
-            Some(k) if k.is_empty() => {
+            Some("") => {
                 return invalid("the JSON key after `#` is empty".to_owned());
             }
             Some(k) if k.len() > 256 => {
