@@ -444,7 +444,10 @@ pub fn hover_markdown(id: &LinkId, view: &dyn SecretsView) -> String {
     match (id.version(), current) {
         (None, _) => {
             if let Some(v) = &p.version {
-                table.row("current version", code(v));
+                match stage(id) {
+                    Some(stage) => table.row(format!("version at {stage}"), code(v)),
+                    None => table.row("current version", code(v)),
+                }
             }
         }
         (Some(pinned), current) => {
@@ -693,6 +696,55 @@ mod tests {
         assert!(!md.contains(&format!("| current version | `{V1}`")), "{md}");
         let md = hover_markdown(&LinkId::parse(&format!("{base}/{V2}")).unwrap(), &view);
         assert!(md.contains("| current version | this one |"), "{md}");
+    }
+
+    /// Secrets Manager names its current version by the `AWSCURRENT` stage, even when two
+    /// versions share a creation second; a stage pin reads the version carrying it.
+    #[test]
+    fn secrets_manager_stages_name_the_versions() {
+        const A: &str = "aaaaaaaa-0000-0000-0000-000000000000";
+        const B: &str = "bbbbbbbb-0000-0000-0000-000000000000";
+        let mut a = props(A, 10);
+        a.labels = vec!["AWSPREVIOUS".into()];
+        let mut b = props(B, 10);
+        b.labels = vec!["AWSCURRENT".into()];
+        let versions = SecretVersions::new(vec![a, b]).with_current(Some(B.to_owned()));
+        let view = Fake(
+            [("prod/db".to_owned(), Ok(Arc::new(versions)))]
+                .into_iter()
+                .collect(),
+        );
+        let base = "secretsmanager://eu-west-1/prod/db";
+        let codes = |link: &str| {
+            let (found, _) = findings(&[use_of("db", link)], &view, 1_000);
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(&format!("{base}?versionId={A}#password")),
+            ["newer-version"]
+        );
+        assert!(codes(&format!("{base}?versionId={B}")).is_empty());
+        assert!(codes(base).is_empty());
+        assert!(codes(&format!("{base}?versionStage=AWSPREVIOUS")).is_empty());
+        assert_eq!(
+            codes(&format!("{base}?versionStage=NOPE")),
+            ["secret-not-found"]
+        );
+        let md = hover_markdown(&LinkId::parse(base).unwrap(), &view);
+        assert!(md.contains(&format!("| current version | `{B}` |")), "{md}");
+        assert!(md.contains("| stages | `AWSCURRENT` |"), "{md}");
+        assert!(md.starts_with("\n| Secrets Manager |"), "{md}");
+        let md = hover_markdown(
+            &LinkId::parse(&format!("{base}?versionStage=AWSPREVIOUS")).unwrap(),
+            &view,
+        );
+        assert!(
+            md.contains(&format!("| version at AWSPREVIOUS | `{A}` |")),
+            "{md}"
+        );
+        assert!(!md.contains("| current version |"), "{md}");
+        let md = hover_markdown(&LinkId::parse(base).unwrap(), &Offline);
+        assert!(md.contains("AWS credentials"), "{md}");
     }
 
     #[test]
