@@ -436,21 +436,21 @@ fn the_editor_hovers_completes_and_sends_without_showing_a_value() {
     let uri = client.open(&project.path("api.http"), &text);
     // Hover on `db-password` (line 2): the link and what Secrets Manager says, once the
     // server has found the credentials.
-    let md = hover_with(&mut client, &uri, (1, 16), "| Secrets Manager |");
+    let md = hover_with(&mut client, &uri, (1, 16), "**Secrets Manager**");
     for want in [
         "AWS Secrets Manager",
         "`password`",
-        "| Secrets Manager |",
+        "**Secrets Manager**",
         "`AWSCURRENT`",
         "`team=payments`",
-        "| rotation | off |",
+        "- rotation: off",
     ] {
         assert!(md.contains(want), "{want} is not in the hover:\n{md}");
     }
     // The pinned old version: named, and the current one beside it.
-    let old = hover_with(&mut client, &uri, (2, 16), "| Secrets Manager |");
+    let old = hover_with(&mut client, &uri, (2, 16), "**Secrets Manager**");
     assert!(
-        old.contains(&format!("| pinned version | `{}` |", a.old_version)),
+        old.contains(&format!("- pinned version: `{}`", a.old_version)),
         "{old}"
     );
     assert!(old.contains("`AWSPREVIOUS`"), "{old}");
@@ -611,7 +611,7 @@ fn one_request_uses_key_vault_and_secrets_manager() {
     );
     let text = project.read("mixed.http");
     let uri = client.open(&project.path("mixed.http"), &text);
-    for (line, store) in [(1, "| Key Vault |"), (2, "| Secrets Manager |")] {
+    for (line, store) in [(1, "**Key Vault**"), (2, "**Secrets Manager**")] {
         let column = text.lines().nth(line as usize).unwrap().find("{{").unwrap() as u32 + 4;
         hover_with(&mut client, &uri, (line, column), store);
     }

@@ -466,7 +466,7 @@ fn stray_closing_brackets_answer_at_once_with_their_position() {
     assert!(took.as_millis() < 2000, "check took {took:?}");
 
     let (run, took) = run_briefly(&p.path("links"), &["links"]);
-    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.code, 2, "{run:?}");
     let first = run.stderr.lines().next().unwrap_or_default();
     assert!(
         first.ends_with(
@@ -475,7 +475,7 @@ fn stray_closing_brackets_answer_at_once_with_their_position() {
         "{}",
         run.stderr
     );
-    assert!(run.stdout.starts_with("a  x (invalid: "), "{}", run.stdout);
+    assert_eq!(run.stdout, "", "nothing is listed from a broken file");
     assert!(took.as_millis() < 2000, "links took {took:?}");
 
     let (run, took) = run_briefly(&p.path("env"), &["check", "--offline"]);
@@ -617,4 +617,120 @@ fn send_stops_at_a_variable_that_repeats_itself() {
         run.stderr
     );
     assert!(took.as_millis() < 2000, "send took {took:?}");
+}
+
+/// A `vaultlink.json` that is not valid JSON is handled one way by every command: the place
+/// it breaks, in `check`'s format, then (but for `check`, which reports it as a finding) a
+/// clear refusal, exit 2 ("could not run"), and the file untouched.
+#[test]
+fn a_broken_links_file_is_refused_the_same_way_everywhere() {
+    let broken = "{\n  \"secrets\": {\n    \"a\": { \"link\": \"https://corp-kv.vault.azure.net/secrets/a\" },\n  }\n}\n";
+    let p = Project::new(&format!(
+        "//- /vaultlink.json\n{broken}//- /a.http\nGET https://api.example.com/x\nX-Key: {{{{vault:a}}}}\n"
+    ));
+    let at = "vaultlink.json:3:65: error[syntax-error]: trailing comma";
+
+    let run = p.run(&["check", "--offline"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains(at), "{run:?}");
+
+    for (args, consequence) in [
+        (vec!["links"], "no link was listed"),
+        (vec!["links", "--json"], "no link was listed"),
+        (vec!["send", "a.http", "--dry-run"], "nothing was sent"),
+        (vec!["send", "a.http"], "nothing was sent"),
+        (
+            vec!["link", "b", "https://corp-kv.vault.azure.net/secrets/b"],
+            "nothing was written",
+        ),
+        (vec!["unlink", "a"], "nothing was written"),
+    ] {
+        let run = p.run(&args);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert_eq!(run.stdout, "", "{args:?}: {run:?}");
+        // The file is named as found: from the current folder upwards, or beside the request.
+        let dir = format!("{}/", p.dir.path().display());
+        assert_eq!(
+            run.stderr.replace(&dir, ""),
+            format!(
+                "{at}\nvaultlink: vaultlink.json is not valid JSON: fix it first; {consequence}\n"
+            ),
+            "{args:?}"
+        );
+        assert_eq!(p.read("vaultlink.json"), broken, "{args:?}");
+    }
+}
+
+/// A `vaultlink.json` that `link` creates is meant to be committed and shared: its mode is a
+/// new file's (0666 less the umask), not a temporary file's 0600.
+#[cfg(unix)]
+#[test]
+fn a_links_file_created_by_link_follows_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for (umask, mode) in [("022", 0o644), ("002", 0o664), ("077", 0o600)] {
+        let p = Project::new("//- /keep.txt\n");
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" link a https://corp-kv.vault.azure.net/secrets/a"
+            ))
+            .arg(vaultlink_e2e::bin())
+            .current_dir(p.dir.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let got = std::fs::metadata(p.path("vaultlink.json"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(got, mode, "umask {umask}: mode {got:o}");
+        // An existing file keeps its mode through an edit.
+        std::fs::set_permissions(
+            p.path("vaultlink.json"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .unwrap();
+        let run = p.run(&["link", "b", "https://corp-kv.vault.azure.net/secrets/b"]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let kept = std::fs::metadata(p.path("vaultlink.json"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(kept, 0o640);
+    }
+}
+
+/// `check` says when it found nothing to check; a file it cannot read as text means it could
+/// not run (exit 2); `requests` says when a file has none.
+#[test]
+fn nothing_to_check_unreadable_files_and_no_requests_are_said() {
+    let p = Project::new("//- /empty/keep.txt\n//- /none.http\n");
+    let run = p.run(&["check", "--offline", "empty"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "vaultlink: nothing to check in empty: no .http or .rest file, Postman collection or environment, http-client.env.json or vaultlink.json was found\n"
+    );
+
+    std::fs::write(
+        p.path("latin1.http"),
+        b"GET https://api.example.com/caf\xe9\n",
+    )
+    .unwrap();
+    let run = p.run(&["check", "--offline", "latin1.http"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("vaultlink: cannot read latin1.http: the file is not UTF-8 text"),
+        "{run:?}"
+    );
+
+    let run = p.run(&["requests", "none.http"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr, "vaultlink: none.http has no requests\n");
+    let run = p.run(&["requests", "none.http", "--json"]);
+    assert_eq!(run.stdout, "[]\n");
 }

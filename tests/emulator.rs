@@ -1025,6 +1025,8 @@ fn the_binary_seeds_secrets_and_prints_the_environment() {
         json!([{"vault": VAULT, "name": "db", "value": planted}]).to_string(),
     )
     .unwrap();
+    // A client secret a shell must quote: the printed lines keep it whole.
+    let client_secret = "s3'cr 3t$x";
     let mut child = Command::new(env!("CARGO_BIN_EXE_vaultlink-emulator"))
         .args([
             "--seed",
@@ -1032,7 +1034,7 @@ fn the_binary_seeds_secrets_and_prints_the_environment() {
             "--tenant",
             TENANT,
             "--client-secret",
-            "s3cr3t",
+            client_secret,
             "--exit-on-stdin-close",
         ])
         .stdin(Stdio::piped())
@@ -1041,22 +1043,35 @@ fn the_binary_seeds_secrets_and_prints_the_environment() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .strip_prefix("listening on ")
-        .expect(&first)
-        .to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let env: Vec<String> = lines.by_ref().take(5).map(Result::unwrap).collect();
+    // What a shell makes of them (`eval "$(…)"` or `. file`).
+    let script = format!(
+        "{}\nprintf '%s\\n' \"$AZURE_AUTHORITY_HOST\" \"$VAULTLINK_KEYVAULT_ENDPOINT\" \"$AZURE_TENANT_ID\" \"$AZURE_CLIENT_ID\" \"$AZURE_CLIENT_SECRET\"",
+        env.join("\n")
+    );
+    let sourced = Command::new("sh").arg("-c").arg(&script).output().unwrap();
+    assert!(sourced.status.success(), "{env:?}: {sourced:?}");
+    let values: Vec<String> = String::from_utf8(sourced.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let url = values[0].clone();
+    assert!(url.starts_with("http://127.0.0.1:"), "{env:?}");
     assert_eq!(
-        env,
+        values,
         [
-            format!("AZURE_AUTHORITY_HOST={url}"),
-            format!("VAULTLINK_KEYVAULT_ENDPOINT={url}"),
-            format!("AZURE_TENANT_ID={TENANT}"),
-            "AZURE_CLIENT_ID=3b1c7d5e-2f4a-4c8e-9d6b-0a1e2f3c4d5e".to_string(),
-            "AZURE_CLIENT_SECRET=s3cr3t".to_string(),
-        ]
+            url.clone(),
+            url.clone(),
+            TENANT.to_string(),
+            "3b1c7d5e-2f4a-4c8e-9d6b-0a1e2f3c4d5e".to_string(),
+            client_secret.to_string(),
+        ],
+        "{env:?}"
+    );
+    assert!(
+        env.iter().all(|l| l.starts_with("export ")),
+        "every line is an export: {env:?}"
     );
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -1068,7 +1083,7 @@ fn the_binary_seeds_secrets_and_prints_the_environment() {
         let form = [
             ("grant_type", "client_credentials"),
             ("client_id", "3b1c7d5e-2f4a-4c8e-9d6b-0a1e2f3c4d5e"),
-            ("client_secret", "s3cr3t"),
+            ("client_secret", client_secret),
             ("scope", "https://vault.azure.net/.default"),
         ];
         let tokens: Value = http
@@ -1107,7 +1122,96 @@ fn the_binary_seeds_secrets_and_prints_the_environment() {
         .unwrap();
     assert!(rest.is_empty(), "{rest:?}");
     assert!(
-        !stderr.contains(planted) && stderr.contains("seeded 1 secrets"),
+        !stderr.contains(planted)
+            && stderr.contains("seeded 1 secrets")
+            && stderr.contains(&format!("listening on {url}")),
+        "{stderr}"
+    );
+}
+
+/// Told nothing, the emulator holds the example project's secrets: no hand-written seed
+/// file is needed to try `vaultlink send examples/…`. Values never reach its output.
+#[test]
+fn the_binary_holds_the_example_secrets_by_default() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vaultlink-emulator"))
+        .arg("--exit-on-stdin-close")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let env: Vec<String> = lines.by_ref().take(5).map(Result::unwrap).collect();
+    let value = |name: &str| -> String {
+        let line = env
+            .iter()
+            .find(|l| l.starts_with(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} in {env:?}"));
+        line.split_once('=')
+            .unwrap()
+            .1
+            .trim_matches('\'')
+            .to_owned()
+    };
+    let url = value("AZURE_AUTHORITY_HOST");
+    let (tenant, id, secret) = (
+        value("AZURE_TENANT_ID"),
+        value("AZURE_CLIENT_ID"),
+        value("AZURE_CLIENT_SECRET"),
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let statuses = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", id.as_str()),
+            ("client_secret", secret.as_str()),
+            ("scope", "https://vault.azure.net/.default"),
+        ];
+        let tokens: Value = http
+            .post(format!("{url}/{tenant}/oauth2/v2.0/token"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = tokens["access_token"].as_str().unwrap().to_owned();
+        let mut statuses = Vec::new();
+        for (vault, name) in [
+            (VAULT, "stripe-key"),
+            (VAULT, "github-token"),
+            (VAULT, "echo-token"),
+            ("corp-staging-kv.vault.azure.net", "api-key"),
+        ] {
+            let status = http
+                .get(format!("{url}/secrets/{name}?api-version=7.6"))
+                .header(HOST, vault)
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .status();
+            statuses.push(status.as_u16());
+        }
+        statuses
+    });
+    assert_eq!(statuses, [200, 200, 200, 200]);
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("corp-kv.vault.azure.net/stripe-key") && !stderr.contains("emulated"),
         "{stderr}"
     );
 }

@@ -247,10 +247,10 @@ fn row(name: &str, w: World, expect: Expect) {
         expect.hover_phrase
     );
     let other = hover_until(&mut c, &uri, &text, "other", expect.within, |h| {
-        h.contains("| enabled | yes |")
+        h.contains("- enabled: yes")
     });
     assert!(
-        other.contains("| enabled | yes |"),
+        other.contains("- enabled: yes"),
         "{name}: the healthy secret is shown: {other}"
     );
     // Key Vault is well again: a refresh shows the secret as it is.
@@ -265,10 +265,10 @@ fn row(name: &str, w: World, expect: Expect) {
         &text,
         "api-token",
         Duration::from_secs(10),
-        |h| h.contains("| enabled | yes |"),
+        |h| h.contains("- enabled: yes"),
     );
     assert!(
-        healed.contains("| enabled | yes |") && !healed.contains("damaged-"),
+        healed.contains("- enabled: yes") && !healed.contains("damaged-"),
         "{name}: after the fault, the secret as Key Vault has it: {healed}"
     );
     assert!(!c.received_text().contains(VALUE));
@@ -441,7 +441,7 @@ fn a_clock_hours_ahead_and_behind() {
             Expect {
                 check_phrase: None,
                 send_phrase: None,
-                hover_phrase: "| enabled | yes |",
+                hover_phrase: "- enabled: yes",
                 max_attempts: 2,
                 within: Duration::from_secs(10),
             },
@@ -485,9 +485,9 @@ fn tokens_that_expire_mid_session() {
             &text,
             "api-token",
             Duration::from_secs(10),
-            |h| h.contains("| enabled | yes |"),
+            |h| h.contains("- enabled: yes"),
         );
-        assert!(h.contains("| enabled | yes |"), "round {round}: {h}");
+        assert!(h.contains("- enabled: yes"), "round {round}: {h}");
     }
     // The background lookups of the last round (the other secret) may still be on their way
     // with the token they got: count once the emulator has heard nothing for a while.
@@ -536,7 +536,7 @@ fn tokens_that_expire_mid_session() {
         Expect {
             check_phrase: None,
             send_phrase: None,
-            hover_phrase: "| enabled | yes |",
+            hover_phrase: "- enabled: yes",
             max_attempts: 2,
             within: Duration::from_secs(10),
         },

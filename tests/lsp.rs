@@ -521,6 +521,49 @@ fn a_client_that_pulls_gets_diagnostics_on_request() {
     c.shutdown();
 }
 
+/// Neovim 0.11 pulls diagnostics but cannot be asked to pull again: it is told of no pull
+/// capability and gets diagnostics pushed, so that a change to vaultlink.json shows in the
+/// other open files at once.
+#[test]
+fn a_client_that_pulls_without_refresh_gets_diagnostics_pushed() {
+    let p = Project::new(&[LINKS, PAY].concat());
+    let mut c = Client::start_with(
+        p.dir.path(),
+        Options {
+            encodings: UTF8,
+            pull_diagnostics: true,
+            diagnostic_refresh: false,
+            ..Options::default()
+        },
+    );
+    let caps = &c.init_result()["capabilities"];
+    assert!(
+        caps["diagnosticProvider"].is_null(),
+        "no pull capability for a client that cannot refresh: {caps:#}"
+    );
+    let uri = open(&mut c, &p, "api/pay.http");
+    c.wait_diagnostics_where(&uri, |p| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == "unlinked-secret"))
+    });
+    let luri = open(&mut c, &p, "vaultlink.json");
+    let lt = c.text(&luri).to_string();
+    let (s, _) = find(&lt, "\"stripe-key\":");
+    c.edit(
+        &luri,
+        s,
+        s,
+        "\"missing\": { \"link\": \"https://corp-kv.vault.azure.net/secrets/missing\" }, ",
+    );
+    c.wait_diagnostics_where(&uri, |p| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty() && d.iter().all(|d| d["code"] != "unlinked-secret"))
+    });
+    c.shutdown();
+}
+
 fn incremental_changes_move_the_diagnostics(offer: &[&str], enc: &str) {
     let p = Project::new(&[LINKS, PAY].concat());
     let mut c = start(&p, offer, enc);

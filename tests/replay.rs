@@ -326,13 +326,13 @@ C: {{{{vault:floating}}}}
     let uri = client.open(&path, &text);
     let md = hover_text(&mut client, &uri, &text, "vault:floating");
     assert!(md.contains("the current version is not known"), "{md}");
-    assert!(!md.contains("| current version |"), "{md}");
+    assert!(!md.contains("- current version:"), "{md}");
     let md = hover_text(&mut client, &uri, &text, "vault:second-put");
     assert!(
-        md.contains(&format!("| pinned version | `{SECOND_PUT}` |")),
+        md.contains(&format!("- pinned version: `{SECOND_PUT}`")),
         "{md}"
     );
-    assert!(md.contains("| current version | not known"), "{md}");
+    assert!(md.contains("- current version: not known"), "{md}");
     let titles = action_titles(&mut client, &uri, &text, "vault:floating");
     assert!(
         !titles.iter().any(|t| t.starts_with("Pin `floating`")),
@@ -383,22 +383,19 @@ B: {{{{vault:latest}}}}
     let text = w.project.read("api.http");
     let uri = client.open(&path, &text);
     let md = hover_text(&mut client, &uri, &text, "vault:first");
+    assert!(md.contains(&format!("- pinned version: `{FIRST}`")), "{md}");
     assert!(
-        md.contains(&format!("| pinned version | `{FIRST}` |")),
+        md.contains(&format!("- current version: `{CURRENT}`")),
         "{md}"
     );
     assert!(
-        md.contains(&format!("| current version | `{CURRENT}` |")),
+        !md.contains(&format!("- current version: `{FIRST}`")),
         "{md}"
     );
-    assert!(
-        !md.contains(&format!("| current version | `{FIRST}`")),
-        "{md}"
-    );
-    assert!(md.contains("| versions | 50 |"), "{md}");
+    assert!(md.contains("- versions: 50"), "{md}");
     let md = hover_text(&mut client, &uri, &text, "vault:latest");
     assert!(
-        md.contains(&format!("| current version | `{CURRENT}` |")),
+        md.contains(&format!("- current version: `{CURRENT}`")),
         "{md}"
     );
     let titles = action_titles(&mut client, &uri, &text, "vault:latest");

@@ -658,7 +658,7 @@ fn a_selection_is_sent_in_the_order_given() {
     assert_eq!(targets, ["/v1/upload", "/v1/login", "/v1/items?after=POST"]);
     assert_eq!(run.stdout.matches("HTTP/1.1 200 OK").count(), 3);
     assert!(
-        run.stdout.contains("### #4 upload — POST"),
+        run.stdout.contains("### #4 \"upload\" — POST"),
         "{}",
         run.stdout
     );
@@ -672,6 +672,42 @@ fn a_selection_is_sent_in_the_order_given() {
     );
 }
 
+/// Header names arrive as they are written (HTTP says they are case-insensitive, but curl and
+/// the editors' clients send what was written, and some servers and signatures care); the echo
+/// server reads the raw names off the wire.
+#[test]
+fn header_names_are_sent_as_written() {
+    let s = setup(
+        "//- /api.http\nPOST ECHO/trial\nX-Trial: vaultlink\nAuthorization: Bearer {{vault:api-token}}\nContent-Type: application/json\n\n{}\n",
+    );
+    let run = s.send(&["api.http"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got = s.echo.requests();
+    let names: Vec<&str> = got[0].headers.iter().map(|(n, _)| n.as_str()).collect();
+    for written in ["X-Trial", "Authorization", "Content-Type"] {
+        assert!(
+            names.contains(&written),
+            "`{written}` arrives as written: {names:?}"
+        );
+    }
+}
+
+/// A request's name is quoted where a message names it, so that the message reads as one.
+#[test]
+fn messages_quote_request_names() {
+    let s = setup(
+        "//- /api.http\n### A secret nobody linked yet\nGET ECHO/x\nX-Key: {{vault:nobody}}\n",
+    );
+    let run = s.send(&["api.http"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("vaultlink: #1 \"A secret nobody linked yet\" was not sent: "),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn text_output_reports_the_timing_on_stderr() {
     let s = setup("//- /one.http\n# @name ping\nGET ECHO/ping\n");
@@ -680,7 +716,7 @@ fn text_output_reports_the_timing_on_stderr() {
     let line = run
         .stderr
         .lines()
-        .find(|l| l.starts_with("vaultlink: #1 ping: 200 OK in "))
+        .find(|l| l.starts_with("vaultlink: #1 \"ping\": 200 OK in "))
         .unwrap_or_else(|| panic!("no timing line: {}", run.stderr));
     assert!(line.ends_with(" ms"), "{line}");
     assert!(

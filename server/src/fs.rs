@@ -66,11 +66,20 @@ pub fn write_atomic(path: &Path, contents: &str) -> io::Result<()> {
         .to_string_lossy();
     let prefix = format!(".{name}.");
     remove_stale_temporaries(dir, &prefix, std::time::SystemTime::now());
-    let mut tmp = tempfile::Builder::new()
+    let mut builder = tempfile::Builder::new();
+    builder
         .prefix(&prefix)
         .suffix(TMP_SUFFIX)
-        .rand_bytes(TMP_RAND_LEN)
-        .tempfile_in(dir)?;
+        .rand_bytes(TMP_RAND_LEN);
+    // A new file gets the mode any program's new file gets (0666 less the umask), not the
+    // temporary file's 0600: vaultlink.json is meant to be committed and shared. An existing
+    // file keeps its own mode (below).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(contents.as_bytes())?;
     tmp.as_file().sync_all()?;
     if let Ok(meta) = std::fs::metadata(path) {

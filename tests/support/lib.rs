@@ -10,6 +10,7 @@ pub mod moto;
 pub mod nvim;
 pub mod oidc;
 pub mod replay;
+pub mod screen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

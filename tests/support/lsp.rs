@@ -98,6 +98,9 @@ pub struct Options<'a> {
     /// default client does not declare it so that diagnostics are pushed, but it can still
     /// send `textDocument/diagnostic`.
     pub pull_diagnostics: bool,
+    /// With `pull_diagnostics`: declare `workspace.diagnostics.refreshSupport`, as VS Code
+    /// does (true by default); Neovim 0.11 pulls without it.
+    pub diagnostic_refresh: bool,
     /// `window.workDoneProgress`.
     pub work_done_progress: bool,
     /// The command line, `["lsp"]` by default.
@@ -117,6 +120,7 @@ impl Default for Options<'_> {
         Options {
             encodings: &[],
             pull_diagnostics: false,
+            diagnostic_refresh: true,
             work_done_progress: true,
             args: &["lsp"],
             command: None,
@@ -268,7 +272,8 @@ impl Client {
                     "didChangeWatchedFiles": { "dynamicRegistration": true },
                     "workspaceFolders": true,
                     "configuration": true,
-                    "executeCommand": {}
+                    "executeCommand": {},
+                    "diagnostics": { "refreshSupport": opts.pull_diagnostics && opts.diagnostic_refresh }
                 },
                 "window": {
                     "workDoneProgress": opts.work_done_progress,

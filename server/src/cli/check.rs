@@ -229,6 +229,15 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
     if written.is_err() {
         return EXIT_USAGE;
     }
+    if checked == 0 && unreadable == 0 {
+        let shown: Vec<String> = paths.iter().map(|p| display_path(p)).collect();
+        let _ = writeln!(
+            err,
+            "vaultlink: nothing to check in {}: no .http or .rest file, Postman collection or environment, http-client.env.json or vaultlink.json was found",
+            shown.join(", ")
+        );
+        return EXIT_OK;
+    }
     let _ = writeln!(
         err,
         "{checked} file{} checked: {errors} error{}, {warnings} warning{}, {} other finding{}",
@@ -238,7 +247,10 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
         rows.len() - errors - warnings,
         plural(rows.len() - errors - warnings),
     );
-    if errors > 0 || unreadable > 0 {
+    if unreadable > 0 {
+        // A file that could not be read was not checked: the check could not run.
+        EXIT_USAGE
+    } else if errors > 0 {
         EXIT_FAILED
     } else {
         EXIT_OK

@@ -5,40 +5,29 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, broken_links, display_path, fail};
 use crate::fs;
 use crate::syntax::refs;
-use crate::text::{Encoding, LineIndex};
 use crate::vault::arn::ArnId;
 use crate::vault::identifier::{IdError, LinkId};
 use crate::vault::links::{self, EditError, TextEdit};
 
-/// Why an edit was refused, for people: where the file is broken.
-fn edit_refused(path: &Path, text: &str, e: &EditError) -> String {
+/// Why an edit was refused, for people.
+fn edit_refused(path: &Path, text: &str, e: &EditError, err: &mut dyn Write) -> i32 {
     match e {
-        EditError::NotFound(name) => format!("`{name}` is not linked in {}", display_path(path)),
-        EditError::Malformed(why) => {
-            let parsed = links::parse(text);
-            let index = LineIndex::new(text);
-            let at = parsed
-                .problems
-                .iter()
-                .find(|p| p.code == "syntax")
-                .map(|p| {
-                    let lc = index.line_col(text, p.range.start, Encoding::Chars);
-                    format!(
-                        " (line {}, column {}: {})",
-                        lc.line + 1,
-                        lc.col + 1,
-                        p.message
-                    )
-                })
-                .unwrap_or_default();
-            format!(
-                "{} is not valid JSON{at}: {why}; fix it first, the file was left as it was",
-                display_path(path)
-            )
-        }
+        EditError::NotFound(name) => fail(
+            err,
+            EXIT_FAILED,
+            format!("`{name}` is not linked in {}", display_path(path)),
+        ),
+        EditError::Malformed(why) => broken_links(path, text, "nothing was written", err)
+            .unwrap_or_else(|| {
+                fail(
+                    err,
+                    EXIT_USAGE,
+                    format!("{}: {why}; nothing was written", display_path(path)),
+                )
+            }),
     }
 }
 
@@ -132,7 +121,7 @@ pub fn link(
                     let new = links::apply_edits(&old, &edits);
                     (path, new)
                 }
-                Err(e) => return fail(err, EXIT_USAGE, edit_refused(&path, &old, &e)),
+                Err(e) => return edit_refused(&path, &old, &e, err),
             }
         }
         None => (
@@ -162,10 +151,7 @@ pub fn unlink(cwd: &Path, name: &str, out: &mut dyn Write, err: &mut dyn Write) 
     };
     let edits: Vec<TextEdit> = match links::remove_link_edits(&old, name) {
         Ok(e) => e,
-        Err(e @ EditError::NotFound(_)) => {
-            return fail(err, EXIT_FAILED, edit_refused(&path, &old, &e));
-        }
-        Err(e) => return fail(err, EXIT_USAGE, edit_refused(&path, &old, &e)),
+        Err(e) => return edit_refused(&path, &old, &e, err),
     };
     if let Err(code) = write(&path, &links::apply_edits(&old, &edits), err) {
         return code;
@@ -203,25 +189,8 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
         Err(code) => return code,
     };
     let parsed = links::parse(&text);
-    // A file that does not parse still lists what could be read, after saying where it breaks.
-    let index = LineIndex::new(&text);
-    let mut broken = false;
-    for p in parsed
-        .problems
-        .iter()
-        .filter(|p| p.code == links::CODE_SYNTAX)
-    {
-        broken |= p.severity == links::Severity::Error;
-        let lc = index.line_col(&text, p.range.start, Encoding::Chars);
-        let _ = writeln!(
-            err,
-            "{}:{}:{}: {}[syntax-error]: {}",
-            display_path(&path),
-            lc.line + 1,
-            lc.col + 1,
-            p.severity.as_str(),
-            p.message
-        );
+    if let Some(code) = broken_links(&path, &text, "no link was listed", err) {
+        return code;
     }
     let rows: Vec<LinkRow> = parsed
         .secrets
@@ -287,8 +256,6 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
     );
     if written.is_err() {
         EXIT_USAGE
-    } else if broken {
-        EXIT_FAILED
     } else {
         EXIT_OK
     }

@@ -27,6 +27,37 @@ fn fail(err: &mut dyn Write, code: i32, message: impl std::fmt::Display) -> i32 
     code
 }
 
+/// When the links file at `path` is not valid JSON: says where, in `check`'s format
+/// (`vaultlink.json:3:81: error[syntax-error]: trailing comma`), then that the command did
+/// nothing (`consequence`), and returns [`EXIT_USAGE`]: the command could not run. Every
+/// command that reads the links file but `check` (which reports it as a finding) ends so.
+/// A file that is JSON but holds something vaultlink cannot use (a bad link, a bad tenant)
+/// is not broken: each command says what is wrong where it matters.
+fn broken_links(path: &Path, text: &str, consequence: &str, err: &mut dyn Write) -> Option<i32> {
+    use crate::text::{Encoding, LineIndex};
+    let errors = crate::syntax::json::parse(text).errors;
+    if errors.is_empty() {
+        return None;
+    }
+    let index = LineIndex::new(text);
+    let shown = display_path(path);
+    for e in &errors {
+        let lc = index.line_col(text, e.range.start, Encoding::Chars);
+        let _ = writeln!(
+            err,
+            "{shown}:{}:{}: error[syntax-error]: {}",
+            lc.line + 1,
+            lc.col + 1,
+            e.message
+        );
+    }
+    Some(fail(
+        err,
+        EXIT_USAGE,
+        format!("{shown} is not valid JSON: fix it first; {consequence}"),
+    ))
+}
+
 /// Reads a file that holds requests: its text and kind (`.http`/`.rest` or a collection).
 fn read_request_file(
     file: &Path,

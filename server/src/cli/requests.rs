@@ -147,6 +147,9 @@ pub fn requests(file: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Writ
         }
         collection_rows(&text, &coll)
     };
+    if rows.is_empty() {
+        let _ = writeln!(err, "vaultlink: {shown} has no requests");
+    }
     let written = if json {
         serde_json::to_writer_pretty(&mut *out, &rows)
             .map_err(std::io::Error::other)

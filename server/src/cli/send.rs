@@ -163,6 +163,11 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
         .to_path_buf();
     let mut ws = DiskWorkspace::default();
     let links = ws.links_for(&dir);
+    if let Some(l) = &links
+        && let Some(code) = super::broken_links(&l.path, &l.text, "nothing was sent", err)
+    {
+        return code;
+    }
     let envs = ws.envs_for(&dir, kind);
     if let Some(env) = &opts.env
         && let Some(message) = super::unknown_env(
@@ -335,7 +340,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
 
 fn listed_label(listed: &[Listed], index: usize) -> String {
     match &listed[index].name {
-        Some(n) => format!("#{} {n}", index + 1),
+        Some(n) => format!("#{} {n:?}", index + 1),
         None => format!("#{}", index + 1),
     }
 }

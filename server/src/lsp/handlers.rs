@@ -233,6 +233,9 @@ pub fn completion(
     let items: Vec<CompletionItem> = completion::completion(&data.doc(), offset, &world)
         .into_iter()
         .map(|c| CompletionItem {
+            // With a `textEdit`, clients filter on `filterText` (else some, such as Neovim,
+            // take the list as filtered already): the name, as typed within the edit's range.
+            filter_text: Some(c.label.clone()),
             label: c.label,
             kind: Some(match c.kind {
                 CompletionKind::Secret => CompletionItemKind::VALUE,
@@ -411,7 +414,7 @@ pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>>
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
-    let sends = crate::send::requests(&data.text, &data.parsed)
+    let sends: Vec<lsp::CodeLens> = crate::send::requests(&data.text, &data.parsed)
         .into_iter()
         .map(|l| {
             let range = lines.range(l.anchor);
@@ -426,22 +429,31 @@ pub fn code_lens(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>>
                 }),
                 data: None,
             }
-        });
-    Ok(Some(
-        lens::code_lenses(&data.doc(), &world)
-            .into_iter()
-            .map(|l| lsp::CodeLens {
-                range: lines.range(l.range),
-                command: Some(lsp::Command {
-                    title: l.title,
-                    command: String::new(),
-                    arguments: None,
-                }),
-                data: None,
-            })
-            .chain(sends)
-            .collect(),
-    ))
+        })
+        .collect();
+    // Editors order the lenses of a line by where they start: the secrets' lens takes the
+    // range of the Send lens on its line, so that it reads `1 linked | ▶ Send` in request
+    // files and collections alike.
+    let on_line = |range: lsp::Range| {
+        sends
+            .iter()
+            .find(|s| s.range.start.line == range.start.line)
+            .map_or(range, |s| s.range)
+    };
+    let mut out: Vec<lsp::CodeLens> = lens::code_lenses(&data.doc(), &world)
+        .into_iter()
+        .map(|l| lsp::CodeLens {
+            range: on_line(lines.range(l.range)),
+            command: Some(lsp::Command {
+                title: l.title,
+                command: String::new(),
+                arguments: None,
+            }),
+            data: None,
+        })
+        .collect();
+    out.extend(sends);
+    Ok(Some(out))
 }
 
 pub fn document_symbols(state: &State, uri: &Uri) -> Result<Option<lsp::DocumentSymbolResponse>> {

@@ -465,21 +465,28 @@ impl LanguageServer for Server {
         if let Some(env) = params.initialization_options.as_ref().and_then(env_setting) {
             *self.state.env_name.write().unwrap() = env;
         }
-        *self.publisher.pull.lock().unwrap() = PullMode {
-            enabled: params
-                .capabilities
-                .text_document
-                .as_ref()
-                .and_then(|t| t.diagnostic.as_ref())
-                .is_some(),
-            refresh: params
-                .capabilities
-                .workspace
-                .as_ref()
-                .and_then(|w| w.diagnostics.as_ref())
-                .and_then(|d| d.refresh_support)
-                .unwrap_or(false),
+        let refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            .unwrap_or(false);
+        // Diagnostics of one file change with others (vaultlink.json, environments). A client
+        // that pulls but cannot be asked to pull again (Neovim 0.11 has no handler for
+        // `workspace/diagnostic/refresh`) would keep stale ones until the file is edited:
+        // such a client gets them pushed, and no pull capability is announced to it.
+        let pulls = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.diagnostic.as_ref())
+            .is_some();
+        let pull = PullMode {
+            enabled: pulls && refresh,
+            refresh,
         };
+        *self.publisher.pull.lock().unwrap() = pull;
         *self.progress.lock().unwrap() = params
             .capabilities
             .window
@@ -510,14 +517,14 @@ impl LanguageServer for Server {
                         ..Default::default()
                     },
                 )),
-                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(
-                    DiagnosticOptions {
+                diagnostic_provider: (pull.enabled || !pulls).then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
                         identifier: Some("vaultlink".into()),
                         inter_file_dependencies: true,
                         workspace_diagnostics: false,
                         work_done_progress_options: Default::default(),
-                    },
-                )),
+                    })
+                }),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec!["{".into(), ":".into(), "\"".into()]),

@@ -511,8 +511,10 @@ pub fn http_plan(
     let text = inputs.doc.text;
     let req = &file.requests[index];
     let name = req.name.map(|n| n.slice(text).to_owned());
+    // The name quoted, so that a message reads as one: `#4 "A secret nobody linked yet" was
+    // not sent: …` (and control characters show escaped).
     let label = match &name {
-        Some(n) => format!("#{} {n}", index + 1),
+        Some(n) => format!("#{} {n:?}", index + 1),
         None => format!("#{}", index + 1),
     };
     let mut r = Resolver {
@@ -617,7 +619,7 @@ pub fn collection_plan(
     req: &PmRequest,
 ) -> Result<Plan, PlanError> {
     let src = inputs.doc.text;
-    let label = item.path.clone();
+    let label = format!("{:?}", item.path);
     let mut r = Resolver {
         inputs,
         offset: req.range.start,

@@ -40,6 +40,10 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .connect_timeout(timeout.min(Duration::from_secs(30)))
         .timeout(timeout)
         .user_agent(concat!("vaultlink/", env!("CARGO_PKG_VERSION")))
+        // Header names go out over HTTP/1.1 in the case they are usually written in
+        // (`X-Trial`, `Content-Type`), as curl and the editors' clients send what was written;
+        // hyper would lower-case them otherwise, and cannot keep a name's own case.
+        .http1_title_case_headers()
         .build()
         .expect("the TLS backend initialises")
 }

@@ -208,6 +208,8 @@ function M.send_command(command, ctx)
     return
   end
   notify('sending the request…')
+  -- Running a lens clears it: draw the lenses again.
+  M.refresh_lenses(client)
   local params = { command = command.command, arguments = command.arguments }
   local handler = function(err, result)
     if err then
@@ -304,15 +306,10 @@ function M.link(bufnr, args)
       notify(('not linked: %s'):format(problem), vim.log.levels.ERROR)
       return
     end
+    -- The server's edit lands in a buffer of vaultlink.json; like any edit, it is saved by you
+    -- (`M.on_attach` says so when it is not the buffer on screen).
     exec(client, bufnr, LINK, { name = name, identifier = identifier, uri = uri }, function()
-      -- The server's edit lands in a buffer of vaultlink.json; like any edit, it is saved by you.
-      local unsaved = ''
-      for _, b in ipairs(vim.api.nvim_list_bufs()) do
-        if vim.bo[b].modified and vim.fs.basename(vim.api.nvim_buf_get_name(b)) == 'vaultlink.json' then
-          unsaved = ' (vaultlink.json is changed, not saved: :wall saves it)'
-        end
-      end
-      notify(('linked %s to %s%s'):format(name, identifier, unsaved))
+      notify(('linked %s to %s'):format(name, identifier))
     end)
   end
   local function with_name(name)
@@ -391,22 +388,95 @@ function M.trust(bufnr)
   end
 end
 
+local lens_timers = {}
+
+--- Asks for the code lenses of every buffer of `client` shown in a window, soon: once the
+--- change is sent (Neovim sends changes 150 ms after the last; a lens request sends only its
+--- own buffer's), and once for a burst of changes.
+---@param client vim.lsp.Client
+function M.refresh_lenses(client)
+  if not client.server_capabilities.codeLensProvider then
+    return
+  end
+  local timer = lens_timers[client.id]
+  if not timer then
+    timer = assert(vim.uv.new_timer())
+    lens_timers[client.id] = timer
+  end
+  timer:stop()
+  timer:start(
+    300,
+    0,
+    vim.schedule_wrap(function()
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        local buf = vim.api.nvim_win_get_buf(win)
+        if vim.lsp.buf_is_attached(buf, client.id) then
+          vim.lsp.codelens.refresh({ bufnr = buf })
+        end
+      end
+    end)
+  )
+end
+
+--- vaultlink.json changed by the server (a quick fix, a link command) in a buffer that is not
+--- on screen: say that it is not saved yet, once until it is.
+---@param bufnr integer
+local function tell_unsaved(bufnr)
+  if
+    vim.b[bufnr].vaultlink_told_unsaved
+    or not vim.bo[bufnr].modified
+    or vim.api.nvim_get_current_buf() == bufnr
+    or vim.fs.basename(vim.api.nvim_buf_get_name(bufnr)) ~= 'vaultlink.json'
+  then
+    return
+  end
+  vim.b[bufnr].vaultlink_told_unsaved = true
+  notify('vaultlink.json is changed, not saved yet (:wall saves it)')
+end
+
 --- Creates the buffer-local `:LspVaultlink*` commands; lsp/vaultlink.lua calls it on attach.
 ---@param client vim.lsp.Client
 ---@param bufnr integer
 function M.on_attach(client, bufnr)
   vim.lsp.commands[SEND] = M.send_command
-  -- The server's code lenses ("▶ Send" above each request, the secrets a request uses).
+  local group = vim.api.nvim_create_augroup('vaultlink.buffer.' .. bufnr, {})
+  -- The server's code lenses ("▶ Send" above each request, the secrets a request uses) follow
+  -- every change the server is told of, in this buffer or another (vaultlink.json, an
+  -- environment): typing, undo, a quick fix's edit.
   if client.server_capabilities.codeLensProvider then
     vim.lsp.codelens.refresh({ bufnr = bufnr })
-    vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'BufWritePost' }, {
-      group = vim.api.nvim_create_augroup('vaultlink.codelens.' .. bufnr, {}),
+    vim.api.nvim_create_autocmd({ 'BufEnter', 'BufWritePost' }, {
+      group = group,
       buffer = bufnr,
       callback = function()
-        vim.lsp.codelens.refresh({ bufnr = bufnr })
+        M.refresh_lenses(client)
       end,
     })
   end
+  -- A buffer attached (one a quick fix just loaded and changed) or changed (typing, undo, an
+  -- edit from the server): the lenses of every shown buffer may change with it.
+  M.refresh_lenses(client)
+  vim.defer_fn(function()
+    tell_unsaved(bufnr)
+  end, 300)
+  vim.api.nvim_buf_attach(bufnr, false, {
+    on_lines = function()
+      if client:is_stopped() or not vim.lsp.buf_is_attached(bufnr, client.id) then
+        return true
+      end
+      M.refresh_lenses(client)
+      vim.defer_fn(function()
+        tell_unsaved(bufnr)
+      end, 300)
+    end,
+  })
+  vim.api.nvim_create_autocmd('BufWritePost', {
+    group = group,
+    buffer = bufnr,
+    callback = function()
+      vim.b[bufnr].vaultlink_told_unsaved = nil
+    end,
+  })
   local command = vim.api.nvim_buf_create_user_command
   command(bufnr, 'LspVaultlinkSend', function()
     M.send(bufnr)

@@ -1,8 +1,9 @@
 //! Hover: what a reference points to, never a secret's value.
 //!
-//! A vault reference shows its link as a table of rows, built by [`secret_table`], so that
-//! the live metadata from Key Vault (enabled, dates, content type, tags) can be appended as
-//! more rows when it is known. Variable values that come from a private environment file or
+//! A vault reference shows its link as key–value rows (a Markdown list, which reads the same
+//! rendered in VS Code and as text in Neovim's hover), built by [`secret_table`], so that the
+//! live metadata from Key Vault (enabled, dates, content type, tags) can follow as more rows
+//! when it is known. Variable values that come from a private environment file or
 //! a Postman `secret` are masked; a value holding vault references shows those references
 //! only.
 
@@ -238,7 +239,7 @@ fn variable_markdown(doc: &Doc<'_>, world: &World<'_>, name: &str, offset: u32) 
         let _ = writeln!(out, "Not defined in {place}.");
         return out;
     }
-    let mut table = Table::new("defined in", "value");
+    let mut table = Table::new("", "");
     for def in &defs {
         table.row(source_label(def), value_label(def));
     }

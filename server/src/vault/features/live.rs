@@ -364,7 +364,7 @@ fn duration_words(secs: i64) -> String {
 fn sign_in_hint(store: Store) -> &'static str {
     match store {
         Store::KeyVault => {
-            "Sign in to Azure (command `vaultlink.signIn`) to see what Key Vault says about this secret"
+            "Sign in to Azure to see what Key Vault says about this secret (VS Code: vaultlink: Sign in to Azure, in the command palette; Neovim: `:LspVaultlinkSignIn`)"
         }
         Store::SecretsManager => {
             "Give vaultlink AWS credentials (the environment, a profile of `aws configure`, or `aws sso login`) to see what Secrets Manager says about this secret"
@@ -667,8 +667,8 @@ mod tests {
             "{md}"
         );
         let md = hover_markdown(&LinkId::parse(&format!("{base}/{V2}")).unwrap(), &view);
-        assert!(md.contains(&format!("| pinned version | `{V2}` |")), "{md}");
-        assert!(md.contains("| current version | not known"), "{md}");
+        assert!(md.contains(&format!("- pinned version: `{V2}`")), "{md}");
+        assert!(md.contains("- current version: not known"), "{md}");
     }
 
     #[test]
@@ -688,14 +688,11 @@ mod tests {
         );
         let base = "https://corp-kv.vault.azure.net/secrets/x";
         let md = hover_markdown(&LinkId::parse(&format!("{base}/{V1}")).unwrap(), &view);
-        assert!(md.contains(&format!("| pinned version | `{V1}` |")), "{md}");
-        assert!(
-            md.contains(&format!("| current version | `{V2}` |")),
-            "{md}"
-        );
-        assert!(!md.contains(&format!("| current version | `{V1}`")), "{md}");
+        assert!(md.contains(&format!("- pinned version: `{V1}`")), "{md}");
+        assert!(md.contains(&format!("- current version: `{V2}`")), "{md}");
+        assert!(!md.contains(&format!("- current version: `{V1}`")), "{md}");
         let md = hover_markdown(&LinkId::parse(&format!("{base}/{V2}")).unwrap(), &view);
-        assert!(md.contains("| current version | this one |"), "{md}");
+        assert!(md.contains("- current version: this one"), "{md}");
     }
 
     /// Secrets Manager names its current version by the `AWSCURRENT` stage, even when two
@@ -731,18 +728,18 @@ mod tests {
             ["secret-not-found"]
         );
         let md = hover_markdown(&LinkId::parse(base).unwrap(), &view);
-        assert!(md.contains(&format!("| current version | `{B}` |")), "{md}");
-        assert!(md.contains("| stages | `AWSCURRENT` |"), "{md}");
-        assert!(md.starts_with("\n| Secrets Manager |"), "{md}");
+        assert!(md.contains(&format!("- current version: `{B}`")), "{md}");
+        assert!(md.contains("- stages: `AWSCURRENT`"), "{md}");
+        assert!(md.contains("**Secrets Manager**"), "{md}");
         let md = hover_markdown(
             &LinkId::parse(&format!("{base}?versionStage=AWSPREVIOUS")).unwrap(),
             &view,
         );
         assert!(
-            md.contains(&format!("| version at AWSPREVIOUS | `{A}` |")),
+            md.contains(&format!("- version at AWSPREVIOUS: `{A}`")),
             "{md}"
         );
-        assert!(!md.contains("| current version |"), "{md}");
+        assert!(!md.contains("- current version:"), "{md}");
         let md = hover_markdown(&LinkId::parse(base).unwrap(), &Offline);
         assert!(md.contains("AWS credentials"), "{md}");
     }
@@ -761,7 +758,7 @@ mod tests {
             &LinkId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &view,
         );
-        assert!(md.contains("| enabled | yes |"), "{md}");
+        assert!(md.contains("- enabled: yes"), "{md}");
         assert!(md.contains("1970-01-01 00:00 UTC"), "{md}");
         assert!(md.contains("`team=payments`"), "{md}");
         assert!(md.contains("`text/plain`"), "{md}");
@@ -769,6 +766,6 @@ mod tests {
             &LinkId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &Offline,
         );
-        assert!(md.contains("vaultlink.signIn"));
+        assert!(md.contains("vaultlink: Sign in to Azure") && md.contains(":LspVaultlinkSignIn"));
     }
 }

@@ -1,4 +1,4 @@
-//! Small Markdown builders for hovers: escaped text, code spans and two-column tables.
+//! Small Markdown builders for hovers: escaped text, code spans and key–value lists.
 
 use crate::vault::identifier::shorten;
 
@@ -52,13 +52,17 @@ pub(crate) fn code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
-/// A two-column table; `head` is the header row (empty cells for a plain key–value table).
+/// Key–value rows, shown as a list (`- key: value`) under an optional bold heading: a list
+/// reads the same rendered (VS Code) and as text (Neovim's hover shows Markdown source with
+/// its markers concealed), where a table shows as pipes and an empty header row.
 pub(crate) struct Table {
     head: [String; 2],
     rows: Vec<[String; 2]>,
 }
 
 impl Table {
+    /// `left` heads the list when it is not empty; `right` names what the values are, after
+    /// the heading (`**defined in** — value`).
     pub fn new(left: &str, right: &str) -> Table {
         Table {
             head: [left.to_owned(), right.to_owned()],
@@ -71,28 +75,25 @@ impl Table {
         self.rows.push([left.into(), right.into()]);
     }
 
-    /// Appends the table to `out`, on its own lines. Pipes in cells are escaped, as tables
-    /// need even inside code spans.
+    /// Appends the rows to `out`, one list item each, after a blank line when `out` does not
+    /// end with one.
     pub fn render(&self, out: &mut String) {
-        let cell = |s: &str| s.replace('|', "\\|");
-        let line = |out: &mut String, [l, r]: &[String; 2]| {
-            let (l, r) = (cell(l), cell(r));
-            let l = if l.is_empty() {
-                " ".to_owned()
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
+        }
+        match &self.head {
+            [l, r] if !l.is_empty() && !r.is_empty() => {
+                out.push_str(&format!("**{l}** — {r}\n\n"));
+            }
+            [l, _] if !l.is_empty() => out.push_str(&format!("**{l}**\n\n")),
+            _ => {}
+        }
+        for [l, r] in &self.rows {
+            if r.is_empty() {
+                out.push_str(&format!("- {l}\n"));
             } else {
-                format!(" {l} ")
-            };
-            let r = if r.is_empty() {
-                " ".to_owned()
-            } else {
-                format!(" {r} ")
-            };
-            out.push_str(&format!("|{l}|{r}|\n"));
-        };
-        line(out, &self.head);
-        out.push_str("|---|---|\n");
-        for row in &self.rows {
-            line(out, row);
+                out.push_str(&format!("- {l}: {r}\n"));
+            }
         }
     }
 }

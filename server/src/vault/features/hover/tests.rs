@@ -30,13 +30,11 @@ fn linked_reference() {
             52..72 "{{vault:stripe-key}}"
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |"#]],
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com"#]],
     );
 }
 
@@ -49,13 +47,11 @@ fn cursor_on_the_last_byte_and_just_after() {
             22..42 "{{vault:stripe-key}}"
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |"#]],
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com"#]],
     );
     let doc = "//- /a.http\nGET https://x.test\nA: {{vault:stripe-key}}$0 tail\n";
     check(
@@ -64,13 +60,11 @@ fn cursor_on_the_last_byte_and_just_after() {
             22..42 "{{vault:stripe-key}}"
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |"#]],
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com"#]],
     );
     let doc = "//- /a.http\nGET https://x.test\nA: {{vault:stripe-key}} $0tail\n";
     check(&fixture(&[LINKS, doc]), expect!["no hover"]);
@@ -87,13 +81,11 @@ fn pinned_version_any_host_and_non_ascii_before() {
             36..57 "{{vault:db-password}}"
             **db-password** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `db-password` |
-            | version | `4387e9f3d6e14c459867679a90fd0f79` |
-            | identifier | https://corp-kv.vault.azure.net/secrets/db-password/4387e9f3d6e14c459867679a90fd0f79 |
-            | allowed hosts | any host |"#]],
+            - vault: `corp-kv`
+            - secret: `db-password`
+            - version: `4387e9f3d6e14c459867679a90fd0f79`
+            - identifier: https://corp-kv.vault.azure.net/secrets/db-password/4387e9f3d6e14c459867679a90fd0f79
+            - allowed hosts: any host"#]],
     );
 }
 
@@ -129,9 +121,7 @@ fn unlinked_and_broken_references() {
 
             The link in vaultlink.json is not usable: the link must point to a secret (`/secrets/<name>`), not `/keys`; expected https://\<vault\>.vault.azure.net/secrets/\<name\>\[/\<version\>\]
 
-            | | |
-            |---|---|
-            | link | `https://corp-kv.vault.azure.net/keys/broken` |"#]],
+            - link: `https://corp-kv.vault.azure.net/keys/broken`"#]],
     );
     check(
         &fixture(&[LINKS, "//- /a.http\nGET https://x.test/{{vault:$0evil}}\n"]),
@@ -141,9 +131,7 @@ fn unlinked_and_broken_references() {
 
             The link in vaultlink.json is not usable: `evil.example.com` is not a Key Vault host
 
-            | | |
-            |---|---|
-            | link | `https://evil.example.com/secrets/x` |"#]],
+            - link: `https://evil.example.com/secrets/x`"#]],
     );
 }
 
@@ -175,13 +163,11 @@ fn invalid_and_dynamic_vault_references() {
 
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |"#]],
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com"#]],
     );
     // On the variable inside, the variable.
     check(
@@ -190,9 +176,7 @@ fn invalid_and_dynamic_vault_references() {
             45..53 "{{kind}}"
             **kind** — variable
 
-            | defined in | value |
-            |---|---|
-            | `@kind` in this file | `stripe` |"#]],
+            - `@kind` in this file: `stripe`"#]],
     );
 }
 
@@ -212,13 +196,11 @@ fn collection_strings_map_through_escapes() {
             224..244 "{{vault:stripe-key}}"
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |"#]],
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com"#]],
     );
 }
 
@@ -242,13 +224,11 @@ fn script_calls() {
             257..267 "stripe-key"
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com
 
             Used by `pm.vault.get` in a script. Scripts may not use vault secrets unless vaultlink.json sets `"scripts": {"allowVaultAccess": true}`."#]],
     );
@@ -258,13 +238,11 @@ fn script_calls() {
             232..243 "db-password"
             **db-password** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `db-password` |
-            | version | `4387e9f3d6e14c459867679a90fd0f79` |
-            | identifier | https://corp-kv.vault.azure.net/secrets/db-password/4387e9f3d6e14c459867679a90fd0f79 |
-            | allowed hosts | any host |
+            - vault: `corp-kv`
+            - secret: `db-password`
+            - version: `4387e9f3d6e14c459867679a90fd0f79`
+            - identifier: https://corp-kv.vault.azure.net/secrets/db-password/4387e9f3d6e14c459867679a90fd0f79
+            - allowed hosts: any host
 
             Used by `pm.vault.set` in a script. Scripts may not use vault secrets unless vaultlink.json sets `"scripts": {"allowVaultAccess": true}`. A linked secret cannot be changed from a script."#]],
     );
@@ -287,11 +265,9 @@ fn variables_show_where_they_are_defined_and_mask_secrets() {
             44..52 "{{host}}"
             **host** — variable
 
-            | defined in | value |
-            |---|---|
-            | `@host` in this file | `https://file.test` |
-            | environment `dev` in http-client.env.json | `https://dev.example.test` |
-            | environment `prod` in http-client.env.json | `https://api.stripe.com` |"#]],
+            - `@host` in this file: `https://file.test`
+            - environment `dev` in http-client.env.json: `https://dev.example.test`
+            - environment `prod` in http-client.env.json: `https://api.stripe.com`"#]],
     );
     // With an environment chosen, the others do not apply.
     let doc = "//- @env dev\n//- /a.http\nGET https://x.test\nA: {{$0token}}\nB: {{password}}\n";
@@ -301,9 +277,7 @@ fn variables_show_where_they_are_defined_and_mask_secrets() {
             22..31 "{{token}}"
             **token** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.env.json | `Bearer {{vault:stripe-key}}` |"#]],
+            - environment `dev` in http-client.env.json: `Bearer {{vault:stripe-key}}`"#]],
     );
     // Private values are masked; one that is a vault reference shows the reference.
     let doc = "//- /a.http\nGET https://x.test\nA: {{password$0}}\nB: {{apiToken}}\nC: {{mixed}}\n";
@@ -313,9 +287,7 @@ fn variables_show_where_they_are_defined_and_mask_secrets() {
             22..34 "{{password}}"
             **password** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.private.env.json | •••••• |"#]],
+            - environment `dev` in http-client.private.env.json: ••••••"#]],
     );
     let doc = "//- /a.http\nGET https://x.test\nA: {{password}}\nB: {{apiTo$0ken}}\nC: {{mixed}}\n";
     check(
@@ -324,9 +296,7 @@ fn variables_show_where_they_are_defined_and_mask_secrets() {
             38..50 "{{apiToken}}"
             **apiToken** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.private.env.json | `{{vault:db-password}}` |"#]],
+            - environment `dev` in http-client.private.env.json: `{{vault:db-password}}`"#]],
     );
     let doc = "//- /a.http\nGET https://x.test\nA: {{password}}\nB: {{apiToken}}\nC: {{mi$0xed}}\n";
     check(
@@ -335,9 +305,7 @@ fn variables_show_where_they_are_defined_and_mask_secrets() {
             54..63 "{{mixed}}"
             **mixed** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.private.env.json | `{{vault:stripe-key}}` (the rest is masked: ••••••) |"#]],
+            - environment `dev` in http-client.private.env.json: `{{vault:stripe-key}}` (the rest is masked: ••••••)"#]],
     );
 }
 
@@ -350,9 +318,7 @@ fn variable_kinds() {
             67..98 "{{login.response.body.$.token}}"
             **login.response.body.$.token** — variable
 
-            | defined in | value |
-            |---|---|
-            | request `login` in this file | its response, once it has been sent |"#]],
+            - request `login` in this file: its response, once it has been sent"#]],
     );
     check(
         "//- /a.http\nGET https://x.test\nA: {{nowhere$0}}\n",
@@ -376,9 +342,7 @@ A: {{kv}} {{n}} {{pmSecret}} {{pmPlain$0}}
             48..59 "{{pmPlain}}"
             **pmPlain** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `pm` in a.postman\_environment.json | `p` |"#]],
+            - environment `pm` in a.postman\_environment.json: `p`"#]],
     );
     check(
         r#"//- /http-client.env.json
@@ -393,9 +357,7 @@ A: {{kv}} {{n$0}} {{pmSecret}}
             29..34 "{{n}}"
             **n** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.env.json | `3` |"#]],
+            - environment `dev` in http-client.env.json: `3`"#]],
     );
     check(
         r#"//- /http-client.env.json
@@ -410,9 +372,7 @@ A: {{kv$0}} {{pmSecret}}
             22..28 "{{kv}}"
             **kv** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.env.json | Key Vault secret `api-key` in vault `corp-kv` |"#]],
+            - environment `dev` in http-client.env.json: Key Vault secret `api-key` in vault `corp-kv`"#]],
     );
     check(
         r#"//- /a.postman_environment.json
@@ -425,9 +385,7 @@ A: {{pmSecret$0}}
             22..34 "{{pmSecret}}"
             **pmSecret** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `pm` in a.postman\_environment.json | •••••• |"#]],
+            - environment `pm` in a.postman\_environment.json: ••••••"#]],
     );
 }
 
@@ -444,10 +402,8 @@ fn collection_variables_and_folders() {
             293..301 "{{base}}"
             **base** — variable
 
-            | defined in | value |
-            |---|---|
-            | folder `F` | `https://f.test` |
-            | collection variables | `https://c.test` |"#]],
+            - folder `F`: `https://f.test`
+            - collection variables: `https://c.test`"#]],
     );
 }
 
@@ -484,9 +440,7 @@ fn env_files_and_the_links_file() {
 
             The link in vaultlink.json is not usable: the link must point to a secret (`/secrets/<name>`), not `/keys`; expected https://\<vault\>.vault.azure.net/secrets/\<name\>\[/\<version\>\]
 
-            | | |
-            |---|---|
-            | link | `https://corp-kv.vault.azure.net/keys/broken` |"#]],
+            - link: `https://corp-kv.vault.azure.net/keys/broken`"#]],
     );
     let links = LINKS.replace("\"stripe-key\":", "\"stripe$0-key\":");
     check(
@@ -495,13 +449,11 @@ fn env_files_and_the_links_file() {
             21..33 "\"stripe-key\""
             **stripe-key** — vault secret
 
-            | | |
-            |---|---|
-            | vault | `corp-kv` |
-            | secret | `stripe-key` |
-            | version | latest |
-            | identifier | https://corp-kv.vault.azure.net/secrets/stripe-key |
-            | allowed hosts | api.stripe.com, *.stripe.com |"#]],
+            - vault: `corp-kv`
+            - secret: `stripe-key`
+            - version: latest
+            - identifier: https://corp-kv.vault.azure.net/secrets/stripe-key
+            - allowed hosts: api.stripe.com, *.stripe.com"#]],
     );
 }
 
@@ -549,9 +501,7 @@ A: {{local$0}}
             22..31 "{{local}}"
             **local** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.env.json | the project's user secret `Api:Key` (masked when sent) |"#]],
+            - environment `dev` in http-client.env.json: the project's user secret `Api:Key` (masked when sent)"#]],
     );
     check(
         r#"//- /http-client.env.json
@@ -564,8 +514,6 @@ A: {{sealed$0}}
             22..32 "{{sealed}}"
             **sealed** — variable
 
-            | defined in | value |
-            |---|---|
-            | environment `dev` in http-client.env.json | encrypted with Windows DPAPI, which cannot be read on this platform |"#]],
+            - environment `dev` in http-client.env.json: encrypted with Windows DPAPI, which cannot be read on this platform"#]],
     );
 }
