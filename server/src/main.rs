@@ -29,8 +29,23 @@ struct Args {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum FormatArg {
+    /// `path:line:column: severity[code]: message`, one line per finding.
     Text,
+    /// An array of findings.
     Json,
+    /// A SARIF 2.1.0 log, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the changed files.
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Error,
+    Warning,
+    #[value(alias = "information")]
+    Info,
+    Hint,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,6 +73,12 @@ enum Command {
         /// The environment variables resolve in (http-client.env.json or Postman environment).
         #[arg(long, value_name = "NAME")]
         env: Option<String>,
+        /// Report `plaintext-secret` as an error rather than a warning.
+        #[arg(long)]
+        strict: bool,
+        /// The least severe finding that makes the check fail (exit 1).
+        #[arg(long, value_enum, value_name = "SEVERITY", default_value = "error")]
+        severity_threshold: SeverityArg,
     },
     /// List the requests of an .http file or a Postman collection.
     Requests {
@@ -136,7 +157,7 @@ fn main() -> ExitCode {
     let listing = matches!(
         &command,
         Command::Check {
-            format: FormatArg::Text,
+            format: FormatArg::Text | FormatArg::Github,
             ..
         } | Command::Requests { json: false, .. }
             | Command::Links { json: false }
@@ -164,17 +185,30 @@ fn main() -> ExitCode {
             format,
             offline,
             env,
+            strict,
+            severity_threshold,
         } => {
+            use vaultlink::vault::diagnostic::Severity;
             let format = match format {
                 FormatArg::Text => cli::Format::Text,
                 FormatArg::Json => cli::Format::Json,
+                FormatArg::Sarif => cli::Format::Sarif,
+                FormatArg::Github => cli::Format::Github,
             };
+            let severity_threshold = Some(match severity_threshold {
+                SeverityArg::Error => Severity::Error,
+                SeverityArg::Warning => Severity::Warning,
+                SeverityArg::Info => Severity::Information,
+                SeverityArg::Hint => Severity::Hint,
+            });
             cli::check(
                 &cli::CheckOptions {
                     paths,
                     format,
                     offline,
                     env,
+                    strict,
+                    severity_threshold,
                 },
                 &mut out,
                 &mut err,

@@ -1,12 +1,14 @@
 // Packages the extension into a .vsix with @vscode/vsce, then checks what the .vsix holds:
-// the bundle, both grammars, the vaultlink.json schema, the language configuration, every file
-// package.json's contributions name — and nothing from src/, test/ or node_modules/.
+// the bundle, both grammars, the vaultlink.json schema, the language configuration, the icon,
+// the changelog, every file package.json's contributions name — and nothing from src/, test/ or
+// node_modules/ — and that a .vsix with the server in it stays under 10 MB (a server built with
+// debug information would not).
 //
 //   node scripts/package.mjs                          platform-neutral, `vaultlink` from PATH
 //   node scripts/package.mjs --server ../../target/release/vaultlink --target linux-x64
 //                                                     ships that binary in server/
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +33,8 @@ function run(args) {
 }
 
 run([join(root, 'scripts', 'build.mjs'), '--production']);
+// One changelog, the repository's, shown on the extension's Marketplace page.
+copyFileSync(join(root, '..', '..', 'CHANGELOG.md'), join(root, 'CHANGELOG.md'));
 
 rmSync(join(root, 'server'), { recursive: true, force: true });
 if (server) {
@@ -47,7 +51,6 @@ run([
   'package',
   '--no-dependencies',
   '--skip-license',
-  '--allow-missing-repository',
   ...(target ? ['--target', target] : []),
   '--out',
   vsix,
@@ -82,6 +85,8 @@ const required = new Set([
   'extension/syntaxes/vault-reference.injection.tmLanguage.json',
   'extension/schemas/vaultlink.schema.json',
   'extension/language-configuration.json',
+  'extension/changelog.md',
+  manifest.icon,
   ...c.grammars.map((g) => g.path),
   ...c.jsonValidation.map((j) => j.url),
   ...c.languages.filter((l) => l.configuration).map((l) => l.configuration),
@@ -97,4 +102,12 @@ if (missing.length > 0 || stray.length > 0) {
   if (stray.length > 0) console.error(`${vsix} should not hold: ${stray.join(', ')}`);
   process.exit(1);
 }
-console.log(`${vsix}: ${entries.size} entries, with ${[...required].length} required ones`);
+const MAX_BYTES = 10 * 1024 * 1024;
+const size = statSync(vsix).size;
+if (size >= MAX_BYTES) {
+  console.error(`${vsix} is ${(size / 1048576).toFixed(1)} MB, over the 10 MB a download should stay under`);
+  process.exit(1);
+}
+console.log(
+  `${vsix}: ${entries.size} entries, with ${[...required].length} required ones; ${(size / 1048576).toFixed(1)} MB`,
+);

@@ -23,6 +23,7 @@ const SEND_REQUEST = 'vaultlink.sendRequest';
 const SIGN_IN = 'vaultlink.signIn';
 const SIGN_OUT = 'vaultlink.signOut';
 const WORKSPACE_TRUST = 'vaultlink/didChangeWorkspaceTrust';
+const SAVE_LINKS = 'vaultlink.saveLinksAfterEdit';
 
 let client: LanguageClient | undefined;
 let signIn: SignIn | undefined;
@@ -52,6 +53,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await client.start();
     }
   };
+  const restart = async () => {
+    log.info('restarting the server');
+    if (client) {
+      await client.stop().catch((e: unknown) => log.warn(`stopping the server: ${String(e)}`));
+      client = undefined;
+    }
+    signIn = undefined;
+    showStatus();
+    await start();
+  };
+  let restarting: Promise<void> = Promise.resolve();
 
   context.subscriptions.push(
     vscode.commands.registerCommand('vaultlink.send', () => sendRequest(log, responses)),
@@ -65,18 +77,26 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       signIn = undefined;
       showStatus();
     }),
-    vscode.commands.registerCommand('vaultlink.restart', async () => {
-      log.info('restarting the server');
-      if (client) {
-        await client.stop().catch((e: unknown) => log.warn(`stopping the server: ${String(e)}`));
-      }
-      signIn = undefined;
-      showStatus();
-      await start();
+    vscode.commands.registerCommand('vaultlink.restart', () => {
+      // One restart at a time: granting trust changes the effective vaultlink.server.path too,
+      // and two clients started together would register the server's commands twice.
+      restarting = restarting.then(restart, restart);
+      return restarting;
     }),
     vscode.commands.registerCommand('vaultlink.showLogs', () => log.show(true)),
+    vscode.commands.registerCommand(SAVE_LINKS, async (uris: string[], then?: vscode.Command) => {
+      for (const uri of uris) {
+        const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
+        if (doc?.isDirty && !(await doc.save())) {
+          void vscode.window.showWarningMessage(`vaultlink: ${doc.uri.fsPath} was changed but could not be saved.`);
+        }
+      }
+      if (then) {
+        await vscode.commands.executeCommand(then.command, ...((then.arguments ?? []) as unknown[]));
+      }
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      if (vscode.workspace.getConfiguration('vaultlink').get<string>('server.path')) {
+      if (!client || vscode.workspace.getConfiguration('vaultlink').get<string>('server.path')) {
         void vscode.commands.executeCommand('vaultlink.restart');
       } else if (client?.state === State.Running) {
         // The server waits for trust before it signs in, runs `az` or reaches Key Vault.
@@ -92,7 +112,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   showStatus();
-  await start();
+  restarting = start();
+  await restarting;
 }
 
 export async function deactivate(): Promise<void> {
@@ -118,6 +139,26 @@ function createClient(
   });
   for (const line of resolved.log) {
     log.info(`server: ${line}`);
+  }
+  if (!resolved.ok && resolved.waitsForTrust) {
+    // Not an error to fix in the settings: the notification says what trust would change, and
+    // closes when the folder is trusted (the server then starts) or when dismissed.
+    log.warn(resolved.message);
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: resolved.message, cancellable: true },
+      (_progress, cancelled) =>
+        new Promise<void>((done) => {
+          const trusted = vscode.workspace.onDidGrantWorkspaceTrust(() => {
+            trusted.dispose();
+            done();
+          });
+          cancelled.onCancellationRequested(() => {
+            trusted.dispose();
+            done();
+          });
+        }),
+    );
+    return undefined;
   }
   if (!resolved.ok) {
     log.error(resolved.message);
@@ -155,6 +196,27 @@ function createClient(
       ),
     },
     middleware: {
+      // A quick fix that writes vaultlink.json leaves it saved, as `vaultlink link` does: the
+      // link is what the next check, send or teammate reads from disk. The action's own
+      // command, if any, runs after the save.
+      provideCodeActions: async (document, range, context, token, next) => {
+        const actions = await next(document, range, context, token);
+        for (const action of actions ?? []) {
+          if (!(action instanceof vscode.CodeAction) || !action.edit) continue;
+          const links = action.edit
+            .entries()
+            .map(([uri]) => uri)
+            .filter((uri) => uri.path.endsWith('/vaultlink.json'));
+          if (links.length > 0) {
+            action.command = {
+              title: action.command?.title ?? 'Save vaultlink.json',
+              command: SAVE_LINKS,
+              arguments: [links.map((u) => u.toString()), action.command],
+            };
+          }
+        }
+        return actions;
+      },
       // A `vaultlink.sendRequest` or `vaultlink.signIn` started by the server (a code lens or a
       // code action) shows its result the same way as the editor's own commands.
       executeCommand: async (command, args, next) => {

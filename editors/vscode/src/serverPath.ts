@@ -25,7 +25,13 @@ export interface ServerLookup {
 
 export type Resolved =
   | { ok: true; path: string; source: ServerSource; log: string[] }
-  | { ok: false; message: string; log: string[] };
+  | {
+      ok: false;
+      message: string;
+      log: string[];
+      /** Set when trusting the workspace would start the server with the setting's binary. */
+      waitsForTrust?: boolean;
+    };
 
 /** Finds the server binary, with a line per place looked at for the log. */
 export function resolveServer(l: ServerLookup): Resolved {
@@ -33,6 +39,7 @@ export function resolveServer(l: ServerLookup): Resolved {
   const exe = l.platform === 'win32' ? 'vaultlink.exe' : 'vaultlink';
   const p = l.platform === 'win32' ? path.win32 : path.posix;
 
+  const ignoredSetting = l.configured.trim() !== '' && !l.trusted;
   if (l.configured.trim() !== '') {
     if (!l.trusted) {
       log.push(
@@ -74,6 +81,15 @@ export function resolveServer(l: ServerLookup): Resolved {
     return { ok: true, path: bundled, source: 'bundled', log };
   }
   log.push(`no binary shipped with the extension (${bundled})`);
+  if (ignoredSetting) {
+    return {
+      ok: false,
+      message:
+        `vaultlink: this folder is in Restricted Mode, so the setting vaultlink.server.path (${l.configured.trim()}) is not used, and there is no \`${exe}\` on PATH or in the extension. Trust the folder to start the language server.`,
+      log,
+      waitsForTrust: true,
+    };
+  }
   return {
     ok: false,
     message:

@@ -43,6 +43,17 @@ describe('resolveServer', () => {
     assert.match(r.log[0], /ignored: this workspace is not trusted/);
   });
 
+  it('says the setting waits for trust when nothing else is found in an untrusted workspace', () => {
+    const r = resolveServer(lookup({ configured: '/opt/vaultlink', trusted: false, files: ['/opt/vaultlink'] }));
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.waitsForTrust, true);
+    const message = !r.ok ? r.message : '';
+    assert.match(message, /Restricted Mode/);
+    assert.match(message, /vaultlink\.server\.path \(\/opt\/vaultlink\) is not used/);
+    assert.match(message, /Trust the folder/);
+    assert.doesNotMatch(message, /or set vaultlink\.server\.path/);
+  });
+
   it('resolves a relative setting against the workspace folder', () => {
     const r = resolveServer(lookup({ configured: 'target/debug/vaultlink', files: ['/workspace/target/debug/vaultlink'] }));
     assert.equal(r.ok && r.path, '/workspace/target/debug/vaultlink');

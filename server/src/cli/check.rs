@@ -4,31 +4,23 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
+use super::report::{self, Fix, Format, Row};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
 use std::sync::Arc;
 
 use crate::azure::App;
 use crate::fs;
 use crate::providers::Providers;
-use crate::text::{Encoding, LineIndex};
+use crate::text::LineIndex;
 use crate::vault::analysis::Context;
-use crate::vault::diagnostic::{Finding, Severity};
+use crate::vault::diagnostic::{Code, Finding, Severity};
 use crate::vault::document::{DocKind, Parsed};
-use crate::vault::features::Doc;
 use crate::vault::features::live::{self, LinkedUse, SecretsView};
+use crate::vault::features::{Doc, LinksSource, World};
 use crate::vault::identifier::{LinkId, Store};
 use crate::vault::links::AzureSettings;
 use crate::vault::secret::{Failure, SecretVersions};
 use crate::workspace::{DiskWorkspace, env_sources, names_beside};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Format {
-    #[default]
-    Text,
-    Json,
-}
 
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
@@ -39,37 +31,10 @@ pub struct CheckOptions {
     pub offline: bool,
     /// The environment that variables resolve in.
     pub env: Option<String>,
-}
-
-/// One finding as printed: 1-based lines and columns, columns in characters.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Row {
-    file: String,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    severity: &'static str,
-    code: &'static str,
-    message: String,
-}
-
-impl Row {
-    fn new(file: &str, text: &str, index: &LineIndex, f: &Finding) -> Row {
-        let start = index.line_col(text, f.range.start, Encoding::Chars);
-        let end = index.line_col(text, f.range.end, Encoding::Chars);
-        Row {
-            file: file.to_string(),
-            line: start.line + 1,
-            column: start.col + 1,
-            end_line: end.line + 1,
-            end_column: end.col + 1,
-            severity: f.severity.as_str(),
-            code: f.code.as_str(),
-            message: f.message.clone(),
-        }
-    }
+    /// `plaintext-secret` is an error rather than a warning.
+    pub strict: bool,
+    /// The least severe finding that fails the check (exit 1); `None` is errors only.
+    pub severity_threshold: Option<Severity>,
 }
 
 /// The files to check: named files as they are, folders walked.
@@ -164,7 +129,39 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
             envs: &sources,
             env_name: opts.env.as_deref(),
         };
-        let findings = parsed.analyze(&text, &ctx);
+        let mut findings = parsed.analyze(&text, &ctx);
+        if opts.strict {
+            for f in findings
+                .iter_mut()
+                .filter(|f| f.code == Code::PlaintextSecret)
+            {
+                f.severity = Severity::Error;
+            }
+        }
+        let fixes = if opts.format == Format::Sarif {
+            let new_links = dir.join(crate::vault::links::FILE_NAME);
+            let world = World {
+                links: links.as_ref().map(|l| LinksSource {
+                    path: &l.path,
+                    text: &l.text,
+                    file: &l.parsed,
+                }),
+                new_links_path: Some(&new_links),
+                ..World::default()
+            };
+            let doc = Doc {
+                path: Some(path),
+                text: &text,
+                kind,
+                parsed: &parsed,
+            };
+            findings
+                .iter()
+                .map(|f| report::quick_fixes(&doc, &world, f))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let uses = if opts.offline {
             Vec::new()
         } else {
@@ -186,6 +183,7 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
             file: display_path(path),
             text,
             findings,
+            fixes,
             uses,
         });
     }
@@ -194,13 +192,18 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
     }
     let mut rows = Vec::new();
     for c in &mut checked_files {
-        c.findings.sort_by_key(|f| (f.range.start, f.range.end));
+        let mut fixes = std::mem::take(&mut c.fixes);
+        fixes.resize_with(c.findings.len(), Vec::new);
+        let mut findings: Vec<(Finding, Vec<Fix>)> = std::mem::take(&mut c.findings)
+            .into_iter()
+            .zip(fixes)
+            .collect();
+        findings.sort_by_key(|(f, _)| (f.range.start, f.range.end));
         let index = LineIndex::new(&c.text);
-        rows.extend(
-            c.findings
-                .iter()
-                .map(|f| Row::new(&c.file, &c.text, &index, f)),
-        );
+        rows.extend(findings.into_iter().map(|(f, fixes)| Row {
+            fixes,
+            ..Row::new(&c.file, &c.text, &index, &f)
+        }));
     }
     for (path, e) in &ws.unreadable {
         unreadable += 1;
@@ -214,19 +217,17 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
 
     let count = |s: Severity| rows.iter().filter(|r| r.severity == s.as_str()).count();
     let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
-    let written = match opts.format {
-        Format::Text => rows.iter().try_for_each(|r| {
-            writeln!(
-                out,
-                "{}:{}:{}: {}[{}]: {}",
-                r.file, r.line, r.column, r.severity, r.code, r.message
-            )
-        }),
-        Format::Json => serde_json::to_writer_pretty(&mut *out, &rows)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
-    };
-    if written.is_err() {
+    let threshold = opts.severity_threshold.unwrap_or(Severity::Error);
+    let failing = [
+        Severity::Error,
+        Severity::Warning,
+        Severity::Information,
+        Severity::Hint,
+    ]
+    .into_iter()
+    .filter(|s| *s <= threshold)
+    .any(|s| count(s) > 0);
+    if report::write(opts.format, &rows, out).is_err() {
         return EXIT_USAGE;
     }
     if checked == 0 && unreadable == 0 {
@@ -250,7 +251,7 @@ pub fn check(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> i
     if unreadable > 0 {
         // A file that could not be read was not checked: the check could not run.
         EXIT_USAGE
-    } else if errors > 0 {
+    } else if failing {
         EXIT_FAILED
     } else {
         EXIT_OK
@@ -262,6 +263,8 @@ struct Checked {
     file: String,
     text: String,
     findings: Vec<Finding>,
+    /// The quick fixes of each finding (SARIF only), in the order of `findings`.
+    fixes: Vec<Vec<Fix>>,
     uses: Vec<LinkedUse>,
 }
 

@@ -3,11 +3,13 @@
 
 mod check;
 mod links;
+mod report;
 mod requests;
 mod send;
 
-pub use check::{CheckOptions, Format, check};
+pub use check::{CheckOptions, check};
 pub use links::{link, links, unlink};
+pub use report::Format;
 pub use requests::requests;
 pub use send::{Credential, SendOptions, send};
 

@@ -42,6 +42,8 @@ pub enum Code {
     ScriptAccessDisabled,
     LinkedSecretWrite,
     UndefinedVariable,
+    /// A literal credential (a token, key or password) written in a committed file.
+    PlaintextSecret,
     /// A construct some dialects read and others do not, with its portable rewrite (a `###`
     /// line between requests, a blank line before a body).
     MissingSeparator,
@@ -50,7 +52,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::UnlinkedSecret,
         Code::InvalidReference,
         Code::InvalidLink,
@@ -67,6 +69,7 @@ impl Code {
         Code::ScriptAccessDisabled,
         Code::LinkedSecretWrite,
         Code::UndefinedVariable,
+        Code::PlaintextSecret,
         Code::MissingSeparator,
         Code::SyntaxError,
     ];
@@ -89,6 +92,7 @@ impl Code {
             Code::ScriptAccessDisabled => "script-access-disabled",
             Code::LinkedSecretWrite => "linked-secret-write",
             Code::UndefinedVariable => "undefined-variable",
+            Code::PlaintextSecret => "plaintext-secret",
             Code::MissingSeparator => "missing-separator",
             Code::SyntaxError => "syntax-error",
         }
@@ -105,7 +109,8 @@ impl Code {
             | Code::SecretExpired
             | Code::SecretNotYetValid
             | Code::ScriptAccessDisabled
-            | Code::UndefinedVariable => Severity::Warning,
+            | Code::UndefinedVariable
+            | Code::PlaintextSecret => Severity::Warning,
             Code::SecretExpiring => Severity::Information,
             Code::NewerVersion | Code::MissingSeparator => Severity::Hint,
             Code::InvalidReference

@@ -7,6 +7,7 @@ use crate::syntax::postman::{self, Collection};
 use crate::vault::analysis::{self, Context};
 use crate::vault::diagnostic::Finding;
 use crate::vault::links::{self, LinksFile};
+use crate::vault::plaintext;
 
 /// The kinds of file vaultlink reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -85,6 +86,7 @@ impl Parsed {
             Parsed::Env(e) => analysis::analyze_env(text, e, ctx),
             Parsed::Links(l) => analysis::analyze_links(l),
         };
+        findings.extend(plaintext::findings(text, self));
         findings.sort_by_key(|f| (f.range.start, f.range.end));
         findings
     }

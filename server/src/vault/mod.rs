@@ -8,5 +8,7 @@ pub mod document;
 pub mod features;
 pub mod identifier;
 pub mod links;
+pub mod plaintext;
 pub mod secret;
+pub mod secrets;
 pub mod target;

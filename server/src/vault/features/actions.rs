@@ -23,6 +23,8 @@ use crate::vault::identifier::{
     Cloud, IdError, SecretId, is_valid_secret_name, is_valid_vault_name,
 };
 use crate::vault::links::{self, LinksFile, TextEdit};
+use crate::vault::plaintext;
+use crate::vault::secrets::{self, Hit};
 
 /// What kind of code action, as editors group them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,11 +105,97 @@ pub fn code_actions(doc: &Doc<'_>, range: TextRange, world: &World<'_>) -> Vec<A
     }
     env_entry_actions(doc, range, &target, &mut out);
     if let Some(path) = doc.path {
-        for literal in credentials(doc, range, world) {
+        let hits = plaintext_hits(doc, range);
+        let mut literals = credentials(doc, range, world);
+        for literal in &mut literals {
+            literal.fixes = hits
+                .iter()
+                .any(|h| literal.ranges.iter().any(|r| overlaps(*r, h.range)));
+        }
+        for hit in &hits {
+            if !literals
+                .iter()
+                .any(|l| l.ranges.iter().any(|r| overlaps(*r, hit.range)))
+            {
+                literals.push(Literal {
+                    ranges: vec![hit.range],
+                    what: hit.shape.slug().to_owned(),
+                    host: host_at(doc, world, hit.range.start),
+                    fixes: true,
+                });
+            }
+        }
+        for literal in literals {
             move_to_vault(path, &target, world, literal, &mut out);
         }
+        ignore_actions(doc, path, &hits, &mut out);
     }
     out
+}
+
+fn overlaps(a: TextRange, b: TextRange) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// The `plaintext-secret` findings the selection touches.
+fn plaintext_hits(doc: &Doc<'_>, range: TextRange) -> Vec<Hit> {
+    let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
+    plaintext::hits(doc.text, doc.parsed)
+        .into_iter()
+        .filter(|h| touches(h.range))
+        .collect()
+}
+
+/// The host of the request that the text at `offset` belongs to, when it is known.
+fn host_at(doc: &Doc<'_>, world: &World<'_>, offset: u32) -> Option<String> {
+    match doc.parsed {
+        Parsed::Http(file) => {
+            let req = file
+                .requests
+                .iter()
+                .find(|r| r.range.contains_inclusive(offset))?;
+            let url = req.url(doc.text);
+            host_of(&vars::resolve(doc, world, &url, req.range.start))
+        }
+        Parsed::Collection(coll) => {
+            let item = vars::enclosing_items(coll, offset).pop()?;
+            let raw = item.request()?.url.as_ref()?.raw.as_ref()?;
+            host_of(&vars::resolve(doc, world, &raw.value(doc.text), offset))
+        }
+        _ => None,
+    }
+}
+
+/// "Ignore this line": the marker comment that keeps a `plaintext-secret` finding quiet,
+/// for values that only look like credentials.
+fn ignore_actions(doc: &Doc<'_>, path: &Path, hits: &[Hit], out: &mut Vec<Action>) {
+    let mut lines_done: Vec<TextRange> = Vec::new();
+    for hit in hits {
+        let Some((range, new_text)) = plaintext::ignore_edit(doc.parsed, doc.text, hit.range)
+        else {
+            continue;
+        };
+        if lines_done.contains(&range) {
+            continue;
+        }
+        lines_done.push(range);
+        out.push(Action {
+            title: format!(
+                "Not a credential: ignore this line (`{}`)",
+                secrets::IGNORE_MARKER
+            ),
+            kind: ActionKind::QuickFix,
+            fixes: Some(Code::PlaintextSecret.as_str()),
+            preferred: false,
+            edits: vec![FileEdit {
+                path: path.to_path_buf(),
+                create: false,
+                edits: vec![TextEdit { range, new_text }],
+            }],
+            show: None,
+            create_secret: None,
+        });
+    }
 }
 
 /// On a construct only some dialects read (`missing-separator`): insert the `###` line or
@@ -522,6 +610,8 @@ struct Literal {
     /// What the credential is, for the name: `token`, `api-key`, …
     what: String,
     host: Option<String>,
+    /// Whether it is reported as `plaintext-secret`, which moving it fixes.
+    fixes: bool,
 }
 
 fn move_to_vault(
@@ -565,11 +655,16 @@ fn move_to_vault(
         .iter()
         .map(|(v, c)| format!("https://{v}.{}", c.suffix()))
         .collect();
+    let (kind, fixes) = if literal.fixes {
+        (ActionKind::QuickFix, Some(Code::PlaintextSecret.as_str()))
+    } else {
+        (ActionKind::RefactorRewrite, None)
+    };
     if !vaults.is_empty() && world.keyvault.is_some() {
         out.push(Action {
             title: format!("Create secret in Key Vault and link it as `{reference}`"),
-            kind: ActionKind::RefactorRewrite,
-            fixes: None,
+            kind,
+            fixes,
             preferred: false,
             edits: Vec::new(),
             show: None,
@@ -583,9 +678,9 @@ fn move_to_vault(
     }
     out.push(Action {
         title: format!("Move to vault as `{reference}`"),
-        kind: ActionKind::RefactorRewrite,
-        fixes: None,
-        preferred: false,
+        kind,
+        fixes,
+        preferred: literal.fixes,
         edits: vec![doc_edit, links_edit],
         show: Some(show),
         create_secret: None,
@@ -760,6 +855,7 @@ fn http_credentials(
                 ranges: vec![TextRange::from_usize(s, e).shift(value.start)],
                 what,
                 host: host(),
+                fixes: false,
             });
         }
         let mut in_query = false;
@@ -795,6 +891,7 @@ fn http_credentials(
                     ],
                     what,
                     host: host(),
+                    fixes: false,
                 });
             }
         }
@@ -830,6 +927,7 @@ fn collection_credentials(
                 ranges: vec![value.source_range(src, TextRange::from_usize(s, e))],
                 what,
                 host: host(),
+                fixes: false,
             });
         }
     }
@@ -860,6 +958,7 @@ fn collection_credentials(
             ranges,
             what,
             host: host(),
+            fixes: false,
         });
     }
     if let Some(auth) = &req.auth
@@ -882,6 +981,7 @@ fn collection_credentials(
                 ranges: vec![whole(value)],
                 what: what.to_owned(),
                 host: host(),
+                fixes: false,
             });
         }
     }

@@ -310,8 +310,8 @@ fn a_malformed_links_file_is_not_edited() {
 fn move_literal_credentials_in_http_files() {
     check(
         &[LINKS, "//- /a.http\n@host = api.stripe.com\nGET https://{{host}}/v1/charges\nAuthorization: Bearer $0sk_live_é123\n"].concat(),
-        expect![[r#"
-            Move to vault as `{{vault:stripe-token}}` (RefactorRewrite)
+        expect![[r##"
+            Move to vault as `{{vault:stripe-token}}` (QuickFix, fixes plaintext-secret, preferred)
               edit /a.http
                 77..90 => "{{vault:stripe-token}}"
               edit /vaultlink.json
@@ -329,7 +329,11 @@ fn move_literal_credentials_in_http_files() {
                 | }
 
               show /vaultlink.json 440..492 "https://corp-kv.vault.azure.net/secrets/stripe-token"
-        "#]],
+            Not a credential: ignore this line (`vaultlink-ignore plaintext-secret`) (QuickFix, fixes plaintext-secret)
+              edit /a.http
+                55..55 => "# vaultlink-ignore plaintext-secret\n"
+              /a.http after: "@host = api.stripe.com\nGET https://{{host}}/v1/charges\n# vaultlink-ignore plaintext-secret\nAuthorization: Bearer sk_live_é123\n"
+        "##]],
     );
     check(
         "//- /a.http\nGET https://api.github.com/user\nX-Api-Key: abc$0def\nAuthorization: Basic dXNlcjpwYXNz\nX-Request-Id: 1\n",

@@ -1,0 +1,157 @@
+//! The token shapes, one line per input: what is found (shape and text) or `-`.
+
+use std::fmt::Write as _;
+
+use expect_test::{Expect, expect};
+
+use super::*;
+
+/// Each case is `name<TAB>value` (a named field) or a bare value (free text).
+fn check(cases: &str, expect: Expect) {
+    let mut out = String::new();
+    for case in cases.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (name, value) = match case.split_once('\t') {
+            Some((n, v)) => (Some(n), v),
+            None => (None, case),
+        };
+        let hits = scan(name, value);
+        let found: Vec<String> = hits
+            .iter()
+            .map(|h| format!("{:?} {:?}", h.shape, h.range.slice(value)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<60} {}",
+            case.chars().take(60).collect::<String>(),
+            if found.is_empty() {
+                "-".to_string()
+            } else {
+                found.join(", ")
+            }
+        );
+    }
+    expect.assert_eq(&out);
+}
+
+#[test]
+fn token_shapes_anywhere() {
+    check(
+        r#"
+        token: ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zZ9
+        github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd
+        AKIAZ7Q4Y3X2W5V6U7T2 and then some text
+        sk_live_4eC39HqLyjWDarjtT1zdp7dc
+        rk_live_51H8aBcDeFgHiJkLmNoPqRsT
+        xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx
+        DefaultEndpointsProtocol=https;AccountName=corp;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNA==;EndpointSuffix=core.windows.net
+        https://corp.blob.core.windows.net/c/b?sv=2022-11-02&se=2030-01-01&sr=b&sp=r&sig=Zk9vQmFyQmF6UXV4Rm9vQmFyQmF6UXV4MTIzNDU2Nzg%3D
+        https://maps.googleapis.com/api?key=AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q
+        -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----
+        postgres://admin:S3cr3tPassw0rd@db.internal:5432/app
+        Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U
+        Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l
+        Authorization: Bearer Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz
+        "#,
+        expect![[r#"
+            token: ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zZ9           GitHubToken "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zZ9"
+            github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKL GitHubToken "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcd"
+            AKIAZ7Q4Y3X2W5V6U7T2 and then some text                      AwsAccessKey "AKIAZ7Q4Y3X2W5V6U7T2"
+            sk_live_4eC39HqLyjWDarjtT1zdp7dc                             StripeKey "sk_live_4eC39HqLyjWDarjtT1zdp7dc"
+            rk_live_51H8aBcDeFgHiJkLmNoPqRsT                             StripeKey "rk_live_51H8aBcDeFgHiJkLmNoPqRsT"
+            xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx       SlackToken "xoxb-1234567890-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"
+            DefaultEndpointsProtocol=https;AccountName=corp;AccountKey=Z AzureStorageKey "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNA=="
+            https://corp.blob.core.windows.net/c/b?sv=2022-11-02&se=2030 AzureSasSignature "Zk9vQmFyQmF6UXV4Rm9vQmFyQmF6UXV4MTIzNDU2Nzg%3D"
+            https://maps.googleapis.com/api?key=AIzaSyA1b2C3d4E5f6G7h8I9 GoogleApiKey "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"
+            -----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END  PrivateKey "-----BEGIN RSA PRIVATE KEY-----\\nMIIEowIBAAKCAQEA\\n-----END RSA PRIVATE KEY-----"
+            postgres://admin:S3cr3tPassw0rd@db.internal:5432/app         UrlPassword "S3cr3tPassw0rd"
+            Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0N Jwt "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+            Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l                BasicAuth "YWxhZGRpbjpvcGVuc2VzYW1l"
+            Authorization: Bearer Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz       BearerToken "Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz"
+        "#]],
+    );
+}
+
+#[test]
+fn named_fields_and_pairs() {
+    check(
+        "
+        Authorization\tBearer Zx9Qw8Er7Ty6Ui5
+        Authorization\ttoken 0a1b2c3d4e5f
+        Authorization\tBasic YWxhZGRpbjpvcGVuc2VzYW1l
+        X-Api-Key\tq8WmZ2rT5yU7iO9pA1sD3fG6
+        Ocp-Apim-Subscription-Key\t0123456789abcdef0123456789abcdef
+        password\tTr0ub4dor&3
+        client_secret\t7Qp~Xy2.Zw9_Lm4-Rt6Kv8Bn1Cd3Fg5Hj
+        api_key=Zx9Qw8Er7Ty6Ui5Op4As3Df2&page=2
+        {\"apiKey\": \"Qm9vYmFyYmF6cXV4MTIzNDU2Nzg5\", \"name\": \"demo\"}
+        ",
+        expect![[r#"
+            Authorization	Bearer Zx9Qw8Er7Ty6Ui5                         BearerToken "Zx9Qw8Er7Ty6Ui5"
+            Authorization	token 0a1b2c3d4e5f                             BearerToken "0a1b2c3d4e5f"
+            Authorization	Basic YWxhZGRpbjpvcGVuc2VzYW1l                 BasicAuth "YWxhZGRpbjpvcGVuc2VzYW1l"
+            X-Api-Key	q8WmZ2rT5yU7iO9pA1sD3fG6                           NamedValue "q8WmZ2rT5yU7iO9pA1sD3fG6"
+            Ocp-Apim-Subscription-Key	0123456789abcdef0123456789abcdef   NamedValue "0123456789abcdef0123456789abcdef"
+            password	Tr0ub4dor&3                                         NamedValue "Tr0ub4dor&3"
+            client_secret	7Qp~Xy2.Zw9_Lm4-Rt6Kv8Bn1Cd3Fg5Hj              NamedValue "7Qp~Xy2.Zw9_Lm4-Rt6Kv8Bn1Cd3Fg5Hj"
+            api_key=Zx9Qw8Er7Ty6Ui5Op4As3Df2&page=2                      NamedValue "Zx9Qw8Er7Ty6Ui5Op4As3Df2"
+            {"apiKey": "Qm9vYmFyYmF6cXV4MTIzNDU2Nzg5", "name": "demo"}   NamedValue "Qm9vYmFyYmF6cXV4MTIzNDU2Nzg5"
+        "#]],
+    );
+}
+
+/// References, placeholders and values that only look like credentials.
+#[test]
+fn not_credentials() {
+    check(
+        "
+        Authorization\tBearer {{vault:api-token}}
+        Authorization\tBearer {{token}}
+        Authorization\tBearer <token>
+        Authorization\tBearer xxxxxxxxxxxxxxxx
+        Authorization\tBasic {{basic}}
+        Authorization\tBearer ${TOKEN}
+        X-Api-Key\tchangeme
+        X-Api-Key\tyour-api-key-here-please
+        X-Api-Key\t{{vault:key}}
+        password\tpassword
+        password\t{{password}}
+        X-Request-Id\t550e8400-e29b-41d4-a716-446655440000
+        X-Csrf-Token\t8f14e45fceea167a5a36dedd4bea2543
+        token_type\tBearerTokenTypeWithNumbers123
+        https://api.example.com/items?api_key={{vault:maps-key}}&page=2
+        https://api.example.com/items?page=2&sort=created_at
+        {\"sha\": \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}
+        {\"id\": \"550e8400-e29b-41d4-a716-446655440000\"}
+        {\"image\": \"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\"}
+        http://evil.test:8082\\@api.stripe.com/bs
+        postgres://admin:{{db-password}}@db.internal/app
+        AKIAIOSFODNN7EXAMPLE
+        -----BEGIN PUBLIC KEY-----
+        ",
+        expect![[r#"
+            Authorization	Bearer {{vault:api-token}}                     -
+            Authorization	Bearer {{token}}                               -
+            Authorization	Bearer <token>                                 -
+            Authorization	Bearer xxxxxxxxxxxxxxxx                        -
+            Authorization	Basic {{basic}}                                -
+            Authorization	Bearer ${TOKEN}                                -
+            X-Api-Key	changeme                                           -
+            X-Api-Key	your-api-key-here-please                           -
+            X-Api-Key	{{vault:key}}                                      -
+            password	password                                            -
+            password	{{password}}                                        -
+            X-Request-Id	550e8400-e29b-41d4-a716-446655440000            -
+            X-Csrf-Token	8f14e45fceea167a5a36dedd4bea2543                -
+            token_type	BearerTokenTypeWithNumbers123                     -
+            https://api.example.com/items?api_key={{vault:maps-key}}&pag -
+            https://api.example.com/items?page=2&sort=created_at         -
+            {"sha": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15 -
+            {"id": "550e8400-e29b-41d4-a716-446655440000"}               -
+            {"image": "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAD -
+            http://evil.test:8082\@api.stripe.com/bs                     -
+            postgres://admin:{{db-password}}@db.internal/app             -
+            AKIAIOSFODNN7EXAMPLE                                         -
+            -----BEGIN PUBLIC KEY-----                                   -
+        "#]],
+    );
+}
