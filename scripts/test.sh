@@ -37,6 +37,22 @@ install_nvim() {
 }
 step "install Neovim $NVIM_VERSION" install_nvim
 
+# AWS Secrets Manager and IAM for tests/aws.rs: PyPI's moto[server], pinned, in a virtualenv
+# under target/. Installed once, kept while the version fits; a failed install fails this step
+# and the AWS tests, saying why.
+MOTO_VERSION=5.2.5
+install_moto() {
+  local venv=target/moto-venv
+  if [ "$("$venv/bin/python" -c 'import moto; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+    { [ -x "$venv/bin/python" ] || python3 -m venv "$venv"; } &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "moto[server]==$MOTO_VERSION" || return 1
+  fi
+  export VAULTLINK_MOTO="$PWD/$venv/bin/moto_server"
+  "$venv/bin/python" -c 'import moto; print("moto", moto.__version__)'
+}
+step "install moto $MOTO_VERSION" install_moto
+
 # The OAuth server of the sign-in tests (tests/oidc.rs): npm's oidc-provider, pinned by
 # tests/oidc/package-lock.json. Installed again only when the lock file is newer than the last
 # install (npm writes node_modules/.package-lock.json at the end of each).

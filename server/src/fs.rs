@@ -152,6 +152,44 @@ pub fn walk(
     out
 }
 
+/// A program named one of `names` in the absolute folders of `path` (`PATH`) that are not
+/// under `avoid` (the workspace). An empty or relative entry (`.`, `bin`) names a folder of
+/// wherever vaultlink runs, which may be a repository's; it is skipped.
+pub fn find_program(
+    names: &[&str],
+    path: Option<&std::ffi::OsStr>,
+    avoid: &[PathBuf],
+) -> Option<PathBuf> {
+    let avoid: Vec<PathBuf> = avoid
+        .iter()
+        .filter(|a| a.is_absolute())
+        .map(|a| std::fs::canonicalize(a).unwrap_or_else(|_| a.clone()))
+        .collect();
+    std::env::split_paths(path?)
+        .filter(|dir| dir.is_absolute())
+        .filter(|dir| {
+            let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            !avoid.iter().any(|a| real.starts_with(a))
+        })
+        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.is_file() && meta.permissions().mode() & 0o111 != 0
+    }
+    #[cfg(not(unix))]
+    {
+        meta.is_file()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

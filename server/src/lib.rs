@@ -5,11 +5,14 @@
 //! fail), [`vault`] (links, environments and the analysis behind every feature). See
 //! `ARCHITECTURE.md` at the repository root.
 
+pub mod aws;
 pub mod azure;
+pub mod cache;
 pub mod cli;
 pub mod fs;
 pub mod fuzz;
 pub mod lsp;
+pub mod providers;
 pub mod send;
 pub mod syntax;
 pub mod text;

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod echo;
 pub mod emulator;
 pub mod lsp;
+pub mod moto;
 pub mod nvim;
 pub mod oidc;
 pub mod replay;
@@ -114,10 +115,26 @@ pub const AZURE_VARS: [&str; 6] = [
     "AZURE_ADDITIONALLY_ALLOWED_TENANTS",
 ];
 
-/// Runs the binary in `dir` with `env` added to an environment without [`AZURE_VARS`].
+/// The variables that point vaultlink at AWS; tests start without them too.
+pub const AWS_VARS: [&str; 11] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+];
+
+/// Runs the binary in `dir` with `env` added to an environment without [`AZURE_VARS`] and
+/// [`AWS_VARS`].
 pub fn run_with(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
     let mut cmd = Command::new(bin());
-    for var in AZURE_VARS {
+    for var in AZURE_VARS.iter().chain(&AWS_VARS) {
         cmd.env_remove(var);
     }
     let Output {

@@ -175,7 +175,7 @@ impl Client {
                 c
             }
         };
-        for var in crate::AZURE_VARS {
+        for var in crate::AZURE_VARS.iter().chain(&crate::AWS_VARS) {
             command.env_remove(var);
         }
         let mut child = command

@@ -10,108 +10,19 @@ use serde::Deserialize;
 
 use crate::azure::challenge::ChallengeError;
 use crate::azure::signin::SignInError;
+pub use crate::vault::secret::{
+    Current, EXPIRING_WITHIN, SecretProps, SecretVersions, Validity, format_time,
+};
+use crate::vault::secret::{Failure, FailureKind};
 
 /// The api-version every request names: the latest stable one.
 pub const API_VERSION: &str = "7.6";
-
-/// A secret's properties (never its value): from a list answer, or a get answer with the
-/// value taken out.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecretProps {
-    /// The identifier as Key Vault gives it.
-    pub id: String,
-    pub name: String,
-    /// The version, when the identifier carries one (version lists and gets do).
-    pub version: Option<String>,
-    pub enabled: bool,
-    /// Unix seconds.
-    pub created: Option<i64>,
-    pub updated: Option<i64>,
-    pub expires: Option<i64>,
-    pub not_before: Option<i64>,
-    pub content_type: Option<String>,
-    pub tags: BTreeMap<String, String>,
-}
 
 /// A secret's value with its properties. `Debug` shows no value.
 #[derive(Clone, Debug)]
 pub struct SecretValue {
     pub value: SecretString,
     pub props: SecretProps,
-}
-
-/// Every version of one secret, newest first.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SecretVersions {
-    pub versions: Vec<SecretProps>,
-}
-
-/// Which version is the current one, as far as a versions list can tell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Current<'a> {
-    /// One version was created after every other.
-    Known(&'a SecretProps),
-    /// Several versions share the newest creation time (Key Vault's times are whole
-    /// seconds, and versions created in the same second are common): any of them may be the
-    /// current one. Only `GET /secrets/{name}`, which carries the value, says which.
-    Unknown,
-}
-
-impl SecretVersions {
-    /// Sorts newest first: by creation time, then (for a stable order only, never to pick
-    /// the current version) by version.
-    pub fn new(mut versions: Vec<SecretProps>) -> SecretVersions {
-        versions.sort_by(|a, b| {
-            (b.created_or_updated(), &b.version).cmp(&(a.created_or_updated(), &a.version))
-        });
-        SecretVersions { versions }
-    }
-
-    /// The current version, when the list shows which it is; `None` for no versions.
-    pub fn current(&self) -> Option<Current<'_>> {
-        let newest = self.versions.first()?;
-        if self.candidates().nth(1).is_some() {
-            return Some(Current::Unknown);
-        }
-        Some(Current::Known(newest))
-    }
-
-    /// The current version when it is known: the one created after every other.
-    pub fn latest(&self) -> Option<&SecretProps> {
-        match self.current()? {
-            Current::Known(p) => Some(p),
-            Current::Unknown => None,
-        }
-    }
-
-    /// The versions that share the newest creation time: the ones that may be current.
-    pub fn candidates(&self) -> impl Iterator<Item = &SecretProps> {
-        let newest = self.versions.first().map(SecretProps::created_or_updated);
-        self.versions
-            .iter()
-            .take_while(move |v| Some(v.created_or_updated()) == newest)
-    }
-
-    /// Whether `version` is the current one: `None` when the list cannot tell (it is one
-    /// of several created in the newest second), or when there is no such version.
-    pub fn is_current(&self, version: &str) -> Option<bool> {
-        let props = self.version(version)?;
-        match self.current()? {
-            Current::Known(p) => Some(std::ptr::eq(p, props)),
-            Current::Unknown => {
-                let tied = self.candidates().any(|c| std::ptr::eq(c, props));
-                if tied { None } else { Some(false) }
-            }
-        }
-    }
-
-    pub fn version(&self, version: &str) -> Option<&SecretProps> {
-        self.versions.iter().find(|v| {
-            v.version
-                .as_deref()
-                .is_some_and(|x| x.eq_ignore_ascii_case(version))
-        })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -251,6 +162,31 @@ impl KvError {
                 message,
             },
         }
+    }
+}
+
+impl From<&KvError> for Failure {
+    fn from(e: &KvError) -> Failure {
+        let kind = match e {
+            KvError::NotFound { .. } => FailureKind::NotFound,
+            KvError::Disabled => FailureKind::Disabled,
+            KvError::Deleted { deleted, purge } => FailureKind::Deleted {
+                deleted: *deleted,
+                purge: *purge,
+            },
+            KvError::Forbidden { code, .. } => {
+                let refusal = e.refusal().expect("a 403 refusal");
+                FailureKind::Denied {
+                    code: code.clone(),
+                    network: refusal.is_network(),
+                    advice: refusal.advice(),
+                }
+            }
+            KvError::Network { .. } => FailureKind::Unreachable,
+            KvError::Throttled { .. } => FailureKind::Throttled,
+            _ => FailureKind::Other,
+        };
+        Failure::new(kind, e.to_string())
     }
 }
 
@@ -423,6 +359,7 @@ impl Wire {
             not_before: a.as_ref().and_then(|a| a.nbf),
             content_type: self.content_type,
             tags: self.tags.unwrap_or_default(),
+            labels: Vec::new(),
             id,
         };
         Ok((props, self.value.map(SecretString::from)))
@@ -441,46 +378,14 @@ fn name_and_version(id: &str) -> Option<(String, Option<String>)> {
     Some((name, version))
 }
 
-/// What a secret's time attributes say at `now` (Unix seconds), for diagnostics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Validity {
-    Valid,
-    Expired,
-    NotYetValid,
-    /// Expires within [`EXPIRING_WITHIN`]; the seconds left.
-    Expiring(i64),
-}
-
-/// How soon an expiry date earns a warning.
-pub const EXPIRING_WITHIN: i64 = 14 * 24 * 3600;
-
-impl SecretProps {
-    /// When the version was created (its update time when the creation time is missing).
-    fn created_or_updated(&self) -> Option<i64> {
-        self.created.or(self.updated)
-    }
-
-    pub fn validity(&self, now: i64) -> Validity {
-        match (self.expires, self.not_before) {
-            (Some(exp), _) if exp <= now => Validity::Expired,
-            (_, Some(nbf)) if nbf > now => Validity::NotYetValid,
-            (Some(exp), _) if exp - now <= EXPIRING_WITHIN => Validity::Expiring(exp - now),
-            _ => Validity::Valid,
-        }
-    }
-}
-
-/// A Unix time as `2026-11-28 04:06 UTC`.
-pub fn format_time(unix: i64) -> String {
-    match jiff::Timestamp::from_second(unix) {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
-        Err(_) => unix.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
     use super::*;
+    use crate::vault::features::live::{LinkedUse, SecretsView, findings};
+    use crate::vault::identifier::{LinkId, Store};
 
     #[test]
     fn error_bodies_become_typed_errors() {
@@ -656,6 +561,7 @@ mod tests {
             not_before: None,
             content_type: None,
             tags: BTreeMap::new(),
+            labels: Vec::new(),
         };
         assert_eq!(p.validity(1000), Validity::Expired);
         assert_eq!(p.validity(1000 - 10), Validity::Expiring(10));
@@ -664,5 +570,82 @@ mod tests {
         p.not_before = Some(50);
         assert_eq!(p.validity(10), Validity::NotYetValid);
         assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+    }
+    struct Answers(HashMap<String, Result<Arc<SecretVersions>, Failure>>);
+
+    impl SecretsView for Answers {
+        fn signed_in(&self, _: Store) -> bool {
+            true
+        }
+        fn versions(&self, id: &LinkId) -> Option<Result<Arc<SecretVersions>, Failure>> {
+            self.0.get(id.name()).cloned()
+        }
+        fn secret_names(&self, _: &str) -> Option<Arc<Vec<String>>> {
+            None
+        }
+    }
+
+    /// Key Vault's refusals and deletions, through the provider-neutral findings.
+    #[test]
+    fn refusals_and_deletions_say_what_to_do() {
+        let forbidden = |code: &str, message: &str| {
+            Err(KvError::Forbidden {
+                code: code.into(),
+                message: message.into(),
+                client_address: None,
+            })
+        };
+        let answers: HashMap<String, Result<Arc<SecretVersions>, Failure>> = [
+            ("firewall", forbidden("ForbiddenByFirewall", "Client address is not authorized and caller is not a trusted service.")),
+            ("private", forbidden("ForbiddenByConnection", "Public network access is disabled and request is not from a trusted service nor via an approved private link.")),
+            ("policy", forbidden("AccessDenied", "The user, group or application 'appid=x' does not have secrets get permission on key vault 'corp-kv;location=westeurope'.")),
+            ("rbac", forbidden("ForbiddenByRbac", "Caller is not authorized to perform action on resource.")),
+            ("gone", Err(KvError::Deleted { deleted: Some(0), purge: Some(86_400) })),
+        ]
+        .into_iter()
+        .map(|(k, v): (&str, Result<Arc<SecretVersions>, KvError>)| {
+            (k.to_owned(), v.map_err(|e| Failure::from(&e)))
+        })
+        .collect();
+        let view = Answers(answers);
+        let finding = |name: &str| {
+            let u = LinkedUse {
+                name: name.to_owned(),
+                range: crate::text::TextRange::new(0, 1),
+                id: LinkId::parse(&format!("https://corp-kv.vault.azure.net/secrets/{name}"))
+                    .unwrap(),
+            };
+            let (found, _) = findings(&[u], &view, 0);
+            assert_eq!(found.len(), 1, "{found:?}");
+            (found[0].code.as_str(), found[0].message.clone())
+        };
+        let (code, message) = finding("firewall");
+        assert_eq!(code, "network-refused");
+        assert!(
+            message.contains("firewall") && !message.contains("Secrets User role on"),
+            "{message}"
+        );
+        let (code, message) = finding("private");
+        assert_eq!(code, "network-refused");
+        assert!(message.contains("private link"), "{message}");
+        let (code, message) = finding("policy");
+        assert_eq!(code, "access-denied");
+        assert!(
+            message.contains("access policies do not give you the `get` permission on secrets"),
+            "{message}"
+        );
+        let (code, message) = finding("rbac");
+        assert_eq!(code, "access-denied");
+        assert!(message.contains("Key Vault Secrets User role"), "{message}");
+        let (code, message) = finding("gone");
+        assert_eq!(code, "secret-not-found");
+        assert!(
+            message.contains("was deleted from the vault `corp-kv` on 1970-01-01 00:00 UTC"),
+            "{message}"
+        );
+        assert!(
+            message.contains("recover permission") && !message.contains("create it there"),
+            "{message}"
+        );
     }
 }

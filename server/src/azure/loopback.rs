@@ -13,7 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::azure::signin::SignInError;
+use crate::azure::error::SignInError;
 
 /// Connections served at once; more wait until one ends.
 const MAX_CONNECTIONS: usize = 32;

@@ -10,9 +10,9 @@
 //! Tokens and secret values are `secrecy` strings from the moment they are read; nothing in
 //! this module writes one anywhere but a request to its own endpoint.
 
-pub mod cache;
 pub mod challenge;
 pub mod endpoints;
+pub mod error;
 pub mod http;
 pub mod keyvault;
 pub mod loopback;

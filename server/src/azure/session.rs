@@ -12,7 +12,6 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
 use zeroize::Zeroize;
 
-use crate::azure::cache::Cache;
 use crate::azure::challenge;
 use crate::azure::endpoints::{Endpoints, is_valid_tenant};
 use crate::azure::keyvault::{
@@ -21,6 +20,7 @@ use crate::azure::keyvault::{
 use crate::azure::signin::{
     self, AccessToken, App, Grant, Interaction, Method, ServicePrincipal, SignInError,
 };
+use crate::cache::Cache;
 use crate::vault::identifier::{SecretId, is_key_vault_host};
 
 /// A sign-in ends after this long, refreshed silently until then.

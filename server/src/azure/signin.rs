@@ -6,7 +6,7 @@
 //! Tokens are [`SecretString`]s from the moment they are read: their `Debug` is redacted,
 //! and nothing here formats one into a message.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
@@ -132,36 +132,7 @@ pub trait Interaction: Send + Sync {
     fn show_device_code<'a>(&'a self, message: &'a str) -> BoxFuture<'a, ()>;
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SignInError {
-    #[error("{0}")]
-    NotConfigured(String),
-    #[error(
-        "the Azure CLI (`az`) was not found in the absolute folders of PATH outside the workspace: install it and run `az login`, or choose another sign-in method"
-    )]
-    CliMissing,
-    #[error("the Azure CLI is not signed in: run `az login`, then try again")]
-    CliSignedOut,
-    #[error("the Azure CLI could not get a Key Vault token: {0}")]
-    Cli(String),
-    #[error("the sign-in was refused: {error}{}", description.as_deref().map(|d| format!(" — {d}")).unwrap_or_default())]
-    Refused {
-        error: String,
-        description: Option<String>,
-    },
-    #[error("no sign-in arrived within {} minutes; sign in again", .0.as_secs() / 60)]
-    TimedOut(Duration),
-    #[error("the device code expired before the sign-in was completed; sign in again")]
-    DeviceCodeExpired,
-    #[error("could not reach the sign-in service: {0}")]
-    Network(String),
-    #[error("the sign-in service answered something unexpected: {0}")]
-    Protocol(String),
-    #[error("could not show the sign-in page: {0}")]
-    Interaction(String),
-    #[error("the sign-in has lasted 24 hours and has ended; sign in again")]
-    Ended,
-}
+pub use crate::azure::error::SignInError;
 
 /// How long the browser flow waits for the user.
 pub const BROWSER_TIMEOUT: Duration = Duration::from_secs(5 * 60);
@@ -415,34 +386,7 @@ fn find_az(path: Option<&std::ffi::OsStr>, avoid: &[PathBuf]) -> Option<PathBuf>
     } else {
         &["az"]
     };
-    let avoid: Vec<PathBuf> = avoid
-        .iter()
-        .filter(|a| a.is_absolute())
-        .map(|a| std::fs::canonicalize(a).unwrap_or_else(|_| a.clone()))
-        .collect();
-    std::env::split_paths(path?)
-        .filter(|dir| dir.is_absolute())
-        .filter(|dir| {
-            let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-            !avoid.iter().any(|a| real.starts_with(a))
-        })
-        .flat_map(|dir| names.iter().map(move |n| dir.join(n)))
-        .find(|p| is_executable(p))
-}
-
-fn is_executable(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.is_file() && meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        meta.is_file()
-    }
+    crate::fs::find_program(names, path, avoid)
 }
 
 /// Older Azure CLIs give `expiresOn` as local time, `2026-11-28 05:00:00.000000`.

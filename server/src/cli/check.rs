@@ -8,16 +8,18 @@ use super::report::{self, Fix, Format, Row};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
 use std::sync::Arc;
 
-use crate::azure::{App, Azure, KvError, SecretVersions};
+use crate::azure::App;
 use crate::fs;
+use crate::providers::Providers;
 use crate::text::LineIndex;
 use crate::vault::analysis::Context;
 use crate::vault::diagnostic::{Code, Finding, Severity};
 use crate::vault::document::{DocKind, Parsed};
+use crate::vault::features::live::{self, LinkedUse, SecretsView};
 use crate::vault::features::{Doc, LinksSource, World};
-use crate::vault::identifier::SecretId;
+use crate::vault::identifier::{LinkId, Store};
 use crate::vault::links::AzureSettings;
-use crate::vault::live::{self, KeyVaultView, LinkedUse};
+use crate::vault::secret::{Failure, SecretVersions};
 use crate::workspace::{DiskWorkspace, env_sources, names_beside};
 
 #[derive(Clone, Debug, Default)]
@@ -266,9 +268,10 @@ struct Checked {
     uses: Vec<LinkedUse>,
 }
 
-/// Asks Key Vault about every linked secret, side by side, after a sign-in that needs
-/// nobody (the environment's service principal, then the Azure CLI). Signed out, the checks
-/// are skipped with a note saying how to sign in; a secret that could not be checked is
+/// Asks each store about every linked secret it holds, side by side: Key Vault after a
+/// sign-in that needs nobody (the environment's service principal, then the Azure CLI),
+/// Secrets Manager with the standard AWS credentials chain. A store that cannot be asked is
+/// skipped with a note saying how to give credentials; a secret that could not be checked is
 /// named on stderr and hides no other.
 fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn Write) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -281,9 +284,9 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
             return;
         }
     };
-    let azure = Azure::default();
-    // The Azure CLI is never run from a folder of the files checked.
-    azure.set_workspace(
+    let providers = Providers::default();
+    // The Azure and AWS CLIs are never run from a folder of the files checked.
+    providers.set_workspace(
         files
             .iter()
             .filter_map(|f| Path::new(&f.file).parent())
@@ -303,24 +306,17 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
         additionally_allowed_tenants: settings.additionally_allowed_tenants.clone(),
     };
     let explicit = settings.tenant_range.is_some();
-    let mut ids: Vec<SecretId> = Vec::new();
+    let mut ids: Vec<LinkId> = Vec::new();
     for u in files.iter().flat_map(|f| &f.uses) {
         if !ids.iter().any(|i| i == &u.id) {
             ids.push(u.id.clone());
         }
     }
+    let uses = |store: Store| ids.iter().any(|i| i.store() == store);
     let answers = runtime.block_on(async {
-        match azure.sign_in_silently(&app, explicit).await {
-            Ok(_) => Ok(futures::future::join_all(ids.iter().map(|id| azure.versions(id))).await),
-            Err(reasons) => Err(reasons),
-        }
-    });
-    let answers = match answers {
-        Ok(a) => Answers {
-            ids: &ids,
-            answers: a,
-        },
-        Err(reasons) => {
+        if uses(Store::KeyVault)
+            && let Err(reasons) = providers.azure.sign_in_silently(&app, explicit).await
+        {
             let why: Vec<String> = reasons
                 .iter()
                 .map(|(m, e)| format!("{}: {e}", m.as_str()))
@@ -330,16 +326,32 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
                 "vaultlink: Key Vault checks skipped, not signed in to Azure ({}). Run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET; `--offline` skips these checks.",
                 why.join("; ")
             );
-            return;
         }
-    };
-    for (id, answer) in ids.iter().zip(&answers.answers) {
-        if let Err(e) = answer
+        if uses(Store::SecretsManager)
+            && let Err(e) = providers.aws.sign_in_silently(true).await
+        {
+            let _ = writeln!(
+                err,
+                "vaultlink: Secrets Manager checks skipped ({e}); `--offline` skips these checks."
+            );
+        }
+        futures::future::join_all(ids.iter().map(|id| async {
+            if providers.is_signed_in(id.store()) {
+                Some(providers.versions(id).await)
+            } else {
+                None
+            }
+        }))
+        .await
+    });
+    for (id, answer) in ids.iter().zip(&answers) {
+        if let Some(Err(e)) = answer
             && !e.is_answer()
         {
-            let _ = writeln!(err, "vaultlink: could not check {}: {e}", id.url());
+            let _ = writeln!(err, "vaultlink: could not check {id}: {e}");
         }
     }
+    let answers = Answers { ids: &ids, answers };
     let now = jiff::Timestamp::now().as_second();
     for f in files.iter_mut() {
         let (found, _) = live::findings(&f.uses, &answers, now);
@@ -347,19 +359,19 @@ fn online_checks(files: &mut [Checked], settings: AzureSettings, err: &mut dyn W
     }
 }
 
-/// Key Vault's answer for each secret, as this run got them.
+/// Each store's answer for each secret, as this run got them.
 struct Answers<'a> {
-    ids: &'a [SecretId],
-    answers: Vec<Result<Arc<SecretVersions>, KvError>>,
+    ids: &'a [LinkId],
+    answers: Vec<Option<Result<Arc<SecretVersions>, Failure>>>,
 }
 
-impl KeyVaultView for Answers<'_> {
-    fn signed_in(&self) -> bool {
+impl SecretsView for Answers<'_> {
+    fn signed_in(&self, _: Store) -> bool {
         true
     }
-    fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
+    fn versions(&self, id: &LinkId) -> Option<Result<Arc<SecretVersions>, Failure>> {
         let i = self.ids.iter().position(|i| i == id)?;
-        Some(self.answers[i].clone())
+        self.answers[i].clone()
     }
     fn secret_names(&self, _: &str) -> Option<Arc<Vec<String>>> {
         None

@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, broken_links, display_path, fail};
 use crate::fs;
 use crate::syntax::refs;
-use crate::vault::identifier::{IdError, SecretId};
+use crate::vault::arn::ArnId;
+use crate::vault::identifier::{IdError, LinkId};
 use crate::vault::links::{self, EditError, TextEdit};
 
 /// Why an edit was refused, for people.
@@ -67,8 +68,17 @@ pub fn link(
             format!("`{name}` cannot be a reference name: {problem}"),
         );
     }
-    let id = match SecretId::parse(identifier) {
+    let id = match LinkId::parse(identifier) {
         Ok(id) => id,
+        Err(IdError::Invalid(why)) if ArnId::claims(identifier) => {
+            return fail(
+                err,
+                EXIT_USAGE,
+                format!(
+                    "`{identifier}` is not a Secrets Manager secret: {why}; nothing was written"
+                ),
+            );
+        }
         Err(IdError::Untrusted { host }) => {
             return fail(
                 err,
@@ -122,12 +132,7 @@ pub fn link(
     if let Err(code) = write(&path, &text, err) {
         return code;
     }
-    let _ = writeln!(
-        out,
-        "linked `{name}` to {} in {}",
-        id.url(),
-        display_path(&path)
-    );
+    let _ = writeln!(out, "linked `{name}` to {} in {}", id, display_path(&path));
     EXIT_OK
 }
 
@@ -202,9 +207,13 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
             LinkRow {
                 name: s.name.clone(),
                 link: s.link.is_some().then(|| s.link_text.clone()),
-                vault: id.map(|i| i.vault.clone()),
-                secret: id.map(|i| i.name.clone()),
-                version: id.and_then(|i| i.version.clone()),
+                // For a Secrets Manager link, the region stands where the vault does.
+                vault: id.map(|i| match i {
+                    LinkId::KeyVault(k) => k.vault.clone(),
+                    LinkId::SecretsManager(a) => a.region.clone(),
+                }),
+                secret: id.map(|i| i.name().to_owned()),
+                version: id.and_then(|i| i.version().map(str::to_owned)),
                 allowed_domains: s
                     .allowed_domains
                     .iter()

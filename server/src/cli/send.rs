@@ -11,6 +11,7 @@ use futures::future::BoxFuture;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, display_path, fail};
 use crate::azure::{App, Azure, Interaction, Method};
+use crate::providers::Providers;
 use crate::send::dynamics::SystemDynamics;
 use crate::send::plan::{EarlierResponse, Inputs};
 use crate::send::redact::Redactor;
@@ -18,6 +19,7 @@ use crate::send::{self, Listed, run};
 use crate::text::LineIndex;
 use crate::vault::document::Parsed;
 use crate::vault::features::{Doc, EnvFileSource, LinksSource, World};
+use crate::vault::identifier::Store;
 use crate::workspace::DiskWorkspace;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -214,9 +216,10 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     };
     let timeout = Duration::from_secs(opts.timeout.unwrap_or(30).max(1));
     let client = run::client(timeout);
-    let azure = Azure::default();
-    // The Azure CLI is never run from the request's folder or its links file's.
-    azure.set_workspace(
+    let providers = Providers::default();
+    let azure = &*providers.azure;
+    // The Azure and AWS CLIs are never run from the request's folder or its links file's.
+    providers.set_workspace(
         std::iter::once(dir.clone())
             .chain(
                 links
@@ -283,10 +286,21 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
             let values = if plan.secrets.is_empty() {
                 HashMap::new()
             } else {
-                if plan.needs_key_vault() && !azure.is_signed_in() {
-                    sign_in(&azure, opts.credential, &app, explicit).await?;
+                let stores = send::stores_needed(&plan, links_file);
+                if stores.contains(&Store::KeyVault) && !azure.is_signed_in() {
+                    sign_in(azure, opts.credential, &app, explicit).await?;
                 }
-                send::fetch_secrets(&plan, links_file, &azure, &mut redactor).await?
+                if stores.contains(&Store::SecretsManager) && !providers.aws.is_signed_in() {
+                    providers
+                        .aws
+                        .sign_in_silently(true)
+                        .await
+                        .map_err(|e| format!("{}: {e}", plan.label))?;
+                    for s in providers.credential_secrets() {
+                        redactor.add(&s);
+                    }
+                }
+                send::fetch_secrets(&plan, links_file, &providers, &mut redactor).await?
             };
             let concrete = send::concrete(&plan, &values, &mut redactor)?;
             let echo = (concrete.method.to_string(), concrete.shown_url.clone());

@@ -84,7 +84,7 @@ fn failed(message: impl Into<String>) -> Error {
 impl Publisher {
     /// Tells the editor who is signed in now.
     pub(super) async fn announce_sign_in(&self) {
-        let status = self.state.azure.status();
+        let status = self.state.providers.azure.status();
         let params = match status.method {
             Some(method) => json!({
                 "signedIn": true,
@@ -96,6 +96,12 @@ impl Publisher {
             }),
             None => json!({ "signedIn": false }),
         };
+        let mut params = params;
+        // AWS beside Azure: whether credentials were found, and where.
+        params["aws"] = json!({
+            "credentials": self.state.providers.aws.is_signed_in(),
+            "source": self.state.providers.aws.source(),
+        });
         self.client.send_notification::<SignInStatus>(params).await;
     }
 
@@ -111,7 +117,7 @@ impl Publisher {
             tokio::task::spawn_blocking(move || handlers::azure_app(&state, uri.as_deref()))
                 .await
                 .map_err(|_| "could not read the sign-in settings".to_owned())?;
-        let azure = self.state.azure.clone();
+        let azure = self.state.providers.azure.clone();
         let ui = EditorUi {
             client: self.client.clone(),
         };
@@ -188,7 +194,7 @@ impl Publisher {
     /// Offers sign-in once (until the next sign-in or sign-out): a feature needs Azure and
     /// the session is signed out.
     pub(super) fn offer_sign_in(&self) {
-        if self.state.azure.is_signed_in()
+        if self.state.providers.azure.is_signed_in()
             || !self.trusted.load(std::sync::atomic::Ordering::SeqCst)
         {
             return;
@@ -225,11 +231,24 @@ impl Publisher {
         .ok()
         .flatten();
         let Some((app, explicit)) = found else { return };
-        if self.state.azure.is_signed_in() {
+        if !self.state.providers.aws.is_signed_in()
+            && self
+                .state
+                .providers
+                .aws
+                .sign_in_silently(true)
+                .await
+                .is_ok()
+        {
+            self.announce_sign_in().await;
+            self.recheck_open(None);
+        }
+        if self.state.providers.azure.is_signed_in() {
             return;
         }
         if self
             .state
+            .providers
             .azure
             .sign_in_silently(&app, explicit)
             .await
@@ -270,14 +289,16 @@ impl Publisher {
                 })))
             }
             "vaultlink.signOut" => {
-                self.state.azure.sign_out().await;
+                self.state.providers.azure.sign_out().await;
+                self.state.providers.aws.sign_out();
                 *self.offered_sign_in.lock().unwrap() = false;
                 self.announce_sign_in().await;
                 self.recheck_open(None);
                 Ok(Some(json!({ "signedIn": false })))
             }
             "vaultlink.refresh" => {
-                self.state.azure.clear_cache();
+                self.state.providers.azure.clear_cache();
+                self.state.providers.aws.clear_cache();
                 self.recheck_open(None);
                 Ok(Some(json!({ "refreshed": true })))
             }
@@ -298,7 +319,7 @@ impl Publisher {
         })
         .await
         .map_err(|_| failed("could not read the arguments"))??;
-        if !self.state.azure.is_signed_in() {
+        if !self.state.providers.azure.is_signed_in() {
             self.sign_in(None, Some(parsed.uri.as_str().to_owned()))
                 .await
                 .map_err(|e| failed(format!("creating a secret needs Azure: {e}")))?;
@@ -346,7 +367,7 @@ impl Publisher {
                 parsed.secret
             ))
         })?;
-        match self.state.azure.versions(&id).await {
+        match self.state.providers.azure.versions(&id).await {
             Err(crate::azure::KvError::NotFound { .. }) => {}
             Ok(_) => {
                 let message = format!(
@@ -367,6 +388,7 @@ impl Publisher {
         }
         let created = self
             .state
+            .providers
             .azure
             .set_secret(&host, &parsed.secret, &literal, None)
             .await;

@@ -24,7 +24,7 @@ use crate::vault::features::actions::{self, ActionKind};
 use crate::vault::features::completion::{self, CompletionKind};
 use crate::vault::features::symbols::{self, SymbolKind};
 use crate::vault::features::{FileEdit, hover, lens, navigation};
-use crate::vault::identifier::{IdError, SecretId};
+use crate::vault::identifier::{IdError, LinkId, SecretId, Store};
 use crate::vault::links::{self, EditError, TextEdit};
 
 /// The commands this server executes.
@@ -80,7 +80,7 @@ pub fn over_budget(unfinished: &Unfinished) -> Error {
 struct Around {
     surroundings: crate::lsp::state::Surroundings,
     env_name: Option<String>,
-    azure: Arc<crate::azure::Azure>,
+    providers: crate::providers::Providers,
 }
 
 impl Around {
@@ -88,7 +88,7 @@ impl Around {
         Around {
             surroundings: state.surroundings(data.path.as_deref(), data.kind, true),
             env_name: state.env_name.read().unwrap().clone(),
-            azure: state.azure.clone(),
+            providers: state.providers.clone(),
         }
     }
 
@@ -101,7 +101,7 @@ impl Around {
         envs: &'a [crate::vault::features::EnvFileSource<'a>],
     ) -> crate::vault::features::World<'a> {
         let mut world = self.surroundings.world(envs, self.env_name.as_deref());
-        world.keyvault = Some(&*self.azure);
+        world.keyvault = Some(&self.providers);
         world
     }
 }
@@ -164,10 +164,12 @@ fn runtime_names(data: &FileData) -> Vec<String> {
         .collect()
 }
 
-/// What Key Vault's cached answers say about an open document, and the linked secrets with
-/// no answer yet (to fetch in the background). Nothing when signed out.
-pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>, Vec<SecretId>) {
-    if !state.azure.is_signed_in() {
+/// What the stores' cached answers say about an open document, and the linked secrets with
+/// no answer yet (to fetch in the background). Nothing from a store vaultlink cannot ask.
+pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>, Vec<LinkId>) {
+    if !state.providers.is_signed_in(Store::KeyVault)
+        && !state.providers.is_signed_in(Store::SecretsManager)
+    {
         return (Vec::new(), Vec::new());
     }
     let Ok(Some(data)) = doc.data() else {
@@ -190,7 +192,12 @@ pub fn live_diagnostics(state: &State, doc: &Document) -> (Vec<lsp::Diagnostic>,
         return (Vec::new(), Vec::new());
     }
     let now = jiff::Timestamp::now().as_second();
-    let (findings, unknown) = crate::vault::live::findings(&uses, &*state.azure, now);
+    let uses: Vec<_> = uses
+        .iter()
+        .filter(|u| state.providers.is_signed_in(u.id.store()))
+        .cloned()
+        .collect();
+    let (findings, unknown) = crate::vault::features::live::findings(&uses, &state.providers, now);
     let lines = doc.lines(state.encoding());
     let diags = findings
         .iter()
@@ -208,16 +215,16 @@ pub fn hover(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
-    // The one secret under the cursor: wait briefly for what Key Vault says about it.
-    if state.azure.is_signed_in()
-        && let Some(name) = navigation::name_at(&data.doc(), offset)
+    // The one secret under the cursor: wait briefly for what its store says about it.
+    if let Some(name) = navigation::name_at(&data.doc(), offset)
         && let Some(id) = world
             .links
             .and_then(|l| l.file.get(&name.name))
             .or_else(|| data.links().and_then(|l| l.get(&name.name)))
-            .and_then(|l| l.secret_id())
+            .and_then(|l| l.link_id())
+        && state.providers.is_signed_in(id.store())
     {
-        live::wait_for(live::INTERACTIVE_WAIT, state.azure.versions(id));
+        live::wait_for(live::INTERACTIVE_WAIT, state.providers.versions(id));
     }
     Ok(hover::hover(&data.doc(), offset, &world).map(|h| Hover {
         contents: HoverContents::Markup(MarkupContent {
@@ -238,11 +245,14 @@ pub fn completion(
     };
     let lines = doc.lines(state.encoding());
     let offset = lines.offset(pos);
-    if state.azure.is_signed_in() {
-        let hosts = live::vault_hosts(state, &data);
+    let hosts: Vec<_> = live::store_hosts(state, &data)
+        .into_iter()
+        .filter(|h| state.providers.is_signed_in(h.store()))
+        .collect();
+    if !hosts.is_empty() {
         live::wait_for(
             live::INTERACTIVE_WAIT,
-            live::fetch_names(&state.azure, &hosts),
+            live::fetch_names(&state.providers, &hosts),
         );
     }
     let around = Around::new(state, &data);
@@ -687,8 +697,13 @@ pub fn link_secret_edit(state: &State, args: &Value) -> Result<WorkspaceEdit> {
             "`{name}` cannot be a reference name: {problem}"
         )));
     }
-    match SecretId::parse(identifier) {
+    match LinkId::parse(identifier) {
         Ok(_) => {}
+        Err(IdError::Invalid(why)) if crate::vault::arn::ArnId::claims(identifier) => {
+            return Err(invalid(format!(
+                "`{identifier}` is not a Secrets Manager secret: {why}"
+            )));
+        }
         Err(IdError::Untrusted { host }) => {
             return Err(invalid(format!(
                 "refusing to link `{name}`: `{host}` is not a Key Vault host"
@@ -816,7 +831,7 @@ pub fn workspace_has_links(state: &State) -> bool {
             .links
             .as_ref()
             .and_then(|l| l.links())
-            .is_some_and(|l| l.secrets.iter().any(|s| s.secret_id().is_some()))
+            .is_some_and(|l| l.secrets.iter().any(|s| s.link_id().is_some()))
     })
 }
 

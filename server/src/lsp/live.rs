@@ -1,15 +1,15 @@
-//! Key Vault in the editor: a view of the session's cache for the features, the linked
+//! The secret stores in the editor: a view of the providers' caches for the features, the linked
 //! secrets a document uses, and short waits for answers where a person is waiting (hover,
 //! completion). Diagnostics never wait: unknown secrets are fetched in the background and
 //! the diagnostics refreshed when the answers arrive.
 
 use std::time::Duration;
 
-use crate::azure::Azure;
 use crate::lsp::state::{FileData, State};
+use crate::providers::Providers;
 use crate::vault::document::Parsed;
-use crate::vault::identifier::SecretId;
-use crate::vault::live::{self, LinkedUse};
+use crate::vault::features::live::{self, LinkedUse};
+use crate::vault::identifier::LinkId;
 
 /// How long hover and completion wait for Key Vault before answering without it.
 pub const INTERACTIVE_WAIT: Duration = Duration::from_millis(2500);
@@ -20,8 +20,9 @@ pub fn linked_uses(state: &State, data: &FileData) -> Vec<LinkedUse> {
     live::linked_uses(&data.doc(), around.links.as_ref().and_then(|l| l.links()))
 }
 
-/// The Key Vault hosts of the links that apply to a document.
-pub fn vault_hosts(state: &State, data: &FileData) -> Vec<String> {
+/// One link per store host (a vault, a region's endpoint) of the links that apply to a
+/// document, to list each host's secrets with.
+pub fn store_hosts(state: &State, data: &FileData) -> Vec<LinkId> {
     let links = match &data.parsed {
         Parsed::Links(l) => Some(l),
         _ => None,
@@ -34,14 +35,16 @@ pub fn vault_hosts(state: &State, data: &FileData) -> Vec<String> {
             around.links.as_ref().and_then(|l| l.links())
         }
     };
-    let mut hosts: Vec<String> = links
+    let mut hosts: Vec<LinkId> = Vec::new();
+    for id in links
         .iter()
         .flat_map(|l| &l.secrets)
-        .filter_map(|s| s.secret_id())
-        .map(SecretId::host)
-        .collect();
-    hosts.sort();
-    hosts.dedup();
+        .filter_map(|s| s.link_id())
+    {
+        if !hosts.iter().any(|h| h.host() == id.host()) {
+            hosts.push(id.clone());
+        }
+    }
     hosts
 }
 
@@ -52,11 +55,11 @@ pub fn wait_for<F: std::future::Future>(wait: Duration, f: F) -> Option<F::Outpu
 }
 
 /// Fetches the versions of each secret side by side (each answer lands in the cache).
-pub async fn fetch_versions(azure: &Azure, ids: &[SecretId]) {
-    futures::future::join_all(ids.iter().map(|id| azure.versions(id))).await;
+pub async fn fetch_versions(providers: &Providers, ids: &[LinkId]) {
+    futures::future::join_all(ids.iter().map(|id| providers.versions(id))).await;
 }
 
-/// Fetches the secret names of each vault side by side.
-pub async fn fetch_names(azure: &Azure, hosts: &[String]) {
-    futures::future::join_all(hosts.iter().map(|h| azure.secret_names(h))).await;
+/// Fetches the secret names at each host side by side.
+pub async fn fetch_names(providers: &Providers, hosts: &[LinkId]) {
+    futures::future::join_all(hosts.iter().map(|h| providers.secret_names(h))).await;
 }

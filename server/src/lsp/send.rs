@@ -5,20 +5,19 @@
 //! Progress is reported with `$/progress`; `$/cancelRequest` drops the request's future,
 //! which closes its connection.
 
-use std::collections::HashMap;
-
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::NumberOrString;
 
 use crate::lsp::handlers::{self, failed_request};
 use crate::lsp::server::Publisher;
-use crate::send::{self, redact::Redactor, run};
+use crate::send::{self, run};
+use crate::vault::identifier::Store;
 
 impl Publisher {
     pub(super) async fn send_request(&self, args: Value) -> Result<Option<Value>> {
         // The values fetched for this send are dropped when it ends, however it ends.
-        let _values = ForgetValues(&self.state.azure);
+        let _values = ForgetValues(&self.state.providers);
         let state = self.state.clone();
         let (responses, mut redactor) = {
             let session = self.responses.lock().unwrap();
@@ -32,10 +31,24 @@ impl Publisher {
         })
         .await
         .map_err(|_| failed_request("could not read the request"))??;
-        if plan.needs_key_vault() && !self.state.azure.is_signed_in() {
+        let stores = send::stores_needed(&plan, links.as_ref());
+        if stores.contains(&Store::KeyVault) && !self.state.providers.azure.is_signed_in() {
             self.sign_in(None, None).await.map_err(|e| {
                 failed_request(format!("{} needs Azure for its secrets: {e}", plan.label))
             })?;
+        }
+        if stores.contains(&Store::SecretsManager) && !self.state.providers.aws.is_signed_in() {
+            self.state
+                .providers
+                .aws
+                .sign_in_silently(true)
+                .await
+                .map_err(|e| {
+                    failed_request(format!("{} needs AWS for its secrets: {e}", plan.label))
+                })?;
+        }
+        for s in self.state.providers.credential_secrets() {
+            redactor.add(&s);
         }
         let token = NumberOrString::String(format!("vaultlink/send/{}", uuid::Uuid::new_v4()));
         let progress = match self.client.create_work_done_progress(token.clone()).await {
@@ -54,7 +67,7 @@ impl Publisher {
         };
         let outcome = async {
             let values =
-                send::fetch_secrets(&plan, links.as_ref(), &self.state.azure, &mut redactor)
+                send::fetch_secrets(&plan, links.as_ref(), &self.state.providers, &mut redactor)
                     .await?;
             let concrete = send::concrete(&plan, &values, &mut redactor)?;
             let echo = json!({
@@ -100,20 +113,10 @@ impl Publisher {
 }
 
 /// Drops the secret values the session keeps, when dropped.
-struct ForgetValues<'a>(&'a crate::azure::Azure);
+struct ForgetValues<'a>(&'a crate::providers::Providers);
 
 impl Drop for ForgetValues<'_> {
     fn drop(&mut self) {
         self.0.forget_values();
     }
 }
-
-/// What the session's sends share: the responses kept for later requests, by request
-/// name, and the redactor that knows every value fetched so far.
-#[derive(Default)]
-pub(super) struct SendSession {
-    responses: HashMap<String, send::plan::EarlierResponse>,
-    redactor: Redactor,
-}
-
-pub(super) type Responses = std::sync::Arc<std::sync::Mutex<SendSession>>;

@@ -71,7 +71,7 @@ pub(super) struct Publisher {
     /// Whether sign-in was already offered (once, until the next sign-in or sign-out).
     pub(super) offered_sign_in: Arc<Mutex<bool>>,
     /// Responses of requests sent in this session, for requests that read them.
-    pub(super) responses: crate::lsp::send::Responses,
+    pub(super) responses: crate::lsp::state::Responses,
     /// Whether the client said the workspace is trusted. Until it does, nothing reaches the
     /// network or runs a program: no sign-in at start, no Azure command, no send.
     pub(super) trusted: Arc<AtomicBool>,
@@ -198,18 +198,21 @@ impl Publisher {
         }
     }
 
-    /// Fetches Key Vault's answers about `ids` in the background, then re-checks the open
+    /// Fetches the stores' answers about `ids` in the background, then re-checks the open
     /// documents. Offline diagnostics are out already; these only add to them.
-    fn fetch_live(&self, ids: Vec<crate::vault::identifier::SecretId>) {
+    fn fetch_live(&self, ids: Vec<crate::vault::identifier::LinkId>) {
         if ids.is_empty() {
             return;
         }
         let this = self.clone();
         tokio::spawn(async move {
-            live::fetch_versions(&this.state.azure, &ids).await;
+            live::fetch_versions(&this.state.providers, &ids).await;
             let known = ids
                 .iter()
-                .filter(|id| this.state.azure.peek_versions(id).is_some())
+                .filter(|id| {
+                    crate::vault::features::live::SecretsView::versions(&this.state.providers, id)
+                        .is_some()
+                })
                 .count();
             // Answers that could not be kept (signed out meanwhile) would only start again.
             if known > 0 {
@@ -418,7 +421,8 @@ impl Server {
             let publisher = self.publisher.clone();
             tokio::spawn(async move { publisher.sign_in_quietly().await });
         } else if !trusted && was {
-            self.state.azure.sign_out().await;
+            self.state.providers.azure.sign_out().await;
+            self.state.providers.aws.sign_out();
             self.publisher.announce_sign_in().await;
             self.recheck_all(None);
         }
@@ -458,7 +462,7 @@ impl LanguageServer for Server {
         {
             roots.push(root);
         }
-        self.state.azure.set_workspace(roots.clone());
+        self.state.providers.set_workspace(roots.clone());
         *self.state.roots.write().unwrap() = roots;
         let trusted = params
             .initialization_options

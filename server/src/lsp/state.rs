@@ -103,7 +103,7 @@ pub struct Document {
     pub diagnostics: Mutex<Option<(u64, Arc<Vec<Diagnostic>>)>>,
     /// The linked secrets this version uses, with the context generation they saw: Key
     /// Vault's answers change more often than the text, and need not rescan it.
-    pub linked_uses: Mutex<Option<(u64, Arc<Vec<crate::vault::live::LinkedUse>>)>>,
+    pub linked_uses: Mutex<Option<(u64, Arc<Vec<crate::vault::features::live::LinkedUse>>)>>,
 }
 
 impl Document {
@@ -415,8 +415,9 @@ pub struct State {
     names: Mutex<Option<(u64, Arc<Vec<String>>)>>,
     /// The environment chosen in the editor's settings.
     pub env_name: RwLock<Option<String>>,
-    /// The Azure session: sign-in, Key Vault and its caches.
-    pub azure: Arc<crate::azure::Azure>,
+    /// The secret stores: Azure's sign-in and Key Vault, AWS's credentials and Secrets
+    /// Manager, with their caches.
+    pub providers: crate::providers::Providers,
 }
 
 impl State {
@@ -718,6 +719,16 @@ impl State {
         out
     }
 }
+
+/// What the session's sends share: the responses kept for later requests, by request
+/// name, and the redactor that knows every value fetched so far.
+#[derive(Default)]
+pub(super) struct SendSession {
+    pub(super) responses: std::collections::HashMap<String, crate::send::plan::EarlierResponse>,
+    pub(super) redactor: crate::send::redact::Redactor,
+}
+
+pub(super) type Responses = std::sync::Arc<std::sync::Mutex<SendSession>>;
 
 #[cfg(test)]
 mod tests;

@@ -16,8 +16,9 @@ use std::collections::HashMap;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::azure::Azure;
+use crate::providers::Providers;
 use crate::syntax::refs::{self, RefKind};
+use crate::vault::identifier::{LinkId, Store};
 use crate::vault::links::LinksFile;
 use crate::vault::target;
 use plan::{BASIC_PREFIX, EarlierResponse, EnvSecretSource, Plan, PlanBody, basic_value};
@@ -107,9 +108,9 @@ pub fn check_secrets(plan: &Plan, links: Option<&LinksFile>) -> Result<(), Strin
             }
             continue;
         };
-        if via.is_none() && link.secret_id().is_none() {
+        if via.is_none() && link.link_id().is_none() {
             problems.push(format!(
-                "the link of `{name}` in vaultlink.json is not a valid Key Vault secret identifier"
+                "the link of `{name}` in vaultlink.json is not a valid Key Vault or Secrets Manager secret identifier"
             ));
             continue;
         }
@@ -182,25 +183,50 @@ pub fn shown(plan: &Plan) -> Shown {
     }
 }
 
+/// The stores the plan's secrets are in: each needs credentials before a send.
+pub fn stores_needed(plan: &Plan, links: Option<&LinksFile>) -> Vec<Store> {
+    let mut out = Vec::new();
+    for n in &plan.secrets {
+        let store = match plan.entries.iter().find(|e| e.name == *n) {
+            Some(e) => match e.source {
+                EnvSecretSource::KeyVault(_) => Some(Store::KeyVault),
+                EnvSecretSource::UserSecret { .. } => None,
+            },
+            None => links
+                .and_then(|l| l.get(n))
+                .and_then(|l| l.link_id())
+                .map(LinkId::store),
+        };
+        if let Some(s) = store
+            && !out.contains(&s)
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Fetches the plan's secrets side by side (the caller has signed in and run
 /// [`check_secrets`]); every value is added to `redactor`.
 pub async fn fetch_secrets(
     plan: &Plan,
     links: Option<&LinksFile>,
-    azure: &Azure,
+    providers: &Providers,
     redactor: &mut Redactor,
 ) -> Result<HashMap<String, SecretString>, String> {
     let mut ids: Vec<_> = plan
         .secrets
         .iter()
         .filter(|n| !plan.entries.iter().any(|e| e.name == **n))
-        .filter_map(|n| Some((n.clone(), links?.get(n)?.secret_id()?.clone())))
+        .filter_map(|n| Some((n.clone(), links?.get(n)?.link_id()?.clone())))
         .collect();
     let mut values = HashMap::new();
     let mut problems = Vec::new();
     for entry in &plan.entries {
         match &entry.source {
-            EnvSecretSource::KeyVault(id) => ids.push((entry.name.clone(), id.clone())),
+            EnvSecretSource::KeyVault(id) => {
+                ids.push((entry.name.clone(), LinkId::KeyVault(id.clone())))
+            }
             EnvSecretSource::UserSecret { key, dir } => {
                 let home = std::env::var_os(if cfg!(windows) { "APPDATA" } else { "HOME" });
                 let read = match home {
@@ -217,14 +243,14 @@ pub async fn fetch_secrets(
             }
         }
     }
-    let answers = futures::future::join_all(ids.iter().map(|(_, id)| azure.value(id))).await;
+    let answers = futures::future::join_all(ids.iter().map(|(_, id)| providers.value(id))).await;
     for ((name, id), answer) in ids.into_iter().zip(answers) {
         match answer {
             Ok(v) => {
-                redactor.add(v.value.expose_secret());
-                values.insert(name, v.value.clone());
+                redactor.add(v.expose_secret());
+                values.insert(name, v);
             }
-            Err(e) => problems.push(format!("`{name}` ({}): {e}", id.url())),
+            Err(e) => problems.push(format!("`{name}` ({id}): {e}")),
         }
     }
     if problems.is_empty() {

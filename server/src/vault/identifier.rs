@@ -294,6 +294,113 @@ impl fmt::Display for SecretId {
     }
 }
 
+/// Which store a link names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Store {
+    KeyVault,
+    SecretsManager,
+}
+
+impl Store {
+    /// The store's name, for messages: `Key Vault`, `Secrets Manager`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Store::KeyVault => "Key Vault",
+            Store::SecretsManager => "Secrets Manager",
+        }
+    }
+}
+
+/// A linked secret's identifier, in the form of whichever store its link names. The store is
+/// chosen by the link's form (SPEC §9): an ARN or `secretsmanager://` is Secrets Manager,
+/// everything else must be a Key Vault identifier.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum LinkId {
+    KeyVault(SecretId),
+    SecretsManager(crate::vault::arn::ArnId),
+}
+
+impl LinkId {
+    pub fn parse(s: &str) -> Result<LinkId, IdError> {
+        if crate::vault::arn::ArnId::claims(s) {
+            crate::vault::arn::ArnId::parse(s)
+                .map(LinkId::SecretsManager)
+                .map_err(IdError::Invalid)
+        } else {
+            SecretId::parse(s).map(LinkId::KeyVault)
+        }
+    }
+
+    pub fn store(&self) -> Store {
+        match self {
+            LinkId::KeyVault(_) => Store::KeyVault,
+            LinkId::SecretsManager(_) => Store::SecretsManager,
+        }
+    }
+
+    /// The Key Vault identifier, for what only Key Vault offers (creating a secret, vault
+    /// URLs).
+    pub fn key_vault(&self) -> Option<&SecretId> {
+        match self {
+            LinkId::KeyVault(id) => Some(id),
+            LinkId::SecretsManager(_) => None,
+        }
+    }
+
+    /// The secret's name in its store.
+    pub fn name(&self) -> &str {
+        match self {
+            LinkId::KeyVault(id) => &id.name,
+            LinkId::SecretsManager(id) => id.short_name(),
+        }
+    }
+
+    /// The pinned version, when the link pins one.
+    pub fn version(&self) -> Option<&str> {
+        match self {
+            LinkId::KeyVault(id) => id.version.as_deref(),
+            LinkId::SecretsManager(id) => id.version_id(),
+        }
+    }
+
+    /// Where the secret is, for messages: ``the vault `corp-kv` ``, ``Secrets Manager in `eu-west-1` ``.
+    pub fn place(&self) -> String {
+        match self {
+            LinkId::KeyVault(id) => format!("the vault `{}`", id.vault),
+            LinkId::SecretsManager(id) => match &id.account {
+                Some(a) => format!("Secrets Manager of account `{a}` in `{}`", id.region),
+                None => format!("Secrets Manager in `{}`", id.region),
+            },
+        }
+    }
+
+    /// The host whose secrets completion lists: the vault's, or the region's endpoint.
+    pub fn host(&self) -> String {
+        match self {
+            LinkId::KeyVault(id) => id.host(),
+            LinkId::SecretsManager(id) => id.host(),
+        }
+    }
+
+    /// Whether both name the same secret, whatever version they read.
+    pub fn same_secret(&self, other: &LinkId) -> bool {
+        match (self, other) {
+            (LinkId::KeyVault(a), LinkId::KeyVault(b)) => a.same_secret(b),
+            (LinkId::SecretsManager(a), LinkId::SecretsManager(b)) => a.same_secret(b),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for LinkId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkId::KeyVault(id) => id.fmt(f),
+            LinkId::SecretsManager(id) => id.fmt(f),
+        }
+    }
+}
+
 /// Whether `host` is `<valid vault name>.<known suffix>`, in any case. `host` is a bare host
 /// name: a port or a trailing dot makes it not one.
 pub fn is_key_vault_host(host: &str) -> bool {

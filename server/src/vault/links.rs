@@ -11,8 +11,9 @@ use std::fmt;
 use crate::syntax::json::{self, Member, Value, ValueKind};
 use crate::syntax::refs;
 use crate::text::{Encoding, LineIndex, TextRange};
+use crate::vault::arn::ArnId;
 use crate::vault::identifier::{
-    CODE_INVALID_LINK, EXPECTED_FORM, IdError, SecretId, is_guid, is_tenant, shorten,
+    CODE_INVALID_LINK, EXPECTED_FORM, IdError, LinkId, SecretId, is_guid, is_tenant, shorten,
 };
 
 /// The links file's name, looked up from a document's folder upwards.
@@ -52,7 +53,7 @@ pub struct SecretLink {
     /// The whole member, from the key to the end of its value.
     pub range: TextRange,
     /// The parsed `link`: `None` when it is missing or not a string.
-    pub link: Option<Result<SecretId, IdError>>,
+    pub link: Option<Result<LinkId, IdError>>,
     /// The decoded `link` string; the source text when it is not a string; empty when missing.
     pub link_text: String,
     /// The `link` value (a string's range includes its quotes); `None` when missing.
@@ -139,9 +140,14 @@ impl LinksFile {
 }
 
 impl SecretLink {
-    /// The valid identifier of this link, if it has one.
-    pub fn secret_id(&self) -> Option<&SecretId> {
+    /// The valid identifier of this link, whichever store it names.
+    pub fn link_id(&self) -> Option<&LinkId> {
         self.link.as_ref()?.as_ref().ok()
+    }
+
+    /// The valid Key Vault identifier of this link, if it names a Key Vault secret.
+    pub fn secret_id(&self) -> Option<&SecretId> {
+        self.link_id()?.key_vault()
     }
 
     /// Whether the secret may be sent to `host` (a URL's host, optionally with a port, which
@@ -382,8 +388,15 @@ impl Reader<'_> {
                     }
                     Some(s) => {
                         link.link_text = s.value(src).into_owned();
-                        let id = SecretId::parse(&link.link_text);
-                        if let Err(e) = &id {
+                        let id = LinkId::parse(&link.link_text);
+                        if let Err(e) = &id
+                            && ArnId::claims(&link.link_text)
+                        {
+                            let message = format!(
+                                "the link of `{shown}` is not a Secrets Manager secret: {e}"
+                            );
+                            self.error(value.range, e.code(), message);
+                        } else if let Err(e) = &id {
                             let mut message = format!(
                                 "the link of `{shown}` is not a Key Vault secret identifier: {e}"
                             );

@@ -523,8 +523,13 @@ fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out:
     let (Some(view), Some(link)) = (world.keyvault, target.file.and_then(|f| f.get(name))) else {
         return;
     };
-    let Some(id) = link.secret_id() else { return };
-    let Some(Ok(versions)) = view.versions(id) else {
+    let Some(link_id) = link.link_id() else {
+        return;
+    };
+    let Some(id) = link_id.key_vault() else {
+        return;
+    };
+    let Some(Ok(versions)) = view.versions(link_id) else {
         return;
     };
     let (title, new_id) = match &id.version {

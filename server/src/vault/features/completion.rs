@@ -363,6 +363,27 @@ fn link_completion(
             insert: url,
         });
     }
+    // The secrets Secrets Manager lists in the regions already in use, as ARNs.
+    let mut regions: Vec<String> = Vec::new();
+    for id in links.secrets.iter().filter_map(|s| s.link_id()) {
+        if let crate::vault::identifier::LinkId::SecretsManager(arn) = id
+            && !regions.contains(&arn.host())
+        {
+            regions.push(arn.host());
+        }
+    }
+    for host in regions {
+        let arns = world.keyvault.and_then(|v| v.secret_names(&host));
+        for arn in arns.iter().flat_map(|n| n.iter()) {
+            out.push(Completion {
+                label: arn.clone(),
+                kind: CompletionKind::Link,
+                detail: Some("a secret in AWS Secrets Manager".to_owned()),
+                range: content,
+                insert: arn.clone(),
+            });
+        }
+    }
     out
 }
 

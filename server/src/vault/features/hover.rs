@@ -17,7 +17,7 @@ use crate::vault::features::markdown::{Table, code, escape, prose};
 use crate::vault::features::scan::{self, FoundKind};
 use crate::vault::features::vars::{self, Source, VarDef, VarValue};
 use crate::vault::features::{Doc, World};
-use crate::vault::identifier::IdError;
+use crate::vault::identifier::{IdError, LinkId};
 use crate::vault::links::{LinksFile, SecretLink};
 
 /// A hover: the range it is about and Markdown to show.
@@ -75,13 +75,13 @@ pub fn hover(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Option<HoverInfo>
     })
 }
 
-/// What Key Vault says about the secret `name` links to, when the session is online.
+/// What the store says about the secret `name` links to, when the session is online.
 fn live_rows(out: &mut String, name: &str, links: Option<&LinksFile>, world: &World<'_>) {
     if let (Some(view), Some(id)) = (
         world.keyvault,
-        links.and_then(|l| l.get(name)).and_then(|l| l.secret_id()),
+        links.and_then(|l| l.get(name)).and_then(|l| l.link_id()),
     ) {
-        out.push_str(&crate::vault::live::hover_markdown(id, view));
+        out.push_str(&crate::vault::features::live::hover_markdown(id, view));
     }
 }
 
@@ -125,7 +125,30 @@ fn secret_markdown(name: &str, links: Option<&LinksFile>) -> String {
 /// after these rows.
 pub(crate) fn secret_table(link: &SecretLink) -> Result<Table, String> {
     let id = match &link.link {
-        Some(Ok(id)) => id,
+        Some(Ok(LinkId::KeyVault(id))) => id,
+        Some(Ok(LinkId::SecretsManager(arn))) => {
+            let mut table = Table::new("", "");
+            table.row("store", "AWS Secrets Manager");
+            table.row("region", code(&arn.region));
+            if let Some(a) = &arn.account {
+                table.row("account", code(a));
+            }
+            table.row("secret", code(arn.short_name()));
+            table.row(
+                "version",
+                match &arn.pin {
+                    Some(crate::vault::arn::Pin::Id(v)) => code(v),
+                    Some(crate::vault::arn::Pin::Stage(s)) => format!("stage {}", code(s)),
+                    None => "current (`AWSCURRENT`)".to_owned(),
+                },
+            );
+            if let Some(k) = &arn.key {
+                table.row("JSON key", code(k));
+            }
+            table.row("identifier", code(&arn.to_string()));
+            table.row("allowed hosts", allowed_hosts(link));
+            return Ok(table);
+        }
         Some(Err(IdError::Untrusted { host })) => {
             return Err(format!("`{host}` is not a Key Vault host"));
         }
@@ -142,7 +165,13 @@ pub(crate) fn secret_table(link: &SecretLink) -> Result<Table, String> {
             .map_or_else(|| "latest".to_owned(), code),
     );
     table.row("identifier", id.url());
-    let hosts = if link.allowed_domains.is_empty() {
+    table.row("allowed hosts", allowed_hosts(link));
+    Ok(table)
+}
+
+/// The `allowedDomains` of a link, for its table.
+fn allowed_hosts(link: &SecretLink) -> String {
+    if link.allowed_domains.is_empty() {
         "any host".to_owned()
     } else {
         let hosts: Vec<String> = link
@@ -158,9 +187,7 @@ pub(crate) fn secret_table(link: &SecretLink) -> Result<Table, String> {
             })
             .collect();
         hosts.join(", ")
-    };
-    table.row("allowed hosts", hosts);
-    Ok(table)
+    }
 }
 
 fn script_markdown(name: &str, method: VaultMethod, links: Option<&LinksFile>) -> String {

@@ -70,7 +70,7 @@ fn title(names: &BTreeSet<String>, links: Option<&LinksFile>) -> Option<String> 
     for name in names {
         match links.and_then(|l| l.get(name)) {
             None => unlinked += 1,
-            Some(link) if link.secret_id().is_some() => linked += 1,
+            Some(link) if link.link_id().is_some() => linked += 1,
             Some(_) => broken += 1,
         }
     }

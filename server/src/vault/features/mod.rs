@@ -13,6 +13,7 @@ pub mod actions;
 pub mod completion;
 pub mod hover;
 pub mod lens;
+pub mod live;
 pub(crate) mod markdown;
 pub mod navigation;
 mod scan;
@@ -70,8 +71,8 @@ pub struct World<'a> {
     pub env_name: Option<&'a str>,
     /// Every vault reference name used anywhere in the workspace, sorted, without duplicates.
     pub workspace_names: &'a [String],
-    /// What Key Vault has said, when the session is online; `None` offline.
-    pub keyvault: Option<&'a dyn crate::vault::live::KeyVaultView>,
+    /// What the secret stores have said, when the session is online; `None` offline.
+    pub keyvault: Option<&'a dyn crate::vault::features::live::SecretsView>,
 }
 
 /// Edits to one file; `create` when the file does not exist yet (the edits then hold its

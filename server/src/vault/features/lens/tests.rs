@@ -93,3 +93,21 @@ fn other_files_have_none() {
     check(LINKS, expect![[""]]);
     check(ENVS, expect![[""]]);
 }
+
+#[test]
+fn secrets_manager_links_count_as_linked() {
+    check(
+        r#"//- /vaultlink.json
+{ "secrets": {
+  "db": { "link": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbC123#password" },
+  "token": { "link": "secretsmanager://eu-west-1/api-token" },
+  "bad": { "link": "arn:aws:secretsmanager:eu-west-1:1:secret:x" }
+} }
+//- /a.http
+GET https://x.test/{{vault:token}}
+A: {{vault:db}}
+B: {{vault:bad}}
+"#,
+        expect![[r#"0..34 "GET https://x.test/{{vault:token}}" 2 linked, 1 broken link"#]],
+    );
+}

@@ -1,48 +1,38 @@
-//! What Key Vault says about linked secrets, as findings and hover rows. Pure: the answers
-//! come through a [`KeyVaultView`] of whatever the session has cached, so that offline
-//! diagnostics never wait for the network and the same rules serve the editor and `check`.
+//! What the secret stores say about linked secrets, as findings and hover rows. Pure: the
+//! answers come through a [`SecretsView`] of whatever the providers have cached, so that
+//! offline diagnostics never wait for the network and the same rules serve the editor and
+//! `check`, whichever store a link names.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::azure::keyvault::{
-    Current, KvError, SecretProps, SecretVersions, Validity, format_time,
-};
 use crate::text::TextRange;
 use crate::vault::diagnostic::{Code, Finding};
 use crate::vault::features::markdown::{Table, code};
-use crate::vault::identifier::SecretId;
+use crate::vault::identifier::{LinkId, SecretId, Store};
 use crate::vault::links::LinksFile;
+use crate::vault::secret::{
+    Current, Failure, FailureKind, SecretProps, SecretVersions, Validity, format_time,
+};
 
-/// The Key Vault answers at hand, without waiting for any.
-pub trait KeyVaultView: Sync {
-    fn signed_in(&self) -> bool;
+/// The stores' answers at hand, without waiting for any.
+pub trait SecretsView: Sync {
+    /// Whether the provider of `store` can ask it (signed in, credentials found).
+    fn signed_in(&self, store: Store) -> bool;
     /// The versions of a secret when an answer (or an error about it) is cached.
-    fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>>;
-    /// The secret names of a vault when a listing is cached.
+    fn versions(&self, id: &LinkId) -> Option<Result<Arc<SecretVersions>, Failure>>;
+    /// The secret names at a host (a vault, a region's endpoint) when a listing is cached.
     fn secret_names(&self, host: &str) -> Option<Arc<Vec<String>>>;
-}
-
-impl KeyVaultView for crate::azure::Azure {
-    fn signed_in(&self) -> bool {
-        self.is_signed_in()
-    }
-    fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
-        self.peek_versions(id)
-    }
-    fn secret_names(&self, host: &str) -> Option<Arc<Vec<String>>> {
-        self.peek_secret_names(host)?.ok()
-    }
 }
 
 /// A view that knows nothing: offline.
 pub struct Offline;
 
-impl KeyVaultView for Offline {
-    fn signed_in(&self) -> bool {
+impl SecretsView for Offline {
+    fn signed_in(&self, _: Store) -> bool {
         false
     }
-    fn versions(&self, _: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
+    fn versions(&self, _: &LinkId) -> Option<Result<Arc<SecretVersions>, Failure>> {
         None
     }
     fn secret_names(&self, _: &str) -> Option<Arc<Vec<String>>> {
@@ -55,18 +45,18 @@ impl KeyVaultView for Offline {
 pub struct LinkedUse {
     pub name: String,
     pub range: TextRange,
-    pub id: SecretId,
+    pub id: LinkId,
 }
 
 /// The findings Key Vault's answers give for `uses`, and the identifiers with no answer yet
 /// (to fetch, then check again).
 pub fn findings(
     uses: &[LinkedUse],
-    view: &dyn KeyVaultView,
+    view: &dyn SecretsView,
     now: i64,
-) -> (Vec<Finding>, Vec<SecretId>) {
+) -> (Vec<Finding>, Vec<LinkId>) {
     let mut out = Vec::new();
-    let mut unknown: Vec<SecretId> = Vec::new();
+    let mut unknown: Vec<LinkId> = Vec::new();
     for u in uses {
         match view.versions(&u.id) {
             Some(answer) => check(u, &answer, now, &mut out),
@@ -98,7 +88,7 @@ pub fn linked_uses(
         crate::vault::features::navigation::vault_names(doc)
             .into_iter()
             .filter_map(|u| {
-                let id = links.get(&u.name)?.secret_id()?.clone();
+                let id = links.get(&u.name)?.link_id()?.clone();
                 Some(LinkedUse {
                     name: u.name,
                     range: u.range,
@@ -128,8 +118,9 @@ fn env_entry_uses(doc: &crate::vault::features::Doc<'_>) -> Vec<LinkedUse> {
                 return None;
             };
             let name = secret.value(doc.text);
-            let id =
-                SecretId::parse(&format!("https://{vault}.vault.azure.net/secrets/{name}")).ok()?;
+            let id = SecretId::parse(&format!("https://{vault}.vault.azure.net/secrets/{name}"))
+                .ok()
+                .map(LinkId::KeyVault)?;
             Some(LinkedUse {
                 name: name.into_owned(),
                 range: secret.range,
@@ -148,7 +139,7 @@ pub fn links_file_uses(links: &LinksFile) -> Vec<LinkedUse> {
             Some(LinkedUse {
                 name: s.name.clone(),
                 range: s.link_range?,
-                id: s.secret_id()?.clone(),
+                id: s.link_id()?.clone(),
             })
         })
         .collect()
@@ -156,68 +147,26 @@ pub fn links_file_uses(links: &LinksFile) -> Vec<LinkedUse> {
 
 fn check(
     u: &LinkedUse,
-    answer: &Result<Arc<SecretVersions>, KvError>,
+    answer: &Result<Arc<SecretVersions>, Failure>,
     now: i64,
     out: &mut Vec<Finding>,
 ) {
-    let vault = &u.id.vault;
-    let secret = &u.id.name;
+    let place = u.id.place();
+    let secret = u.id.name();
+    let store = u.id.store().label();
     let versions = match answer {
         Ok(v) => v,
-        Err(KvError::NotFound { .. }) => {
-            out.push(Finding::new(
-                u.range,
-                Code::SecretNotFound,
-                format!("the vault `{vault}` has no secret `{secret}`: create it there, or fix the link of `{}` in vaultlink.json", u.name),
-            ));
+        Err(e) => {
+            if let Some(f) = failure_finding(u, e) {
+                out.push(f);
+            }
             return;
         }
-        Err(KvError::Disabled) => {
-            out.push(disabled(u));
-            return;
-        }
-        Err(KvError::Deleted { deleted, purge }) => {
-            let on = |t: &Option<i64>| {
-                t.map(|t| format!(" on {}", format_time(t)))
-                    .unwrap_or_default()
-            };
-            let purge = purge
-                .map(|p| format!(" (its scheduled purge date is {})", format_time(p)))
-                .unwrap_or_default();
-            out.push(Finding::new(
-                u.range,
-                Code::SecretNotFound,
-                format!(
-                    "`{secret}` was deleted from the vault `{vault}`{}: someone with the recover permission on its secrets can recover it{purge}, or purge it so that it can be created anew; or fix the link of `{}` in vaultlink.json",
-                    on(deleted),
-                    u.name
-                ),
-            ));
-            return;
-        }
-        Err(e @ KvError::Forbidden { code, .. }) => {
-            let refusal = e.refusal().expect("a 403 refusal");
-            let code_of = if refusal.is_network() {
-                Code::NetworkRefused
-            } else {
-                Code::AccessDenied
-            };
-            out.push(Finding::new(
-                u.range,
-                code_of,
-                format!(
-                    "Key Vault refused access to `{secret}` in `{vault}` ({code}): {}",
-                    refusal.advice()
-                ),
-            ));
-            return;
-        }
-        // Not an answer about the secret (network, throttling, sign-in): nothing to say here.
-        Err(_) => return,
     };
-    let selected: Option<&SecretProps> = match &u.id.version {
-        Some(v) => versions.version(v),
-        None => match versions.current() {
+    let selected: Option<&SecretProps> = match (u.id.version(), stage(&u.id)) {
+        (Some(v), _) => versions.version(v),
+        (None, Some(stage)) => versions.labelled(stage),
+        (None, None) => match versions.current() {
             Some(Current::Known(p)) => Some(p),
             // Which of the versions created in the newest second is current is unknown:
             // only what holds for every one of them can be said.
@@ -238,7 +187,7 @@ fn check(
                         u.range,
                         Code::SecretExpired,
                         format!(
-                            "`{secret}` expired on {}: set a new value in Key Vault or extend its expiry",
+                            "`{secret}` expired on {}: set a new value in {store} or extend its expiry",
                             format_time(exp)
                         ),
                     ));
@@ -253,8 +202,8 @@ fn check(
             u.range,
             Code::SecretNotFound,
             format!(
-                "the vault `{vault}` has no version {} of `{secret}`: pin an existing version or use the latest",
-                u.id.version.as_deref().unwrap_or_default()
+                "{place} has no version {} of `{secret}`: pin an existing version or use the latest",
+                u.id.version().or(stage(&u.id)).unwrap_or_default()
             ),
         ));
         return;
@@ -268,7 +217,7 @@ fn check(
             u.range,
             Code::SecretExpired,
             format!(
-                "`{secret}` expired on {}: set a new value in Key Vault or extend its expiry",
+                "`{secret}` expired on {}: set a new value in {store} or extend its expiry",
                 format_time(selected.expires.unwrap_or_default())
             ),
         )),
@@ -292,7 +241,7 @@ fn check(
     }
     // Only a pinned version known not to be current earns the hint: one of several versions
     // created in the newest second may be the current one.
-    if let Some(pinned) = &u.id.version
+    if let Some(pinned) = u.id.version()
         && versions.is_current(pinned) == Some(false)
     {
         let newest = versions.versions.first().and_then(|p| p.created);
@@ -315,10 +264,91 @@ fn disabled(u: &LinkedUse) -> Finding {
         u.range,
         Code::SecretDisabled,
         format!(
-            "`{}` is disabled in the vault `{}`: enable it in Key Vault, or link another version",
-            u.id.name, u.id.vault
+            "`{}` is disabled in {}: enable it in {}, or link another version",
+            u.id.name(),
+            u.id.place(),
+            u.id.store().label()
         ),
     )
+}
+
+/// The stage a Secrets Manager link reads, when it names one.
+fn stage(id: &LinkId) -> Option<&str> {
+    match id {
+        LinkId::SecretsManager(a) => match &a.pin {
+            Some(crate::vault::arn::Pin::Stage(s)) => Some(s),
+            _ => None,
+        },
+        LinkId::KeyVault(_) => None,
+    }
+}
+
+/// The finding a store's refusal gives; `None` for failures that say nothing about the
+/// secret (network, throttling, sign-in).
+fn failure_finding(u: &LinkedUse, e: &Failure) -> Option<Finding> {
+    let place = u.id.place();
+    let secret = u.id.name();
+    let finding = match &e.kind {
+        FailureKind::NotFound => Finding::new(
+            u.range,
+            Code::SecretNotFound,
+            format!(
+                "{place} has no secret `{secret}`: create it there, or fix the link of `{}` in vaultlink.json",
+                u.name
+            ),
+        ),
+        FailureKind::Disabled => disabled(u),
+        FailureKind::Deleted { deleted, purge } => {
+            let on = |t: &Option<i64>| {
+                t.map(|t| format!(" on {}", format_time(t)))
+                    .unwrap_or_default()
+            };
+            let message = match &u.id {
+                LinkId::KeyVault(_) => {
+                    let purge = purge
+                        .map(|p| format!(" (its scheduled purge date is {})", format_time(p)))
+                        .unwrap_or_default();
+                    format!(
+                        "`{secret}` was deleted from {place}{}: someone with the recover permission on its secrets can recover it{purge}, or purge it so that it can be created anew; or fix the link of `{}` in vaultlink.json",
+                        on(deleted),
+                        u.name
+                    )
+                }
+                LinkId::SecretsManager(_) => format!(
+                    "`{secret}` is scheduled for deletion in {place}{}: restore it (`aws secretsmanager restore-secret`) before then, or fix the link of `{}` in vaultlink.json",
+                    on(deleted),
+                    u.name
+                ),
+            };
+            Finding::new(u.range, Code::SecretNotFound, message)
+        }
+        FailureKind::Denied {
+            code,
+            network,
+            advice,
+        } => {
+            let code_of = if *network {
+                Code::NetworkRefused
+            } else {
+                Code::AccessDenied
+            };
+            let container = match &u.id {
+                LinkId::KeyVault(id) => format!("`{}`", id.vault),
+                LinkId::SecretsManager(id) => format!("`{}`", id.region),
+            };
+            Finding::new(
+                u.range,
+                code_of,
+                format!(
+                    "{} refused access to `{secret}` in {container} ({code}): {advice}",
+                    u.id.store().label()
+                ),
+            )
+        }
+        // Not an answer about the secret (network, throttling, sign-in): nothing to say here.
+        FailureKind::Unreachable | FailureKind::Throttled | FailureKind::Other => return None,
+    };
+    Some(finding)
 }
 
 fn duration_words(secs: i64) -> String {
@@ -330,43 +360,54 @@ fn duration_words(secs: i64) -> String {
     }
 }
 
-/// What a hover says about Key Vault while signed out.
-const SIGN_IN_HINT: &str = "Sign in to Azure to see what Key Vault says about this secret (VS Code: vaultlink: Sign in to Azure, in the command palette; Neovim: `:LspVaultlinkSignIn`)";
+/// What a hover says about a store that cannot be asked yet.
+fn sign_in_hint(store: Store) -> &'static str {
+    match store {
+        Store::KeyVault => {
+            "Sign in to Azure to see what Key Vault says about this secret (VS Code: vaultlink: Sign in to Azure, in the command palette; Neovim: `:LspVaultlinkSignIn`)"
+        }
+        Store::SecretsManager => {
+            "Give vaultlink AWS credentials (the environment, a profile of `aws configure`, or `aws sso login`) to see what Secrets Manager says about this secret"
+        }
+    }
+}
 
-/// Markdown for what Key Vault says about a linked secret, after its link table.
-pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
-    if !view.signed_in() {
-        return format!("\n*{SIGN_IN_HINT}.*\n");
+/// Markdown for what the store says about a linked secret, after its link table.
+pub fn hover_markdown(id: &LinkId, view: &dyn SecretsView) -> String {
+    let store = id.store().label();
+    if !view.signed_in(id.store()) {
+        return format!("\n*{}.*\n", sign_in_hint(id.store()));
     }
     let answer = match view.versions(id) {
-        None => return "\n*Key Vault has not answered yet.*\n".to_owned(),
+        None => return format!("\n*{store} has not answered yet.*\n"),
         Some(a) => a,
     };
     let versions = match answer {
         Ok(v) => v,
         Err(e) => {
             return format!(
-                "\n**Key Vault:** {}\n",
+                "\n**{store}:** {}\n",
                 crate::vault::features::markdown::prose(&e.to_string())
             );
         }
     };
     let current = versions.current();
-    let selected = match &id.version {
-        Some(v) => versions.version(v),
-        None => versions.latest(),
+    let selected = match (id.version(), stage(id)) {
+        (Some(v), _) => versions.version(v),
+        (None, Some(s)) => versions.labelled(s),
+        (None, None) => versions.latest(),
     };
     let Some(p) = selected else {
-        if id.version.is_none() && current == Some(Current::Unknown) {
+        if id.version().is_none() && current == Some(Current::Unknown) {
             return format!(
-                "\n**Key Vault:** the current version is not known: {} versions were created in the same second ({}); Key Vault's version list does not say which is current.\n",
+                "\n**{store}:** the current version is not known: {} versions were created in the same second ({}); {store}'s version list does not say which is current.\n",
                 versions.candidates().count(),
                 candidate_list(&versions)
             );
         }
-        return "\n**Key Vault:** this version does not exist.\n".to_owned();
+        return format!("\n**{store}:** this version does not exist.\n");
     };
-    let mut table = Table::new("Key Vault", "");
+    let mut table = Table::new(store, "");
     table.row("enabled", if p.enabled { "yes" } else { "**no**" });
     let time = |t: Option<i64>| t.map_or_else(|| "—".to_owned(), format_time);
     table.row("created", time(p.created));
@@ -390,10 +431,23 @@ pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
             .join(", ")
     };
     table.row("tags", tags);
-    match (&id.version, current) {
+    if !p.labels.is_empty() {
+        table.row(
+            "stages",
+            p.labels
+                .iter()
+                .map(|l| code(l))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    match (id.version(), current) {
         (None, _) => {
             if let Some(v) = &p.version {
-                table.row("current version", code(v));
+                match stage(id) {
+                    Some(stage) => table.row(format!("version at {stage}"), code(v)),
+                    None => table.row("current version", code(v)),
+                }
             }
         }
         (Some(pinned), current) => {
@@ -412,6 +466,9 @@ pub fn hover_markdown(id: &SecretId, view: &dyn KeyVaultView) -> String {
         }
     }
     table.row("versions", versions.versions.len().to_string());
+    for (k, v) in &versions.facts {
+        table.row(k, crate::vault::features::markdown::prose(v));
+    }
     let mut out = String::from("\n");
     table.render(&mut out);
     let _ = writeln!(out);
@@ -434,14 +491,14 @@ mod tests {
 
     use super::*;
 
-    struct Fake(HashMap<String, Result<Arc<SecretVersions>, KvError>>);
+    struct Fake(HashMap<String, Result<Arc<SecretVersions>, Failure>>);
 
-    impl KeyVaultView for Fake {
-        fn signed_in(&self) -> bool {
+    impl SecretsView for Fake {
+        fn signed_in(&self, _: Store) -> bool {
             true
         }
-        fn versions(&self, id: &SecretId) -> Option<Result<Arc<SecretVersions>, KvError>> {
-            self.0.get(&id.name).cloned()
+        fn versions(&self, id: &LinkId) -> Option<Result<Arc<SecretVersions>, Failure>> {
+            self.0.get(id.name()).cloned()
         }
         fn secret_names(&self, _: &str) -> Option<Arc<Vec<String>>> {
             None
@@ -460,6 +517,7 @@ mod tests {
             not_before: None,
             content_type: None,
             tags: BTreeMap::new(),
+            labels: Vec::new(),
         }
     }
 
@@ -467,7 +525,7 @@ mod tests {
         LinkedUse {
             name: name.to_owned(),
             range: TextRange::new(0, 1),
-            id: SecretId::parse(link).unwrap(),
+            id: LinkId::parse(link).unwrap(),
         }
     }
 
@@ -484,29 +542,23 @@ mod tests {
         early.not_before = Some(now + 10);
         let mut off = props(V1, 10);
         off.enabled = false;
-        let answers: HashMap<String, Result<Arc<SecretVersions>, KvError>> = [
-            (
-                "missing",
-                Err(KvError::NotFound {
-                    message: String::new(),
-                }),
-            ),
-            ("disabled", Err(KvError::Disabled)),
+        let answers: HashMap<String, Result<Arc<SecretVersions>, Failure>> = [
+            ("missing", Err(Failure::new(FailureKind::NotFound, ""))),
+            ("disabled", Err(Failure::new(FailureKind::Disabled, ""))),
             (
                 "denied",
-                Err(KvError::Forbidden {
-                    code: "ForbiddenByRbac".into(),
-                    message: String::new(),
-                    client_address: None,
-                }),
+                Err(Failure::new(
+                    FailureKind::Denied {
+                        code: "ForbiddenByRbac".into(),
+                        network: false,
+                        advice: String::new(),
+                    },
+                    "",
+                )),
             ),
             (
                 "flaky",
-                Err(KvError::Http {
-                    status: 503,
-                    code: String::new(),
-                    message: String::new(),
-                }),
+                Err(Failure::new(FailureKind::Other, "Key Vault answered 503")),
             ),
             ("expired", Ok(SecretVersions::new(vec![expired]))),
             ("expiring", Ok(SecretVersions::new(vec![expiring]))),
@@ -608,13 +660,13 @@ mod tests {
         );
         let (found, _) = findings(&[use_of("x", base)], &one, 1_000);
         assert!(found.is_empty(), "{found:?}");
-        let md = hover_markdown(&SecretId::parse(base).unwrap(), &view);
+        let md = hover_markdown(&LinkId::parse(base).unwrap(), &view);
         assert!(md.contains("the current version is not known"), "{md}");
         assert!(
             md.contains(&format!("`{V2}`")) && md.contains(&format!("`{V3}`")),
             "{md}"
         );
-        let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
+        let md = hover_markdown(&LinkId::parse(&format!("{base}/{V2}")).unwrap(), &view);
         assert!(md.contains(&format!("- pinned version: `{V2}`")), "{md}");
         assert!(md.contains("- current version: not known"), "{md}");
     }
@@ -635,71 +687,61 @@ mod tests {
             .collect(),
         );
         let base = "https://corp-kv.vault.azure.net/secrets/x";
-        let md = hover_markdown(&SecretId::parse(&format!("{base}/{V1}")).unwrap(), &view);
+        let md = hover_markdown(&LinkId::parse(&format!("{base}/{V1}")).unwrap(), &view);
         assert!(md.contains(&format!("- pinned version: `{V1}`")), "{md}");
         assert!(md.contains(&format!("- current version: `{V2}`")), "{md}");
         assert!(!md.contains(&format!("- current version: `{V1}`")), "{md}");
-        let md = hover_markdown(&SecretId::parse(&format!("{base}/{V2}")).unwrap(), &view);
+        let md = hover_markdown(&LinkId::parse(&format!("{base}/{V2}")).unwrap(), &view);
         assert!(md.contains("- current version: this one"), "{md}");
     }
 
+    /// Secrets Manager names its current version by the `AWSCURRENT` stage, even when two
+    /// versions share a creation second; a stage pin reads the version carrying it.
     #[test]
-    fn refusals_and_deletions_say_what_to_do() {
-        let forbidden = |code: &str, message: &str| {
-            Err(KvError::Forbidden {
-                code: code.into(),
-                message: message.into(),
-                client_address: None,
-            })
+    fn secrets_manager_stages_name_the_versions() {
+        const A: &str = "aaaaaaaa-0000-0000-0000-000000000000";
+        const B: &str = "bbbbbbbb-0000-0000-0000-000000000000";
+        let mut a = props(A, 10);
+        a.labels = vec!["AWSPREVIOUS".into()];
+        let mut b = props(B, 10);
+        b.labels = vec!["AWSCURRENT".into()];
+        let versions = SecretVersions::new(vec![a, b]).with_current(Some(B.to_owned()));
+        let view = Fake(
+            [("prod/db".to_owned(), Ok(Arc::new(versions)))]
+                .into_iter()
+                .collect(),
+        );
+        let base = "secretsmanager://eu-west-1/prod/db";
+        let codes = |link: &str| {
+            let (found, _) = findings(&[use_of("db", link)], &view, 1_000);
+            found.iter().map(|f| f.code.as_str()).collect::<Vec<_>>()
         };
-        let answers: HashMap<String, Result<Arc<SecretVersions>, KvError>> = [
-            ("firewall", forbidden("ForbiddenByFirewall", "Client address is not authorized and caller is not a trusted service.")),
-            ("private", forbidden("ForbiddenByConnection", "Public network access is disabled and request is not from a trusted service nor via an approved private link.")),
-            ("policy", forbidden("AccessDenied", "The user, group or application 'appid=x' does not have secrets get permission on key vault 'corp-kv;location=westeurope'.")),
-            ("rbac", forbidden("ForbiddenByRbac", "Caller is not authorized to perform action on resource.")),
-            ("gone", Err(KvError::Deleted { deleted: Some(0), purge: Some(86_400) })),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
-        let view = Fake(answers);
-        let finding = |name: &str| {
-            let u = use_of(
-                name,
-                &format!("https://corp-kv.vault.azure.net/secrets/{name}"),
-            );
-            let (found, _) = findings(&[u], &view, 0);
-            assert_eq!(found.len(), 1, "{found:?}");
-            (found[0].code.as_str(), found[0].message.clone())
-        };
-        let (code, message) = finding("firewall");
-        assert_eq!(code, "network-refused");
-        assert!(
-            message.contains("firewall") && !message.contains("Secrets User role on"),
-            "{message}"
+        assert_eq!(
+            codes(&format!("{base}?versionId={A}#password")),
+            ["newer-version"]
         );
-        let (code, message) = finding("private");
-        assert_eq!(code, "network-refused");
-        assert!(message.contains("private link"), "{message}");
-        let (code, message) = finding("policy");
-        assert_eq!(code, "access-denied");
-        assert!(
-            message.contains("access policies do not give you the `get` permission on secrets"),
-            "{message}"
+        assert!(codes(&format!("{base}?versionId={B}")).is_empty());
+        assert!(codes(base).is_empty());
+        assert!(codes(&format!("{base}?versionStage=AWSPREVIOUS")).is_empty());
+        assert_eq!(
+            codes(&format!("{base}?versionStage=NOPE")),
+            ["secret-not-found"]
         );
-        let (code, message) = finding("rbac");
-        assert_eq!(code, "access-denied");
-        assert!(message.contains("Key Vault Secrets User role"), "{message}");
-        let (code, message) = finding("gone");
-        assert_eq!(code, "secret-not-found");
-        assert!(
-            message.contains("was deleted from the vault `corp-kv` on 1970-01-01 00:00 UTC"),
-            "{message}"
+        let md = hover_markdown(&LinkId::parse(base).unwrap(), &view);
+        assert!(md.contains(&format!("- current version: `{B}`")), "{md}");
+        assert!(md.contains("- stages: `AWSCURRENT`"), "{md}");
+        assert!(md.contains("**Secrets Manager**"), "{md}");
+        let md = hover_markdown(
+            &LinkId::parse(&format!("{base}?versionStage=AWSPREVIOUS")).unwrap(),
+            &view,
         );
         assert!(
-            message.contains("recover permission") && !message.contains("create it there"),
-            "{message}"
+            md.contains(&format!("- version at AWSPREVIOUS: `{A}`")),
+            "{md}"
         );
+        assert!(!md.contains("- current version:"), "{md}");
+        let md = hover_markdown(&LinkId::parse(base).unwrap(), &Offline);
+        assert!(md.contains("AWS credentials"), "{md}");
     }
 
     #[test]
@@ -713,7 +755,7 @@ mod tests {
                 .collect(),
         );
         let md = hover_markdown(
-            &SecretId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
+            &LinkId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &view,
         );
         assert!(md.contains("- enabled: yes"), "{md}");
@@ -721,7 +763,7 @@ mod tests {
         assert!(md.contains("`team=payments`"), "{md}");
         assert!(md.contains("`text/plain`"), "{md}");
         let md = hover_markdown(
-            &SecretId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
+            &LinkId::parse("https://corp-kv.vault.azure.net/secrets/x").unwrap(),
             &Offline,
         );
         assert!(md.contains("vaultlink: Sign in to Azure") && md.contains(":LspVaultlinkSignIn"));

@@ -1,0 +1,660 @@
+//! AWS Secrets Manager end to end: the built binary against moto's server on a loopback
+//! port, IAM enforced (every request signed with Signature Version 4 and allowed by the
+//! user's policy, as moto checks): `check`, `send` with JSON keys and pinned versions,
+//! hover, completion and send in the editor, a deleted secret, a refused user, throttling,
+//! and a request that uses a Key Vault secret (the emulator) and a Secrets Manager secret at
+//! once. Every output is searched for the planted values.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{Value, json};
+use vaultlink_e2e::echo::Echo;
+use vaultlink_e2e::emulator::Emulator;
+use vaultlink_e2e::lsp::{Client, Options};
+use vaultlink_e2e::moto::{self, Keys, Moto, REGION, Seed};
+use vaultlink_e2e::{Project, Run, run_with};
+
+const DB_PW: &str = "pw-CURRENT-7f3a/+=";
+const OLD_PW: &str = "pw-PREVIOUS-19c2";
+const TOKEN: &str = "tok-AWS-5d1e-value";
+const KV_SECRET: &str = "kv-S3CRET-4b8c";
+const KV: &str = "corp-kv.vault.azure.net";
+/// Secrets beyond ListSecrets' page of 100, so that completion needs the second page.
+const BULK: usize = 101;
+
+struct Aws {
+    moto: Moto,
+    reader: Keys,
+    stranger: Keys,
+    home: tempfile::TempDir,
+    db_arn: String,
+    old_version: String,
+}
+
+/// moto enforcing IAM, with a user `reader` allowed every Secrets Manager action, a user
+/// `stranger` allowed nothing, and the secrets `prod/db` (a JSON object, two versions),
+/// `api-token`, `old-key` (scheduled for deletion) and, with `bulk`, 101 more.
+fn aws(bulk: bool) -> Aws {
+    let mut seeds = moto::iam_user("reader", Some(&moto::read_policy()));
+    seeds.extend(moto::iam_user("stranger", None));
+    seeds.push(Seed::Sm(
+        "CreateSecret",
+        json!({
+            "Name": "prod/db",
+            "SecretString": json!({ "username": "admin", "password": OLD_PW }).to_string(),
+            "Tags": [{ "Key": "team", "Value": "payments" }],
+        }),
+    ));
+    seeds.push(Seed::Sm(
+        "PutSecretValue",
+        json!({
+            "SecretId": "prod/db",
+            "SecretString": json!({ "username": "admin", "password": DB_PW }).to_string(),
+        }),
+    ));
+    seeds.push(Seed::Sm(
+        "CreateSecret",
+        json!({ "Name": "api-token", "SecretString": TOKEN }),
+    ));
+    seeds.push(Seed::Sm(
+        "CreateSecret",
+        json!({ "Name": "old-key", "SecretString": "old-value" }),
+    ));
+    seeds.push(Seed::Sm(
+        "DeleteSecret",
+        json!({ "SecretId": "old-key", "RecoveryWindowInDays": 7 }),
+    ));
+    if bulk {
+        for i in 0..BULK {
+            seeds.push(Seed::Sm(
+                "CreateSecret",
+                json!({ "Name": format!("bulk-{i:03}"), "SecretString": "x" }),
+            ));
+        }
+    }
+    let moto = Moto::start_enforcing(seeds);
+    let reader = moto::keys_of(&moto.seeded[1]);
+    let stranger = moto::keys_of(&moto.seeded[4]);
+    let db_arn = moto.seeded[5]["ARN"].as_str().unwrap().to_owned();
+    let old_version = moto.seeded[5]["VersionId"].as_str().unwrap().to_owned();
+    assert_ne!(old_version, moto.seeded[6]["VersionId"].as_str().unwrap());
+    Aws {
+        moto,
+        reader,
+        stranger,
+        home: tempfile::tempdir().unwrap(),
+        db_arn,
+        old_version,
+    }
+}
+
+impl Aws {
+    fn env(&self, keys: &Keys) -> Vec<(String, String)> {
+        moto::env(&self.moto, keys, self.home.path())
+    }
+
+    /// The links file: every form of link, and one that is not valid.
+    fn links(&self, allowed: &str) -> String {
+        let db = &self.db_arn;
+        let old = &self.old_version;
+        format!(
+            r#"//- /vaultlink.json
+{{
+  "secrets": {{
+    "db-password": {{ "link": "{db}#password", "allowedDomains": [{allowed}] }},
+    "db-old": {{ "link": "{db}?versionId={old}#password", "allowedDomains": [{allowed}] }},
+    "api-token": {{ "link": "secretsmanager://{REGION}/api-token", "allowedDomains": [{allowed}] }},
+    "gone": {{ "link": "secretsmanager://{REGION}/old-key" }},
+    "missing": {{ "link": "secretsmanager://{REGION}/nope" }},
+    "bad": {{ "link": "arn:aws:secretsmanager:{REGION}:12345:secret:x" }},
+    "limited": {{ "link": "secretsmanager://{REGION}/api-token", "allowedDomains": ["api.example.com"] }}
+  }}
+}}
+"#
+        )
+    }
+}
+
+const USES: &str = r#"//- /api.http
+GET ECHO/a?t={{vault:api-token}}
+X-Pw: {{vault:db-password}}
+X-Old: {{vault:db-old}}
+X-Trace: 1
+
+###
+GET ECHO/b
+X-Gone: {{vault:gone}}
+X-Missing: {{vault:missing}}
+X-Bad: {{vault:bad}}
+
+###
+GET ECHO/c
+X-Limited: {{vault:limited}}
+"#;
+
+/// The project `check` reads: the requests go to a loopback address.
+fn checked(a: &Aws) -> String {
+    format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", "http://127.0.0.1:9")
+}
+
+/// What `check` finds without any answer from Secrets Manager.
+const OFFLINE: [&str; 2] = ["10 invalid-link", "14 domain-not-allowed"];
+
+fn assert_no_value(what: &str, text: &str, also: &[&str]) {
+    for v in [DB_PW, OLD_PW, TOKEN, KV_SECRET, "old-value"]
+        .iter()
+        .chain(also)
+    {
+        let encoded: String = url::form_urlencoded::byte_serialize(v.as_bytes()).collect();
+        assert!(
+            !text.contains(v) && !text.contains(&encoded),
+            "`{v}` is in {what}:\n{text}"
+        );
+    }
+}
+
+/// The `code` of every finding of `check --format json`, as `line code`.
+fn codes(run: &Run) -> Vec<String> {
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
+    rows.iter()
+        .filter(|r| r["file"].as_str().is_some_and(|f| f.ends_with("api.http")))
+        .map(|r| format!("{} {}", r["line"], r["code"].as_str().unwrap()))
+        .collect()
+}
+
+#[test]
+fn check_reports_what_secrets_manager_says() {
+    let a = aws(false);
+    let project = Project::new(&checked(&a));
+    let dir = project.dir.path();
+    let run = run_with(dir, &["check", "--format", "json"], &a.env(&a.reader));
+    assert_eq!(
+        codes(&run),
+        [
+            "3 newer-version",
+            "8 secret-not-found",
+            "9 secret-not-found",
+            "10 invalid-link",
+            "14 domain-not-allowed"
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.stdout.contains("scheduled for deletion"),
+        "{}",
+        run.stdout
+    );
+    let links: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        links.iter().any(|r| r["code"] == "invalid-link"
+            && r["file"].as_str().unwrap().ends_with("vaultlink.json")
+            && r["message"].as_str().unwrap().contains("12 digits")),
+        "{}",
+        run.stdout
+    );
+    assert_no_value(
+        "check's output",
+        &format!("{}{}", run.stdout, run.stderr),
+        &[],
+    );
+
+    // A user no policy allows: every secret is refused, by IAM.
+    let run = run_with(dir, &["check", "--format", "json"], &a.env(&a.stranger));
+    let refused: Vec<String> = codes(&run)
+        .into_iter()
+        .filter(|c| c.ends_with("access-denied"))
+        .collect();
+    assert_eq!(refused.len(), 6, "{}\n{}", run.stdout, run.stderr);
+
+    // Keys that are not moto's: the signature is refused, and no finding claims anything.
+    let wrong = Keys {
+        id: a.reader.id.clone(),
+        secret: "not-the-secret-key".to_owned(),
+    };
+    let run = run_with(dir, &["check", "--format", "json"], &a.env(&wrong));
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(run.stderr.contains("could not check"), "{}", run.stderr);
+    assert!(!run.stderr.contains("not-the-secret-key"), "{}", run.stderr);
+}
+
+#[test]
+fn credentials_come_from_a_profile_of_the_shared_files() {
+    let a = aws(false);
+    let project = Project::new(&checked(&a));
+    std::fs::create_dir_all(a.home.path().join(".aws")).unwrap();
+    std::fs::write(
+        a.home.path().join(".aws/credentials"),
+        format!(
+            "[default]\naws_access_key_id = {}\naws_secret_access_key = {}\n[reader]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            a.stranger.id, a.stranger.secret, a.reader.id, a.reader.secret
+        ),
+    )
+    .unwrap();
+    let env = |profile: Option<&str>| {
+        let mut env = vec![
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(), a.moto.url()),
+            ("HOME".to_owned(), a.home.path().display().to_string()),
+        ];
+        if let Some(p) = profile {
+            env.push(("AWS_PROFILE".to_owned(), p.to_owned()));
+        }
+        env
+    };
+    let dir = project.dir.path();
+    let run = run_with(dir, &["check", "--format", "json"], &env(Some("reader")));
+    assert!(
+        !codes(&run).iter().any(|c| c.ends_with("access-denied")),
+        "{}",
+        run.stdout
+    );
+    assert!(codes(&run).contains(&"3 newer-version".to_owned()));
+    let run = run_with(dir, &["check", "--format", "json"], &env(None));
+    assert!(
+        codes(&run).iter().any(|c| c.ends_with("access-denied")),
+        "the default profile is the stranger's: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn send_fills_json_keys_and_pinned_versions_and_masks_them() {
+    let a = aws(false);
+    let echo = Echo::start();
+    let project =
+        Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", &echo.url()));
+    let dir = project.dir.path();
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "1", "--json"],
+        &a.env(&a.reader),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = echo.requests();
+    assert_eq!(got.len(), 1);
+    let header = |n: &str| {
+        got[0]
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(header("x-pw").as_deref(), Some(DB_PW));
+    assert_eq!(header("x-old").as_deref(), Some(OLD_PW));
+    assert!(
+        got[0].target.contains(&format!("t={TOKEN}")),
+        "{}",
+        got[0].target
+    );
+    let output = format!("{}{}", run.stdout, run.stderr);
+    assert_no_value("send's output", &output, &[&a.reader.secret]);
+    assert!(output.contains("***"), "{output}");
+
+    // A scheduled deletion, a missing secret and a broken link: nothing is sent.
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "2"],
+        &a.env(&a.reader),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(echo.requests().len(), 1);
+    // Not allowed on this host: refused before anything is fetched.
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "3"],
+        &a.env(&a.reader),
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("may not be sent to `127.0.0.1`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(echo.requests().len(), 1);
+    // Refused by IAM: said, and nothing sent.
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "1"],
+        &a.env(&a.stranger),
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("AccessDenied"), "{}", run.stderr);
+    assert_eq!(echo.requests().len(), 1);
+}
+
+/// A loopback proxy in front of moto that answers AWS's `ThrottlingException` to the first
+/// `throttled` requests and passes the others on, `Host` kept so that signatures still hold.
+struct Throttler {
+    url: String,
+    seen: Arc<AtomicUsize>,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn throttler(upstream: String, throttled: usize) -> Throttler {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let counter = seen.clone();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let counter = counter.clone();
+        let http = http.clone();
+        let upstream = upstream.clone();
+        async move {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            if n < throttled {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#.to_owned(),
+                );
+            }
+            let mut req = http.post(format!("{upstream}/")).body(body);
+            for (k, v) in &headers {
+                req = req.header(k, v);
+            }
+            let resp = req.send().await.unwrap();
+            let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
+            (status, resp.text().await.unwrap())
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Throttler { url, seen, _rt: rt }
+}
+
+#[test]
+fn throttling_is_retried_then_reported() {
+    let a = aws(false);
+    let project = Project::new(&checked(&a));
+    let dir = project.dir.path();
+    let proxy = throttler(a.moto.url(), 2);
+    let mut env = a.env(&a.reader);
+    env.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SECRETS_MANAGER");
+    env.push(("AWS_ENDPOINT_URL_SECRETS_MANAGER".into(), proxy.url.clone()));
+    let run = run_with(dir, &["check", "--format", "json"], &env);
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(!run.stderr.contains("throttling"), "{}", run.stderr);
+    assert!(proxy.seen.load(Ordering::SeqCst) > 2);
+
+    // Throttled for good: the retries end, the secrets are named as not checked, and no
+    // finding is made up.
+    let always = throttler(a.moto.url(), usize::MAX);
+    env.retain(|(k, _)| k != "AWS_ENDPOINT_URL_SECRETS_MANAGER");
+    env.push((
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER".into(),
+        always.url.clone(),
+    ));
+    let started = std::time::Instant::now();
+    let run = run_with(dir, &["check", "--format", "json"], &env);
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not check") && run.stderr.contains("ThrottlingException"),
+        "{}",
+        run.stderr
+    );
+    // Four attempts of `DescribeSecret` for each of the four secrets, once each however many
+    // links read it.
+    assert_eq!(always.seen.load(Ordering::SeqCst), 4 * 4);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn the_editor_hovers_completes_and_sends_without_showing_a_value() {
+    let a = aws(true);
+    let echo = Echo::start();
+    let project =
+        Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", &echo.url()));
+    let env = a.env(&a.reader);
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let status = client.wait_notification("vaultlink/signInStatus", |n| {
+        n["params"]["aws"]["credentials"] == true
+    });
+    assert_eq!(status["params"]["aws"]["source"], "environment", "{status}");
+    let text = project.read("api.http");
+    let uri = client.open(&project.path("api.http"), &text);
+    // Hover on `db-password` (line 2): the link and what Secrets Manager says, once the
+    // server has found the credentials.
+    let md = hover_with(&mut client, &uri, (1, 16), "**Secrets Manager**");
+    for want in [
+        "AWS Secrets Manager",
+        "`password`",
+        "**Secrets Manager**",
+        "`AWSCURRENT`",
+        "`team=payments`",
+        "- rotation: off",
+    ] {
+        assert!(md.contains(want), "{want} is not in the hover:\n{md}");
+    }
+    // The pinned old version: named, and the current one beside it.
+    let old = hover_with(&mut client, &uri, (2, 16), "**Secrets Manager**");
+    assert!(
+        old.contains(&format!("- pinned version: `{}`", a.old_version)),
+        "{old}"
+    );
+    assert!(old.contains("`AWSPREVIOUS`"), "{old}");
+    // The network findings arrive once the answers are in.
+    let has = |p: &Value, code: &str| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == code))
+    };
+    client.wait_diagnostics_where(&uri, |p| {
+        has(p, "newer-version") && has(p, "secret-not-found")
+    });
+
+    // Completion in a link of vaultlink.json: every ARN in the region, past the first page.
+    let links_text = project.read("vaultlink.json");
+    let links_uri = client.open(&project.path("vaultlink.json"), &links_text);
+    let (line, col) = links_text
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("secretsmanager://").map(|c| (i, c + 1)))
+        .unwrap();
+    let items = client.ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": links_uri }, "position": { "line": line, "character": col } }),
+    );
+    let items = items
+        .get("items")
+        .cloned()
+        .unwrap_or(items)
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let arns: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .filter(|l| l.starts_with("arn:aws:secretsmanager:"))
+        .collect();
+    assert!(arns.contains(&a.db_arn.as_str()), "{arns:?}");
+    assert_eq!(
+        arns.iter().filter(|a| a.contains(":secret:bulk-")).count(),
+        BULK,
+        "{arns:?}"
+    );
+    assert!(!arns.iter().any(|a| a.contains("old-key")), "{arns:?}");
+
+    // Send from the editor: values filled in, masked in the answer.
+    let result = client.ok(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.sendRequest",
+            "arguments": [{ "uri": uri, "position": { "line": 0, "character": 0 } }]
+        }),
+    );
+    assert_eq!(result["status"], 200, "{result}");
+    let got = echo.requests();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].target.contains(TOKEN));
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    assert_no_value("the LSP messages", &transcript, &[&a.reader.secret]);
+    assert_no_value("the server's stderr", &client.stderr(), &[&a.reader.secret]);
+    client.shutdown();
+}
+
+/// The hover at a position (on a reference) once it shows `want`.
+fn hover_with(client: &mut Client, uri: &str, (line, column): (u32, u32), want: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let hover = client.ok(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": column } }),
+        );
+        let md = hover["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if md.contains(want) {
+            return md;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{want} is not in the hover:\n{md}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+const MIXED: &str = r#"//- /mixed.http
+POST ECHO/mixed
+Authorization: Bearer {{vault:kv-token}}
+X-Db: {{vault:db-password}}
+
+{"both": "{{vault:kv-token}}:{{vault:db-password}}"}
+
+###
+GET ECHO/elsewhere
+X-Db: {{vault:aws-elsewhere}}
+"#;
+
+#[test]
+fn one_request_uses_key_vault_and_secrets_manager() {
+    let a = aws(false);
+    let emu = Emulator::start();
+    emu.add_secret(KV, "kv-token", KV_SECRET);
+    let echo = Echo::start();
+    let links = format!(
+        r#"//- /vaultlink.json
+{{
+  "secrets": {{
+    "kv-token": {{ "link": "https://{KV}/secrets/kv-token", "allowedDomains": ["127.0.0.1"] }},
+    "db-password": {{ "link": "{}#password", "allowedDomains": ["127.0.0.1"] }},
+    "aws-elsewhere": {{ "link": "{}#password", "allowedDomains": ["api.example.com"] }}
+  }}
+}}
+"#,
+        a.db_arn, a.db_arn
+    );
+    let project = Project::new(&format!("{links}{MIXED}").replace("ECHO", &echo.url()));
+    let mut env = a.env(&a.reader);
+    env.extend(emu.env());
+    env.extend(emu.sp_env());
+    let dir = project.dir.path();
+
+    // The command line: both stores asked, nothing to say but the refused host.
+    let run = run_with(dir, &["check", "--format", "json"], &env);
+    let rows: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
+    let found: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {}", r["line"], r["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(found, ["9 domain-not-allowed"], "{}", run.stderr);
+    assert!(!run.stderr.contains("skipped"), "{}", run.stderr);
+    let run = run_with(dir, &["send", "mixed.http", "--request", "1"], &env);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = echo.requests();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&got[0].body),
+        format!(r#"{{"both": "{KV_SECRET}:{DB_PW}"}}"#)
+    );
+    let mut outputs = format!("{}{}", run.stdout, run.stderr);
+    let run = run_with(dir, &["send", "mixed.http", "--request", "2"], &env);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("`aws-elsewhere`") && run.stderr.contains("may not be sent"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(echo.requests().len(), 1);
+    outputs.push_str(&run.stderr);
+
+    // The editor.
+    let mut client = Client::start_with(
+        dir,
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let text = project.read("mixed.http");
+    let uri = client.open(&project.path("mixed.http"), &text);
+    for (line, store) in [(1, "**Key Vault**"), (2, "**Secrets Manager**")] {
+        let column = text.lines().nth(line as usize).unwrap().find("{{").unwrap() as u32 + 4;
+        hover_with(&mut client, &uri, (line, column), store);
+    }
+    let result = client.ok(
+        "workspace/executeCommand",
+        json!({
+            "command": "vaultlink.sendRequest",
+            "arguments": [{ "uri": uri, "position": { "line": 0, "character": 0 } }]
+        }),
+    );
+    assert_eq!(result["status"], 200, "{result}");
+    assert!(
+        result["body"].as_str().unwrap().contains("***:***"),
+        "{result}"
+    );
+    assert_eq!(echo.requests().len(), 2);
+    let refused = client
+        .request(
+            "workspace/executeCommand",
+            json!({
+                "command": "vaultlink.sendRequest",
+                "arguments": [{ "uri": uri, "position": { "line": 7, "character": 0 } }]
+            }),
+        )
+        .unwrap_err();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("may not be sent"),
+        "{refused}"
+    );
+    assert_eq!(echo.requests().len(), 2);
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    outputs.push_str(&transcript);
+    outputs.push_str(&client.stderr());
+    client.shutdown();
+    assert_no_value("the outputs", &outputs, &[&a.reader.secret]);
+    // Nothing was written to the project but what the fixture holds.
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["mixed.http", "vaultlink.json"]);
+}
