@@ -20,7 +20,10 @@ fn sources() -> Vec<(Vec<String>, String)> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+            } else if path.extension().is_some_and(|e| e == "rs")
+                // A module's `tests.rs` is its `#[cfg(test)]` module: not part of the layering.
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+            {
                 out.push((
                     module_of(&root, &path),
                     std::fs::read_to_string(&path).unwrap(),
@@ -211,9 +214,8 @@ fn no_import_cycle_between_top_level_modules() {
 }
 
 /// Edges of cycles that are known and not yet broken.
-// FIXME: `vault::document` runs the plaintext scan and `vault::plaintext` reads
-// `vault::document::Parsed`; the scan should take the parse variants it reads instead.
-const KNOWN: &[(&str, &str)] = &[("vault::plaintext", "vault::document")];
+/// Edges of a known cycle, each to be taken out once the cycle is broken. None today.
+const KNOWN: &[(&str, &str)] = &[];
 
 #[test]
 fn no_import_cycle_between_the_modules_of_a_folder() {

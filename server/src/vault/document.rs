@@ -78,6 +78,16 @@ impl Parsed {
         }
     }
 
+    /// What the plaintext-credential scan reads of this parse.
+    pub fn scanned(&self) -> plaintext::Scanned<'_> {
+        match self {
+            Parsed::Http(f) => plaintext::Scanned::Http(f),
+            Parsed::Collection(c) => plaintext::Scanned::Collection(c),
+            Parsed::Env(e) => plaintext::Scanned::Env(e),
+            Parsed::Links(_) => plaintext::Scanned::Nothing,
+        }
+    }
+
     /// Every offline finding, sorted by position.
     pub fn analyze(&self, text: &str, ctx: &Context<'_>) -> Vec<Finding> {
         let mut findings = match self {
@@ -86,7 +96,7 @@ impl Parsed {
             Parsed::Env(e) => analysis::analyze_env(text, e, ctx),
             Parsed::Links(l) => analysis::analyze_links(l),
         };
-        findings.extend(plaintext::findings(text, self));
+        findings.extend(plaintext::findings(text, self.scanned()));
         findings.sort_by_key(|f| (f.range.start, f.range.end));
         findings
     }

@@ -92,7 +92,7 @@ pub fn reanalyse(
         ..f.clone()
     }));
     // The plaintext-credential scan reads the text across blocks: it runs on the whole.
-    out.extend(plaintext::findings(text, whole));
+    out.extend(plaintext::findings(text, whole.scanned()));
     out.sort_by_key(|f| (f.range.start, f.range.end));
     Some(out)
 }

@@ -9,12 +9,12 @@
 //! `key` of a `{"key": …, "value": …}` entry (Postman's headers, query, `auth` and
 //! variables); strings in arrays (script lines) are free text.
 
-use crate::syntax::env::EnvFileKind;
+use crate::syntax::env::{EnvFile, EnvFileKind};
 use crate::syntax::http::HttpFile;
 use crate::syntax::json::{self, JsonString, Value, ValueKind};
+use crate::syntax::postman::Collection;
 use crate::text::TextRange;
 use crate::vault::diagnostic::{Code, Finding};
-use crate::vault::document::Parsed;
 use crate::vault::secrets::{self, Hit, IGNORE_MARKER, Shape};
 
 /// The message of a finding: what it looks like, never the value.
@@ -25,14 +25,24 @@ pub fn message(shape: Shape) -> String {
     )
 }
 
+/// What the scan reads of a document's parse.
+#[derive(Clone, Copy)]
+pub enum Scanned<'a> {
+    Http(&'a HttpFile),
+    Collection(&'a Collection),
+    Env(&'a EnvFile),
+    /// A document that holds no credentials of its own (`vaultlink.json`).
+    Nothing,
+}
+
 /// The credentials of a document, with their ranges in `text`, ignored lines left out.
-pub fn hits(text: &str, parsed: &Parsed) -> Vec<Hit> {
+pub fn hits(text: &str, parsed: Scanned<'_>) -> Vec<Hit> {
     let mut out = match parsed {
-        Parsed::Http(file) => http_hits(text, file),
-        Parsed::Collection(c) => json_hits(text, c.root.as_ref()),
-        Parsed::Env(e) if e.kind == (EnvFileKind::HttpClient { private: true }) => Vec::new(),
-        Parsed::Env(_) => json_hits(text, json::parse(text).root.as_ref()),
-        Parsed::Links(_) => Vec::new(),
+        Scanned::Http(file) => http_hits(text, file),
+        Scanned::Collection(c) => json_hits(text, c.root.as_ref()),
+        Scanned::Env(e) if e.kind == (EnvFileKind::HttpClient { private: true }) => Vec::new(),
+        Scanned::Env(_) => json_hits(text, json::parse(text).root.as_ref()),
+        Scanned::Nothing => Vec::new(),
     };
     out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
     out.sort_by_key(|h| (h.range.start, h.range.end));
@@ -40,7 +50,7 @@ pub fn hits(text: &str, parsed: &Parsed) -> Vec<Hit> {
 }
 
 /// The `plaintext-secret` findings of a document.
-pub fn findings(text: &str, parsed: &Parsed) -> Vec<Finding> {
+pub fn findings(text: &str, parsed: Scanned<'_>) -> Vec<Finding> {
     hits(text, parsed)
         .into_iter()
         .map(|h| Finding::new(h.range, Code::PlaintextSecret, message(h.shape)))
@@ -121,7 +131,7 @@ fn scan_string(src: &str, s: &JsonString, name: Option<&str>, out: &mut Vec<Hit>
 /// above it in an `.http` file (`//` inside a script), or a `"//"` member before the
 /// member the finding is in when a JSON line starts with one. `None` when the line cannot
 /// take one.
-pub fn ignore_edit(parsed: &Parsed, text: &str, at: TextRange) -> Option<(TextRange, String)> {
+pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(TextRange, String)> {
     let start = (at.start as usize).min(text.len());
     let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let line = &text[line_start..];
@@ -134,7 +144,7 @@ pub fn ignore_edit(parsed: &Parsed, text: &str, at: TextRange) -> Option<(TextRa
     };
     let insert_at = TextRange::empty((line_start + indent_len) as u32);
     match parsed {
-        Parsed::Http(_) => {
+        Scanned::Http(_) => {
             let in_script = in_http_script(text, line_start);
             let comment = if in_script { "//" } else { "#" };
             Some((
@@ -142,7 +152,7 @@ pub fn ignore_edit(parsed: &Parsed, text: &str, at: TextRange) -> Option<(TextRa
                 format!("{comment} {IGNORE_MARKER}{newline}{indent}"),
             ))
         }
-        Parsed::Collection(_) | Parsed::Env(_) => {
+        Scanned::Collection(_) | Scanned::Env(_) => {
             let rest = &line[indent_len..];
             // A member that starts its line: `"value": "…"`.
             let member = rest.starts_with('"')

@@ -140,7 +140,7 @@ fn overlaps(a: TextRange, b: TextRange) -> bool {
 /// The `plaintext-secret` findings the selection touches.
 fn plaintext_hits(doc: &Doc<'_>, range: TextRange) -> Vec<Hit> {
     let touches = |r: TextRange| r.start <= range.end && range.start <= r.end;
-    plaintext::hits(doc.text, doc.parsed)
+    plaintext::hits(doc.text, doc.parsed.scanned())
         .into_iter()
         .filter(|h| touches(h.range))
         .collect()
@@ -171,7 +171,8 @@ fn host_at(doc: &Doc<'_>, world: &World<'_>, offset: u32) -> Option<String> {
 fn ignore_actions(doc: &Doc<'_>, path: &Path, hits: &[Hit], out: &mut Vec<Action>) {
     let mut lines_done: Vec<TextRange> = Vec::new();
     for hit in hits {
-        let Some((range, new_text)) = plaintext::ignore_edit(doc.parsed, doc.text, hit.range)
+        let Some((range, new_text)) =
+            plaintext::ignore_edit(doc.parsed.scanned(), doc.text, hit.range)
         else {
             continue;
         };

@@ -7,12 +7,13 @@ use expect_test::{Expect, expect};
 
 use super::*;
 use crate::vault::document::DocKind;
+use crate::vault::document::Parsed;
 
 fn check(file_name: &str, text: &str, expect: Expect) {
     let kind = DocKind::detect(file_name, text).expect("a file vaultlink reads");
     let parsed = Parsed::parse(kind, text);
     let mut out = String::new();
-    for f in findings(text, &parsed) {
+    for f in findings(text, parsed.scanned()) {
         let value = f.range.slice(text);
         assert!(
             !f.message.contains(value),
@@ -117,17 +118,17 @@ fn the_ignore_edit_silences_the_line_it_marks() {
     for (name, text) in cases {
         let kind = DocKind::detect(name, text).unwrap();
         let mut text = text.to_string();
-        let before = hits(&text, &Parsed::parse(kind, &text)).len();
+        let before = hits(&text, Parsed::parse(kind, &text).scanned()).len();
         assert!(before > 0, "{name}: nothing found to begin with");
         for i in 0..before {
             let parsed = Parsed::parse(kind, &text);
-            let found = hits(&text, &parsed);
+            let found = hits(&text, parsed.scanned());
             assert_eq!(found.len(), before - i, "{name}:\n{text}");
-            let (range, insert) = ignore_edit(&parsed, &text, found[0].range).unwrap();
+            let (range, insert) = ignore_edit(parsed.scanned(), &text, found[0].range).unwrap();
             text.replace_range(range.as_usize(), &insert);
         }
         let parsed = Parsed::parse(kind, &text);
-        assert!(hits(&text, &parsed).is_empty(), "{name}:\n{text}");
+        assert!(hits(&text, parsed.scanned()).is_empty(), "{name}:\n{text}");
         match &parsed {
             Parsed::Http(f) => {
                 assert!(f.errors.is_empty(), "{:?}", f.errors);
