@@ -124,6 +124,17 @@ impl DiskWorkspace {
 /// runs define (kulala's `import`/`run`, httpyac's `# @import`) and those its script files
 /// set (`< ./script.js`, `> ./handler.js`: `client.global.set`, `request.variables.set`). They come as one more
 /// environment that always applies, without values. `None` when there are none.
+/// The names of [`names_beside`]: set when a request runs (by a script or an imported file),
+/// or read from `.env`.
+pub fn runtime_names(dir: &Path, text: &str, file: &HttpFile) -> Vec<String> {
+    names_beside(dir, text, file)
+        .iter()
+        .flat_map(|e| &e.parsed.environments)
+        .flat_map(|e| &e.variables)
+        .map(|v| v.name.clone())
+        .collect()
+}
+
 pub fn names_beside(dir: &Path, text: &str, file: &HttpFile) -> Option<Arc<Loaded<EnvFile>>> {
     let mut names: Vec<String> = Vec::new();
     let dotenv = fs::find_up(dir, ".env");

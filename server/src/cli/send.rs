@@ -242,12 +242,7 @@ pub fn send(opts: &SendOptions, out: &mut dyn Write, err: &mut dyn Write) -> i32
     let mut failed = false;
     let several = chosen.len() > 1;
     let runtime_names: Vec<String> = match &parsed {
-        Parsed::Http(file) => crate::workspace::names_beside(&dir, &text, file)
-            .iter()
-            .flat_map(|e| &e.parsed.environments)
-            .flat_map(|e| &e.variables)
-            .map(|v| v.name.clone())
-            .collect(),
+        Parsed::Http(file) => crate::workspace::runtime_names(&dir, &text, file),
         _ => Vec::new(),
     };
     for index in chosen {

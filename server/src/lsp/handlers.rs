@@ -153,15 +153,14 @@ fn names_beside(data: &FileData) -> Option<Arc<FileData>> {
     )))
 }
 
-/// The names of [`names_beside`]: set when a request runs, or read from `.env`.
+/// The names an `.http` document gets when a request runs, or from `.env`.
 fn runtime_names(data: &FileData) -> Vec<String> {
-    names_beside(data)
-        .iter()
-        .filter_map(|e| e.env())
-        .flat_map(|e| &e.environments)
-        .flat_map(|e| &e.variables)
-        .map(|v| v.name.clone())
-        .collect()
+    match (data.path.as_deref().and_then(Path::parent), &data.parsed) {
+        (Some(dir), crate::vault::document::Parsed::Http(file)) => {
+            crate::workspace::runtime_names(dir, &data.text, file)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// What the stores' cached answers say about an open document, and the linked secrets with
