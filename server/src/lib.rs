@@ -12,6 +12,7 @@ pub mod cli;
 pub mod fs;
 pub mod fuzz;
 pub mod lsp;
+pub mod net;
 pub mod providers;
 pub mod send;
 pub mod syntax;

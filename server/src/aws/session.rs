@@ -162,7 +162,7 @@ impl Aws {
             let creds = self.creds()?;
             let headers = signed_headers(&url, &id.region, &target, &body, &creds)?;
             let http = self.http.get_or_init(|| {
-                crate::azure::http::builder()
+                crate::net::builder()
                     .redirect(reqwest::redirect::Policy::none())
                     .timeout(Duration::from_secs(30))
                     .build()
@@ -182,7 +182,7 @@ impl Aws {
             let result = match req.send().await {
                 Err(e) => Err(SmError::Network {
                     host: host.clone(),
-                    message: crate::azure::signin::error_chain(&e),
+                    message: crate::net::error_chain(&e),
                 }),
                 Ok(resp) => {
                     let status = resp.status().as_u16();

@@ -7,35 +7,6 @@ use std::time::Duration;
 
 use oauth2::{AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse};
 
-/// A client builder with the environment's proxies (`HTTPS_PROXY`, `HTTP_PROXY`,
-/// `ALL_PROXY` and `NO_PROXY`, in upper or lower case) for every host but loopback ones:
-/// `127.0.0.0/8`, `::1` and `localhost` are always reached directly, so that what goes to a
-/// local endpoint (a client secret, a token, a secret value) never passes through a proxy.
-pub fn builder() -> reqwest::ClientBuilder {
-    let var = |names: [&str; 2]| {
-        names
-            .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-    };
-    let no_proxy = || {
-        let listed = var(["NO_PROXY", "no_proxy"]).unwrap_or_default();
-        reqwest::NoProxy::from_string(&format!("127.0.0.0/8,::1,localhost,{listed}"))
-    };
-    type Make = fn(&str) -> reqwest::Result<reqwest::Proxy>;
-    let kinds: [([&str; 2], Make); 3] = [
-        (["HTTPS_PROXY", "https_proxy"], |u| reqwest::Proxy::https(u)),
-        (["HTTP_PROXY", "http_proxy"], |u| reqwest::Proxy::http(u)),
-        (["ALL_PROXY", "all_proxy"], |u| reqwest::Proxy::all(u)),
-    ];
-    let mut builder = reqwest::Client::builder().no_proxy();
-    for (names, make) in kinds {
-        if let Some(proxy) = var(names).and_then(|url| make(&url).ok()) {
-            builder = builder.proxy(proxy.no_proxy(no_proxy()));
-        }
-    }
-    builder
-}
-
 /// A client for sign-in and Key Vault: no redirects (a token request must never be
 /// forwarded elsewhere, and Key Vault does not redirect), bounded connect and total time
 /// (60 s, or `VAULTLINK_AZURE_TIMEOUT_SECS`).
@@ -45,7 +16,7 @@ pub fn client() -> reqwest::Client {
         .and_then(|v| v.trim().parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map_or(Duration::from_secs(60), Duration::from_secs);
-    builder()
+    crate::net::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(Duration::from_secs(10).min(total))
         .timeout(total)

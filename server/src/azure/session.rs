@@ -696,7 +696,7 @@ fn network(host: &str, e: &reqwest::Error) -> KvError {
     // The URL in reqwest's message is the vault's (or the emulator's) address: no secrets.
     KvError::Network {
         host: host.to_owned(),
-        message: signin::error_chain(e),
+        message: crate::net::error_chain(e),
     }
 }
 

@@ -448,26 +448,11 @@ fn transport_error<E: std::error::Error, T: oauth2::ErrorResponse + 'static>(
     e: RequestTokenError<E, T>,
 ) -> SignInError {
     match e {
-        RequestTokenError::Request(e) => SignInError::Network(error_chain(&e)),
+        RequestTokenError::Request(e) => SignInError::Network(crate::net::error_chain(&e)),
         RequestTokenError::Parse(e, _) => SignInError::Protocol(e.to_string()),
         RequestTokenError::Other(s) => SignInError::Protocol(s),
         RequestTokenError::ServerResponse(r) => SignInError::Protocol(r.to_string()),
     }
-}
-
-/// An error and its sources on one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ const MAX_REDIRECTS: usize = 10;
 
 /// The client requests are sent with: one connection pool for a whole run.
 pub fn client(timeout: Duration) -> reqwest::Client {
-    crate::azure::http::builder()
+    crate::net::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(30)))
         .timeout(timeout)
@@ -161,5 +161,5 @@ fn describe(e: &reqwest::Error) -> String {
     } else {
         "the request failed".to_owned()
     };
-    format!("{what}: {}", crate::azure::signin::error_chain(e))
+    format!("{what}: {}", crate::net::error_chain(e))
 }
