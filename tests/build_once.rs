@@ -1,6 +1,6 @@
 //! Building vaultlink and the end-to-end crate shares every dependency: each package that both
 //! `cargo build -p vaultlink` and `cargo build -p vaultlink-e2e` compile gets the same features
-//! in both, so the README's release build and the quickstart after it compile each crate once.
+//! in both, so the README's quickstart and the `cargo install` after it compile each crate once.
 //! Cargo compiles a crate again for every distinct feature set, and so for everything above it.
 
 use std::collections::BTreeMap;
