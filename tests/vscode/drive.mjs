@@ -303,14 +303,19 @@ try {
 
   await step('trusting the folder closes the notification and starts the server', async () => {
     await palette('Workspaces: Manage Workspace Trust');
-    const button = await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll('.workspace-trust-editor .monaco-button')].find((b) =>
-          /^Trust/.test(b.innerText.trim()),
-        ),
+    // The trust editor re-renders its buttons while it settles, so a handle taken one moment
+    // may be detached the next: find and click the button in one step, inside the page.
+    await page.waitForFunction(
+      () => {
+        const b = [...document.querySelectorAll('.workspace-trust-editor .monaco-button')].find((x) =>
+          /^Trust/.test(x.innerText.trim()),
+        );
+        if (!b || !b.isConnected) return false;
+        b.click();
+        return true;
+      },
       { timeout: 30_000, polling: 250 },
     );
-    await button.asElement().click();
     await waitNoText(NOTIFICATIONS, /Restricted Mode/, 30_000);
     // The trust editor opens over the workbench: close it with its ✕, back to api.http.
     const close = await page.evaluate(() => {
@@ -432,15 +437,24 @@ try {
   await step('quick fix: link the unlinked secret', async () => {
     await goTo(...UNLINKED);
     await chord('Control', '.');
-    const item = await page.waitForFunction(
-      () =>
-        [...document.querySelectorAll('.action-widget .monaco-list-row')].find((r) =>
-          /Link .?other-token.? to https:\/\/corp-kv/.test(r.innerText),
-        ),
-      { timeout: 30_000, polling: 250 },
-    );
-    const title = await item.evaluate((e) => e.innerText);
-    await item.asElement().click();
+    // The list may re-render between finding the row and clicking it: find it again then.
+    let title;
+    for (let attempt = 0; ; attempt++) {
+      const item = await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('.action-widget .monaco-list-row')].find((r) =>
+            /Link .?other-token.? to https:\/\/corp-kv/.test(r.innerText),
+          ),
+        { timeout: 30_000, polling: 250 },
+      );
+      try {
+        title = await item.evaluate((e) => e.innerText);
+        await item.asElement().click();
+        break;
+      } catch (e) {
+        if (attempt >= 5 || !/detached|not clickable/i.test(String(e))) throw e;
+      }
+    }
     // The link is written to disk, and the warning goes.
     for (let i = 0; i < 120; i++) {
       let links;
