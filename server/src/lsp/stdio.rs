@@ -413,4 +413,58 @@ mod tests {
         assert_eq!(forwarded, frame(br#"{"jsonrpc":"2.0","method":"x"}"#));
         assert_eq!(rx.recv().await.unwrap(), PARSE_ERROR);
     }
+
+    #[tokio::test]
+    async fn a_large_document_reaches_the_server_without_its_text() {
+        let text = "GET https://a.example.test/\u{e9}\n".repeat(4000);
+        let open = serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": { "textDocument": {
+                "uri": "file:///w/a.http", "languageId": "http", "version": 1, "text": text
+            } }
+        });
+        let change = serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": { "uri": "file:///w/a.http", "version": 2 },
+                "contentChanges": [{ "text": text }, { "range": {
+                    "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 }
+                }, "text": "x" }]
+            }
+        });
+        let data = [
+            frame(&serde_json::to_vec(&open).unwrap()),
+            frame(&serde_json::to_vec(&change).unwrap()),
+        ]
+        .concat();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut forwarded = Vec::new();
+        pump_input(&data[..], &mut forwarded, tx, None).await;
+        assert!(
+            forwarded.len() < 2000,
+            "{} bytes forwarded",
+            forwarded.len()
+        );
+        let mut input = BufReader::new(&forwarded[..]);
+        let Frame::Body(opened) = read_frame(&mut input).await.unwrap() else {
+            panic!("a didOpen");
+        };
+        let opened: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+        let marker = opened["params"]["textDocument"]["text"].as_str().unwrap();
+        assert_eq!(take_text(marker.to_owned()), text);
+        let Frame::Body(changed) = read_frame(&mut input).await.unwrap() else {
+            panic!("a didChange");
+        };
+        let mut changed: DidChangeTextDocumentParams = serde_json::from_value(
+            serde_json::from_slice::<serde_json::Value>(&changed).unwrap()["params"].take(),
+        )
+        .unwrap();
+        take_texts(&mut changed.content_changes);
+        assert_eq!(changed.content_changes[0].text, text);
+        assert_eq!(changed.content_changes[1].text, "x");
+        // A text that is no marker is the text.
+        assert_eq!(take_text(format!("{}x", *MARKER)), format!("{}x", *MARKER));
+    }
 }
