@@ -87,28 +87,61 @@ impl Aws {
             .unwrap_or_default()
     }
 
-    /// Finds credentials along the standard chain; `run_cli` allows running `aws` (only in a
-    /// trusted workspace).
-    pub async fn sign_in_silently(&self, run_cli: bool) -> Result<(), CredentialsError> {
+    /// Finds credentials along the standard chain; `run_programs` allows running
+    /// `credential_process` and `aws` (only in a trusted workspace).
+    pub async fn sign_in_silently(&self, run_programs: bool) -> Result<(), CredentialsError> {
+        let home = credentials::home();
         let found = credentials::find(&Sources {
             env: &env,
-            home: credentials::home(),
+            home: home.clone(),
         })?;
+        let untrusted = |what: &str, profile: String| CredentialsError::Cli {
+            profile,
+            why: format!("{what} is not run in an untrusted workspace"),
+        };
         let creds = match found {
             Found::Ready(c) => c,
-            Found::NeedsCli { profile } if run_cli => {
+            Found::Sso(sso) => {
+                let token = credentials::sso_token(
+                    home.as_deref(),
+                    &sso,
+                    jiff::Timestamp::now().as_second(),
+                )?;
+                credentials::sso_credentials(self.http(), &sso, &token, &env).await?
+            }
+            Found::WebIdentity(web) => {
+                credentials::from_web_identity(self.http(), &web, &env).await?
+            }
+            Found::Container { url, authorization } => {
+                credentials::from_container(self.http(), &url, authorization.as_ref()).await?
+            }
+            Found::Process { profile, command } if run_programs => {
+                credentials::from_process(&profile, &command).await?
+            }
+            Found::Process { profile, .. } => {
+                return Err(untrusted("its credential_process", profile));
+            }
+            Found::NeedsCli { profile } if run_programs => {
                 let avoid = self.workspace.lock().unwrap().clone();
                 credentials::export_from_cli(&profile, &avoid).await?
             }
             Found::NeedsCli { profile } => {
-                return Err(CredentialsError::Cli {
-                    profile,
-                    why: "is not run in an untrusted workspace".to_owned(),
-                });
+                return Err(untrusted("the AWS CLI", profile));
             }
         };
         *self.credentials.lock().unwrap() = Some(Arc::new(creds));
         Ok(())
+    }
+
+    /// The one HTTP client, built on first use.
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            crate::net::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     pub fn sign_out(&self) {
@@ -161,14 +194,7 @@ impl Aws {
             attempt += 1;
             let creds = self.creds()?;
             let headers = signed_headers(&url, &id.region, &target, &body, &creds)?;
-            let http = self.http.get_or_init(|| {
-                crate::net::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .timeout(Duration::from_secs(30))
-                    .build()
-                    .unwrap_or_default()
-            });
-            let mut req = http.post(url.clone()).body(body.clone());
+            let mut req = self.http().post(url.clone()).body(body.clone());
             for (k, v) in &headers {
                 let mut value = reqwest::header::HeaderValue::from_str(v)
                     .map_err(|e| SmError::Credentials(e.to_string()))?;
