@@ -36,6 +36,11 @@ struct Aws {
 /// `stranger` allowed nothing, and the secrets `prod/db` (a JSON object, two versions),
 /// `api-token`, `old-key` (scheduled for deletion) and, with `bulk`, 101 more.
 fn aws(bulk: bool) -> Aws {
+    aws_with(bulk, Vec::new())
+}
+
+/// [`aws`], with `extra` seeds after the others.
+fn aws_with(bulk: bool, extra: Vec<Seed>) -> Aws {
     let mut seeds = moto::iam_user("reader", Some(&moto::read_policy()));
     seeds.extend(moto::iam_user("stranger", None));
     seeds.push(Seed::Sm(
@@ -73,6 +78,7 @@ fn aws(bulk: bool) -> Aws {
             ));
         }
     }
+    seeds.extend(extra);
     let moto = Moto::start_enforcing(seeds);
     let reader = moto::keys_of(&moto.seeded[1]);
     let stranger = moto::keys_of(&moto.seeded[4]);
@@ -657,4 +663,274 @@ fn one_request_uses_key_vault_and_secrets_manager() {
         .collect();
     files.sort();
     assert_eq!(files, ["mixed.http", "vaultlink.json"]);
+}
+
+/// A loopback IAM Identity Center portal: `GET /federation/credentials` answers `role`'s
+/// temporary credentials when the request carries
+/// `x-amz-sso_bearer_token: <token>`, and 401 otherwise. Every request's path and query is
+/// kept.
+struct Portal {
+    url: String,
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn portal(token: &'static str, role: &moto::Session) -> Portal {
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let role = role.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+        let seen = seen.clone();
+        let role = role.clone();
+        async move {
+            seen.lock().unwrap().push(uri.to_string());
+            let bearer = headers
+                .get("x-amz-sso_bearer_token")
+                .and_then(|v| v.to_str().ok());
+            if uri.path() != "/federation/credentials" || bearer != Some(token) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    json!({ "message": "Session token not found or invalid" }).to_string(),
+                );
+            }
+            let expiration = (std::time::SystemTime::now() + std::time::Duration::from_secs(3600))
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64;
+            let answer = json!({ "roleCredentials": {
+                "accessKeyId": role.keys.id,
+                "secretAccessKey": role.keys.secret,
+                "sessionToken": role.token,
+                "expiration": expiration,
+            }});
+            (StatusCode::OK, answer.to_string())
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Portal {
+        url,
+        asked,
+        _rt: rt,
+    }
+}
+
+const SSO_TOKEN: &str = "sso-bearer-TOKEN-8e21";
+/// `~/.aws/sso/cache` file names, as the AWS CLI gives them: the SHA-1 of the session name
+/// `corp-sso`, and of the legacy profile's start URL.
+const CORP_CACHE: &str = "6f41fd3fbc69a076873a4656707fd9925e5c1f07.json";
+const LEGACY_CACHE: &str = "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json";
+
+const SSO_CONFIG: &str = "[profile corp]
+sso_session = corp-sso
+sso_account_id = 123456789012
+sso_role_name = SecretsReader
+region = eu-west-1
+
+[sso-session corp-sso]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = eu-central-1
+sso_account_id = 210987654321
+sso_role_name = LegacyReader
+";
+
+/// The token file `aws sso login` leaves, expiring `expires`.
+fn sso_cache(token: &str, expires: &str) -> String {
+    json!({
+        "startUrl": "https://corp.awsapps.com/start",
+        "region": "eu-central-1",
+        "accessToken": token,
+        "expiresAt": expires,
+        "clientId": "client-id",
+        "clientSecret": "client-secret",
+        "registrationExpiresAt": "2099-01-01T00:00:00Z",
+        "refreshToken": "refresh-token",
+    })
+    .to_string()
+}
+
+#[test]
+fn an_aws_sso_login_is_used_without_the_aws_cli() {
+    // The role the portal hands out: assumed in moto, so that moto knows its session token
+    // and holds it to the role's policy.
+    let a = aws_with(
+        false,
+        moto::assumed_role("SecretsReader", &moto::read_policy()),
+    );
+    let role = moto::session_of(a.moto.seeded.last().unwrap());
+    let echo = Echo::start();
+    let project =
+        Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", &echo.url()));
+    let dir = project.dir.path();
+    let portal = portal(SSO_TOKEN, &role);
+    let aws_dir = a.home.path().join(".aws");
+    let cache = aws_dir.join("sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(aws_dir.join("config"), SSO_CONFIG).unwrap();
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache(SSO_TOKEN, "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    std::fs::write(
+        cache.join(LEGACY_CACHE),
+        sso_cache(SSO_TOKEN, "2099-01-01T00:00:00UTC"),
+    )
+    .unwrap();
+    let env = |profile: &str| {
+        vec![
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(), a.moto.url()),
+            ("AWS_ENDPOINT_URL_SSO".to_owned(), portal.url.clone()),
+            ("AWS_PROFILE".to_owned(), profile.to_owned()),
+            ("HOME".to_owned(), a.home.path().display().to_string()),
+            // No `aws` program to fall back on.
+            ("PATH".to_owned(), "/nonexistent".to_owned()),
+        ]
+    };
+    let mut outputs = String::new();
+
+    // `check` with the session profile: the portal is asked for the role, with the token.
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert_eq!(
+        codes(&run),
+        [
+            "3 newer-version",
+            "8 secret-not-found",
+            "9 secret-not-found",
+            "10 invalid-link",
+            "14 domain-not-allowed"
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        portal.asked.lock().unwrap().as_slice(),
+        ["/federation/credentials?role_name=SecretsReader&account_id=123456789012"]
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+
+    // `send`: the values filled in, masked in the output.
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "1", "--json"],
+        &env("corp"),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = echo.requests();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0]
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("x-pw") && v == DB_PW),
+        "{:?}",
+        got[0].headers
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+
+    // A legacy profile, its start URL in the profile: the same, for its own role.
+    let run = run_with(dir, &["check", "--format", "json"], &env("legacy"));
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        portal.asked.lock().unwrap().last().unwrap(),
+        "/federation/credentials?role_name=LegacyReader&account_id=210987654321"
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+
+    // An expired sign-in: said, with what to run, and the portal is not asked.
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache(SSO_TOKEN, "2020-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let asked = portal.asked.lock().unwrap().len();
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("its sign-in expired on 2020-01-01 00:00 UTC")
+            && run.stderr.contains("run `aws sso login --profile corp`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(portal.asked.lock().unwrap().len(), asked);
+    let run2 = run_with(dir, &["send", "api.http", "--request", "1"], &env("corp"));
+    assert_eq!(run2.code, 1);
+    assert!(
+        run2.stderr.contains("run `aws sso login --profile corp`"),
+        "{}",
+        run2.stderr
+    );
+    assert_eq!(echo.requests().len(), 1);
+    outputs.push_str(&run.stderr);
+    outputs.push_str(&run2.stderr);
+
+    // No sign-in at all, and a token the portal no longer takes.
+    std::fs::remove_file(cache.join(CORP_CACHE)).unwrap();
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert!(
+        run.stderr
+            .contains("there is no cached sign-in: run `aws sso login --profile corp`"),
+        "{}",
+        run.stderr
+    );
+    outputs.push_str(&run.stderr);
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache("revoked-TOKEN-0b7d", "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the IAM Identity Center portal refused its sign-in (401 Unauthorized): run `aws sso login --profile corp`"),
+        "{}",
+        run.stderr
+    );
+    outputs.push_str(&run.stderr);
+
+    // Neither token, nor the role's keys, nor a value, anywhere in what was printed.
+    assert_no_value(
+        "the outputs",
+        &outputs,
+        &[
+            SSO_TOKEN,
+            "revoked-TOKEN-0b7d",
+            &role.token,
+            &role.keys.secret,
+            "refresh-token",
+            "client-secret",
+        ],
+    );
+    // Nothing was written beside the sign-in cache.
+    let mut cached: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    cached.sort();
+    assert_eq!(cached, [CORP_CACHE, LEGACY_CACHE]);
 }
