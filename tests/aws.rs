@@ -934,3 +934,120 @@ fn an_aws_sso_login_is_used_without_the_aws_cli() {
     cached.sort();
     assert_eq!(cached, [CORP_CACHE, LEGACY_CACHE]);
 }
+
+#[test]
+fn the_editor_pins_a_secrets_manager_link_and_moves_it_to_the_latest_version() {
+    let a = aws(false);
+    let current = a.moto.seeded[6]["VersionId"].as_str().unwrap().to_owned();
+    let token_version = a.moto.seeded[7]["VersionId"].as_str().unwrap().to_owned();
+    let project = Project::new(
+        &format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", "http://127.0.0.1:9"),
+    );
+    let env = a.env(&a.reader);
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let text = project.read("api.http");
+    let uri = client.open(&project.path("api.http"), &text);
+    let has = |p: &Value, code: &str| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == code))
+    };
+    client.wait_diagnostics_where(&uri, |p| has(p, "newer-version"));
+    let actions = |client: &mut Client, name: &str| -> Vec<Value> {
+        let at = text.find(&format!("vault:{name}")).unwrap() + 7;
+        let range = client.range(&uri, at, at);
+        client
+            .ok(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": range, "context": { "diagnostics": [] } }),
+            )
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let titled = |list: &[Value], title: &str| -> Value {
+        list.iter()
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("no action `{title}`: {list:#?}"))
+            .clone()
+    };
+    let link_after = |client: &Client, action: &Value, name: &str| -> String {
+        let edited = client.texts_after(&action["edit"]);
+        let links: Value = serde_json::from_str(edited.values().next().unwrap()).unwrap();
+        links["secrets"][name]["link"].as_str().unwrap().to_owned()
+    };
+
+    // A link to the current version: pinned to the AWSCURRENT version, its JSON key kept.
+    let list = actions(&mut client, "db-password");
+    let pin_db = titled(
+        &list,
+        &format!(
+            "Pin `db-password` to the current version ({})",
+            &current[..8]
+        ),
+    );
+    let pin = &pin_db;
+    assert_eq!(pin["kind"], "refactor.rewrite");
+    assert_eq!(
+        link_after(&client, pin, "db-password"),
+        format!("{}?versionId={current}#password", a.db_arn)
+    );
+    // The name-and-region form keeps its form.
+    let list = actions(&mut client, "api-token");
+    let pin = titled(
+        &list,
+        &format!(
+            "Pin `api-token` to the current version ({})",
+            &token_version[..8]
+        ),
+    );
+    assert_eq!(
+        link_after(&client, &pin, "api-token"),
+        format!("secretsmanager://{REGION}/api-token?versionId={token_version}")
+    );
+    // A version that is no longer AWSCURRENT: the quick fix of `newer-version` reads the
+    // latest again.
+    let list = actions(&mut client, "db-old");
+    let latest = titled(&list, "Use the latest version of `db-old`");
+    assert_eq!(latest["kind"], "quickfix");
+    assert_eq!(
+        link_after(&client, &latest, "db-old"),
+        format!("{}#password", a.db_arn)
+    );
+    assert!(
+        !list
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().starts_with("Pin `db-old`")),
+        "{list:#?}"
+    );
+
+    // Once pinned to the current version, as an editor applies it, there is nothing to move.
+    client.apply_to_disk(&pin_db["edit"]);
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": vaultlink_e2e::lsp::file_uri(&project.path("vaultlink.json")), "type": 2 }] }),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let list = actions(&mut client, "db-password");
+        let titles: Vec<&str> = list.iter().filter_map(|a| a["title"].as_str()).collect();
+        if !titles.iter().any(|t| t.starts_with("Pin `db-password`")) {
+            assert!(
+                !titles.iter().any(|t| t.contains("latest version")),
+                "{titles:?}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{titles:?}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    assert_no_value("the LSP messages", &transcript, &[&a.reader.secret]);
+    client.shutdown();
+}

@@ -363,6 +363,30 @@ impl LinkId {
         }
     }
 
+    /// Whether the link reads whichever version is current: it pins no version (nor, for
+    /// Secrets Manager, a stage).
+    pub fn reads_current(&self) -> bool {
+        match self {
+            LinkId::KeyVault(id) => id.version.is_none(),
+            LinkId::SecretsManager(id) => id.pin.is_none(),
+        }
+    }
+
+    /// The same link pinned to `version`, or, with `None`, reading the current version; a
+    /// JSON key the link reads is kept.
+    pub fn with_version(&self, version: Option<&str>) -> LinkId {
+        match self {
+            LinkId::KeyVault(id) => LinkId::KeyVault(SecretId {
+                version: version.map(str::to_owned),
+                ..id.clone()
+            }),
+            LinkId::SecretsManager(id) => LinkId::SecretsManager(crate::vault::arn::ArnId {
+                pin: version.map(|v| crate::vault::arn::Pin::Id(v.to_owned())),
+                ..id.clone()
+            }),
+        }
+    }
+
     /// Where the secret is, for messages: ``the vault `corp-kv` ``, ``Secrets Manager in `eu-west-1` ``.
     pub fn place(&self) -> String {
         match self {
