@@ -1051,3 +1051,266 @@ fn the_editor_pins_a_secrets_manager_link_and_moves_it_to_the_latest_version() {
     assert_no_value("the LSP messages", &transcript, &[&a.reader.secret]);
     client.shutdown();
 }
+
+#[test]
+fn links_json_gives_each_store_its_own_fields() {
+    let project = Project::new(
+        r#"//- /vaultlink.json
+{
+  "secrets": {
+    "kv": { "link": "https://corp-kv.vault.azure.net/secrets/kv-token", "allowedDomains": ["api.example.com"] },
+    "db": { "link": "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:prod/db-AbCdEf?versionId=3f1e2d4c-0000-4a5b-9c8d-7e6f5a4b3c2d#password" },
+    "prev": { "link": "secretsmanager://eu-west-1/api-token?versionStage=AWSPREVIOUS" },
+    "bad": { "link": "arn:aws:secretsmanager:eu-west-1:12345:secret:x" }
+  }
+}
+"#,
+    );
+    let run = run_with(project.dir.path(), &["links", "--json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        rows,
+        json!([
+            {
+                "name": "kv",
+                "link": "https://corp-kv.vault.azure.net/secrets/kv-token",
+                "provider": "azureKeyVault",
+                "secret": "kv-token",
+                "version": null,
+                "vault": "corp-kv",
+                "allowedDomains": ["api.example.com"],
+                "problem": null
+            },
+            {
+                "name": "db",
+                "link": "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:prod/db-AbCdEf?versionId=3f1e2d4c-0000-4a5b-9c8d-7e6f5a4b3c2d#password",
+                "provider": "awsSecretsManager",
+                "secret": "prod/db",
+                "version": "3f1e2d4c-0000-4a5b-9c8d-7e6f5a4b3c2d",
+                "partition": "aws-cn",
+                "region": "cn-north-1",
+                "account": "123456789012",
+                "stage": null,
+                "key": "password",
+                "allowedDomains": [],
+                "problem": null
+            },
+            {
+                "name": "prev",
+                "link": "secretsmanager://eu-west-1/api-token?versionStage=AWSPREVIOUS",
+                "provider": "awsSecretsManager",
+                "secret": "api-token",
+                "version": null,
+                "partition": "aws",
+                "region": "eu-west-1",
+                "account": null,
+                "stage": "AWSPREVIOUS",
+                "key": null,
+                "allowedDomains": [],
+                "problem": null
+            },
+            {
+                "name": "bad",
+                "link": "arn:aws:secretsmanager:eu-west-1:12345:secret:x",
+                "provider": null,
+                "secret": null,
+                "version": null,
+                "allowedDomains": [],
+                "problem": "the account must be 12 digits"
+            }
+        ]),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A loopback service that answers every request with `answer(method, path?query, headers,
+/// body)`, keeping each request's path and query.
+struct Service {
+    url: String,
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+type Answer = fn(&axum::http::HeaderMap, &str, &moto::Session) -> (u16, String);
+
+fn service(role: &moto::Session, answer: Answer) -> Service {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let role = role.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let seen = seen.clone();
+        let role = role.clone();
+        async move {
+            seen.lock().unwrap().push(uri.to_string());
+            let (status, body) = answer(&headers, &String::from_utf8_lossy(&body), &role);
+            (StatusCode::from_u16(status).unwrap(), body)
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Service {
+        url,
+        asked,
+        _rt: rt,
+    }
+}
+
+const WEB_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.web-IDENTITY-3c9a.sig";
+const CONTAINER_TOKEN: &str = "container-AUTH-77d0";
+const WEB_ROLE: &str = "arn:aws:iam::123456789012:role/SecretsReader";
+
+/// STS's `AssumeRoleWithWebIdentity`, as documented: a form with the role and the token,
+/// answered with the role's credentials in XML.
+fn sts(_: &axum::http::HeaderMap, body: &str, role: &moto::Session) -> (u16, String) {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+    let field = |k: &str| form.get(k).map(String::as_str);
+    if field("Action") != Some("AssumeRoleWithWebIdentity")
+        || field("Version") != Some("2011-06-15")
+        || field("RoleArn") != Some(WEB_ROLE)
+        || field("RoleSessionName") != Some("ci-job")
+    {
+        return (
+            400,
+            format!(
+                "<ErrorResponse><Error><Code>ValidationError</Code><Message>{body}</Message></Error></ErrorResponse>"
+            ),
+        );
+    }
+    if field("WebIdentityToken") != Some(WEB_TOKEN) {
+        return (
+            400,
+            "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>Couldn't retrieve verification key from your identity provider</Message></Error></ErrorResponse>".to_owned(),
+        );
+    }
+    (
+        200,
+        format!(
+            "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+            role.keys.id, role.keys.secret, role.token
+        ),
+    )
+}
+
+/// The ECS/EKS container endpoint: the role's credentials for the right `Authorization`.
+fn container(headers: &axum::http::HeaderMap, _: &str, role: &moto::Session) -> (u16, String) {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(CONTAINER_TOKEN) {
+        return (401, "{}".to_owned());
+    }
+    (
+        200,
+        json!({
+            "AccessKeyId": role.keys.id,
+            "SecretAccessKey": role.keys.secret,
+            "Token": role.token,
+            "Expiration": "2099-01-01T00:00:00Z",
+        })
+        .to_string(),
+    )
+}
+
+#[test]
+fn web_identity_container_and_credential_process_need_no_keys() {
+    let a = aws_with(
+        false,
+        moto::assumed_role("SecretsReader", &moto::read_policy()),
+    );
+    let role = moto::session_of(a.moto.seeded.last().unwrap());
+    let project = Project::new(&checked(&a));
+    let dir = project.dir.path();
+    let token_file = a.home.path().join("web-identity-token");
+    std::fs::write(&token_file, format!("{WEB_TOKEN}\n")).unwrap();
+    let sts = service(&role, sts);
+    let base = vec![
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(), a.moto.url()),
+        ("HOME".to_owned(), a.home.path().display().to_string()),
+        ("PATH".to_owned(), "/nonexistent".to_owned()),
+    ];
+    let with = |extra: &[(&str, String)]| {
+        let mut env = base.clone();
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        env
+    };
+    let web = with(&[
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+        ("AWS_ROLE_ARN", WEB_ROLE.to_owned()),
+        ("AWS_ROLE_SESSION_NAME", "ci-job".to_owned()),
+        ("AWS_ENDPOINT_URL_STS", sts.url.clone()),
+    ]);
+    let mut outputs = String::new();
+    let run = run_with(dir, &["check", "--format", "json"], &web);
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(sts.asked.lock().unwrap().len(), 1);
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+    // A token STS does not take: said, with STS's code, and nothing checked.
+    std::fs::write(&token_file, "not-the-token").unwrap();
+    let run = run_with(dir, &["check", "--format", "json"], &web);
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "the AWS role `{WEB_ROLE}` could not be assumed with the web identity token: STS refused it (InvalidIdentityToken)"
+        )),
+        "{}",
+        run.stderr
+    );
+    outputs.push_str(&run.stderr);
+
+    // The container endpoint, with its authorization token from a file.
+    let endpoint = service(&role, container);
+    let auth_file = a.home.path().join("container-token");
+    std::fs::write(&auth_file, CONTAINER_TOKEN).unwrap();
+    let run = run_with(
+        dir,
+        &["check", "--format", "json"],
+        &with(&[
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("{}/v1/credentials", endpoint.url),
+            ),
+            (
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                auth_file.display().to_string(),
+            ),
+        ]),
+    );
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        endpoint.asked.lock().unwrap().as_slice(),
+        ["/v1/credentials"]
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+    assert_no_value(
+        "the outputs",
+        &outputs,
+        &[WEB_TOKEN, CONTAINER_TOKEN, &role.token, &role.keys.secret],
+    );
+}

@@ -582,7 +582,7 @@ pub async fn from_process(profile: &str, command: &str) -> Result<Credentials, C
         c.args(["/C", command]);
         c
     } else {
-        let mut c = tokio::process::Command::new("sh");
+        let mut c = tokio::process::Command::new("/bin/sh");
         c.args(["-c", command]);
         c
     };
