@@ -621,7 +621,7 @@ pub async fn from_container(
         body.zeroize();
         return Err(fail(format!("answered {status}")));
     }
-    Printed::read(body, "container endpoint".to_owned()).map_err(|why| fail(why))
+    Printed::read(body, "container endpoint".to_owned()).map_err(fail)
 }
 
 /// The role's credentials from STS `AssumeRoleWithWebIdentity` (an unsigned call).
