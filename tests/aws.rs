@@ -860,6 +860,31 @@ fn an_aws_sso_login_is_used_without_the_aws_cli() {
     outputs.push_str(&run.stdout);
     outputs.push_str(&run.stderr);
 
+    // The editor: the same sign-in, found once the workspace is trusted; hover shows what
+    // Secrets Manager says, and nothing the portal gave is in any message.
+    let lsp_env = env("corp");
+    let mut client = Client::start_with(
+        dir,
+        Options {
+            env: &lsp_env,
+            ..Options::default()
+        },
+    );
+    let status = client.wait_notification("vaultlink/signInStatus", |n| {
+        n["params"]["aws"]["credentials"] == true
+    });
+    assert_eq!(
+        status["params"]["aws"]["source"], "IAM Identity Center, profile corp",
+        "{status}"
+    );
+    let text = project.read("api.http");
+    let uri = client.open(&project.path("api.http"), &text);
+    hover_with(&mut client, &uri, (1, 16), "`AWSCURRENT`");
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    outputs.push_str(&transcript);
+    outputs.push_str(&client.stderr());
+    client.shutdown();
+
     // An expired sign-in: said, with what to run, and the portal is not asked.
     std::fs::write(
         cache.join(CORP_CACHE),
