@@ -230,6 +230,14 @@ pub fn find(sources: &Sources<'_>) -> Result<Found, CredentialsError> {
             _ => None,
         },
     };
+    if let Some(r) = region
+        .as_deref()
+        .filter(|r| !crate::vault::arn::is_region(r))
+    {
+        return Err(CredentialsError::Invalid(format!(
+            "the AWS region `{r}` is not an AWS region (like eu-west-1)"
+        )));
+    }
     if let Some((file, role_arn, name)) = web {
         return Ok(Found::WebIdentity(WebIdentity {
             token_file: PathBuf::from(file),
@@ -317,6 +325,11 @@ fn sso_of(
             ),
         },
     };
+    if !crate::vault::arn::is_region(&region) {
+        return Err(invalid(format!(
+            "its `sso_region` `{region}` is not an AWS region"
+        )));
+    }
     let field = |k: &str| get(k).ok_or_else(|| invalid(format!("it has no `{k}`")));
     Ok(Some(Sso {
         profile: profile.to_owned(),
@@ -840,6 +853,7 @@ mod tests {
                 "[profile role]\nrole_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default\n",
                 "[profile web]\nrole_arn = arn:aws:iam::123456789012:role/W\nweb_identity_token_file = /var/run/token\nregion = eu-west-2\n",
                 "[profile bare]\nregion = eu-west-1\n",
+                "[profile evil]\nsso_start_url = https://x\nsso_region = x.evil.example/#\nsso_account_id = 1\nsso_role_name = R\n",
                 "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-central-1\n",
             ),
         )
@@ -918,6 +932,18 @@ mod tests {
             "container http://169.254.170.2/v2/credentials/x false"
         );
         assert_eq!(key(found(&[("AWS_PROFILE", "bare")], h)), "cli bare");
+        // A region that would change the host a token goes to is refused.
+        assert_eq!(
+            key(found(
+                &[web[0], web[1], ("AWS_REGION", "evil.example/#")],
+                h
+            )),
+            "the AWS region `evil.example/#` is not an AWS region (like eu-west-1)"
+        );
+        assert_eq!(
+            key(found(&[("AWS_PROFILE", "evil")], h)),
+            "the AWS profile `evil` is not a complete IAM Identity Center profile: its `sso_region` `x.evil.example/#` is not an AWS region"
+        );
         assert_eq!(
             key(found(&[("AWS_PROFILE", "nope")], h)),
             "the AWS profile `nope` is not in the shared config or credentials file"
