@@ -672,6 +672,8 @@ fn one_request_uses_key_vault_and_secrets_manager() {
 struct Portal {
     url: String,
     asked: Arc<std::sync::Mutex<Vec<String>>>,
+    /// How long the credentials it hands out last, in seconds.
+    lifetime: Arc<std::sync::atomic::AtomicU64>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -689,9 +691,12 @@ fn portal(token: &'static str, role: &moto::Session) -> Portal {
     let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = asked.clone();
     let role = role.clone();
+    let lifetime = Arc::new(std::sync::atomic::AtomicU64::new(3600));
+    let lasts = lifetime.clone();
     let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         let seen = seen.clone();
         let role = role.clone();
+        let lasts = lasts.load(Ordering::SeqCst);
         async move {
             seen.lock().unwrap().push(uri.to_string());
             let bearer = headers
@@ -703,7 +708,7 @@ fn portal(token: &'static str, role: &moto::Session) -> Portal {
                     json!({ "message": "Session token not found or invalid" }).to_string(),
                 );
             }
-            let expiration = (std::time::SystemTime::now() + std::time::Duration::from_secs(3600))
+            let expiration = (std::time::SystemTime::now() + std::time::Duration::from_secs(lasts))
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
                 .as_millis() as u64;
@@ -720,6 +725,7 @@ fn portal(token: &'static str, role: &moto::Session) -> Portal {
     Portal {
         url,
         asked,
+        lifetime,
         _rt: rt,
     }
 }
@@ -862,6 +868,9 @@ fn an_aws_sso_login_is_used_without_the_aws_cli() {
 
     // The editor: the same sign-in, found once the workspace is trusted; hover shows what
     // Secrets Manager says, and nothing the portal gave is in any message.
+    // The role's credentials last a minute and two seconds here: within the last minute
+    // they are renewed from the cached sign-in by the next request, without a reload.
+    portal.lifetime.store(62, Ordering::SeqCst);
     let lsp_env = env("corp");
     let mut client = Client::start_with(
         dir,
@@ -880,6 +889,15 @@ fn an_aws_sso_login_is_used_without_the_aws_cli() {
     let text = project.read("api.http");
     let uri = client.open(&project.path("api.http"), &text);
     hover_with(&mut client, &uri, (1, 16), "`AWSCURRENT`");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let before = portal.asked.lock().unwrap().len();
+    client.ok(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.refresh", "arguments": [{}] }),
+    );
+    hover_with(&mut client, &uri, (1, 16), "`AWSCURRENT`");
+    assert!(portal.asked.lock().unwrap().len() > before);
+    portal.lifetime.store(3600, Ordering::SeqCst);
     let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
     outputs.push_str(&transcript);
     outputs.push_str(&client.stderr());

@@ -26,6 +26,8 @@ const METADATA_TTL: Duration = Duration::from_secs(5 * 60);
 const ANSWER_TTL: Duration = Duration::from_secs(60);
 const TRANSIENT_TTL: Duration = Duration::from_secs(30);
 const VALUE_TTL: Duration = Duration::from_secs(3600);
+/// How long before credentials expire they are looked for again.
+const RENEW_BEFORE: Duration = Duration::from_secs(60);
 /// Attempts of one request, the first included.
 const ATTEMPTS: u32 = 4;
 /// The most pages followed for one listing.
@@ -35,6 +37,10 @@ pub struct Aws {
     credentials: Mutex<Option<Arc<Credentials>>>,
     /// Folders an `aws` program is never taken from.
     workspace: Mutex<Vec<PathBuf>>,
+    /// Whether the last sign-in could run programs: a renewal may do as much, no more.
+    programs: std::sync::atomic::AtomicBool,
+    /// One renewal at a time.
+    renewing: tokio::sync::Mutex<()>,
     /// Built on first use: a session that never asks AWS sets up no TLS.
     http: std::sync::OnceLock<reqwest::Client>,
     versions: Cache<(String, String), Versions>,
@@ -47,6 +53,8 @@ impl Default for Aws {
         Aws {
             credentials: Mutex::new(None),
             workspace: Mutex::new(Vec::new()),
+            programs: std::sync::atomic::AtomicBool::new(false),
+            renewing: tokio::sync::Mutex::new(()),
             http: std::sync::OnceLock::new(),
             versions: Cache::default(),
             values: Cache::default(),
@@ -130,7 +138,29 @@ impl Aws {
             }
         };
         *self.credentials.lock().unwrap() = Some(Arc::new(creds));
+        self.programs
+            .store(run_programs, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Credentials that expire within [`RENEW_BEFORE`] (an SSO role's, a web identity's, a
+    /// process's) are looked for again along the chain, once, by the first request that
+    /// needs them; while the old ones still work, a failed renewal keeps them.
+    async fn renew_if_expiring(&self) {
+        let expiring = |c: &Option<Arc<Credentials>>| {
+            c.as_ref().and_then(|c| c.expires).is_some_and(|e| {
+                e - RENEW_BEFORE.as_secs() as i64 <= jiff::Timestamp::now().as_second()
+            })
+        };
+        if !expiring(&self.credentials.lock().unwrap()) {
+            return;
+        }
+        let _one = self.renewing.lock().await;
+        if !expiring(&self.credentials.lock().unwrap()) {
+            return;
+        }
+        let programs = self.programs.load(std::sync::atomic::Ordering::SeqCst);
+        let _ = self.sign_in_silently(programs).await;
     }
 
     /// The one HTTP client, built on first use.
@@ -171,7 +201,7 @@ impl Aws {
             .is_some_and(|e| e <= jiff::Timestamp::now().as_second())
         {
             return Err(SmError::Credentials(
-                "the AWS credentials have expired: sign in again (`aws sso login`) and reload"
+                "the AWS credentials have expired and none were found to replace them: sign in again (for an SSO profile, `aws sso login`)"
                     .to_owned(),
             ));
         }
@@ -192,6 +222,7 @@ impl Aws {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.renew_if_expiring().await;
             let creds = self.creds()?;
             let headers = signed_headers(&url, &id.region, &target, &body, &creds)?;
             let mut req = self.http().post(url.clone()).body(body.clone());
