@@ -1,7 +1,7 @@
 //! How `send` reaches a server: straight to it, or through the environment's proxy (see
-//! `net::proxies`) — a CONNECT tunnel for `https` URLs, and for `http` URLs the request itself,
-//! in absolute form. TLS on top is rustls with the platform's roots, offering HTTP/2 and
-//! HTTP/1.1 (ALPN).
+//! `net::proxies`; an `http://` or `https://` one) — a CONNECT tunnel for `https` URLs, and
+//! for `http` URLs the request itself, in absolute form. TLS to the server is rustls with the
+//! platform's roots, offering HTTP/2 and HTTP/1.1 (ALPN).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::Uri;
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::proxy::matcher::Matcher;
@@ -20,19 +21,30 @@ use tower::Service;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The connector of `send`'s client: TLS over [`Route`].
-pub type Connector = hyper_rustls::HttpsConnector<Route>;
+pub type Connector = HttpsConnector<Route>;
 
 pub fn connector(proxies: Arc<Matcher>, connect_timeout: Duration) -> Connector {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_connect_timeout(Some(connect_timeout));
     http.set_nodelay(true);
+    // A proxy speaks HTTP/1.1 (CONNECT, or requests in absolute form), over TLS when its URL
+    // says `https://`.
+    let proxy = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls())
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http.clone());
     hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls())
         .https_or_http()
         .enable_http1()
         .enable_http2()
-        .wrap_connector(Route { http, proxies })
+        .wrap_connector(Route {
+            http,
+            proxy,
+            proxies,
+        })
 }
 
 /// rustls with the platform's certificate verifier (on Linux the system's roots, and
@@ -55,6 +67,7 @@ fn tls() -> rustls::ClientConfig {
 #[derive(Clone)]
 pub struct Route {
     http: HttpConnector,
+    proxy: HttpsConnector<HttpConnector>,
     proxies: Arc<Matcher>,
 }
 
@@ -69,30 +82,32 @@ impl Service<Uri> for Route {
 
     fn call(&mut self, dst: Uri) -> Self::Future {
         let mut http = self.http.clone();
+        let mut connector = self.proxy.clone();
         let proxy = self.proxies.intercept(&dst);
         Box::pin(async move {
             let Some(proxy) = proxy else {
-                let io = http.call(dst).await?;
+                let io = MaybeHttpsStream::Http(http.call(dst).await?);
                 return Ok(Conn { io, proxied: false });
             };
             if dst.scheme_str() == Some("https") {
-                let mut tunnel = Tunnel::new(proxy.uri().clone(), http);
+                let mut tunnel = Tunnel::new(proxy.uri().clone(), connector);
                 if let Some(auth) = proxy.basic_auth() {
                     tunnel = tunnel.with_auth(auth.clone());
                 }
                 let io = tunnel.call(dst).await?;
                 Ok(Conn { io, proxied: false })
             } else {
-                let io = http.call(proxy.uri().clone()).await?;
+                let io = connector.call(proxy.uri().clone()).await?;
                 Ok(Conn { io, proxied: true })
             }
         })
     }
 }
 
-/// A TCP connection, and whether it goes to a proxy that forwards requests.
+/// A TCP connection (to a proxy, over TLS when its URL says `https://`), and whether it goes
+/// to a proxy that forwards requests.
 pub struct Conn {
-    io: TokioIo<TcpStream>,
+    io: MaybeHttpsStream<TokioIo<TcpStream>>,
     proxied: bool,
 }
 
