@@ -196,9 +196,14 @@ pub fn uri(path: &Path) -> Option<Uri> {
 }
 
 pub fn text_edit(lines: &Lines<'_>, e: &TextEdit) -> lsp::TextEdit {
+    replacement(lines, e.range, e.new_text.clone())
+}
+
+/// An edit that replaces `r` with `new_text`.
+pub fn replacement(lines: &Lines<'_>, r: TextRange, new_text: String) -> lsp::TextEdit {
     lsp::TextEdit {
-        range: range(lines, e.range),
-        new_text: e.new_text.clone(),
+        range: range(lines, r),
+        new_text,
     }
 }
 

@@ -1,3 +1,5 @@
+//! The command table: what the server announces, and where each entry dispatches.
+
 use expect_test::expect;
 use serde_json::{Value, json};
 use tower_lsp_server::LspService;

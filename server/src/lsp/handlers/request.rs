@@ -532,13 +532,11 @@ fn rename_at(
         } else {
             new_name.to_string()
         };
-        changes
-            .entry(file_uri)
-            .or_default()
-            .extend(ranges.into_iter().map(|r| lsp::TextEdit {
-                range: to_proto::range(&lines, r),
-                new_text: new_text.clone(),
-            }));
+        changes.entry(file_uri).or_default().extend(
+            ranges
+                .into_iter()
+                .map(|r| to_proto::replacement(&lines, r, new_text.clone())),
+        );
     }
     Ok(Some(to_proto::rename_edit(changes)))
 }
