@@ -99,8 +99,24 @@ fn walk(src: &str, value: &Value, name: Option<&str>, out: &mut Vec<Hit>) {
                 .find(|m| m.key.eq_str(src, "key"))
                 .and_then(|m| m.value.as_str())
                 .map(|k| k.value(src).into_owned());
+            // Postman's `url` object: a credential of `query` is also in `raw`, and is
+            // reported once, at its query entry, which names it.
+            let mut in_query = Vec::new();
+            if let Some(q) = members.iter().find(|m| m.key.eq_str(src, "query")) {
+                walk(src, &q.value, None, &mut in_query);
+            }
             for m in members {
                 let key = m.key.value(src);
+                if !in_query.is_empty() && key == "raw" {
+                    let mut raw = Vec::new();
+                    walk(src, &m.value, Some("raw"), &mut raw);
+                    raw.retain(|h| {
+                        let text = h.range.slice(src);
+                        !in_query.iter().any(|q| q.range.slice(src) == text)
+                    });
+                    out.extend(raw);
+                    continue;
+                }
                 let name = match (&entry_key, key.as_ref()) {
                     (Some(k), "value") => Some(k.as_str()),
                     // The entry's key is a name, not a value.
@@ -128,9 +144,11 @@ fn scan_string(src: &str, s: &JsonString, name: Option<&str>, out: &mut Vec<Hit>
 }
 
 /// The edit that marks the line of the finding at `at` as not a credential: a comment line
-/// above it in an `.http` file (`//` inside a script), or a `"//"` member before the
-/// member the finding is in when a JSON line starts with one. `None` when the line cannot
-/// take one.
+/// above it in an `.http` file (`//` inside a script), or a `"//"` member before the member
+/// the finding is in, in a JSON file (a collection, an environment file), on a line of its own
+/// when that member starts its line, else before it on its line. `None` when the line cannot
+/// take one (a string of an array, such as a script line, whose member starts on a line
+/// above).
 pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(TextRange, String)> {
     let start = (at.start as usize).min(text.len());
     let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
@@ -153,19 +171,51 @@ pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(Te
             ))
         }
         Scanned::Collection(_) | Scanned::Env(_) => {
-            let rest = &line[indent_len..];
-            // A member that starts its line: `"value": "…"`.
-            let member = rest.starts_with('"')
-                && rest[1..]
-                    .find('"')
-                    .is_some_and(|q| rest[1 + q + 1..].trim_start().starts_with(':'));
-            member.then(|| {
-                (
+            // The member the finding is in, when its name is on the finding's line: a `"//"`
+            // member before it, on a line of its own when the member starts its line, else
+            // on the same line.
+            let reparsed;
+            let root = match parsed {
+                Scanned::Collection(c) => c.root.as_ref(),
+                _ => {
+                    reparsed = json::parse(text).root;
+                    reparsed.as_ref()
+                }
+            };
+            let key = innermost_member(root?, at)?.key.range;
+            let key_start = key.start as usize;
+            let key_line_start = text[..key_start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            if key_line_start != line_start {
+                return None;
+            }
+            if key_start == line_start + indent_len {
+                Some((
                     insert_at,
                     format!("\"//\": \"{IGNORE_MARKER}\",{newline}{indent}"),
-                )
-            })
+                ))
+            } else {
+                Some((
+                    TextRange::empty(key.start),
+                    format!("\"//\": \"{IGNORE_MARKER}\", "),
+                ))
+            }
         }
+        _ => None,
+    }
+}
+
+/// The innermost object member whose value holds `at`.
+fn innermost_member(value: &Value, at: TextRange) -> Option<&json::Member> {
+    let inside = |r: TextRange| r.start <= at.start && at.end <= r.end;
+    match &value.kind {
+        ValueKind::Object(members) => {
+            let m = members.iter().find(|m| inside(m.value.range))?;
+            innermost_member(&m.value, at).or(Some(m))
+        }
+        ValueKind::Array(items) => items
+            .iter()
+            .find(|v| inside(v.range))
+            .and_then(|v| innermost_member(v, at)),
         _ => None,
     }
 }
