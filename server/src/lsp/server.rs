@@ -54,7 +54,9 @@ impl LanguageServer for Server {
         notification::did_close(&self.global, params).await
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        notification::did_save(&self.global, params).await
+    }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         notification::did_change_watched_files(&self.global, params).await

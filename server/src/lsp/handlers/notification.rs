@@ -11,14 +11,15 @@ use serde_json::Value;
 use tower_lsp_server::ls_types::{
     DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
     DidChangeWatchedFilesRegistrationOptions, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, FileChangeType, FileSystemWatcher, GlobPattern, MessageType,
-    NumberOrString, Registration,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, FileChangeType, FileSystemWatcher,
+    GlobPattern, MessageType, NumberOrString, Registration,
 };
 
 use crate::lsp::budget;
 use crate::lsp::from_proto;
 use crate::lsp::global::GlobalState;
 use crate::lsp::state::{Document, Unfinished};
+use crate::lsp::stdio;
 use crate::text::apply_changes;
 use crate::vault::document::DocKind;
 
@@ -49,6 +50,7 @@ pub async fn initialized(global: &GlobalState) {
             "**/http-client*.env.json",
             "**/*.postman_environment.json",
             "**/*.{http,rest}",
+            "**/.env",
             "**/*.postman_collection.json",
         ]
         .iter()
@@ -98,7 +100,7 @@ pub async fn did_change_workspace_trust(global: &GlobalState, params: Value) {
 
 pub async fn did_open(global: &GlobalState, params: DidOpenTextDocumentParams) {
     let td = params.text_document;
-    let doc = Document::new(td.uri.clone(), td.version, td.text);
+    let doc = Document::new(td.uri.clone(), td.version, stdio::take_text(td.text));
     let context = GlobalState::is_context_file(doc.kind);
     global.state.put_doc(doc);
     global.schedule(td.uri.clone());
@@ -107,7 +109,8 @@ pub async fn did_open(global: &GlobalState, params: DidOpenTextDocumentParams) {
     }
 }
 
-pub async fn did_change(global: &GlobalState, params: DidChangeTextDocumentParams) {
+pub async fn did_change(global: &GlobalState, mut params: DidChangeTextDocumentParams) {
+    stdio::take_texts(&mut params.content_changes);
     let uri = params.text_document.uri;
     let Some(old) = global.state.doc(&uri) else {
         global
@@ -179,6 +182,15 @@ pub async fn did_close(global: &GlobalState, params: DidCloseTextDocumentParams)
         .client
         .publish_diagnostics(uri, Vec::new(), None)
         .await;
+}
+
+pub async fn did_save(global: &GlobalState, params: DidSaveTextDocumentParams) {
+    // A saved `.env`, imported file or script: the documents that read its names.
+    if let Some(path) = from_proto::path(&params.text_document.uri)
+        && global.state.forget_beside_if_read(&path)
+    {
+        global.recheck_all(None);
+    }
 }
 
 pub async fn did_change_watched_files(global: &GlobalState, params: DidChangeWatchedFilesParams) {
