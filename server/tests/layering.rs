@@ -254,3 +254,57 @@ fn the_scanner_reads_paths_and_finds_cycles() {
         Some("a → b → c → a".to_owned())
     );
 }
+
+/// The protocol's types appear only under `lsp/`: the rest of vaultlink speaks byte offsets
+/// and plain data.
+#[test]
+fn protocol_types_appear_only_in_the_language_server() {
+    let mut found = Vec::new();
+    for (module, text) in sources() {
+        if module.first().is_some_and(|m| m == "lsp") {
+            continue;
+        }
+        let code = code(&text);
+        for name in ["tower_lsp_server", "ls_types", "lsp_types"] {
+            if code.contains(name) {
+                found.push(format!("{} names {name}", module.join("::")));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+/// Within the language server, positions are converted only by `to_proto` and `from_proto`,
+/// and JSON-RPC errors are made only by `error` (every handler returns `lsp::error::Error`
+/// and `server` turns it into the protocol's with `?`).
+#[test]
+fn the_language_server_converts_in_one_place() {
+    let rules: &[(&str, &[&str], &[&str])] = &[
+        (
+            "converts positions",
+            &["line_col(", "LineCol", "Position {", "Range {"],
+            &["to_proto", "from_proto"],
+        ),
+        (
+            "makes JSON-RPC errors",
+            &["jsonrpc::Error", "ErrorCode", "jsonrpc::{"],
+            &["error"],
+        ),
+    ];
+    let mut found = Vec::new();
+    for (module, text) in sources() {
+        if module.first().is_none_or(|m| m != "lsp") || module.len() < 2 {
+            continue;
+        }
+        let code = code(&text);
+        for (what, needles, allowed) in rules {
+            if allowed.contains(&module[1].as_str()) {
+                continue;
+            }
+            if let Some(needle) = needles.iter().find(|n| code.contains(**n)) {
+                found.push(format!("{} {what} (`{needle}`)", module.join("::")));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

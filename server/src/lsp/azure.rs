@@ -1,17 +1,18 @@
-//! The Azure commands of the language server: `vaultlink.signIn`, `vaultlink.signOut`,
-//! `vaultlink.refresh` and `vaultlink.createSecret`, the editor as the sign-in's window
-//! (`window/showDocument` for the browser page, `window/showMessage` for a device code), and
-//! the one-time offer to sign in when a feature needs Azure while signed out.
+//! Signing in from the editor: the editor as the sign-in's window (`window/showDocument` for
+//! the browser page, `window/showMessage` for a device code), the sign-in status sent to the
+//! editor, the one-time offer to sign in when a feature needs Azure while signed out, and the
+//! quiet sign-in (environment, Azure CLI, AWS credentials) once the workspace is trusted.
 
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tower_lsp_server::Client;
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{MessageActionItem, MessageType, ShowDocumentParams, Uri};
 
 use crate::azure::{Interaction, Method, Status};
-use crate::lsp::handlers::{self, CreateSecretArgs};
-use crate::lsp::server::Publisher;
+use crate::lsp::from_proto;
+use crate::lsp::global::GlobalState;
+use crate::lsp::state::State;
+use crate::vault::document::DocKind;
 
 /// The editor as the sign-in's window.
 struct EditorUi {
@@ -71,19 +72,9 @@ impl tower_lsp_server::ls_types::notification::Notification for SignInStatus {
 const BROWSER: &str = "Sign in with a browser";
 const DEVICE_CODE: &str = "Sign in with a device code";
 const NOT_NOW: &str = "Not now";
-const UNTRUSTED: &str = "vaultlink: this workspace is not trusted, so vaultlink does not sign in, run the Azure CLI, ask Key Vault or send requests here. Trust the workspace first (VS Code: Manage Workspace Trust; Neovim: :LspVaultlinkTrust)";
-
-fn failed(message: impl Into<String>) -> Error {
-    Error {
-        code: ErrorCode::ServerError(-32803),
-        message: message.into().into(),
-        data: None,
-    }
-}
-
-impl Publisher {
+impl GlobalState {
     /// Tells the editor who is signed in now.
-    pub(super) async fn announce_sign_in(&self) {
+    pub async fn announce_sign_in(&self) {
         let status = self.state.providers.azure.status();
         let params = match status.method {
             Some(method) => json!({
@@ -107,14 +98,14 @@ impl Publisher {
 
     /// Signs in with `method`, or with `auto` (the environment, the Azure CLI, then the person
     /// chooses an interactive method), then re-checks the open documents.
-    pub(super) async fn sign_in(
+    pub async fn sign_in(
         &self,
         method: Option<Method>,
         uri: Option<String>,
     ) -> std::result::Result<Status, String> {
         let state = self.state.clone();
         let (app, explicit) =
-            tokio::task::spawn_blocking(move || handlers::azure_app(&state, uri.as_deref()))
+            tokio::task::spawn_blocking(move || azure_app(&state, uri.as_deref()))
                 .await
                 .map_err(|_| "could not read the sign-in settings".to_owned())?;
         let azure = self.state.providers.azure.clone();
@@ -193,7 +184,7 @@ impl Publisher {
 
     /// Offers sign-in once (until the next sign-in or sign-out): a feature needs Azure and
     /// the session is signed out.
-    pub(super) fn offer_sign_in(&self) {
+    pub fn offer_sign_in(&self) {
         if self.state.providers.azure.is_signed_in()
             || !self.trusted.load(std::sync::atomic::Ordering::SeqCst)
         {
@@ -219,13 +210,13 @@ impl Publisher {
 
     /// Tries the sign-in methods that need nobody (environment, Azure CLI) when the workspace
     /// is trusted and links secrets; stays signed out quietly otherwise.
-    pub(super) async fn sign_in_quietly(&self) {
+    pub async fn sign_in_quietly(&self) {
         if !self.trusted.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
         let state = self.state.clone();
         let found = tokio::task::spawn_blocking(move || {
-            handlers::workspace_has_links(&state).then(|| handlers::azure_app(&state, None))
+            workspace_has_links(&state).then(|| azure_app(&state, None))
         })
         .await
         .ok()
@@ -258,167 +249,45 @@ impl Publisher {
             self.recheck_open(None);
         }
     }
+}
 
-    pub(super) async fn execute_azure(&self, command: &str, args: Value) -> Result<Option<Value>> {
-        let reaches_out = matches!(
-            command,
-            "vaultlink.signIn" | handlers::CREATE_SECRET | handlers::SEND_REQUEST
-        );
-        if reaches_out && !self.trusted.load(std::sync::atomic::Ordering::SeqCst) {
-            self.client
-                .show_message(MessageType::WARNING, UNTRUSTED)
-                .await;
-            return Err(failed(UNTRUSTED));
-        }
-        match command {
-            "vaultlink.signIn" => {
-                let method = match args.get("method").and_then(Value::as_str) {
-                    None | Some("auto") => None,
-                    Some(m) => Some(Method::parse(m).ok_or_else(|| {
-                        Error::invalid_params(format!(
-                            "unknown sign-in method `{m}`: use browser, device-code, azure-cli or environment"
-                        ))
-                    })?),
-                };
-                let uri = args.get("uri").and_then(Value::as_str).map(str::to_owned);
-                let status = self.sign_in(method, uri).await.map_err(failed)?;
-                Ok(Some(json!({
-                    "signedIn": true,
-                    "account": status.account,
-                    "method": status.method.map(Method::as_str),
-                })))
-            }
-            "vaultlink.signOut" => {
-                self.state.providers.azure.sign_out().await;
-                self.state.providers.aws.sign_out();
-                *self.offered_sign_in.lock().unwrap() = false;
-                self.announce_sign_in().await;
-                self.recheck_open(None);
-                Ok(Some(json!({ "signedIn": false })))
-            }
-            "vaultlink.refresh" => {
-                self.state.providers.azure.clear_cache();
-                self.state.providers.aws.clear_cache();
-                self.recheck_open(None);
-                Ok(Some(json!({ "refreshed": true })))
-            }
-            handlers::CREATE_SECRET => self.create_secret(args).await,
-            handlers::SEND_REQUEST => self.send_request(args).await,
-            other => Err(Error::invalid_params(format!("unknown command `{other}`"))),
-        }
-    }
+/// The sign-in settings of `vaultlink.json`'s `azure` section (the nearest file to `uri`, else
+/// to the first workspace folder), and whether the tenant was written there.
+pub fn azure_app(state: &State, uri: Option<&str>) -> (crate::azure::App, bool) {
+    let start = uri
+        .and_then(|u| u.parse::<Uri>().ok())
+        .and_then(|u| from_proto::path(&u))
+        .or_else(|| {
+            let roots = state.roots.read().unwrap();
+            roots.first().map(|r| r.join("vaultlink.json"))
+        });
+    let around = state.surroundings(start.as_deref(), DocKind::Links, false);
+    let settings = around
+        .links
+        .as_ref()
+        .and_then(|l| l.links())
+        .map(|l| l.azure.clone())
+        .unwrap_or_default();
+    let explicit = settings.tenant_range.is_some();
+    (
+        crate::azure::App {
+            tenant: settings.tenant,
+            client_id: settings.client_id,
+            additionally_allowed_tenants: settings.additionally_allowed_tenants,
+        },
+        explicit,
+    )
+}
 
-    /// Stores a literal credential as a new Key Vault secret, then replaces it with the
-    /// reference and links it, in one edit.
-    async fn create_secret(&self, args: Value) -> Result<Option<Value>> {
-        let state = self.state.clone();
-        let (parsed, literal) = tokio::task::spawn_blocking(move || {
-            let parsed = CreateSecretArgs::parse(&state, &args)?;
-            let literal = parsed.literal(&state)?;
-            Ok::<_, Error>((parsed, literal))
-        })
-        .await
-        .map_err(|_| failed("could not read the arguments"))??;
-        if !self.state.providers.azure.is_signed_in() {
-            self.sign_in(None, Some(parsed.uri.as_str().to_owned()))
-                .await
-                .map_err(|e| failed(format!("creating a secret needs Azure: {e}")))?;
-        }
-        let vault = if parsed.vaults.len() == 1 {
-            parsed.vaults[0].clone()
-        } else {
-            let actions = parsed
-                .vaults
-                .iter()
-                .map(|v| MessageActionItem {
-                    title: v.clone(),
-                    properties: Default::default(),
-                })
-                .collect();
-            let choice = self
-                .client
-                .show_message_request(
-                    MessageType::INFO,
-                    format!(
-                        "vaultlink: create the secret `{}` in which vault?",
-                        parsed.secret
-                    ),
-                    Some(actions),
-                )
-                .await
-                .ok()
-                .flatten()
-                .ok_or_else(|| failed("no vault was chosen; nothing was created"))?;
-            if !parsed.vaults.contains(&choice.title) {
-                return Err(failed("no vault was chosen; nothing was created"));
-            }
-            choice.title
-        };
-        let host = vault.trim_start_matches("https://").to_owned();
-        // Creating must never overwrite: a PUT on an existing name would make the literal its
-        // current version.
-        let id = crate::vault::identifier::SecretId::parse(&format!(
-            "{vault}/secrets/{}",
-            parsed.secret
-        ))
-        .map_err(|_| {
-            failed(format!(
-                "`{}` is not a Key Vault secret name",
-                parsed.secret
-            ))
-        })?;
-        match self.state.providers.azure.versions(&id).await {
-            Err(crate::azure::KvError::NotFound { .. }) => {}
-            Ok(_) => {
-                let message = format!(
-                    "vaultlink: {vault} already has a secret named `{}`; nothing was created. Link it, or rename the reference first",
-                    parsed.secret
-                );
-                self.client.show_message(MessageType::ERROR, &message).await;
-                return Err(failed(message));
-            }
-            Err(e) => {
-                let message = format!(
-                    "vaultlink: could not check {vault} for `{}`: {e}",
-                    parsed.secret
-                );
-                self.client.show_message(MessageType::ERROR, &message).await;
-                return Err(failed(message));
-            }
-        }
-        let created = self
-            .state
-            .providers
-            .azure
-            .set_secret(&host, &parsed.secret, &literal, None)
-            .await;
-        drop(literal);
-        let props = match created {
-            Ok(p) => p,
-            Err(e) => {
-                let message = format!(
-                    "vaultlink: could not create `{}` in {vault}: {e}",
-                    parsed.secret
-                );
-                self.client.show_message(MessageType::ERROR, &message).await;
-                return Err(failed(message));
-            }
-        };
-        let state = self.state.clone();
-        let v = vault.clone();
-        let edit = tokio::task::spawn_blocking(move || parsed.edit(&state, &v))
-            .await
-            .map_err(|_| failed("could not prepare the edit"))??;
-        let applied = crate::lsp::server::apply_edit(
-            &self.client,
-            edit,
-            MessageType::WARNING,
-            format!(
-                "vaultlink: the secret was created in Key Vault ({}), but the editor did not apply the edit; link it with `vaultlink link`",
-                props.id
-            ),
-        )
-        .await;
-        Ok(Some(json!({ "applied": applied, "identifier": props.id })))
-    }
+/// Whether any linked secret applies to the workspace (then a silent sign-in is worth a try).
+pub fn workspace_has_links(state: &State) -> bool {
+    let roots = state.roots.read().unwrap().clone();
+    roots.iter().any(|r| {
+        let around = state.surroundings(Some(&r.join("vaultlink.json")), DocKind::Links, false);
+        around
+            .links
+            .as_ref()
+            .and_then(|l| l.links())
+            .is_some_and(|l| l.secrets.iter().any(|s| s.link_id().is_some()))
+    })
 }

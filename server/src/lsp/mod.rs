@@ -1,16 +1,26 @@
-//! The language server: the only code that knows the protocol. `server` holds the lifecycle
-//! and document sync, `handlers` the requests, `convert` the conversions, `state` the open
-//! documents and the workspace.
+//! The language server: the only code that knows the protocol. `server` dispatches each
+//! message to `handlers` (requests and notifications) or the `commands` table; `global`
+//! holds the shared state and the background work (pushed diagnostics, re-checks);
+//! `diagnostics` is the one computation of a document's diagnostics; `capabilities` what was
+//! negotiated; `to_proto`/`from_proto` every conversion; `error` the handlers' one error
+//! type; `state` the open documents and the workspace.
 
 mod azure;
 mod budget;
-mod convert;
+mod capabilities;
+mod commands;
+mod diagnostics;
+mod error;
+mod from_proto;
+mod global;
 mod handlers;
+mod lines;
 mod live;
-mod send;
 pub(crate) mod server;
+mod snapshot;
 mod state;
 mod stdio;
+mod to_proto;
 
 use tower_lsp_server::LspService;
 
@@ -23,7 +33,7 @@ pub async fn run_stdio() {
             server::Server::did_change_workspace_trust,
         )
         .finish();
-    // Edits are applied before a handler's first await (see `Server::did_change`), so
+    // Edits are applied before a handler's first await (see `notification::did_change`), so
     // requests may run alongside each other (see `stdio::CONCURRENCY`). The transport checks
     // every message first: one that is not JSON does not end it.
     stdio::serve(service, socket).await;

@@ -12,7 +12,8 @@ use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
 use crate::fs;
 use crate::lsp::budget::{self, Slot};
-use crate::lsp::convert::{self, Lines};
+use crate::lsp::from_proto;
+use crate::lsp::lines::Lines;
 use crate::syntax::env::EnvFile;
 use crate::text::{Encoding, LineIndex, Splice};
 use crate::vault::analysis::{Context, EnvSource};
@@ -108,7 +109,7 @@ pub struct Document {
 
 impl Document {
     pub fn new(uri: Uri, version: i32, text: String) -> Document {
-        let path = convert::path_of(&uri);
+        let path = from_proto::path(&uri);
         let name = path
             .as_deref()
             .or_else(|| Path::new(uri.path().as_str()).file_name().map(Path::new))

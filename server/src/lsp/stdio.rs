@@ -324,8 +324,8 @@ fn printable_messages(body: Vec<u8>) -> Vec<u8> {
 }
 
 /// Serves `service` on stdin/stdout through the checks above.
-pub async fn serve(
-    service: tower_lsp_server::LspService<crate::lsp::server::Server>,
+pub async fn serve<S: tower_lsp_server::LanguageServer>(
+    service: tower_lsp_server::LspService<S>,
     socket: tower_lsp_server::ClientSocket,
 ) {
     let (server_in, client_side_in) = tokio::io::duplex(PIPE_CAPACITY);

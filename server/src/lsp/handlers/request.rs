@@ -1,0 +1,549 @@
+//! Request handlers. Each one's analysis runs on a blocking thread (`GlobalState::run`)
+//! with the state, within the budget, and holds no lock while it works.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde_json::{Value, json};
+use tower_lsp_server::ls_types::{
+    self as lsp, CodeActionParams, CodeLensParams, CompletionItemKind, CompletionParams,
+    DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
+    DocumentSymbolParams, ExecuteCommandParams, FullDocumentDiagnosticReport, GotoDefinitionParams,
+    GotoDefinitionResponse, Hover, HoverParams, InitializeParams, InitializeResult, Location,
+    Position, ReferenceParams, RelatedFullDocumentDiagnosticReport,
+    RelatedUnchangedDocumentDiagnosticReport, RenameParams, ServerInfo,
+    UnchangedDocumentDiagnosticReport, Uri, WorkspaceEdit,
+};
+
+use crate::lsp::capabilities::{self, ClientFeatures};
+use crate::lsp::commands;
+use crate::lsp::diagnostics;
+use crate::lsp::error::{Error, Result};
+use crate::lsp::from_proto;
+use crate::lsp::global::GlobalState;
+use crate::lsp::handlers::notification::{env_setting, trust_option};
+use crate::lsp::lines::Lines;
+use crate::lsp::live;
+use crate::lsp::snapshot::{Around, current_text, open, workspace_edit};
+use crate::lsp::state::State;
+use crate::lsp::to_proto;
+use crate::syntax::refs;
+use crate::text::{LineIndex, TextRange};
+use crate::vault::features::{actions, completion, hover, lens, navigation, symbols};
+use crate::vault::links;
+
+pub async fn initialize(
+    global: &GlobalState,
+    params: InitializeParams,
+) -> Result<InitializeResult> {
+    let features = ClientFeatures::of(&params.capabilities);
+    global
+        .state
+        .set_encoding(from_proto::encoding(&features.encoding));
+    let mut roots: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| from_proto::path(&f.uri))
+        .collect();
+    #[allow(deprecated)] // `root_uri` is still what some clients send
+    if roots.is_empty()
+        && let Some(root) = params.root_uri.as_ref().and_then(from_proto::path)
+    {
+        roots.push(root);
+    }
+    global.state.providers.set_workspace(roots.clone());
+    *global.state.roots.write().unwrap() = roots;
+    let trusted = params
+        .initialization_options
+        .as_ref()
+        .is_some_and(trust_option);
+    global.trusted.store(trusted, Ordering::SeqCst);
+    if let Some(env) = params.initialization_options.as_ref().and_then(env_setting) {
+        *global.state.env_name.write().unwrap() = env;
+    }
+    *global.pull.lock().unwrap() = features.pull;
+    *global.progress.lock().unwrap() = features.progress;
+    *global.watch_dynamically.lock().unwrap() = features.watch_dynamically;
+    Ok(InitializeResult {
+        offset_encoding: None,
+        server_info: Some(ServerInfo {
+            name: "vaultlink".into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
+        capabilities: capabilities::server_capabilities(&features),
+    })
+}
+
+/// `textDocument/diagnostic`: the same diagnostics as pushed ones; "unchanged" when the
+/// client's report (its `previousResultId`) still holds.
+pub async fn diagnostic(
+    global: &GlobalState,
+    params: DocumentDiagnosticParams,
+) -> Result<DocumentDiagnosticReportResult> {
+    let uri = params.text_document.uri;
+    let about = uri.clone();
+    let report = global
+        .run("textDocument/diagnostic", Some(&about), move |state| {
+            let Some(doc) = state.doc(&uri) else {
+                return Ok(None);
+            };
+            Ok(Some(diagnostics::report(state, &doc)?))
+        })
+        .await?;
+    let (items, unknown) = match report {
+        Some(r) => (r.items, r.unknown),
+        None => Default::default(),
+    };
+    global.fetch_live(unknown);
+    // The same diagnostics as the report the client has: it keeps that one.
+    let uri = about;
+    let mut pulled = global.pulled.lock().unwrap();
+    if let Some((id, last)) = pulled.get(&uri)
+        && params.previous_result_id.as_ref() == Some(id)
+        && *last == items
+    {
+        return Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Unchanged(RelatedUnchangedDocumentDiagnosticReport {
+                related_documents: None,
+                unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
+                    result_id: id.clone(),
+                },
+            }),
+        ));
+    }
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed).to_string();
+    pulled.insert(uri, (id.clone(), items.clone()));
+    drop(pulled);
+    Ok(DocumentDiagnosticReportResult::Report(
+        DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+            related_documents: None,
+            full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                result_id: Some(id),
+                items: Arc::unwrap_or_clone(items),
+            },
+        }),
+    ))
+}
+
+/// Signed out, a hover on a linked secret says how to sign in (no prompt: a hover is no
+/// moment to ask).
+pub async fn hover(global: &GlobalState, params: HoverParams) -> Result<Option<Hover>> {
+    let p = params.text_document_position_params;
+    let about = p.text_document.uri.clone();
+    global
+        .run("textDocument/hover", Some(&about), move |s| {
+            hover_at(s, &p.text_document.uri, p.position)
+        })
+        .await
+}
+
+fn hover_at(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let offset = from_proto::offset(&lines, pos);
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    // The one secret under the cursor: wait briefly for what its store says about it.
+    if let Some(name) = navigation::name_at(&data.doc(), offset)
+        && let Some(id) = world
+            .links
+            .and_then(|l| l.file.get(&name.name))
+            .or_else(|| data.links().and_then(|l| l.get(&name.name)))
+            .and_then(|l| l.link_id())
+        && state.providers.is_signed_in(id.store())
+    {
+        live::wait_for(live::INTERACTIVE_WAIT, state.providers.versions(id));
+    }
+    Ok(hover::hover(&data.doc(), offset, &world).map(|h| to_proto::hover(&lines, h)))
+}
+
+/// Completion; identifiers in vaultlink.json (the secrets in the vaults) need the stores, so
+/// offering them signed out offers to sign in.
+pub async fn completion(
+    global: &GlobalState,
+    params: CompletionParams,
+) -> Result<Option<lsp::CompletionResponse>> {
+    let p = params.text_document_position;
+    let about = p.text_document.uri.clone();
+    let items = global
+        .run("textDocument/completion", Some(&about), move |s| {
+            completion_at(s, &p.text_document.uri, p.position)
+        })
+        .await?;
+    if let Some(lsp::CompletionResponse::Array(list)) = &items
+        && list
+            .iter()
+            .any(|i| i.kind == Some(CompletionItemKind::REFERENCE))
+    {
+        global.offer_sign_in();
+    }
+    Ok(items)
+}
+
+fn completion_at(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Result<Option<lsp::CompletionResponse>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let offset = from_proto::offset(&lines, pos);
+    let hosts: Vec<_> = live::store_hosts(state, &data)
+        .into_iter()
+        .filter(|h| state.providers.is_signed_in(h.store()))
+        .collect();
+    if !hosts.is_empty() {
+        live::wait_for(
+            live::INTERACTIVE_WAIT,
+            live::fetch_names(&state.providers, &hosts),
+        );
+    }
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    let items = completion::completion(&data.doc(), offset, &world)
+        .into_iter()
+        .map(|c| to_proto::completion_item(&lines, c))
+        .collect();
+    Ok(to_proto::completion_response(items))
+}
+
+pub async fn code_action(
+    global: &GlobalState,
+    params: CodeActionParams,
+) -> Result<Option<lsp::CodeActionResponse>> {
+    let about = params.text_document.uri.clone();
+    global
+        .run("textDocument/codeAction", Some(&about), move |s| {
+            code_actions(s, &params.text_document.uri, params.range)
+        })
+        .await
+}
+
+fn code_actions(
+    state: &State,
+    uri: &Uri,
+    range: lsp::Range,
+) -> Result<Option<lsp::CodeActionResponse>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let enc = state.encoding();
+    let lines = doc.lines(enc);
+    let range = from_proto::text_range(&lines, range);
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    let diags = diagnostics::offline(state, &doc)?;
+    let mut out = Vec::new();
+    for action in actions::code_actions(&data.doc(), range, &world) {
+        let edit = workspace_edit(state, &action.edits)?;
+        let command = match &action.create_secret {
+            Some(create) => Some(commands::CREATE_SECRET.invocation(json!({
+                "uri": uri,
+                "version": doc.version,
+                "name": create.name,
+                "ranges": create
+                    .ranges
+                    .iter()
+                    .map(|r| to_proto::range(&lines, *r))
+                    .collect::<Vec<_>>(),
+                "allowedDomains": create.domains,
+                "vaults": create.vaults,
+            }))),
+            None => action.show.as_ref().and_then(|show| {
+                // The edit changes the file: find the position in its text after the edit.
+                let (_, before) =
+                    current_text(state, &show.path).unwrap_or((None, Arc::new(String::new())));
+                let after = action
+                    .edits
+                    .iter()
+                    .find(|e| e.path == show.path)
+                    .map(|e| links::apply_edits(&before, &e.edits))
+                    .unwrap_or_else(|| (*before).clone());
+                let index = LineIndex::new(&after);
+                let lines = Lines {
+                    text: &after,
+                    index: &index,
+                    enc,
+                };
+                Some(commands::SHOW_LOCATION.invocation(json!({
+                    "uri": to_proto::uri(&show.path)?,
+                    "range": to_proto::range(&lines, show.range),
+                })))
+            }),
+        };
+        let fixes: Vec<lsp::Diagnostic> = action
+            .fixes
+            .map(|code| {
+                diags
+                    .iter()
+                    .filter(|d| {
+                        let r = from_proto::text_range(&lines, d.range);
+                        to_proto::has_code(d, code) && r.start <= range.end && range.start <= r.end
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(to_proto::code_action(action, edit, fixes, command));
+    }
+    Ok(Some(out))
+}
+
+pub async fn code_lens(
+    global: &GlobalState,
+    params: CodeLensParams,
+) -> Result<Option<Vec<lsp::CodeLens>>> {
+    let about = params.text_document.uri.clone();
+    global
+        .run("textDocument/codeLens", Some(&about), move |s| {
+            code_lenses(s, &params.text_document.uri)
+        })
+        .await
+}
+
+fn code_lenses(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    let sends: Vec<lsp::CodeLens> = crate::send::requests(&data.text, &data.parsed)
+        .into_iter()
+        .map(|l| {
+            let range = to_proto::range(&lines, l.anchor);
+            to_proto::command_lens(
+                range,
+                commands::SEND_REQUEST.invocation(json!({ "uri": uri, "position": range.start })),
+            )
+        })
+        .collect();
+    // Editors order the lenses of a line by where they start: the secrets' lens takes the
+    // range of the Send lens on its line, so that it reads `1 linked | ▶ Send` in request
+    // files and collections alike.
+    let on_line = |range: lsp::Range| {
+        sends
+            .iter()
+            .find(|s| s.range.start.line == range.start.line)
+            .map_or(range, |s| s.range)
+    };
+    let mut out: Vec<lsp::CodeLens> = lens::code_lenses(&data.doc(), &world)
+        .into_iter()
+        .map(|l| to_proto::code_lens(on_line(to_proto::range(&lines, l.range)), l))
+        .collect();
+    out.extend(sends);
+    Ok(Some(out))
+}
+
+pub async fn document_symbol(
+    global: &GlobalState,
+    params: DocumentSymbolParams,
+) -> Result<Option<lsp::DocumentSymbolResponse>> {
+    let about = params.text_document.uri.clone();
+    global
+        .run("textDocument/documentSymbol", Some(&about), move |s| {
+            document_symbols(s, &params.text_document.uri)
+        })
+        .await
+}
+
+fn document_symbols(state: &State, uri: &Uri) -> Result<Option<lsp::DocumentSymbolResponse>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let lines = doc.lines(state.encoding());
+    let symbols = symbols::symbols(&data.doc())
+        .into_iter()
+        .map(|s| to_proto::document_symbol(&lines, s))
+        .collect();
+    Ok(Some(lsp::DocumentSymbolResponse::Nested(symbols)))
+}
+
+/// A location in a file that may not be open: its text is read to place the range.
+fn location(state: &State, path: &Path, range: TextRange) -> Option<Location> {
+    let uri = to_proto::uri(path)?;
+    let data = state.file(path);
+    let (text, index) = match &data {
+        Some(d) => (d.text.clone(), LineIndex::new(&d.text)),
+        None => {
+            let (_, t) = current_text(state, path)?;
+            let index = LineIndex::new(&t);
+            (t, index)
+        }
+    };
+    let lines = Lines {
+        text: &text,
+        index: &index,
+        enc: state.encoding(),
+    };
+    Some(to_proto::location(&lines, uri, range))
+}
+
+pub async fn definition(
+    global: &GlobalState,
+    params: GotoDefinitionParams,
+) -> Result<Option<GotoDefinitionResponse>> {
+    let p = params.text_document_position_params;
+    let about = p.text_document.uri.clone();
+    global
+        .run("textDocument/definition", Some(&about), move |s| {
+            definition_at(s, &p.text_document.uri, p.position)
+        })
+        .await
+}
+
+fn definition_at(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Result<Option<GotoDefinitionResponse>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let offset = from_proto::offset(&doc.lines(state.encoding()), pos);
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    let Some(target) = navigation::definition(&data.doc(), offset, &world) else {
+        return Ok(None);
+    };
+    Ok(location(state, &target.path, target.range).map(GotoDefinitionResponse::Scalar))
+}
+
+/// The uses of one vault name in one file: its URI, its text and the name ranges.
+type FileUses = (Uri, Arc<String>, Vec<TextRange>);
+
+/// Every use of the vault name at `pos` across the workspace.
+fn uses_of_name_at(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+) -> Result<Option<(String, Vec<FileUses>)>> {
+    let Some((doc, data)) = open(state, uri)? else {
+        return Ok(None);
+    };
+    let offset = from_proto::offset(&doc.lines(state.encoding()), pos);
+    let Some(name) = navigation::name_at(&data.doc(), offset).map(|n| n.name) else {
+        return Ok(None);
+    };
+    let out = state
+        .name_uses(&name)
+        .into_iter()
+        .filter_map(|f| {
+            let file_uri = f
+                .uri
+                .or_else(|| f.path.as_deref().and_then(to_proto::uri))?;
+            Some((file_uri, f.text, f.ranges))
+        })
+        .collect();
+    Ok(Some((name, out)))
+}
+
+pub async fn references(
+    global: &GlobalState,
+    params: ReferenceParams,
+) -> Result<Option<Vec<Location>>> {
+    let p = params.text_document_position;
+    let about = p.text_document.uri.clone();
+    global
+        .run("textDocument/references", Some(&about), move |s| {
+            references_at(s, &p.text_document.uri, p.position)
+        })
+        .await
+}
+
+fn references_at(state: &State, uri: &Uri, pos: Position) -> Result<Option<Vec<Location>>> {
+    let Some((_, files)) = uses_of_name_at(state, uri, pos)? else {
+        return Ok(None);
+    };
+    let enc = state.encoding();
+    let mut out = Vec::new();
+    for (file_uri, text, ranges) in files {
+        let index = LineIndex::new(&text);
+        let lines = Lines {
+            text: &text,
+            index: &index,
+            enc,
+        };
+        out.extend(
+            ranges
+                .into_iter()
+                .map(|r| to_proto::location(&lines, file_uri.clone(), r)),
+        );
+    }
+    Ok(Some(out))
+}
+
+pub async fn rename(global: &GlobalState, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+    let p = params.text_document_position;
+    let new_name = params.new_name;
+    let about = p.text_document.uri.clone();
+    global
+        .run("textDocument/rename", Some(&about), move |s| {
+            rename_at(s, &p.text_document.uri, p.position, &new_name)
+        })
+        .await
+}
+
+fn rename_at(
+    state: &State,
+    uri: &Uri,
+    pos: Position,
+    new_name: &str,
+) -> Result<Option<WorkspaceEdit>> {
+    if let Some(problem) = refs::name_problem(new_name) {
+        return Err(Error::invalid(format!(
+            "`{new_name}` cannot be a vault reference name: {problem}"
+        )));
+    }
+    let Some((_, files)) = uses_of_name_at(state, uri, pos)? else {
+        return Ok(None);
+    };
+    let enc = state.encoding();
+    let mut changes: HashMap<Uri, Vec<lsp::TextEdit>> = HashMap::new();
+    for (file_uri, text, ranges) in files {
+        let index = LineIndex::new(&text);
+        let lines = Lines {
+            text: &text,
+            index: &index,
+            enc,
+        };
+        // A name in JSON (collections, vaultlink.json) is written as a JSON string.
+        let is_json = file_uri
+            .path()
+            .as_str()
+            .to_ascii_lowercase()
+            .ends_with(".json");
+        let new_text = if is_json {
+            let quoted = serde_json::to_string(new_name).unwrap_or_default();
+            quoted[1..quoted.len() - 1].to_string()
+        } else {
+            new_name.to_string()
+        };
+        changes.entry(file_uri).or_default().extend(
+            ranges
+                .into_iter()
+                .map(|r| to_proto::replacement(&lines, r, new_text.clone())),
+        );
+    }
+    Ok(Some(to_proto::rename_edit(changes)))
+}
+
+pub async fn execute_command(
+    global: &GlobalState,
+    params: ExecuteCommandParams,
+) -> Result<Option<Value>> {
+    commands::execute(global, params).await
+}
