@@ -39,9 +39,9 @@ pub enum Scanned<'a> {
 pub fn hits(text: &str, parsed: Scanned<'_>) -> Vec<Hit> {
     let mut out = match parsed {
         Scanned::Http(file) => http_hits(text, file),
-        Scanned::Collection(c) => json_hits(text, c.root.as_ref()),
+        Scanned::Collection(c) => json_hits(text, c.root()),
         Scanned::Env(e) if e.kind == (EnvFileKind::HttpClient { private: true }) => Vec::new(),
-        Scanned::Env(_) => json_hits(text, json::parse(text).root.as_ref()),
+        Scanned::Env(_) => json_hits(text, json::parse(text).root()),
         Scanned::Nothing => Vec::new(),
     };
     out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
@@ -53,6 +53,18 @@ pub fn hits(text: &str, parsed: Scanned<'_>) -> Vec<Hit> {
 pub fn findings(text: &str, parsed: Scanned<'_>) -> Vec<Finding> {
     hits(text, parsed)
         .into_iter()
+        .map(|h| Finding::new(h.range, Code::PlaintextSecret, message(h.shape)))
+        .collect()
+}
+
+/// The `plaintext-secret` findings of the strings under `value`, a value of a JSON document
+/// that no member names (an array's element), with ranges in `text`.
+pub fn json_value_findings(text: &str, value: &Value<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    walk(text, value, None, &mut out);
+    out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
+    out.sort_by_key(|h| (h.range.start, h.range.end));
+    out.into_iter()
         .map(|h| Finding::new(h.range, Code::PlaintextSecret, message(h.shape)))
         .collect()
 }
@@ -79,19 +91,19 @@ fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
     out
 }
 
-fn json_hits(src: &str, root: Option<&Value>) -> Vec<Hit> {
+fn json_hits(src: &str, root: Option<Value<'_>>) -> Vec<Hit> {
     let mut out = Vec::new();
     if let Some(root) = root {
-        walk(src, root, None, &mut out);
+        walk(src, &root, None, &mut out);
     }
     out
 }
 
 /// Scans every string under `value`; `name` is what the value is called.
-fn walk(src: &str, value: &Value, name: Option<&str>, out: &mut Vec<Hit>) {
-    match &value.kind {
-        ValueKind::String(s) => scan_string(src, s, name, out),
-        ValueKind::Array(items) => items.iter().for_each(|v| walk(src, v, None, out)),
+fn walk(src: &str, value: &Value<'_>, name: Option<&str>, out: &mut Vec<Hit>) {
+    match value.kind {
+        ValueKind::String(s) => scan_string(src, &s, name, out),
+        ValueKind::Array(items) => items.iter().for_each(|v| walk(src, &v, None, out)),
         ValueKind::Object(members) => {
             // `{"key": "X-Api-Key", "value": "…"}`: the entry's key names its value.
             let entry_key = members
