@@ -281,7 +281,8 @@ impl<'t> Items<'t> {
     }
 
     pub fn last(&self) -> Option<Value<'t>> {
-        self.iter().last()
+        // Forward: nodes link only forward, and a step from the back walks the rest.
+        self.iter().reduce(|_, next| next)
     }
 }
 
@@ -310,7 +311,8 @@ impl<'t> Members<'t> {
     }
 
     pub fn last(&self) -> Option<Member<'t>> {
-        self.iter().last()
+        // Forward: nodes link only forward, and a step from the back walks the rest.
+        self.iter().reduce(|_, next| next)
     }
 }
 
@@ -504,7 +506,7 @@ impl<'t> Value<'t> {
         self.as_object()?
             .iter()
             .filter(|m| m.key.eq_str(src, key))
-            .last()
+            .reduce(|_, next| next)
     }
 
     /// The value of member `key` of an object.

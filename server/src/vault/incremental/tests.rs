@@ -427,7 +427,7 @@ fn an_edit_inside_one_item_reads_only_that_item() {
     let coll = format!("{{\"item\": [{}, {}, {}]}}", ITEMS[0], ITEMS[6], ITEMS[2]);
     let at = coll.find("{{inner}}").unwrap() + 2;
     let mut new = coll.clone();
-    new.insert_str(at, "x");
+    new.insert(at, 'x');
     let splice = Splice {
         start: at,
         old_end: at,
