@@ -755,14 +755,16 @@ pub fn incremental_edits(data: &[u8]) {
             "{splice:?}"
         );
         assert_eq!(index.edited(&fresh, splice), LineIndex::new(&fresh));
-        let old = Parsed::parse(DocKind::Http, &initial);
-        let (parsed, _) =
-            crate::vault::incremental::reparse(DocKind::Http, old, &initial, &fresh, splice);
-        assert_eq!(
-            format!("{parsed:?}"),
-            format!("{:?}", Parsed::parse(DocKind::Http, &fresh)),
-            "the incremental parse differs"
-        );
+        for kind in [DocKind::Http, DocKind::Collection] {
+            let old = Parsed::parse(kind, &initial);
+            let (parsed, _) =
+                crate::vault::incremental::reparse(kind, old, &initial, &fresh, splice);
+            assert_eq!(
+                format!("{parsed:?}"),
+                format!("{:?}", Parsed::parse(kind, &fresh)),
+                "the incremental parse of a {kind:?} differs"
+            );
+        }
     }
     let mut reference = initial;
     for c in &changes {
