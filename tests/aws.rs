@@ -36,6 +36,11 @@ struct Aws {
 /// `stranger` allowed nothing, and the secrets `prod/db` (a JSON object, two versions),
 /// `api-token`, `old-key` (scheduled for deletion) and, with `bulk`, 101 more.
 fn aws(bulk: bool) -> Aws {
+    aws_with(bulk, Vec::new())
+}
+
+/// [`aws`], with `extra` seeds after the others.
+fn aws_with(bulk: bool, extra: Vec<Seed>) -> Aws {
     let mut seeds = moto::iam_user("reader", Some(&moto::read_policy()));
     seeds.extend(moto::iam_user("stranger", None));
     seeds.push(Seed::Sm(
@@ -73,6 +78,7 @@ fn aws(bulk: bool) -> Aws {
             ));
         }
     }
+    seeds.extend(extra);
     let moto = Moto::start_enforcing(seeds);
     let reader = moto::keys_of(&moto.seeded[1]);
     let stranger = moto::keys_of(&moto.seeded[4]);
@@ -657,4 +663,697 @@ fn one_request_uses_key_vault_and_secrets_manager() {
         .collect();
     files.sort();
     assert_eq!(files, ["mixed.http", "vaultlink.json"]);
+}
+
+/// A loopback IAM Identity Center portal: `GET /federation/credentials` answers `role`'s
+/// temporary credentials when the request carries
+/// `x-amz-sso_bearer_token: <token>`, and 401 otherwise. Every request's path and query is
+/// kept.
+struct Portal {
+    url: String,
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
+    /// How long the credentials it hands out last, in seconds.
+    lifetime: Arc<std::sync::atomic::AtomicU64>,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn portal(token: &'static str, role: &moto::Session) -> Portal {
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let role = role.clone();
+    let lifetime = Arc::new(std::sync::atomic::AtomicU64::new(3600));
+    let lasts = lifetime.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+        let seen = seen.clone();
+        let role = role.clone();
+        let lasts = lasts.load(Ordering::SeqCst);
+        async move {
+            seen.lock().unwrap().push(uri.to_string());
+            let bearer = headers
+                .get("x-amz-sso_bearer_token")
+                .and_then(|v| v.to_str().ok());
+            if uri.path() != "/federation/credentials" || bearer != Some(token) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    json!({ "message": "Session token not found or invalid" }).to_string(),
+                );
+            }
+            let expiration = (std::time::SystemTime::now() + std::time::Duration::from_secs(lasts))
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64;
+            let answer = json!({ "roleCredentials": {
+                "accessKeyId": role.keys.id,
+                "secretAccessKey": role.keys.secret,
+                "sessionToken": role.token,
+                "expiration": expiration,
+            }});
+            (StatusCode::OK, answer.to_string())
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Portal {
+        url,
+        asked,
+        lifetime,
+        _rt: rt,
+    }
+}
+
+const SSO_TOKEN: &str = "sso-bearer-TOKEN-8e21";
+/// `~/.aws/sso/cache` file names, as the AWS CLI gives them: the SHA-1 of the session name
+/// `corp-sso`, and of the legacy profile's start URL.
+const CORP_CACHE: &str = "6f41fd3fbc69a076873a4656707fd9925e5c1f07.json";
+const LEGACY_CACHE: &str = "79e435d7a515078e81c9dffc35f38d5687ebd3a7.json";
+
+const SSO_CONFIG: &str = "[profile corp]
+sso_session = corp-sso
+sso_account_id = 123456789012
+sso_role_name = SecretsReader
+region = eu-west-1
+
+[sso-session corp-sso]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = eu-central-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://legacy.awsapps.com/start
+sso_region = eu-central-1
+sso_account_id = 210987654321
+sso_role_name = LegacyReader
+";
+
+/// The token file `aws sso login` leaves, expiring `expires`.
+fn sso_cache(token: &str, expires: &str) -> String {
+    json!({
+        "startUrl": "https://corp.awsapps.com/start",
+        "region": "eu-central-1",
+        "accessToken": token,
+        "expiresAt": expires,
+        "clientId": "client-id",
+        "clientSecret": "client-secret",
+        "registrationExpiresAt": "2099-01-01T00:00:00Z",
+        "refreshToken": "refresh-token",
+    })
+    .to_string()
+}
+
+#[test]
+fn an_aws_sso_login_is_used_without_the_aws_cli() {
+    // The role the portal hands out: assumed in moto, so that moto knows its session token
+    // and holds it to the role's policy.
+    let a = aws_with(
+        false,
+        moto::assumed_role("SecretsReader", &moto::read_policy()),
+    );
+    let role = moto::session_of(a.moto.seeded.last().unwrap());
+    let echo = Echo::start();
+    let project =
+        Project::new(&format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", &echo.url()));
+    let dir = project.dir.path();
+    let portal = portal(SSO_TOKEN, &role);
+    let aws_dir = a.home.path().join(".aws");
+    let cache = aws_dir.join("sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(aws_dir.join("config"), SSO_CONFIG).unwrap();
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache(SSO_TOKEN, "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    std::fs::write(
+        cache.join(LEGACY_CACHE),
+        sso_cache(SSO_TOKEN, "2099-01-01T00:00:00UTC"),
+    )
+    .unwrap();
+    let env = |profile: &str| {
+        vec![
+            ("AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(), a.moto.url()),
+            ("AWS_ENDPOINT_URL_SSO".to_owned(), portal.url.clone()),
+            ("AWS_PROFILE".to_owned(), profile.to_owned()),
+            ("HOME".to_owned(), a.home.path().display().to_string()),
+            // No `aws` program to fall back on.
+            ("PATH".to_owned(), "/nonexistent".to_owned()),
+        ]
+    };
+    let mut outputs = String::new();
+
+    // `check` with the session profile: the portal is asked for the role, with the token.
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert_eq!(
+        codes(&run),
+        [
+            "3 newer-version",
+            "8 secret-not-found",
+            "9 secret-not-found",
+            "10 invalid-link",
+            "14 domain-not-allowed"
+        ],
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        portal.asked.lock().unwrap().as_slice(),
+        ["/federation/credentials?role_name=SecretsReader&account_id=123456789012"]
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+
+    // `send`: the values filled in, masked in the output.
+    let run = run_with(
+        dir,
+        &["send", "api.http", "--request", "1", "--json"],
+        &env("corp"),
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got = echo.requests();
+    assert_eq!(got.len(), 1);
+    assert!(
+        got[0]
+            .headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("x-pw") && v == DB_PW),
+        "{:?}",
+        got[0].headers
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+
+    // A legacy profile, its start URL in the profile: the same, for its own role.
+    let run = run_with(dir, &["check", "--format", "json"], &env("legacy"));
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        portal.asked.lock().unwrap().last().unwrap(),
+        "/federation/credentials?role_name=LegacyReader&account_id=210987654321"
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+
+    // The editor: the same sign-in, found once the workspace is trusted; hover shows what
+    // Secrets Manager says, and nothing the portal gave is in any message.
+    // The role's credentials last a minute and two seconds here: within the last minute
+    // they are renewed from the cached sign-in by the next request, without a reload.
+    portal.lifetime.store(62, Ordering::SeqCst);
+    let lsp_env = env("corp");
+    let mut client = Client::start_with(
+        dir,
+        Options {
+            env: &lsp_env,
+            ..Options::default()
+        },
+    );
+    let status = client.wait_notification("vaultlink/signInStatus", |n| {
+        n["params"]["aws"]["credentials"] == true
+    });
+    assert_eq!(
+        status["params"]["aws"]["source"], "IAM Identity Center, profile corp",
+        "{status}"
+    );
+    let text = project.read("api.http");
+    let uri = client.open(&project.path("api.http"), &text);
+    hover_with(&mut client, &uri, (1, 16), "`AWSCURRENT`");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let before = portal.asked.lock().unwrap().len();
+    client.ok(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.refresh", "arguments": [{}] }),
+    );
+    hover_with(&mut client, &uri, (1, 16), "`AWSCURRENT`");
+    assert!(portal.asked.lock().unwrap().len() > before);
+    portal.lifetime.store(3600, Ordering::SeqCst);
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    outputs.push_str(&transcript);
+    outputs.push_str(&client.stderr());
+    client.shutdown();
+
+    // An expired sign-in: said, with what to run, and the portal is not asked.
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache(SSO_TOKEN, "2020-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let asked = portal.asked.lock().unwrap().len();
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("its sign-in expired on 2020-01-01 00:00 UTC")
+            && run.stderr.contains("run `aws sso login --profile corp`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(portal.asked.lock().unwrap().len(), asked);
+    let run2 = run_with(dir, &["send", "api.http", "--request", "1"], &env("corp"));
+    assert_eq!(run2.code, 1);
+    assert!(
+        run2.stderr.contains("run `aws sso login --profile corp`"),
+        "{}",
+        run2.stderr
+    );
+    assert_eq!(echo.requests().len(), 1);
+    outputs.push_str(&run.stderr);
+    outputs.push_str(&run2.stderr);
+
+    // No sign-in at all, and a token the portal no longer takes.
+    std::fs::remove_file(cache.join(CORP_CACHE)).unwrap();
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert!(
+        run.stderr
+            .contains("there is no cached sign-in: run `aws sso login --profile corp`"),
+        "{}",
+        run.stderr
+    );
+    outputs.push_str(&run.stderr);
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache("revoked-TOKEN-0b7d", "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    let run = run_with(dir, &["check", "--format", "json"], &env("corp"));
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the IAM Identity Center portal refused its sign-in (401 Unauthorized): run `aws sso login --profile corp`"),
+        "{}",
+        run.stderr
+    );
+    outputs.push_str(&run.stderr);
+
+    // Neither token, nor the role's keys, nor a value, anywhere in what was printed.
+    assert_no_value(
+        "the outputs",
+        &outputs,
+        &[
+            SSO_TOKEN,
+            "revoked-TOKEN-0b7d",
+            &role.token,
+            &role.keys.secret,
+            "refresh-token",
+            "client-secret",
+        ],
+    );
+    // Nothing was written beside the sign-in cache.
+    let mut cached: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    cached.sort();
+    assert_eq!(cached, [CORP_CACHE, LEGACY_CACHE]);
+}
+
+#[test]
+fn the_editor_pins_a_secrets_manager_link_and_moves_it_to_the_latest_version() {
+    let a = aws(false);
+    let current = a.moto.seeded[6]["VersionId"].as_str().unwrap().to_owned();
+    let token_version = a.moto.seeded[7]["VersionId"].as_str().unwrap().to_owned();
+    let project = Project::new(
+        &format!("{}{USES}", a.links(r#""127.0.0.1""#)).replace("ECHO", "http://127.0.0.1:9"),
+    );
+    let env = a.env(&a.reader);
+    let mut client = Client::start_with(
+        project.dir.path(),
+        Options {
+            env: &env,
+            ..Options::default()
+        },
+    );
+    let text = project.read("api.http");
+    let uri = client.open(&project.path("api.http"), &text);
+    let has = |p: &Value, code: &str| {
+        p["diagnostics"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["code"] == code))
+    };
+    client.wait_diagnostics_where(&uri, |p| has(p, "newer-version"));
+    let actions = |client: &mut Client, name: &str| -> Vec<Value> {
+        let at = text.find(&format!("vault:{name}")).unwrap() + 7;
+        let range = client.range(&uri, at, at);
+        client
+            .ok(
+                "textDocument/codeAction",
+                json!({ "textDocument": { "uri": uri }, "range": range, "context": { "diagnostics": [] } }),
+            )
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let titled = |list: &[Value], title: &str| -> Value {
+        list.iter()
+            .find(|a| a["title"] == title)
+            .unwrap_or_else(|| panic!("no action `{title}`: {list:#?}"))
+            .clone()
+    };
+    let link_after = |client: &Client, action: &Value, name: &str| -> String {
+        let edited = client.texts_after(&action["edit"]);
+        let links: Value = serde_json::from_str(edited.values().next().unwrap()).unwrap();
+        links["secrets"][name]["link"].as_str().unwrap().to_owned()
+    };
+
+    // A link to the current version: pinned to the AWSCURRENT version, its JSON key kept.
+    let list = actions(&mut client, "db-password");
+    let pin_db = titled(
+        &list,
+        &format!(
+            "Pin `db-password` to the current version ({})",
+            &current[..8]
+        ),
+    );
+    let pin = &pin_db;
+    assert_eq!(pin["kind"], "refactor.rewrite");
+    assert_eq!(
+        link_after(&client, pin, "db-password"),
+        format!("{}?versionId={current}#password", a.db_arn)
+    );
+    // The name-and-region form keeps its form.
+    let list = actions(&mut client, "api-token");
+    let pin = titled(
+        &list,
+        &format!(
+            "Pin `api-token` to the current version ({})",
+            &token_version[..8]
+        ),
+    );
+    assert_eq!(
+        link_after(&client, &pin, "api-token"),
+        format!("secretsmanager://{REGION}/api-token?versionId={token_version}")
+    );
+    // A version that is no longer AWSCURRENT: the quick fix of `newer-version` reads the
+    // latest again.
+    let list = actions(&mut client, "db-old");
+    let latest = titled(&list, "Use the latest version of `db-old`");
+    assert_eq!(latest["kind"], "quickfix");
+    assert_eq!(
+        link_after(&client, &latest, "db-old"),
+        format!("{}#password", a.db_arn)
+    );
+    assert!(
+        !list
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().starts_with("Pin `db-old`")),
+        "{list:#?}"
+    );
+
+    // Once pinned to the current version, as an editor applies it, there is nothing to move.
+    client.apply_to_disk(&pin_db["edit"]);
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": vaultlink_e2e::lsp::file_uri(&project.path("vaultlink.json")), "type": 2 }] }),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let list = actions(&mut client, "db-password");
+        let titles: Vec<&str> = list.iter().filter_map(|a| a["title"].as_str()).collect();
+        if !titles.iter().any(|t| t.starts_with("Pin `db-password`")) {
+            assert!(
+                !titles.iter().any(|t| t.contains("latest version")),
+                "{titles:?}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{titles:?}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    assert_no_value("the LSP messages", &transcript, &[&a.reader.secret]);
+    client.shutdown();
+}
+
+#[test]
+fn links_json_gives_each_store_its_own_fields() {
+    let project = Project::new(
+        r#"//- /vaultlink.json
+{
+  "secrets": {
+    "kv": { "link": "https://corp-kv.vault.azure.net/secrets/kv-token", "allowedDomains": ["api.example.com"] },
+    "db": { "link": "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:prod/db-AbCdEf?versionId=3f1e2d4c-0000-4a5b-9c8d-7e6f5a4b3c2d#password" },
+    "prev": { "link": "secretsmanager://eu-west-1/api-token?versionStage=AWSPREVIOUS" },
+    "bad": { "link": "arn:aws:secretsmanager:eu-west-1:12345:secret:x" }
+  }
+}
+"#,
+    );
+    let run = run_with(project.dir.path(), &["links", "--json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        rows,
+        json!([
+            {
+                "name": "kv",
+                "link": "https://corp-kv.vault.azure.net/secrets/kv-token",
+                "provider": "azureKeyVault",
+                "secret": "kv-token",
+                "version": null,
+                "vault": "corp-kv",
+                "allowedDomains": ["api.example.com"],
+                "problem": null
+            },
+            {
+                "name": "db",
+                "link": "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:prod/db-AbCdEf?versionId=3f1e2d4c-0000-4a5b-9c8d-7e6f5a4b3c2d#password",
+                "provider": "awsSecretsManager",
+                "secret": "prod/db",
+                "version": "3f1e2d4c-0000-4a5b-9c8d-7e6f5a4b3c2d",
+                "partition": "aws-cn",
+                "region": "cn-north-1",
+                "account": "123456789012",
+                "stage": null,
+                "key": "password",
+                "allowedDomains": [],
+                "problem": null
+            },
+            {
+                "name": "prev",
+                "link": "secretsmanager://eu-west-1/api-token?versionStage=AWSPREVIOUS",
+                "provider": "awsSecretsManager",
+                "secret": "api-token",
+                "version": null,
+                "partition": "aws",
+                "region": "eu-west-1",
+                "account": null,
+                "stage": "AWSPREVIOUS",
+                "key": null,
+                "allowedDomains": [],
+                "problem": null
+            },
+            {
+                "name": "bad",
+                "link": "arn:aws:secretsmanager:eu-west-1:12345:secret:x",
+                "provider": null,
+                "secret": null,
+                "version": null,
+                "allowedDomains": [],
+                "problem": "the account must be 12 digits"
+            }
+        ]),
+        "{}",
+        run.stdout
+    );
+}
+
+/// A loopback service that answers every request with `answer(method, path?query, headers,
+/// body)`, keeping each request's path and query.
+struct Service {
+    url: String,
+    asked: Arc<std::sync::Mutex<Vec<String>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+type Answer = fn(&axum::http::HeaderMap, &str, &moto::Session) -> (u16, String);
+
+fn service(role: &moto::Session, answer: Answer) -> Service {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode, Uri};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = asked.clone();
+    let role = role.clone();
+    let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let seen = seen.clone();
+        let role = role.clone();
+        async move {
+            seen.lock().unwrap().push(uri.to_string());
+            let (status, body) = answer(&headers, &String::from_utf8_lossy(&body), &role);
+            (StatusCode::from_u16(status).unwrap(), body)
+        }
+    });
+    rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Service {
+        url,
+        asked,
+        _rt: rt,
+    }
+}
+
+const WEB_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.web-IDENTITY-3c9a.sig";
+const CONTAINER_TOKEN: &str = "container-AUTH-77d0";
+const WEB_ROLE: &str = "arn:aws:iam::123456789012:role/SecretsReader";
+
+/// STS's `AssumeRoleWithWebIdentity`, as documented: a form with the role and the token,
+/// answered with the role's credentials in XML.
+fn sts(_: &axum::http::HeaderMap, body: &str, role: &moto::Session) -> (u16, String) {
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+    let field = |k: &str| form.get(k).map(String::as_str);
+    if field("Action") != Some("AssumeRoleWithWebIdentity")
+        || field("Version") != Some("2011-06-15")
+        || field("RoleArn") != Some(WEB_ROLE)
+        || field("RoleSessionName") != Some("ci-job")
+    {
+        return (
+            400,
+            format!(
+                "<ErrorResponse><Error><Code>ValidationError</Code><Message>{body}</Message></Error></ErrorResponse>"
+            ),
+        );
+    }
+    if field("WebIdentityToken") != Some(WEB_TOKEN) {
+        return (
+            400,
+            "<ErrorResponse><Error><Code>InvalidIdentityToken</Code><Message>Couldn't retrieve verification key from your identity provider</Message></Error></ErrorResponse>".to_owned(),
+        );
+    }
+    (
+        200,
+        format!(
+            "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+            role.keys.id, role.keys.secret, role.token
+        ),
+    )
+}
+
+/// The ECS/EKS container endpoint: the role's credentials for the right `Authorization`.
+fn container(headers: &axum::http::HeaderMap, _: &str, role: &moto::Session) -> (u16, String) {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(CONTAINER_TOKEN) {
+        return (401, "{}".to_owned());
+    }
+    (
+        200,
+        json!({
+            "AccessKeyId": role.keys.id,
+            "SecretAccessKey": role.keys.secret,
+            "Token": role.token,
+            "Expiration": "2099-01-01T00:00:00Z",
+        })
+        .to_string(),
+    )
+}
+
+#[test]
+fn web_identity_container_and_credential_process_need_no_keys() {
+    let a = aws_with(
+        false,
+        moto::assumed_role("SecretsReader", &moto::read_policy()),
+    );
+    let role = moto::session_of(a.moto.seeded.last().unwrap());
+    let project = Project::new(&checked(&a));
+    let dir = project.dir.path();
+    let token_file = a.home.path().join("web-identity-token");
+    std::fs::write(&token_file, format!("{WEB_TOKEN}\n")).unwrap();
+    let sts = service(&role, sts);
+    let base = vec![
+        ("AWS_ENDPOINT_URL_SECRETS_MANAGER".to_owned(), a.moto.url()),
+        ("HOME".to_owned(), a.home.path().display().to_string()),
+        ("PATH".to_owned(), "/nonexistent".to_owned()),
+    ];
+    let with = |extra: &[(&str, String)]| {
+        let mut env = base.clone();
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+        env
+    };
+    let web = with(&[
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            token_file.display().to_string(),
+        ),
+        ("AWS_ROLE_ARN", WEB_ROLE.to_owned()),
+        ("AWS_ROLE_SESSION_NAME", "ci-job".to_owned()),
+        ("AWS_ENDPOINT_URL_STS", sts.url.clone()),
+    ]);
+    let mut outputs = String::new();
+    let run = run_with(dir, &["check", "--format", "json"], &web);
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(sts.asked.lock().unwrap().len(), 1);
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+    // A token STS does not take: said, with STS's code, and nothing checked.
+    std::fs::write(&token_file, "not-the-token").unwrap();
+    let run = run_with(dir, &["check", "--format", "json"], &web);
+    assert_eq!(codes(&run), OFFLINE, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "the AWS role `{WEB_ROLE}` could not be assumed with the web identity token: STS refused it (InvalidIdentityToken)"
+        )),
+        "{}",
+        run.stderr
+    );
+    outputs.push_str(&run.stderr);
+
+    // The container endpoint, with its authorization token from a file.
+    let endpoint = service(&role, container);
+    let auth_file = a.home.path().join("container-token");
+    std::fs::write(&auth_file, CONTAINER_TOKEN).unwrap();
+    let run = run_with(
+        dir,
+        &["check", "--format", "json"],
+        &with(&[
+            (
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("{}/v1/credentials", endpoint.url),
+            ),
+            (
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                auth_file.display().to_string(),
+            ),
+        ]),
+    );
+    assert!(
+        codes(&run).contains(&"3 newer-version".to_owned()),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert_eq!(
+        endpoint.asked.lock().unwrap().as_slice(),
+        ["/v1/credentials"]
+    );
+    outputs.push_str(&run.stdout);
+    outputs.push_str(&run.stderr);
+    assert_no_value(
+        "the outputs",
+        &outputs,
+        &[WEB_TOKEN, CONTAINER_TOKEN, &role.token, &role.keys.secret],
+    );
 }

@@ -364,6 +364,7 @@ fn unlink_and_links() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v[0]["name"], "stripe-key");
+    assert_eq!(v[0]["provider"], "azureKeyVault");
     assert_eq!(v[0]["vault"], "corp-kv");
     assert_eq!(v[0]["secret"], "stripe-key");
     assert_eq!(

@@ -692,6 +692,34 @@ fn header_names_are_sent_as_written() {
     }
 }
 
+/// A name keeps the case it is written in, whatever that is — not lower-cased, not put in
+/// the usual `X-Trial` form — and the names vaultlink adds itself read as usual. The echo
+/// server reads the raw bytes of each header line.
+#[test]
+fn header_names_keep_the_case_they_are_written_in() {
+    let s = setup(
+        "//- /api.http\nPOST ECHO/trial\nX-trial: vaultlink\nx-api-key: k\nAUTHORIZATION: Bearer {{vault:api-token}}\nx-api-key: second\nContent-TYPE: application/json\n\n{}\n",
+    );
+    let run = s.send(&["api.http"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let got = s.echo.requests();
+    let names: Vec<&str> = got[0].headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "X-trial",
+            "x-api-key",
+            "x-api-key",
+            "AUTHORIZATION",
+            "Content-TYPE",
+            "User-Agent",
+            "Accept",
+            "Host",
+            "Content-Length",
+        ],
+    );
+}
+
 /// A request's name is quoted where a message names it, so that the message reads as one.
 #[test]
 fn messages_quote_request_names() {

@@ -37,6 +37,8 @@ enum FormatArg {
     Sarif,
     /// GitHub Actions workflow commands: annotations on the changed files.
     Github,
+    /// A GitLab Code Quality report (Code Climate issues), for merge request widgets.
+    Gitlab,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -195,6 +197,7 @@ fn main() -> ExitCode {
                 FormatArg::Json => cli::Format::Json,
                 FormatArg::Sarif => cli::Format::Sarif,
                 FormatArg::Github => cli::Format::Github,
+                FormatArg::Gitlab => cli::Format::Gitlab,
             };
             let severity_threshold = Some(match severity_threshold {
                 SeverityArg::Error => Severity::Error,

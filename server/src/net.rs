@@ -6,15 +6,7 @@
 /// `127.0.0.0/8`, `::1` and `localhost` are always reached directly, so that what goes to a
 /// local endpoint (a client secret, a token, a secret value) never passes through a proxy.
 pub fn builder() -> reqwest::ClientBuilder {
-    let var = |names: [&str; 2]| {
-        names
-            .iter()
-            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
-    };
-    let no_proxy = || {
-        let listed = var(["NO_PROXY", "no_proxy"]).unwrap_or_default();
-        reqwest::NoProxy::from_string(&format!("127.0.0.0/8,::1,localhost,{listed}"))
-    };
+    let no_proxy = || reqwest::NoProxy::from_string(&never_proxied());
     type Make = fn(&str) -> reqwest::Result<reqwest::Proxy>;
     let kinds: [([&str; 2], Make); 3] = [
         (["HTTPS_PROXY", "https_proxy"], |u| reqwest::Proxy::https(u)),
@@ -28,6 +20,29 @@ pub fn builder() -> reqwest::ClientBuilder {
         }
     }
     builder
+}
+
+/// The same proxies as [`builder`]'s, as a matcher for `send`'s own client.
+pub fn proxies() -> hyper_util::client::proxy::matcher::Matcher {
+    hyper_util::client::proxy::matcher::Matcher::builder()
+        .https(var(["HTTPS_PROXY", "https_proxy"]).unwrap_or_default())
+        .http(var(["HTTP_PROXY", "http_proxy"]).unwrap_or_default())
+        .all(var(["ALL_PROXY", "all_proxy"]).unwrap_or_default())
+        .no(never_proxied())
+        .build()
+}
+
+/// The first of `names` set to something in the environment.
+fn var(names: [&str; 2]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+}
+
+/// Loopback hosts, then the environment's `NO_PROXY`.
+fn never_proxied() -> String {
+    let listed = var(["NO_PROXY", "no_proxy"]).unwrap_or_default();
+    format!("127.0.0.0/8,::1,localhost,{listed}")
 }
 
 /// An error and its sources on one line.

@@ -116,7 +116,7 @@ pub const AZURE_VARS: [&str; 6] = [
 ];
 
 /// The variables that point vaultlink at AWS; tests start without them too.
-pub const AWS_VARS: [&str; 11] = [
+pub const AWS_VARS: [&str; 20] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -128,6 +128,15 @@ pub const AWS_VARS: [&str; 11] = [
     "AWS_ENDPOINT_URL_SECRETS_MANAGER",
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 ];
 
 /// Runs the binary in `dir` with `env` added to an environment without [`AZURE_VARS`] and

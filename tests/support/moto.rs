@@ -32,6 +32,8 @@ pub enum Seed {
     Sm(&'static str, Value),
     /// An IAM query action and its parameters.
     Iam(Vec<(String, String)>),
+    /// An STS query action and its parameters.
+    Sts(Vec<(String, String)>),
 }
 
 /// An IAM user's access keys.
@@ -97,6 +99,7 @@ impl Moto {
             let answer = match seed {
                 Seed::Sm(op, body) => moto.sm(op, body),
                 Seed::Iam(params) => moto.iam(&params),
+                Seed::Sts(params) => moto.query("sts", "2011-06-15", &params),
             };
             moto.seeded.push(answer);
         }
@@ -158,7 +161,12 @@ impl Moto {
 
     /// An unsigned IAM query call; the answer's XML as a string value.
     pub fn iam(&self, params: &[(String, String)]) -> Value {
-        let mut form: Vec<(String, String)> = vec![("Version".into(), "2010-05-08".into())];
+        self.query("iam", "2010-05-08", params)
+    }
+
+    /// An unsigned query call to `service`; the answer's XML as a string value.
+    pub fn query(&self, service: &str, version: &str, params: &[(String, String)]) -> Value {
+        let mut form: Vec<(String, String)> = vec![("Version".into(), version.into())];
         form.extend(params.iter().cloned());
         let resp = self.rt.block_on(async {
             let r = self
@@ -166,7 +174,7 @@ impl Moto {
                 .post(format!("{}/", self.url()))
                 .header(
                     "authorization",
-                    "AWS4-HMAC-SHA256 Credential=AKIDSEED/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+                    format!("AWS4-HMAC-SHA256 Credential=AKIDSEED/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"),
                 )
                 .form(&form)
                 .send()
@@ -177,7 +185,7 @@ impl Moto {
         });
         assert!(
             resp.0.is_success(),
-            "IAM {params:?} failed: {} {}",
+            "{service} {params:?} failed: {} {}",
             resp.0,
             resp.1
         );
@@ -216,6 +224,60 @@ pub fn iam_user(name: &str, policy: Option<&Value>) -> Vec<Seed> {
         ])));
     }
     seeds
+}
+
+/// The seeds of an IAM role `name` that `policy` allows, assumed once: the last seed's
+/// answer holds the role's temporary credentials ([`session_of`]).
+pub fn assumed_role(name: &str, policy: &Value) -> Vec<Seed> {
+    let trust = json!({
+        "Version": "2012-10-17",
+        "Statement": [{ "Effect": "Allow", "Principal": { "AWS": "*" }, "Action": "sts:AssumeRole" }]
+    });
+    vec![
+        Seed::Iam(p(&[
+            ("Action", "CreateRole"),
+            ("RoleName", name),
+            ("AssumeRolePolicyDocument", &trust.to_string()),
+        ])),
+        Seed::Iam(p(&[
+            ("Action", "PutRolePolicy"),
+            ("RoleName", name),
+            ("PolicyName", "vaultlink-test"),
+            ("PolicyDocument", &policy.to_string()),
+        ])),
+        Seed::Sts(p(&[
+            ("Action", "AssumeRole"),
+            ("RoleArn", &format!("arn:aws:iam::123456789012:role/{name}")),
+            ("RoleSessionName", "vaultlink-test"),
+            ("DurationSeconds", "3600"),
+        ])),
+    ]
+}
+
+fn xml_field(xml: &str, tag: &str) -> String {
+    let open = format!("<{tag}>");
+    let start = xml.find(&open).expect("the tag is there") + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    xml[start..end].to_owned()
+}
+
+/// Temporary credentials: keys and their session token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub keys: Keys,
+    pub token: String,
+}
+
+/// The temporary credentials in an `AssumeRole` answer.
+pub fn session_of(answer: &Value) -> Session {
+    let xml = answer.as_str().expect("an STS answer");
+    Session {
+        keys: Keys {
+            id: xml_field(xml, "AccessKeyId"),
+            secret: xml_field(xml, "SecretAccessKey"),
+        },
+        token: xml_field(xml, "SessionToken"),
+    }
 }
 
 /// The access keys in a `CreateAccessKey` answer.

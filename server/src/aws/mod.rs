@@ -10,6 +10,7 @@
 //! value only from `GetSecretValue`, when a request is sent.
 
 pub mod credentials;
+pub mod endpoint;
 pub mod secretsmanager;
 pub mod session;
 

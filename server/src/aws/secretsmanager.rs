@@ -182,30 +182,12 @@ impl From<&SmError> for Failure {
 /// `AWS_ENDPOINT_URL_SECRETS_MANAGER` (then `AWS_ENDPOINT_URL`), as the AWS SDKs read them —
 /// `https`, or plain `http` only to a loopback host.
 pub fn endpoint(id: &ArnId, env: &dyn Fn(&str) -> Option<String>) -> Result<url::Url, SmError> {
-    let configured = ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"]
-        .iter()
-        .find_map(|v| env(v).filter(|s| !s.trim().is_empty()).map(|s| (*v, s)));
-    let Some((var, text)) = configured else {
-        return url::Url::parse(&format!("https://{}/", id.host()))
-            .map_err(|e| SmError::Endpoint(e.to_string()));
-    };
-    let bad = |why: &str| SmError::Endpoint(format!("{var} {why}; no request was sent"));
-    let url = url::Url::parse(text.trim()).map_err(|_| bad("is not a URL"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(a)) => a.is_loopback(),
-        Some(url::Host::Ipv6(a)) => a.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("must not carry credentials"));
-    }
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(bad("uses plain http to a host that is not loopback")),
-        _ => Err(bad("must be an https URL")),
-    }
+    crate::aws::endpoint::endpoint(
+        &["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"],
+        &format!("https://{}/", id.host()),
+        env,
+    )
+    .map_err(SmError::Endpoint)
 }
 
 /// A request signed with Signature Version 4 for `secretsmanager` in `region`.

@@ -26,6 +26,8 @@ const METADATA_TTL: Duration = Duration::from_secs(5 * 60);
 const ANSWER_TTL: Duration = Duration::from_secs(60);
 const TRANSIENT_TTL: Duration = Duration::from_secs(30);
 const VALUE_TTL: Duration = Duration::from_secs(3600);
+/// How long before credentials expire they are looked for again.
+const RENEW_BEFORE: Duration = Duration::from_secs(60);
 /// Attempts of one request, the first included.
 const ATTEMPTS: u32 = 4;
 /// The most pages followed for one listing.
@@ -35,6 +37,10 @@ pub struct Aws {
     credentials: Mutex<Option<Arc<Credentials>>>,
     /// Folders an `aws` program is never taken from.
     workspace: Mutex<Vec<PathBuf>>,
+    /// Whether the last sign-in could run programs: a renewal may do as much, no more.
+    programs: std::sync::atomic::AtomicBool,
+    /// One renewal at a time.
+    renewing: tokio::sync::Mutex<()>,
     /// Built on first use: a session that never asks AWS sets up no TLS.
     http: std::sync::OnceLock<reqwest::Client>,
     versions: Cache<(String, String), Versions>,
@@ -47,6 +53,8 @@ impl Default for Aws {
         Aws {
             credentials: Mutex::new(None),
             workspace: Mutex::new(Vec::new()),
+            programs: std::sync::atomic::AtomicBool::new(false),
+            renewing: tokio::sync::Mutex::new(()),
             http: std::sync::OnceLock::new(),
             versions: Cache::default(),
             values: Cache::default(),
@@ -87,28 +95,83 @@ impl Aws {
             .unwrap_or_default()
     }
 
-    /// Finds credentials along the standard chain; `run_cli` allows running `aws` (only in a
-    /// trusted workspace).
-    pub async fn sign_in_silently(&self, run_cli: bool) -> Result<(), CredentialsError> {
+    /// Finds credentials along the standard chain; `run_programs` allows running
+    /// `credential_process` and `aws` (only in a trusted workspace).
+    pub async fn sign_in_silently(&self, run_programs: bool) -> Result<(), CredentialsError> {
+        let home = credentials::home();
         let found = credentials::find(&Sources {
             env: &env,
-            home: credentials::home(),
+            home: home.clone(),
         })?;
+        let untrusted = |what: &str, profile: String| CredentialsError::Cli {
+            profile,
+            why: format!("{what} is not run in an untrusted workspace"),
+        };
         let creds = match found {
             Found::Ready(c) => c,
-            Found::NeedsCli { profile } if run_cli => {
+            Found::Sso(sso) => {
+                let token = credentials::sso_token(
+                    home.as_deref(),
+                    &sso,
+                    jiff::Timestamp::now().as_second(),
+                )?;
+                credentials::sso_credentials(self.http(), &sso, &token, &env).await?
+            }
+            Found::WebIdentity(web) => {
+                credentials::from_web_identity(self.http(), &web, &env).await?
+            }
+            Found::Container { url, authorization } => {
+                credentials::from_container(self.http(), &url, authorization.as_ref()).await?
+            }
+            Found::Process { profile, command } if run_programs => {
+                credentials::from_process(&profile, &command).await?
+            }
+            Found::Process { profile, .. } => {
+                return Err(untrusted("its credential_process", profile));
+            }
+            Found::NeedsCli { profile } if run_programs => {
                 let avoid = self.workspace.lock().unwrap().clone();
                 credentials::export_from_cli(&profile, &avoid).await?
             }
             Found::NeedsCli { profile } => {
-                return Err(CredentialsError::Cli {
-                    profile,
-                    why: "is not run in an untrusted workspace".to_owned(),
-                });
+                return Err(untrusted("the AWS CLI", profile));
             }
         };
         *self.credentials.lock().unwrap() = Some(Arc::new(creds));
+        self.programs
+            .store(run_programs, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Credentials that expire within [`RENEW_BEFORE`] (an SSO role's, a web identity's, a
+    /// process's) are looked for again along the chain, once, by the first request that
+    /// needs them; while the old ones still work, a failed renewal keeps them.
+    async fn renew_if_expiring(&self) {
+        let expiring = |c: &Option<Arc<Credentials>>| {
+            c.as_ref().and_then(|c| c.expires).is_some_and(|e| {
+                e - RENEW_BEFORE.as_secs() as i64 <= jiff::Timestamp::now().as_second()
+            })
+        };
+        if !expiring(&self.credentials.lock().unwrap()) {
+            return;
+        }
+        let _one = self.renewing.lock().await;
+        if !expiring(&self.credentials.lock().unwrap()) {
+            return;
+        }
+        let programs = self.programs.load(std::sync::atomic::Ordering::SeqCst);
+        let _ = self.sign_in_silently(programs).await;
+    }
+
+    /// The one HTTP client, built on first use.
+    fn http(&self) -> &reqwest::Client {
+        self.http.get_or_init(|| {
+            crate::net::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default()
+        })
     }
 
     pub fn sign_out(&self) {
@@ -138,7 +201,7 @@ impl Aws {
             .is_some_and(|e| e <= jiff::Timestamp::now().as_second())
         {
             return Err(SmError::Credentials(
-                "the AWS credentials have expired: sign in again (`aws sso login`) and reload"
+                "the AWS credentials have expired and none were found to replace them: sign in again (for an SSO profile, `aws sso login`)"
                     .to_owned(),
             ));
         }
@@ -159,16 +222,10 @@ impl Aws {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            self.renew_if_expiring().await;
             let creds = self.creds()?;
             let headers = signed_headers(&url, &id.region, &target, &body, &creds)?;
-            let http = self.http.get_or_init(|| {
-                crate::net::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .timeout(Duration::from_secs(30))
-                    .build()
-                    .unwrap_or_default()
-            });
-            let mut req = http.post(url.clone()).body(body.clone());
+            let mut req = self.http().post(url.clone()).body(body.clone());
             for (k, v) in &headers {
                 let mut value = reqwest::header::HeaderValue::from_str(v)
                     .map_err(|e| SmError::Credentials(e.to_string()))?;

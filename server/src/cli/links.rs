@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, broken_links, display_path, fail};
 use crate::fs;
 use crate::syntax::refs;
-use crate::vault::arn::ArnId;
+use crate::vault::arn::{ArnId, Pin};
 use crate::vault::identifier::{IdError, LinkId};
 use crate::vault::links::{self, EditError, TextEdit};
 
@@ -160,16 +160,71 @@ pub fn unlink(cwd: &Path, name: &str, out: &mut dyn Write, err: &mut dyn Write) 
     EXIT_OK
 }
 
+/// One row of `links --json`: the fields every link has, then the store's own, present only
+/// for links to that store (`vault` for Key Vault; `partition`, `region`, `account`, `stage`
+/// and `key` for Secrets Manager).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LinkRow {
     name: String,
     link: Option<String>,
-    vault: Option<String>,
+    /// `azureKeyVault` or `awsSecretsManager`; `null` for a link that is not valid.
+    provider: Option<&'static str>,
     secret: Option<String>,
     version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vault: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stage: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<Option<String>>,
     allowed_domains: Vec<String>,
     problem: Option<String>,
+}
+
+impl LinkRow {
+    fn new(name: &str, link: Option<String>, id: Option<&LinkId>) -> LinkRow {
+        let mut row = LinkRow {
+            name: name.to_owned(),
+            link,
+            provider: None,
+            secret: id.map(|i| i.name().to_owned()),
+            version: id.and_then(|i| i.version().map(str::to_owned)),
+            vault: None,
+            partition: None,
+            region: None,
+            account: None,
+            stage: None,
+            key: None,
+            allowed_domains: Vec::new(),
+            problem: None,
+        };
+        match id {
+            Some(LinkId::KeyVault(k)) => {
+                row.provider = Some("azureKeyVault");
+                row.vault = Some(k.vault.clone());
+            }
+            Some(LinkId::SecretsManager(a)) => {
+                row.provider = Some("awsSecretsManager");
+                row.partition = Some(a.partition.as_str());
+                row.region = Some(a.region.clone());
+                row.account = Some(a.account.clone());
+                row.stage = Some(match &a.pin {
+                    Some(Pin::Stage(s)) => Some(s.clone()),
+                    _ => None,
+                });
+                row.key = Some(a.key.clone());
+            }
+            None => {}
+        }
+        row
+    }
 }
 
 /// `vaultlink links [--json]`, relative to `cwd`.
@@ -205,21 +260,13 @@ pub fn links(cwd: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Write) -
                 None => (None, Some("no `link`".to_string())),
             };
             LinkRow {
-                name: s.name.clone(),
-                link: s.link.is_some().then(|| s.link_text.clone()),
-                // For a Secrets Manager link, the region stands where the vault does.
-                vault: id.map(|i| match i {
-                    LinkId::KeyVault(k) => k.vault.clone(),
-                    LinkId::SecretsManager(a) => a.region.clone(),
-                }),
-                secret: id.map(|i| i.name().to_owned()),
-                version: id.and_then(|i| i.version().map(str::to_owned)),
                 allowed_domains: s
                     .allowed_domains
                     .iter()
                     .map(|d| d.pattern.clone())
                     .collect(),
                 problem,
+                ..LinkRow::new(&s.name, s.link.is_some().then(|| s.link_text.clone()), id)
             }
         })
         .collect();

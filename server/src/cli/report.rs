@@ -22,6 +22,7 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Gitlab,
 }
 
 /// One finding as printed: 1-based lines and columns, columns in characters.
@@ -50,6 +51,9 @@ pub struct Fix {
 /// Replacements in one file.
 pub struct Change {
     pub file: String,
+    /// Whether the file does not exist yet: the replacements are insertions into its empty
+    /// text.
+    pub create: bool,
     pub replacements: Vec<Replacement>,
 }
 
@@ -120,6 +124,7 @@ pub fn quick_fixes(doc: &Doc<'_>, world: &World<'_>, f: &Finding) -> Vec<Fix> {
                     let index = LineIndex::new(&text);
                     Change {
                         file: display_path(&e.path),
+                        create: e.create,
                         replacements: e
                             .edits
                             .iter()
@@ -153,7 +158,51 @@ pub fn write(format: Format, rows: &[Row], out: &mut dyn Write) -> io::Result<()
             writeln!(out)
         }
         Format::Github => rows.iter().try_for_each(|r| writeln!(out, "{}", github(r))),
+        Format::Gitlab => {
+            serde_json::to_writer_pretty(&mut *out, &gitlab(rows)).map_err(io::Error::other)?;
+            writeln!(out)
+        }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitLab Code Quality
+
+/// A GitLab Code Quality report: the subset of the Code Climate issue format GitLab reads
+/// (`description`, `check_name`, `fingerprint`, `severity`, `location.path`,
+/// `location.lines.begin`). The fingerprint tells GitLab which findings of a merge request are
+/// new: it is a hash of the rule, the file, the message and how many findings with the same
+/// three come before it in the file, so that a finding keeps it when lines above it move. It
+/// holds no value from the file beyond what the message says.
+pub fn gitlab(rows: &[Row]) -> Value {
+    use sha2::{Digest, Sha256};
+    let mut seen: std::collections::HashMap<(&str, &str, &str), usize> = Default::default();
+    let issues: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let path = r.file.replace('\\', "/");
+            let path = path.strip_prefix("./").unwrap_or(&path).to_string();
+            let nth = seen.entry((r.code, &r.file, &r.message)).or_insert(0);
+            *nth += 1;
+            let mut hash = Sha256::new();
+            for part in [r.code, path.as_str(), r.message.as_str(), &nth.to_string()] {
+                hash.update(part.as_bytes());
+                hash.update([0]);
+            }
+            json!({
+                "description": r.message,
+                "check_name": r.code,
+                "fingerprint": format!("{:x}", hash.finalize()),
+                "severity": match r.severity {
+                    "error" => "major",
+                    "warning" => "minor",
+                    _ => "info",
+                },
+                "location": { "path": path, "lines": { "begin": r.line } },
+            })
+        })
+        .collect();
+    Value::Array(issues)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +384,33 @@ fn location(file: &str) -> Value {
     }
 }
 
+/// A change to one file. SARIF 2.1.0 has no "create": a file the fix creates is an artifact
+/// with no characters, and its content is inserted at the one insertion point such an
+/// artifact has, `charOffset` 0 with `charLength` 0 (the region object allows an offset equal
+/// to the number of characters with length 0, the end of the artifact). Lines and columns
+/// would name a line 1 the file does not have. Its location says that it is new.
+fn artifact_change(c: &Change) -> Value {
+    if c.create {
+        let text: String = c.replacements.iter().map(|r| r.text.as_str()).collect();
+        let mut location = location(&c.file);
+        location["description"] = json!({ "text": "A new file, created by this fix." });
+        return json!({
+            "artifactLocation": location,
+            "replacements": [{
+                "deletedRegion": { "charOffset": 0, "charLength": 0 },
+                "insertedContent": { "text": text },
+            }],
+        });
+    }
+    json!({
+        "artifactLocation": location(&c.file),
+        "replacements": c.replacements.iter().map(|rep| json!({
+            "deletedRegion": self::region(&rep.region),
+            "insertedContent": { "text": rep.text },
+        })).collect::<Vec<_>>(),
+    })
+}
+
 pub fn sarif(rows: &[Row]) -> Value {
     let rules: Vec<Value> = Code::ALL
         .iter()
@@ -394,13 +470,7 @@ pub fn sarif(rows: &[Row]) -> Value {
                     .map(|f| {
                         json!({
                             "description": { "text": f.description },
-                            "artifactChanges": f.changes.iter().map(|c| json!({
-                                "artifactLocation": location(&c.file),
-                                "replacements": c.replacements.iter().map(|rep| json!({
-                                    "deletedRegion": self::region(&rep.region),
-                                    "insertedContent": { "text": rep.text },
-                                })).collect::<Vec<_>>(),
-                            })).collect::<Vec<_>>(),
+                            "artifactChanges": f.changes.iter().map(artifact_change).collect::<Vec<_>>(),
                         })
                     })
                     .collect();

@@ -6,6 +6,7 @@
 //! the values in everything shown afterwards. Values live in memory only, for the length of
 //! the request (and the session's cache).
 
+mod connect;
 pub mod dynamics;
 pub mod plan;
 pub mod redact;

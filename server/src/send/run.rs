@@ -1,15 +1,24 @@
-//! Sending a request: HTTP/1.1 or HTTP/2 (ALPN) over rustls, a timeout, and redirects
-//! followed by hand — a request that carries a secret follows them only within its origin,
-//! so a redirect can never carry a secret to another host.
+//! Sending a request: HTTP/1.1 or HTTP/2 (ALPN) over rustls, through the environment's proxy
+//! (see `connect`), a timeout, header names sent as written, and redirects followed by hand —
+//! a request that carries a secret follows them only within its origin, so a redirect can
+//! never carry a secret to another host.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as Pool;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use url::Url;
+
+use super::connect;
 
 /// A request with everything resolved: it holds secret values, so it is never printed as
 /// is (see `Redactor`).
 pub struct Concrete {
-    pub method: reqwest::Method,
+    pub method: http::Method,
     pub url: Url,
     /// The URL as shown: built from the request with its secrets masked, so that a value
     /// that splits the URL in unexpected places is never shown in part.
@@ -34,18 +43,27 @@ pub struct Response {
 const MAX_REDIRECTS: usize = 10;
 
 /// The client requests are sent with: one connection pool for a whole run.
-pub fn client(timeout: Duration) -> reqwest::Client {
-    crate::net::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(timeout.min(Duration::from_secs(30)))
-        .timeout(timeout)
-        .user_agent(concat!("vaultlink/", env!("CARGO_PKG_VERSION")))
-        // Header names go out over HTTP/1.1 in the case they are usually written in
-        // (`X-Trial`, `Content-Type`), as curl and the editors' clients send what was written;
-        // hyper would lower-case them otherwise, and cannot keep a name's own case.
-        .http1_title_case_headers()
-        .build()
-        .expect("the TLS backend initialises")
+pub struct Client {
+    pool: Pool<connect::Connector, Full<Bytes>>,
+    proxies: Arc<Matcher>,
+    timeout: Duration,
+}
+
+pub fn client(timeout: Duration) -> Client {
+    let proxies = Arc::new(crate::net::proxies());
+    let connector = connect::connector(proxies.clone(), timeout.min(Duration::from_secs(30)));
+    let pool = Pool::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .timer(TokioTimer::new())
+        // The names hyper adds (`Host`, `Content-Length`) in the case they are usually
+        // written in; the request's own names go out as written (see `written_case`).
+        .http1_title_case_headers(true)
+        .build(connector);
+    Client {
+        pool,
+        proxies,
+        timeout,
+    }
 }
 
 fn origin(u: &Url) -> (String, Option<String>, Option<u16>) {
@@ -58,32 +76,20 @@ fn origin(u: &Url) -> (String, Option<String>, Option<u16>) {
 
 /// Sends `req`, following redirects as described above. Errors are messages that may quote
 /// the URL: redact them before showing.
-pub async fn execute(client: &reqwest::Client, mut req: Concrete) -> Result<Response, String> {
+pub async fn execute(client: &Client, mut req: Concrete) -> Result<Response, String> {
     let started = Instant::now();
     for _ in 0..=MAX_REDIRECTS {
-        let mut builder = client.request(req.method.clone(), req.url.clone());
-        for (n, v) in &req.headers {
-            let name = reqwest::header::HeaderName::from_bytes(n.as_bytes())
-                .map_err(|_| format!("`{n}` is not a valid header name"))?;
-            let mut value = reqwest::header::HeaderValue::from_str(v)
-                .map_err(|_| format!("the value of header `{n}` is not a valid header value"))?;
-            if req.carries_secret {
-                value.set_sensitive(true);
-            }
-            builder = builder.header(name, value);
-        }
-        if let Some(b) = &req.body {
-            builder = builder.body(b.clone());
-        }
-        let resp = builder
-            .send()
-            .await
-            .map_err(|e| describe(&e).replace(req.url.as_str(), &req.shown_url))?;
+        let deadline = tokio::time::Instant::now() + client.timeout;
+        let request = build(client, &req).await?;
+        let resp = match tokio::time::timeout_at(deadline, client.pool.request(request)).await {
+            Err(_) => return Err(TIMED_OUT.to_owned()),
+            Ok(r) => r.map_err(|e| describe(&e, &req.shown_url))?,
+        };
         let status = resp.status();
         if status.is_redirection()
             && let Some(location) = resp
                 .headers()
-                .get(reqwest::header::LOCATION)
+                .get(http::header::LOCATION)
                 .and_then(|l| l.to_str().ok())
         {
             let next = req.url.join(location).map_err(|_| {
@@ -91,7 +97,7 @@ pub async fn execute(client: &reqwest::Client, mut req: Concrete) -> Result<Resp
             })?;
             if origin(&next) != origin(&req.url) {
                 if req.carries_secret {
-                    let mut r = collect(resp, started).await?;
+                    let mut r = collect(resp, started, deadline).await?;
                     r.redirect_refused = Some(format!(
                         "the server redirected to {}, another origin; the redirect was not followed because the request carries a secret",
                         next.origin().ascii_serialization()
@@ -104,9 +110,8 @@ pub async fn execute(client: &reqwest::Client, mut req: Concrete) -> Result<Resp
                 });
             }
             let code = status.as_u16();
-            if code == 303 || ((code == 301 || code == 302) && req.method == reqwest::Method::POST)
-            {
-                req.method = reqwest::Method::GET;
+            if code == 303 || ((code == 301 || code == 302) && req.method == http::Method::POST) {
+                req.method = http::Method::GET;
                 req.body = None;
                 req.headers.retain(|(n, _)| {
                     !n.eq_ignore_ascii_case("content-type")
@@ -117,17 +122,144 @@ pub async fn execute(client: &reqwest::Client, mut req: Concrete) -> Result<Resp
             req.url = next;
             continue;
         }
-        return collect(resp, started).await;
+        return collect(resp, started, deadline).await;
     }
     Err(format!("more than {MAX_REDIRECTS} redirects"))
 }
 
-async fn collect(resp: reqwest::Response, started: Instant) -> Result<Response, String> {
+const TIMED_OUT: &str = "the request timed out (see --timeout)";
+
+/// The request as hyper sends it: credentials in the URL as a `Basic` authorization, the
+/// headers as written (names keep their case over HTTP/1.1), then a `User-Agent` and
+/// `Accept: */*` unless written, and the proxy's credentials when the request itself goes to
+/// a proxy.
+async fn build(client: &Client, req: &Concrete) -> Result<http::Request<Full<Bytes>>, String> {
+    let mut url = req.url.clone();
+    let mut headers = http::HeaderMap::with_capacity(req.headers.len() + 3);
+    let mut names: Vec<&str> = Vec::with_capacity(req.headers.len() + 1);
+    if let Some(mut basic) = userinfo(&mut url) {
+        basic.set_sensitive(true);
+        headers.append(http::header::AUTHORIZATION, basic);
+        names.push("Authorization");
+    }
+    let uri: http::Uri = url
+        .as_str()
+        .parse()
+        .map_err(|_| format!("`{}` is not a URL that can be sent", req.shown_url))?;
+    for (n, v) in &req.headers {
+        let name = http::HeaderName::from_bytes(n.as_bytes())
+            .map_err(|_| format!("`{n}` is not a valid header name"))?;
+        let mut value = http::HeaderValue::from_str(v)
+            .map_err(|_| format!("the value of header `{n}` is not a valid header value"))?;
+        if req.carries_secret {
+            value.set_sensitive(true);
+        }
+        headers.append(name, value);
+        names.push(n);
+    }
+    headers
+        .entry(http::header::USER_AGENT)
+        .or_insert(http::HeaderValue::from_static(concat!(
+            "vaultlink/",
+            env!("CARGO_PKG_VERSION")
+        )));
+    headers
+        .entry(http::header::ACCEPT)
+        .or_insert(http::HeaderValue::from_static("*/*"));
+    if uri.scheme_str() == Some("http")
+        && let Some(auth) = client
+            .proxies
+            .intercept(&uri)
+            .and_then(|p| p.basic_auth().cloned())
+    {
+        headers
+            .entry(http::header::PROXY_AUTHORIZATION)
+            .or_insert(auth);
+    }
+    let body = Full::new(Bytes::from(req.body.clone().unwrap_or_default()));
+    let mut request = http::Request::new(body);
+    *request.method_mut() = req.method.clone();
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    *request.extensions_mut() = written_case(&names).await;
+    Ok(request)
+}
+
+/// The names of `headers` as written, in the form hyper's HTTP/1 writer reads them from a
+/// request's extensions. hyper keeps that form private and fills it only while parsing a
+/// message on a connection that preserves header case (which is how a proxy built on hyper
+/// forwards names as it received them), so the names are handed to hyper's own parser: a
+/// request head with each name, in order, and no value, read over an in-memory pipe. Nothing
+/// but names goes through it. Without it hyper would send every name in lower case.
+async fn written_case(names: &[&str]) -> http::Extensions {
+    use tokio::io::AsyncWriteExt;
+    if names.is_empty() {
+        return http::Extensions::new();
+    }
+    let mut head = b"GET / HTTP/1.1\r\n".to_vec();
+    for n in names {
+        head.extend_from_slice(n.as_bytes());
+        head.extend_from_slice(b":\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+    let (mut ours, theirs) = tokio::io::duplex(head.len() + 4096);
+    if ours.write_all(&head).await.is_err() {
+        return http::Extensions::new();
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let service = hyper::service::service_fn(move |r: http::Request<hyper::body::Incoming>| {
+        if let Some(tx) = tx.lock().ok().and_then(|mut t| t.take()) {
+            let _ = tx.send(r.into_parts().0.extensions);
+        }
+        async {
+            Ok::<_, std::convert::Infallible>(http::Response::new(
+                http_body_util::Empty::<Bytes>::new(),
+            ))
+        }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .preserve_header_case(true)
+        .max_headers(names.len() + 1)
+        .serve_connection(hyper_util::rt::TokioIo::new(theirs), service);
+    tokio::select! {
+        got = rx => got.unwrap_or_default(),
+        _ = conn => http::Extensions::new(),
+    }
+}
+
+/// Takes the user name and password out of `url` (as browsers and curl do, they are sent as
+/// `Authorization: Basic …`, not in the URL), percent-decoded.
+fn userinfo(url: &mut Url) -> Option<http::HeaderValue> {
+    use base64::Engine as _;
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .map(|s| s.into_owned())
+    };
+    let user = decode(url.username())?;
+    let password = url.password().and_then(decode);
+    if user.is_empty() && password.is_none() {
+        return None;
+    }
+    url.set_username("").ok()?;
+    url.set_password(None).ok()?;
+    let pair = format!("{user}:{}", password.unwrap_or_default());
+    let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+    http::HeaderValue::from_str(&format!("Basic {encoded}")).ok()
+}
+
+async fn collect(
+    resp: http::Response<hyper::body::Incoming>,
+    started: Instant,
+    deadline: tokio::time::Instant,
+) -> Result<Response, String> {
     let status = resp.status();
     let version = match resp.version() {
-        reqwest::Version::HTTP_2 => "HTTP/2",
-        reqwest::Version::HTTP_10 => "HTTP/1.0",
-        reqwest::Version::HTTP_3 => "HTTP/3",
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_3 => "HTTP/3",
         _ => "HTTP/1.1",
     }
     .to_owned();
@@ -141,7 +273,18 @@ async fn collect(resp: reqwest::Response, started: Instant) -> Result<Response, 
             )
         })
         .collect();
-    let body = resp.bytes().await.map_err(|e| describe(&e))?.to_vec();
+    let body = match tokio::time::timeout_at(deadline, resp.into_body().collect()).await {
+        Err(_) => return Err(TIMED_OUT.to_owned()),
+        Ok(b) => b
+            .map_err(|e| {
+                format!(
+                    "the response could not be read: {}",
+                    crate::net::error_chain(&e)
+                )
+            })?
+            .to_bytes()
+            .to_vec(),
+    };
     Ok(Response {
         status: status.as_u16(),
         status_text: status.canonical_reason().unwrap_or("").to_owned(),
@@ -153,13 +296,15 @@ async fn collect(resp: reqwest::Response, started: Instant) -> Result<Response, 
     })
 }
 
-fn describe(e: &reqwest::Error) -> String {
-    let what = if e.is_timeout() {
-        "the request timed out (see --timeout)".to_owned()
-    } else if e.is_connect() {
-        "could not connect".to_owned()
+/// What went wrong sending to `shown_url` (the URL with its secrets masked).
+fn describe(e: &hyper_util::client::legacy::Error, shown_url: &str) -> String {
+    let what = if e.is_connect() {
+        "could not connect"
     } else {
-        "the request failed".to_owned()
+        "the request failed"
     };
-    format!("{what}: {}", crate::net::error_chain(e))
+    format!(
+        "{what}: error sending request for url ({shown_url}): {}",
+        crate::net::error_chain(e)
+    )
 }

@@ -278,7 +278,12 @@ impl<'s> Reader<'s> {
                 return None;
             }
         };
-        let variables = members.iter().map(|v| self.http_variable(&v)).collect();
+        // `"//"` holds a comment (vaultlink's ignore marker), not a variable.
+        let variables = members
+            .iter()
+            .filter(|v| !v.key.eq_str(self.src, "//"))
+            .map(|v| self.http_variable(&v))
+            .collect();
         Some(Environment {
             name: name.into_owned(),
             name_range: m.key.content,

@@ -290,7 +290,8 @@ fn shorten(s: &str) -> String {
 }
 
 /// `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`.
-fn is_region(r: &str) -> bool {
+/// Whether `r` reads as an AWS region name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`.
+pub fn is_region(r: &str) -> bool {
     let parts: Vec<&str> = r.split('-').collect();
     parts.len() >= 3
         && parts.len() <= 4

@@ -363,6 +363,30 @@ impl LinkId {
         }
     }
 
+    /// Whether the link reads whichever version is current: it pins no version (nor, for
+    /// Secrets Manager, a stage).
+    pub fn reads_current(&self) -> bool {
+        match self {
+            LinkId::KeyVault(id) => id.version.is_none(),
+            LinkId::SecretsManager(id) => id.pin.is_none(),
+        }
+    }
+
+    /// The same link pinned to `version`, or, with `None`, reading the current version; a
+    /// JSON key the link reads is kept.
+    pub fn with_version(&self, version: Option<&str>) -> LinkId {
+        match self {
+            LinkId::KeyVault(id) => LinkId::KeyVault(SecretId {
+                version: version.map(str::to_owned),
+                ..id.clone()
+            }),
+            LinkId::SecretsManager(id) => LinkId::SecretsManager(crate::vault::arn::ArnId {
+                pin: version.map(|v| crate::vault::arn::Pin::Id(v.to_owned())),
+                ..id.clone()
+            }),
+        }
+    }
+
     /// Where the secret is, for messages: ``the vault `corp-kv` ``, ``Secrets Manager in `eu-west-1` ``.
     pub fn place(&self) -> String {
         match self {
@@ -1037,5 +1061,47 @@ mod tests {
         for n in ["", "a_b", "a.b", "a b", "ä", &"x".repeat(128)] {
             assert!(!is_valid_secret_name(n), "{n}");
         }
+    }
+
+    /// What pinning each link to `version`, and unpinning it, write.
+    #[test]
+    fn pinning_and_unpinning_keep_the_link_s_form() {
+        let mut out = String::new();
+        for link in [
+            "https://corp-kv.vault.azure.net/secrets/stripe-key",
+            &format!("https://corp-kv.vault.azure.net/secrets/stripe-key/{V}"),
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf#password",
+            "secretsmanager://eu-west-1/api-token?versionId=EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE",
+            "secretsmanager://eu-west-1/api-token?versionStage=AWSPREVIOUS#k",
+        ] {
+            let id = LinkId::parse(link).unwrap();
+            let version = match id.store() {
+                Store::KeyVault => "0123456789abcdef0123456789abcdef",
+                Store::SecretsManager => "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
+            };
+            out.push_str(&format!(
+                "{link} (reads current: {})\n  pin   => {}\n  unpin => {}\n",
+                id.reads_current(),
+                id.with_version(Some(version)),
+                id.with_version(None)
+            ));
+        }
+        expect![[r#"
+            https://corp-kv.vault.azure.net/secrets/stripe-key (reads current: true)
+              pin   => https://corp-kv.vault.azure.net/secrets/stripe-key/0123456789abcdef0123456789abcdef
+              unpin => https://corp-kv.vault.azure.net/secrets/stripe-key
+            https://corp-kv.vault.azure.net/secrets/stripe-key/4387e9f3d6e14c459867679a90fd0f79 (reads current: false)
+              pin   => https://corp-kv.vault.azure.net/secrets/stripe-key/0123456789abcdef0123456789abcdef
+              unpin => https://corp-kv.vault.azure.net/secrets/stripe-key
+            arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf#password (reads current: true)
+              pin   => arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf?versionId=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111#password
+              unpin => arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf#password
+            secretsmanager://eu-west-1/api-token?versionId=EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE (reads current: false)
+              pin   => secretsmanager://eu-west-1/api-token?versionId=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111
+              unpin => secretsmanager://eu-west-1/api-token
+            secretsmanager://eu-west-1/api-token?versionStage=AWSPREVIOUS#k (reads current: false)
+              pin   => secretsmanager://eu-west-1/api-token?versionId=a1b2c3d4-5678-90ab-cdef-EXAMPLE11111#k
+              unpin => secretsmanager://eu-west-1/api-token#k
+        "#]].assert_eq(&out);
     }
 }

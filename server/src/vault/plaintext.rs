@@ -49,6 +49,60 @@ pub fn hits(text: &str, parsed: Scanned<'_>) -> Vec<Hit> {
     out
 }
 
+/// The `plaintext-secret` findings of the lines `start..end` of an `.http` file, the same as
+/// the whole file's [`findings`] there, or `None` when the scan of those lines alone could
+/// differ from it. `start` and `end` are `###` line starts (or the text's ends) that an
+/// edit left as they were, with the line before `end` unchanged too.
+///
+/// No pattern crosses a line break into a `###` line, but for two: a private key runs to
+/// its `END` line or the end of the text, and a `{{` that the lines do not close reaches
+/// past them; either one means the whole text is scanned.
+pub fn http_findings_in(
+    text: &str,
+    file: &HttpFile,
+    start: usize,
+    end: usize,
+) -> Option<Vec<Finding>> {
+    if memchr::memmem::find(text.as_bytes(), secrets::PRIVATE_KEY_START.as_bytes()).is_some()
+        || secrets::inside_braces(&text[..start])
+        || !secrets::braces_closed(&text[start..end])
+    {
+        return None;
+    }
+    let window = &text[start..end];
+    let mut out: Vec<Hit> = secrets::scan(None, window)
+        .into_iter()
+        .map(|h| Hit {
+            range: h.range.shift(start as u32),
+            ..h
+        })
+        .collect();
+    // Requests stand in file order.
+    let lo = file
+        .requests
+        .partition_point(|r| (r.range.start as usize) < start);
+    let hi = file
+        .requests
+        .partition_point(|r| (r.range.start as usize) < end);
+    header_hits(text, file.requests[lo..hi].iter(), &mut out);
+    out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
+    out.sort_by_key(|h| (h.range.start, h.range.end));
+    Some(
+        out.into_iter()
+            .map(|h| Finding::new(h.range, Code::PlaintextSecret, message(h.shape)))
+            .collect(),
+    )
+}
+
+/// Whether the lines `start..end` of an `.http` text can be scanned alone (see
+/// [`http_findings_in`]), as far as they go: no private key starts in them and every `{{` in
+/// them is closed in them.
+pub fn http_lines_scan_alone(text: &str, start: usize, end: usize) -> bool {
+    let lines = &text[start..end];
+    memchr::memmem::find(lines.as_bytes(), secrets::PRIVATE_KEY_START.as_bytes()).is_none()
+        && secrets::braces_closed(lines)
+}
+
 /// The `plaintext-secret` findings of a document.
 pub fn findings(text: &str, parsed: Scanned<'_>) -> Vec<Finding> {
     hits(text, parsed)
@@ -71,11 +125,22 @@ pub fn json_value_findings(text: &str, value: &Value<'_>) -> Vec<Finding> {
 
 fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
     let mut out = secrets::scan(None, text);
+    header_hits(text, file.requests.iter(), &mut out);
+    out
+}
+
+/// Adds to `out`, the free-text hits of the text of `requests`, the hits of their headers
+/// read as named fields where no hit is already.
+fn header_hits<'f>(
+    text: &str,
+    requests: impl Iterator<Item = &'f crate::syntax::http::Request>,
+    out: &mut Vec<Hit>,
+) {
     let mut taken: std::collections::BTreeMap<usize, usize> = out
         .iter()
         .map(|h| (h.range.start as usize, h.range.end as usize))
         .collect();
-    for h in file.requests.iter().flat_map(|r| &r.headers) {
+    for h in requests.flat_map(|r| &r.headers) {
         let name = h.name.slice(text);
         for v in &h.value {
             for hit in secrets::scan(Some(name), v.slice(text)) {
@@ -88,7 +153,6 @@ fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
             }
         }
     }
-    out
 }
 
 fn json_hits(src: &str, root: Option<Value<'_>>) -> Vec<Hit> {
@@ -111,8 +175,24 @@ fn walk(src: &str, value: &Value<'_>, name: Option<&str>, out: &mut Vec<Hit>) {
                 .find(|m| m.key.eq_str(src, "key"))
                 .and_then(|m| m.value.as_str())
                 .map(|k| k.value(src).into_owned());
+            // Postman's `url` object: a credential of `query` is also in `raw`, and is
+            // reported once, at its query entry, which names it.
+            let mut in_query = Vec::new();
+            if let Some(q) = members.iter().find(|m| m.key.eq_str(src, "query")) {
+                walk(src, &q.value, None, &mut in_query);
+            }
             for m in members {
                 let key = m.key.value(src);
+                if !in_query.is_empty() && key == "raw" {
+                    let mut raw = Vec::new();
+                    walk(src, &m.value, Some("raw"), &mut raw);
+                    raw.retain(|h| {
+                        let text = h.range.slice(src);
+                        !in_query.iter().any(|q| q.range.slice(src) == text)
+                    });
+                    out.extend(raw);
+                    continue;
+                }
                 let name = match (&entry_key, key.as_ref()) {
                     (Some(k), "value") => Some(k.as_str()),
                     // The entry's key is a name, not a value.
@@ -140,9 +220,11 @@ fn scan_string(src: &str, s: &JsonString, name: Option<&str>, out: &mut Vec<Hit>
 }
 
 /// The edit that marks the line of the finding at `at` as not a credential: a comment line
-/// above it in an `.http` file (`//` inside a script), or a `"//"` member before the
-/// member the finding is in when a JSON line starts with one. `None` when the line cannot
-/// take one.
+/// above it in an `.http` file (`//` inside a script), or a `"//"` member before the member
+/// the finding is in, in a JSON file (a collection, an environment file), on a line of its own
+/// when that member starts its line, else before it on its line. `None` when the line cannot
+/// take one (a string of an array, such as a script line, whose member starts on a line
+/// above).
 pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(TextRange, String)> {
     let start = (at.start as usize).min(text.len());
     let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
@@ -165,19 +247,51 @@ pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(Te
             ))
         }
         Scanned::Collection(_) | Scanned::Env(_) => {
-            let rest = &line[indent_len..];
-            // A member that starts its line: `"value": "…"`.
-            let member = rest.starts_with('"')
-                && rest[1..]
-                    .find('"')
-                    .is_some_and(|q| rest[1 + q + 1..].trim_start().starts_with(':'));
-            member.then(|| {
-                (
+            // The member the finding is in, when its name is on the finding's line: a `"//"`
+            // member before it, on a line of its own when the member starts its line, else
+            // on the same line.
+            let reparsed;
+            let root = match parsed {
+                Scanned::Collection(c) => c.root(),
+                _ => {
+                    reparsed = json::parse(text);
+                    reparsed.root()
+                }
+            };
+            let key = innermost_member(&root?, at)?.key.range;
+            let key_start = key.start as usize;
+            let key_line_start = text[..key_start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            if key_line_start != line_start {
+                return None;
+            }
+            if key_start == line_start + indent_len {
+                Some((
                     insert_at,
                     format!("\"//\": \"{IGNORE_MARKER}\",{newline}{indent}"),
-                )
-            })
+                ))
+            } else {
+                Some((
+                    TextRange::empty(key.start),
+                    format!("\"//\": \"{IGNORE_MARKER}\", "),
+                ))
+            }
         }
+        _ => None,
+    }
+}
+
+/// The innermost object member whose value holds `at`.
+fn innermost_member<'t>(value: &Value<'t>, at: TextRange) -> Option<json::Member<'t>> {
+    let inside = |r: TextRange| r.start <= at.start && at.end <= r.end;
+    match value.kind {
+        ValueKind::Object(members) => {
+            let m = members.iter().find(|m| inside(m.value.range))?;
+            innermost_member(&m.value, at).or(Some(m))
+        }
+        ValueKind::Array(items) => items
+            .iter()
+            .find(|v| inside(v.range))
+            .and_then(|v| innermost_member(&v, at)),
         _ => None,
     }
 }

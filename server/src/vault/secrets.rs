@@ -1,7 +1,8 @@
 //! Plaintext credentials: the token shapes that secret scanners know (JSON Web Tokens,
 //! `Authorization` values, GitHub, AWS, Stripe, Slack, Google and Azure Storage keys, SAS
-//! signatures, private key blocks, passwords in URLs) and `api_key=`-style values that look
-//! random, found in one piece of text. Pure: text in, byte ranges out.
+//! signatures, private key blocks, passwords in URLs, and the API tokens that services mark
+//! with a prefix of their own) and `api_key=`-style values that look random, found in one
+//! piece of text. Pure: text in, byte ranges out.
 //!
 //! A piece of text is either a named field (a header, a query parameter, a variable, an
 //! `auth` parameter: the name says what the value is) or free text (a URL, a body, a script
@@ -33,6 +34,8 @@ pub enum Shape {
     GoogleApiKey,
     PrivateKey,
     UrlPassword,
+    /// An API token a service marks with its own prefix (`npm_`, `glpat-`, `hvs.`, `sk-ant-`).
+    ServiceToken,
     /// A value whose name says it is a key, token, secret or password.
     NamedValue,
 }
@@ -53,6 +56,7 @@ impl Shape {
             Shape::GoogleApiKey => "a Google API key",
             Shape::PrivateKey => "a private key",
             Shape::UrlPassword => "a password in a URL",
+            Shape::ServiceToken => "an API token",
             Shape::NamedValue => "a credential",
         }
     }
@@ -80,6 +84,7 @@ impl Shape {
             Shape::GoogleApiKey => "google-api-key",
             Shape::PrivateKey => "private-key",
             Shape::UrlPassword => "password",
+            Shape::ServiceToken => "api-token",
             Shape::NamedValue => "secret",
         }
     }
@@ -99,7 +104,7 @@ pub const IGNORE_MARKER: &str = "vaultlink-ignore plaintext-secret";
 /// Token shapes that are credentials wherever they stand. Each alternative's group `v` is
 /// the credential itself.
 static SHAPES: LazyLock<Vec<(Shape, Regex)>> = LazyLock::new(|| {
-    let shapes: [(Shape, &str); 11] = [
+    let shapes: [(Shape, &str); 12] = [
         (
             Shape::Jwt,
             r"\b(?P<v>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})",
@@ -129,6 +134,35 @@ static SHAPES: LazyLock<Vec<(Shape, Regex)>> = LazyLock::new(|| {
             r"[?&](?i:sig)=(?P<v>[A-Za-z0-9%+/]{30,}(?:=|%3[dD]){0,2})",
         ),
         (Shape::GoogleApiKey, r"\b(?P<v>AIza[0-9A-Za-z_-]{35})\b"),
+        // The prefixes the services document for their tokens: OpenAI (the `T3BlbkFJ` mark),
+        // Anthropic, npm, GitLab, Hugging Face, SendGrid, Shopify, Slack app tokens,
+        // Tailscale, Vercel, Grafana, Docker Hub, Linear, 1Password service accounts,
+        // HashiCorp Vault, Groq, Databricks and Cloudflare.
+        (
+            Shape::ServiceToken,
+            concat!(
+                r"\b(?P<v>",
+                r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
+                r"|sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}",
+                r"|npm_[A-Za-z0-9]{36}",
+                r"|glpat-[A-Za-z0-9_-]{20,}",
+                r"|hf_[A-Za-z0-9]{34}",
+                r"|SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+                r"|shp(?:at|ca|pa|ss)_[A-Za-z0-9]{32}",
+                r"|xapp-[0-9]-[A-Z0-9]{9,}-[0-9]{10,}-[a-f0-9]{32,}",
+                r"|tskey-[a-z]+-[A-Za-z0-9]{8,}-[A-Za-z0-9]{16,}",
+                r"|vc[pirak]_[A-Za-z0-9]{24,}",
+                r"|glc_[A-Za-z0-9+/]{32,}={0,2}|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}",
+                r"|dckr_pat_[A-Za-z0-9_-]{27,}",
+                r"|lin_api_[A-Za-z0-9]{40}",
+                r"|ops_eyJ[A-Za-z0-9+/_-]{60,}={0,2}",
+                r"|hv[sbr]\.[A-Za-z0-9_-]{90,}",
+                r"|gsk_[A-Za-z0-9]{52}",
+                r"|dapi[a-f0-9]{32}(?:-[0-9]+)?",
+                r"|cf(?:at|ut|k)_[A-Za-z0-9]{40,}",
+                r")\b",
+            ),
+        ),
         (
             Shape::PrivateKey,
             r"(?P<v>-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$))",
@@ -358,6 +392,36 @@ fn overlaps_braces(braces: &[(usize, usize)], start: usize, end: usize) -> bool 
 }
 
 /// The `{{…}}` spans of `text`, which no finding may touch.
+/// What a private key's first line starts with: its pattern reads across lines.
+pub const PRIVATE_KEY_START: &str = "-----BEGIN";
+
+/// Whether the end of `text` is inside a `{{ }}` that [`braces`] reads in it, that is, a
+/// `{{` comes after the last `}}`. Reads `text` from its end, as far as the last `}}`.
+pub fn inside_braces(text: &str) -> bool {
+    let b = text.as_bytes();
+    let open = memchr::memmem::rfind(b, b"{{");
+    let close = memchr::memmem::rfind(b, b"}}");
+    match (open, close) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(open), Some(close)) => open > close,
+    }
+}
+
+/// Whether every `{{` that [`braces`] reads in `text` is closed in it.
+pub fn braces_closed(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut at = 0;
+    while let Some(open) = memchr::memmem::find(&b[at..], b"{{") {
+        let start = at + open;
+        match memchr::memmem::find(&b[start..], b"}}") {
+            Some(e) => at = start + e + 2,
+            None => return false,
+        }
+    }
+    true
+}
+
 fn braces(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut at = 0;

@@ -515,11 +515,13 @@ pub(crate) fn key_vault_name(name: &str) -> String {
 }
 
 /// Link, add-a-link and unlink actions for vault name `name`.
-/// On a linked secret, when Key Vault's answer is at hand: "Pin to the current version" for
-/// a link to the latest version, "Use the latest version" for a link pinned to a version
-/// known not to be current. When several versions share the newest creation time, the
-/// current one is unknown and nothing is pinned: only `GET /secrets/{name}` names it, and
-/// that answer carries the secret's value, which metadata never asks for.
+/// On a linked secret, when its store's answer is at hand: "Pin to the current version" for
+/// a link that reads the current version, "Use the latest version" for a link pinned to a
+/// version known not to be current (Key Vault: not the newest; Secrets Manager: no longer
+/// `AWSCURRENT`). A link to a Secrets Manager stage is left as it is. When several Key Vault
+/// versions share the newest creation time, the current one is unknown and nothing is
+/// pinned: only `GET /secrets/{name}` names it, and that answer carries the secret's value,
+/// which metadata never asks for.
 fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out: &mut Vec<Action>) {
     let (Some(view), Some(link)) = (world.keyvault, target.file.and_then(|f| f.get(name))) else {
         return;
@@ -527,23 +529,21 @@ fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out:
     let Some(link_id) = link.link_id() else {
         return;
     };
-    let Some(id) = link_id.key_vault() else {
-        return;
-    };
     let Some(Ok(versions)) = view.versions(link_id) else {
         return;
     };
-    let (title, new_id) = match &id.version {
-        None => {
+    let pinned = link_id.version();
+    let (title, new_id) = match pinned {
+        None if link_id.reads_current() => {
             let Some(current) = versions.latest().and_then(|l| l.version.clone()) else {
                 return;
             };
             (
                 format!(
                     "Pin `{name}` to the current version ({})",
-                    &current[..8.min(current.len())]
+                    current.get(..8).unwrap_or(&current)
                 ),
-                format!("{}/{current}", id.url()),
+                link_id.with_version(Some(&current)),
             )
         }
         Some(pinned)
@@ -551,20 +551,20 @@ fn version_actions(target: &LinksTarget<'_>, name: &str, world: &World<'_>, out:
         {
             (
                 format!("Use the latest version of `{name}`"),
-                format!("{}/secrets/{}", id.vault_url(), id.name),
+                link_id.with_version(None),
             )
         }
-        Some(_) => return,
+        _ => return,
     };
-    if let Some((edit, _)) = target.set_link(name, &new_id, &[]) {
+    if let Some((edit, _)) = target.set_link(name, &new_id.to_string(), &[]) {
         out.push(Action {
             title,
-            kind: if id.version.is_some() {
+            kind: if pinned.is_some() {
                 ActionKind::QuickFix
             } else {
                 ActionKind::RefactorRewrite
             },
-            fixes: id.version.is_some().then_some(Code::NewerVersion.as_str()),
+            fixes: pinned.is_some().then_some(Code::NewerVersion.as_str()),
             preferred: false,
             edits: vec![edit],
             show: None,

@@ -68,7 +68,6 @@ fn collections_headers_query_auth_variables_scripts_through_escapes() {
         expect![[r#"
             151..183 "sk_live_4eC39HqLyjWDarjtT1zdp7dc" A Stripe live key is written here in plain text: move it to the vault (`{{vault:NAME}}`), or mark the line with `vaultlink-ignore plaintext-secret` if it is not a credential
             254..278 "Zx9Qw8Er7Ty6Ui5Op4As3Df2" A credential is written here in plain text: move it to the vault (`{{vault:NAME}}`), or mark the line with `vaultlink-ignore plaintext-secret` if it is not a credential
-            379..403 "q8WmZ2rT5yU7iO9pA1sD3fG6" A credential is written here in plain text: move it to the vault (`{{vault:NAME}}`), or mark the line with `vaultlink-ignore plaintext-secret` if it is not a credential
             441..465 "q8WmZ2rT5yU7iO9pA1sD3fG6" A credential is written here in plain text: move it to the vault (`{{vault:NAME}}`), or mark the line with `vaultlink-ignore plaintext-secret` if it is not a credential
             526..550 "YWxhZGRpbjpvcGVuc2VzYW1l" A Basic authorization (user name and password) is written here in plain text: move it to the vault (`{{vault:NAME}}`), or mark the line with `vaultlink-ignore plaintext-secret` if it is not a credential
             792..840 "\\u0067hp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zZ9" A GitHub token is written here in plain text: move it to the vault (`{{vault:NAME}}`), or mark the line with `vaultlink-ignore plaintext-secret` if it is not a credential
@@ -114,6 +113,14 @@ fn the_ignore_edit_silences_the_line_it_marks() {
             "c.postman_collection.json",
             "{\"info\": {\"name\": \"c\", \"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\"},\n  \"item\": [{\"name\": \"r\", \"request\": {\"url\": \"https://x.test/\", \"header\": [{\n    \"key\": \"Authorization\",\n    \"value\": \"Bearer Zx9Qw8Er7Ty6Ui5\"\n  }]}}]}\n",
         ),
+        (
+            "http-client.env.json",
+            "{\n  \"dev\": {\n    \"host\": \"x.test\",\n    \"token\": \"Zx9Qw8Er7Ty6Ui5Op4As3Df2\"\n  },\n  \"prod\": {\"host\": \"y.test\", \"apiKey\": \"q8WmZ2rT5yU7iO9pA1sD3fG6\"}\n}\n",
+        ),
+        (
+            "dev.postman_environment.json",
+            "{\"name\": \"dev\", \"values\": [{\"key\": \"apiKey\", \"value\": \"Zx9Qw8Er7Ty6Ui5Op4As3Df2\", \"enabled\": true}]}\n",
+        ),
     ];
     for (name, text) in cases {
         let kind = DocKind::detect(name, text).unwrap();
@@ -137,6 +144,22 @@ fn the_ignore_edit_silences_the_line_it_marks() {
             Parsed::Collection(_) => {
                 serde_json::from_str::<serde_json::Value>(&text).expect("valid JSON");
             }
+            Parsed::Env(e) => {
+                serde_json::from_str::<serde_json::Value>(&text).expect("valid JSON");
+                assert!(e.errors.is_empty(), "{:?}", e.errors);
+                // The marker is no variable: each environment keeps its own.
+                let names: Vec<Vec<&str>> = e
+                    .environments
+                    .iter()
+                    .map(|env| env.variables.iter().map(|v| v.name.as_str()).collect())
+                    .collect();
+                let expected: &[&[&str]] = if name == "http-client.env.json" {
+                    &[&["host", "token"], &["host", "apiKey"]]
+                } else {
+                    &[&["apiKey"]]
+                };
+                assert_eq!(names, expected, "{text}");
+            }
             _ => unreachable!(),
         }
         expect_file(name, &text);
@@ -155,6 +178,19 @@ fn the_ignore_edit_silences_the_line_it_marks() {
                     // vaultlink-ignore plaintext-secret
                     client.global.set("aws", "AKIAZ7Q4Y3X2W5V6U7T2");
                 %}
+            "#]].assert_eq(text),
+            "http-client.env.json" => expect![[r#"
+                {
+                  "dev": {
+                    "host": "x.test",
+                    "//": "vaultlink-ignore plaintext-secret",
+                    "token": "Zx9Qw8Er7Ty6Ui5Op4As3Df2"
+                  },
+                  "prod": {"host": "y.test", "//": "vaultlink-ignore plaintext-secret", "apiKey": "q8WmZ2rT5yU7iO9pA1sD3fG6"}
+                }
+            "#]].assert_eq(text),
+            "dev.postman_environment.json" => expect![[r#"
+                {"name": "dev", "values": [{"key": "apiKey", "//": "vaultlink-ignore plaintext-secret", "value": "Zx9Qw8Er7Ty6Ui5Op4As3Df2", "enabled": true}]}
             "#]].assert_eq(text),
             _ => expect![[r#"
                 {"info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
