@@ -106,8 +106,8 @@ pub fn json(data: &[u8]) {
     for e in &doc.errors {
         check_range(&src, e.range, &e.message);
     }
-    if let Some(root) = &doc.root {
-        check_value(&src, root, TextRange::from_usize(0, src.len()));
+    if let Some(root) = doc.root() {
+        check_value(&src, &root, TextRange::from_usize(0, src.len()));
     }
     let strict = src.strip_prefix('\u{FEFF}').unwrap_or(&src);
     if let Ok(expected) = serde_json::from_str::<serde_json::Value>(strict) {
@@ -116,12 +116,12 @@ pub fn json(data: &[u8]) {
             "valid JSON reported as broken: {:?}",
             doc.errors
         );
-        let root = doc.root.as_ref().expect("valid JSON has a value");
-        assert_eq!(to_serde(&src, root), expected, "JSON read differently");
+        let root = doc.root().expect("valid JSON has a value");
+        assert_eq!(to_serde(&src, &root), expected, "JSON read differently");
     }
 }
 
-fn check_value(src: &str, v: &Value, parent: TextRange) {
+fn check_value(src: &str, v: &Value<'_>, parent: TextRange) {
     check_range(src, v.range, "a JSON value");
     assert!(
         parent.contains_range(v.range),
@@ -138,7 +138,7 @@ fn check_value(src: &str, v: &Value, parent: TextRange) {
         ValueKind::Array(items) => {
             for item in items {
                 next(item.range);
-                check_value(src, item, v.range);
+                check_value(src, &item, v.range);
             }
         }
         ValueKind::Object(members) => {
@@ -184,7 +184,7 @@ fn check_string(src: &str, s: &JsonString, parent: TextRange) {
 }
 
 /// A parsed value as `serde_json` would read it: the last of duplicate keys wins.
-fn to_serde(src: &str, v: &Value) -> serde_json::Value {
+fn to_serde(src: &str, v: &Value<'_>) -> serde_json::Value {
     use serde_json::Value as S;
     match &v.kind {
         ValueKind::Null => S::Null,
@@ -193,7 +193,7 @@ fn to_serde(src: &str, v: &Value) -> serde_json::Value {
             serde_json::from_str(v.range.slice(src)).expect("a number serde_json reads")
         }
         ValueKind::String(s) => S::String(s.value(src).into_owned()),
-        ValueKind::Array(items) => S::Array(items.iter().map(|i| to_serde(src, i)).collect()),
+        ValueKind::Array(items) => S::Array(items.iter().map(|i| to_serde(src, &i)).collect()),
         ValueKind::Object(members) => {
             let mut map = serde_json::Map::new();
             for m in members {
@@ -413,10 +413,10 @@ fn check_edit(old: &str, new: &str, name: &str, link: Option<(&str, &[String])>)
     }
     // Everything outside the `secrets` object, and every other entry in it, is unchanged.
     let old_doc = json::parse(old);
-    let Some(old_root) = &old_doc.root else {
+    let Some(old_root) = old_doc.root() else {
         return;
     };
-    let new_root = new_doc.root.as_ref().expect("a value after the edit");
+    let new_root = new_doc.root().expect("a value after the edit");
     let Some(old_secrets) = old_root.member(old, "secrets") else {
         return;
     };
@@ -435,7 +435,7 @@ fn check_edit(old: &str, new: &str, name: &str, link: Option<(&str, &[String])>)
         &new[new_value.end..],
         "text after `secrets` changed"
     );
-    let others = |src: &str, v: &Value| -> Vec<String> {
+    let others = |src: &str, v: &Value<'_>| -> Vec<String> {
         v.as_object()
             .unwrap_or_default()
             .iter()
@@ -445,7 +445,7 @@ fn check_edit(old: &str, new: &str, name: &str, link: Option<(&str, &[String])>)
     };
     assert_eq!(
         others(old, &old_secrets.value),
-        others(new, new_secrets),
+        others(new, &new_secrets),
         "other entries of `secrets` changed"
     );
     // What a JSON reader sees changed only at `secrets[name]`.
@@ -755,14 +755,16 @@ pub fn incremental_edits(data: &[u8]) {
             "{splice:?}"
         );
         assert_eq!(index.edited(&fresh, splice), LineIndex::new(&fresh));
-        let old = Parsed::parse(DocKind::Http, &initial);
-        let (parsed, _) =
-            crate::vault::incremental::reparse(DocKind::Http, old, &initial, &fresh, splice);
-        assert_eq!(
-            format!("{parsed:?}"),
-            format!("{:?}", Parsed::parse(DocKind::Http, &fresh)),
-            "the incremental parse differs"
-        );
+        for kind in [DocKind::Http, DocKind::Collection] {
+            let old = Parsed::parse(kind, &initial);
+            let (parsed, _) =
+                crate::vault::incremental::reparse(kind, old, &initial, &fresh, splice);
+            assert_eq!(
+                format!("{parsed:?}"),
+                format!("{:?}", Parsed::parse(kind, &fresh)),
+                "the incremental parse of a {kind:?} differs"
+            );
+        }
     }
     let mut reference = initial;
     for c in &changes {

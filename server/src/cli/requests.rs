@@ -143,7 +143,7 @@ pub fn requests(file: &Path, json: bool, out: &mut dyn Write, err: &mut dyn Writ
         http_rows(&text, &http::parse(&text))
     } else {
         let coll = postman::parse(&text);
-        if coll.root.is_none() {
+        if coll.root().is_none() {
             return fail(err, EXIT_USAGE, format!("{shown} is not valid JSON"));
         }
         collection_rows(&text, &coll)

@@ -163,14 +163,14 @@ impl EnvValue {
 /// `{"dev": {"host": "…", …}, "$shared": {…}}`. Never fails. A top-level `$schema` member
 /// is not an environment and is skipped.
 pub fn parse_http_client(src: &str, private: bool) -> EnvFile {
-    let json::JsonDoc { root, errors } = json::parse(src);
+    let json::JsonDoc { tree, errors } = json::parse(src);
     let mut reader = Reader { src, errors };
     let mut environments = Vec::new();
-    if let Some(root) = &root {
+    if let Some(root) = &tree.root() {
         match &root.kind {
             ValueKind::Object(members) => {
                 for m in members {
-                    if let Some(env) = reader.http_environment(m) {
+                    if let Some(env) = reader.http_environment(&m) {
                         environments.push(env);
                     }
                 }
@@ -196,11 +196,11 @@ pub fn parse_http_client(src: &str, private: bool) -> EnvFile {
 /// `{"name": "…", "values": [{"key", "value", "enabled", "type"}]}`, as one [`Environment`].
 /// Never fails.
 pub fn parse_postman(src: &str) -> EnvFile {
-    let json::JsonDoc { root, errors } = json::parse(src);
+    let json::JsonDoc { tree, errors } = json::parse(src);
     let mut reader = Reader { src, errors };
-    let environments = root
-        .as_ref()
-        .and_then(|root| reader.postman_environment(root))
+    let environments = tree
+        .root()
+        .and_then(|root| reader.postman_environment(&root))
         .into_iter()
         .collect();
     EnvFile {
@@ -261,7 +261,7 @@ impl<'s> Reader<'s> {
         key.value(self.src)
     }
 
-    fn http_environment(&mut self, m: &Member) -> Option<Environment> {
+    fn http_environment(&mut self, m: &Member<'_>) -> Option<Environment> {
         let name = self.name(&m.key);
         if name == "$schema" {
             return None;
@@ -282,7 +282,7 @@ impl<'s> Reader<'s> {
         let variables = members
             .iter()
             .filter(|v| !v.key.eq_str(self.src, "//"))
-            .map(|v| self.http_variable(v))
+            .map(|v| self.http_variable(&v))
             .collect();
         Some(Environment {
             name: name.into_owned(),
@@ -292,7 +292,7 @@ impl<'s> Reader<'s> {
         })
     }
 
-    fn http_variable(&mut self, m: &Member) -> EnvVariable {
+    fn http_variable(&mut self, m: &Member<'_>) -> EnvVariable {
         let name = self.name(&m.key).into_owned();
         let value = match &m.value.kind {
             ValueKind::String(s) => EnvValue::Text(*s),
@@ -300,11 +300,7 @@ impl<'s> Reader<'s> {
             ValueKind::Object(_) => match m.value.get_str(self.src, "provider") {
                 Some(provider) => EnvValue::Provider {
                     provider: provider.into_owned(),
-                    secret_name: m
-                        .value
-                        .get(self.src, "secretName")
-                        .and_then(Value::as_str)
-                        .copied(),
+                    secret_name: m.value.get(self.src, "secretName").and_then(|v| v.as_str()),
                     range: m.value.range,
                 },
                 None => EnvValue::Other(m.value.range),
@@ -320,7 +316,7 @@ impl<'s> Reader<'s> {
         }
     }
 
-    fn is_key_vault(&self, value: &Value) -> bool {
+    fn is_key_vault(&self, value: &Value<'_>) -> bool {
         value
             .get_str(self.src, "provider")
             .is_some_and(|p| p.eq_ignore_ascii_case("AzureKeyVault"))
@@ -328,8 +324,8 @@ impl<'s> Reader<'s> {
 
     /// The fields of a Key Vault entry. Missing or malformed ones are `None` and not reported
     /// here: the analysis checks the whole reference (names, vault) and says what is wrong.
-    fn key_vault(&self, value: &Value) -> EnvValue {
-        let field = |name: &str| value.get(self.src, name).and_then(Value::as_str).copied();
+    fn key_vault(&self, value: &Value<'_>) -> EnvValue {
+        let field = |name: &str| value.get(self.src, name).and_then(|v| v.as_str());
         let (secret_name, resource_id) = (field("secretName"), field("resourceId"));
         let vault = resource_id.and_then(|id| vault_of(&id.value(self.src)));
         EnvValue::KeyVault {
@@ -339,7 +335,7 @@ impl<'s> Reader<'s> {
         }
     }
 
-    fn postman_environment(&mut self, root: &Value) -> Option<Environment> {
+    fn postman_environment(&mut self, root: &Value<'_>) -> Option<Environment> {
         let members = match &root.kind {
             ValueKind::Object(members) => members,
             ValueKind::Invalid => return None,
@@ -355,13 +351,13 @@ impl<'s> Reader<'s> {
         let (mut name, mut values) = (None, None);
         for m in members {
             match &*self.name(&m.key) {
-                "name" => name = Some(&m.value),
-                "values" => values = Some(&m.value),
+                "name" => name = Some(m.value),
+                "values" => values = Some(m.value),
                 _ => {}
             }
         }
-        let name = match name.map(|v| &v.kind) {
-            Some(ValueKind::String(s)) => Some(*s),
+        let name = match name.map(|v| v.kind) {
+            Some(ValueKind::String(s)) => Some(s),
             Some(ValueKind::Invalid) | None => None,
             Some(_) => {
                 let v = name.expect("matched Some");
@@ -378,11 +374,11 @@ impl<'s> Reader<'s> {
             range: root.range,
             variables: Vec::new(),
         };
-        match values.map(|v| (v, &v.kind)) {
+        match values.map(|v| (v, v.kind)) {
             Some((_, ValueKind::Array(entries))) => {
                 env.variables = entries
                     .iter()
-                    .filter_map(|e| self.postman_variable(e))
+                    .filter_map(|e| self.postman_variable(&e))
                     .collect();
             }
             Some((_, ValueKind::Invalid)) => {}
@@ -404,7 +400,7 @@ impl<'s> Reader<'s> {
         Some(env)
     }
 
-    fn postman_variable(&mut self, entry: &Value) -> Option<EnvVariable> {
+    fn postman_variable(&mut self, entry: &Value<'_>) -> Option<EnvVariable> {
         let members = match &entry.kind {
             ValueKind::Object(members) => members,
             ValueKind::Invalid => return None,
@@ -420,14 +416,14 @@ impl<'s> Reader<'s> {
         let (mut key, mut value, mut enabled) = (None, None, true);
         for m in members {
             match &*self.name(&m.key) {
-                "key" => key = Some(&m.value),
-                "value" => value = Some(&m.value),
+                "key" => key = Some(m.value),
+                "value" => value = Some(m.value),
                 "enabled" => enabled = m.value.as_bool() != Some(false),
                 _ => {}
             }
         }
-        let key = match key.map(|k| &k.kind) {
-            Some(ValueKind::String(s)) => *s,
+        let key = match key.map(|k| k.kind) {
+            Some(ValueKind::String(s)) => s,
             Some(ValueKind::Invalid) => return None,
             _ => {
                 let at = key.map_or(
@@ -442,7 +438,7 @@ impl<'s> Reader<'s> {
             Some(Value {
                 kind: ValueKind::String(s),
                 ..
-            }) => EnvValue::Text(*s),
+            }) => EnvValue::Text(s),
             Some(v) => EnvValue::Other(v.range),
             None => EnvValue::Other(TextRange::empty(
                 entry.range.end.saturating_sub(1).max(entry.range.start),

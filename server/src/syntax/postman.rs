@@ -15,14 +15,15 @@
 use std::borrow::Cow;
 
 use crate::syntax::SyntaxError;
-use crate::syntax::json::{self, JsonString, Member, Value, ValueKind};
+use crate::syntax::json::{self, Items, JsonString, Member, Members, Value, ValueKind};
 use crate::text::TextRange;
 
 /// A parsed collection. Every range is a byte range into the parsed text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Collection {
-    /// The whole JSON tree, for code that needs to walk more than this model keeps.
-    pub root: Option<Value>,
+    /// The whole JSON tree, for code that needs to walk more than this model keeps
+    /// ([`Collection::root`]).
+    pub tree: json::Tree,
     /// `info.name` (or a top-level `name`, which newman also accepts).
     pub name: Option<JsonString>,
     /// The version `info.schema` names; `None` when there is no `info.schema` string.
@@ -277,10 +278,10 @@ pub fn parse(src: &str) -> Collection {
 /// Builds the collection from `doc`, the JSON tree of `src` (for a caller that parsed it
 /// already). Never fails.
 pub fn from_json(src: &str, doc: json::JsonDoc) -> Collection {
-    let json::JsonDoc { root, errors } = doc;
+    let json::JsonDoc { tree, errors } = doc;
     let mut reader = Reader { src, errors };
     let mut collection = Collection {
-        root: None,
+        tree: json::Tree::default(),
         name: None,
         schema: None,
         items: Vec::new(),
@@ -289,14 +290,28 @@ pub fn from_json(src: &str, doc: json::JsonDoc) -> Collection {
         events: Vec::new(),
         errors: Vec::new(),
     };
-    if let Some(root) = &root {
-        reader.collection(root, &mut collection);
+    if let Some(root) = tree.root() {
+        reader.collection(&root, &mut collection);
     }
-    collection.root = root;
+    collection.tree = tree;
     collection.errors = reader.errors;
     // JSON errors come first and the walk reports in its own order: show them in file order.
     collection.errors.sort_by_key(|e| e.range.start);
     collection
+}
+
+/// Reads one item of a collection from its JSON value, `parent` being the path of the folder
+/// it is in (`""` at the top): the item as [`parse`] reads it there, and the structural
+/// problems found in it, in file order. `None` when the value is not an object.
+pub fn read_item(src: &str, value: &Value<'_>, parent: &str) -> (Option<Item>, Vec<SyntaxError>) {
+    let mut reader = Reader {
+        src,
+        errors: Vec::new(),
+    };
+    let item = reader.item(value, parent);
+    let mut errors = reader.errors;
+    errors.sort_by_key(|e| e.range.start);
+    (item, errors)
 }
 
 /// Only this much of a file is looked at by [`looks_like_collection`].
@@ -345,6 +360,11 @@ impl SchemaVersion {
 }
 
 impl Collection {
+    /// The top-level JSON value; `None` when the text holds none.
+    pub fn root(&self) -> Option<Value<'_>> {
+        self.tree.root()
+    }
+
     /// Calls `f` on every string in which `{{…}}` variables can appear, with its role and
     /// item: collection variables and auth, then each item depth-first (its variables and
     /// auth, then the request's URL parts, headers, body strings of every mode and auth
@@ -416,6 +436,24 @@ impl Collection {
 }
 
 impl Item {
+    /// [`Collection::for_each_text`] for this item and the items inside it.
+    pub fn for_each_text<'a>(&'a self, f: &mut impl FnMut(Text<'a>)) {
+        TextVisitor {
+            f,
+            item: None,
+            disabled: false,
+        }
+        .item(self);
+    }
+
+    /// Calls `f` on this item and every item inside it, folders before their contents.
+    pub fn for_each_item<'a>(&'a self, f: &mut impl FnMut(&'a Item)) {
+        f(self);
+        for child in self.children() {
+            child.for_each_item(f);
+        }
+    }
+
     /// The request, when this item is one.
     pub fn request(&self) -> Option<&Request> {
         match &self.kind {
@@ -559,7 +597,7 @@ struct Reader<'s> {
 impl<'s> Reader<'s> {
     /// A member's decoded name, as bytes: the walk matches every member of the tree, so this
     /// skips the char-boundary checks and the decoding that a `str` would cost.
-    fn key(&self, member: &Member) -> Cow<'s, [u8]> {
+    fn key(&self, member: &Member<'_>) -> Cow<'s, [u8]> {
         if member.key.has_escapes {
             Cow::Owned(member.key.value(self.src).into_owned().into_bytes())
         } else {
@@ -577,7 +615,7 @@ impl<'s> Reader<'s> {
     }
 
     /// Reports a value of the wrong type, unless it is not JSON at all (already reported).
-    fn wrong_type(&mut self, value: &Value, what: &str, expected: &str) {
+    fn wrong_type(&mut self, value: &Value<'_>, what: &str, expected: &str) {
         if !matches!(value.kind, ValueKind::Invalid) {
             let message = format!("`{what}` should be {expected}, not {}", value.kind_name());
             self.error(value.range, message);
@@ -586,22 +624,24 @@ impl<'s> Reader<'s> {
 
     /// The entries of a list field: an array, a single object as a one-element list (as
     /// newman takes it), nothing for `null`; anything else is reported.
-    fn list<'v>(&mut self, value: Option<&'v Value>, what: &str) -> &'v [Value] {
-        let Some(value) = value else { return &[] };
-        match &value.kind {
+    fn list<'v>(&mut self, value: Option<Value<'v>>, what: &str) -> Items<'v> {
+        let Some(value) = value else {
+            return Items::default();
+        };
+        match value.kind {
             ValueKind::Array(entries) => entries,
-            ValueKind::Object(_) => std::slice::from_ref(value),
-            ValueKind::Null => &[],
+            ValueKind::Object(_) => Items::single(value),
+            ValueKind::Null => Items::default(),
             _ => {
-                self.wrong_type(value, what, "an array");
-                &[]
+                self.wrong_type(&value, what, "an array");
+                Items::default()
             }
         }
     }
 
     /// The members of an object field; `null` is absent, anything else is reported.
-    fn object<'v>(&mut self, value: &'v Value, what: &str) -> Option<&'v [Member]> {
-        match &value.kind {
+    fn object<'v>(&mut self, value: &Value<'v>, what: &str) -> Option<Members<'v>> {
+        match value.kind {
             ValueKind::Object(members) => Some(members),
             ValueKind::Null => None,
             _ => {
@@ -612,8 +652,8 @@ impl<'s> Reader<'s> {
     }
 
     /// The members of a list entry, which must be an object.
-    fn entry<'v>(&mut self, value: &'v Value, what: &str) -> Option<&'v [Member]> {
-        match &value.kind {
+    fn entry<'v>(&mut self, value: &Value<'v>, what: &str) -> Option<Members<'v>> {
+        match value.kind {
             ValueKind::Object(members) => Some(members),
             ValueKind::Invalid => None,
             _ => {
@@ -628,7 +668,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A string field that the schema requires to be a string; `null` is absent.
-    fn string(&mut self, value: &Value, what: &str) -> Option<JsonString> {
+    fn string(&mut self, value: &Value<'_>, what: &str) -> Option<JsonString> {
         match &value.kind {
             ValueKind::String(s) => Some(*s),
             ValueKind::Null => None,
@@ -639,7 +679,7 @@ impl<'s> Reader<'s> {
         }
     }
 
-    fn collection(&mut self, root: &Value, c: &mut Collection) {
+    fn collection(&mut self, root: &Value<'_>, c: &mut Collection) {
         let Some(members) = root.as_object() else {
             if !matches!(root.kind, ValueKind::Invalid) {
                 let message = format!(
@@ -654,26 +694,26 @@ impl<'s> Reader<'s> {
             (None, None, None, None, None, None);
         let mut v1 = false;
         for m in members {
-            match &*self.key(m) {
-                b"info" => info = Some(&m.value),
-                b"item" => items = Some(&m.value),
-                b"event" => events = Some(&m.value),
-                b"variable" => variables = Some(&m.value),
-                b"auth" => auth = Some(&m.value),
-                b"name" => name = Some(&m.value),
+            match &*self.key(&m) {
+                b"info" => info = Some(m.value),
+                b"item" => items = Some(m.value),
+                b"event" => events = Some(m.value),
+                b"variable" => variables = Some(m.value),
+                b"auth" => auth = Some(m.value),
+                b"name" => name = Some(m.value),
                 b"requests" | b"order" | b"folders" => v1 = true,
                 _ => {}
             }
         }
-        c.name = name.and_then(Value::as_str).copied();
+        c.name = name.and_then(|v| v.as_str());
         if v1 && info.is_none() && items.is_none() {
             let start = root.range.start;
             self.error(TextRange::new(start, start + 1), V1_MESSAGE);
             return;
         }
-        if let Some(info) = info.and_then(|info| self.object(info, "info")) {
+        if let Some(info) = info.and_then(|info| self.object(&info, "info")) {
             for m in info {
-                match &*self.key(m) {
+                match &*self.key(&m) {
                     b"name" => c.name = self.string(&m.value, "info.name").or(c.name),
                     b"schema" => {
                         c.schema = self.string(&m.value, "info.schema").map(|s| {
@@ -686,36 +726,36 @@ impl<'s> Reader<'s> {
             }
         }
         c.variables = self.variables(variables);
-        c.auth = auth.and_then(|a| self.auth(a));
+        c.auth = auth.and_then(|a| self.auth(&a));
         c.events = self.events(events);
         c.items = self.items(items, "");
     }
 
-    fn items(&mut self, value: Option<&Value>, parent: &str) -> Vec<Item> {
+    fn items(&mut self, value: Option<Value<'_>>, parent: &str) -> Vec<Item> {
         let entries = self.list(value, "item");
         let mut items = Vec::with_capacity(entries.len());
         for entry in entries {
-            if let Some(item) = self.item(entry, parent) {
+            if let Some(item) = self.item(&entry, parent) {
                 items.push(item);
             }
         }
         items
     }
 
-    fn item(&mut self, value: &Value, parent: &str) -> Option<Item> {
+    fn item(&mut self, value: &Value<'_>, parent: &str) -> Option<Item> {
         let members = self.entry(value, "item")?;
         let (mut name, mut children, mut request, mut events, mut variables, mut auth) =
             (None, None, None, None, None, None);
         for m in members {
-            match &*self.key(m) {
+            match &*self.key(&m) {
                 b"name" => name = self.string(&m.value, "name"),
-                b"item" => children = Some(&m.value),
+                b"item" => children = Some(m.value),
                 b"request" => {
-                    request = Some(&m.value).filter(|v| !matches!(v.kind, ValueKind::Null))
+                    request = Some(m.value).filter(|v| !matches!(v.kind, ValueKind::Null))
                 }
-                b"event" => events = Some(&m.value),
-                b"variable" => variables = Some(&m.value),
-                b"auth" => auth = Some(&m.value),
+                b"event" => events = Some(m.value),
+                b"variable" => variables = Some(m.value),
+                b"auth" => auth = Some(m.value),
                 _ => {}
             }
         }
@@ -728,7 +768,7 @@ impl<'s> Reader<'s> {
         };
         let kind = match (children, request) {
             (Some(children), _) => ItemKind::Folder(self.items(Some(children), &path)),
-            (None, Some(request)) => ItemKind::Request(self.request(request)),
+            (None, Some(request)) => ItemKind::Request(self.request(&request)),
             (None, None) => {
                 let at = name.map_or(
                     TextRange::new(value.range.start, value.range.start + 1),
@@ -748,13 +788,13 @@ impl<'s> Reader<'s> {
             range: value.range,
             events: self.events(events),
             variables: self.variables(variables),
-            auth: auth.and_then(|a| self.auth(a)),
+            auth: auth.and_then(|a| self.auth(&a)),
             path,
             kind,
         })
     }
 
-    fn request(&mut self, value: &Value) -> Request {
+    fn request(&mut self, value: &Value<'_>) -> Request {
         let mut request = Request {
             range: value.range,
             method: None,
@@ -775,7 +815,7 @@ impl<'s> Reader<'s> {
             }
         };
         for m in members {
-            match &*self.key(m) {
+            match &*self.key(&m) {
                 // `""` is what Postman writes for a method left blank, and sends as GET.
                 b"method" => {
                     request.method = self
@@ -792,7 +832,7 @@ impl<'s> Reader<'s> {
         request
     }
 
-    fn url(&mut self, value: &Value) -> Option<Url> {
+    fn url(&mut self, value: &Value<'_>) -> Option<Url> {
         let members = match &value.kind {
             ValueKind::String(s) => return Some(Url::from_string(value.range, *s)),
             ValueKind::Object(members) => members,
@@ -804,14 +844,14 @@ impl<'s> Reader<'s> {
         };
         let mut url = Url::from_string(value.range, None);
         for m in members {
-            match &*self.key(m) {
+            match &*self.key(&m) {
                 b"raw" => url.raw = self.string(&m.value, "url.raw"),
-                b"protocol" => url.protocol = m.value.as_str().copied(),
-                b"port" => url.port = m.value.as_str().copied(),
+                b"protocol" => url.protocol = m.value.as_str(),
+                b"port" => url.port = m.value.as_str(),
                 b"host" => url.host = self.segments(&m.value, "url.host"),
                 b"path" => url.path = self.segments(&m.value, "url.path"),
-                b"query" => url.query = self.key_values(Some(&m.value), "url.query"),
-                b"variable" => url.variables = self.key_values(Some(&m.value), "url.variable"),
+                b"query" => url.query = self.key_values(Some(m.value), "url.query"),
+                b"variable" => url.variables = self.key_values(Some(m.value), "url.variable"),
                 _ => {}
             }
         }
@@ -819,16 +859,14 @@ impl<'s> Reader<'s> {
     }
 
     /// `host` or `path`: one string, or an array of strings and `{"value": …}` segments.
-    fn segments(&mut self, value: &Value, what: &str) -> Vec<JsonString> {
+    fn segments(&mut self, value: &Value<'_>, what: &str) -> Vec<JsonString> {
         match &value.kind {
             ValueKind::String(s) => vec![*s],
             ValueKind::Array(parts) => parts
                 .iter()
                 .filter_map(|part| match &part.kind {
                     ValueKind::String(s) => Some(*s),
-                    ValueKind::Object(_) => {
-                        part.get(self.src, "value").and_then(Value::as_str).copied()
-                    }
+                    ValueKind::Object(_) => part.get(self.src, "value").and_then(|v| v.as_str()),
                     _ => None,
                 })
                 .collect(),
@@ -840,18 +878,18 @@ impl<'s> Reader<'s> {
         }
     }
 
-    fn key_values(&mut self, value: Option<&Value>, what: &str) -> Vec<KeyValue> {
+    fn key_values(&mut self, value: Option<Value<'_>>, what: &str) -> Vec<KeyValue> {
         let entries = self.list(value, what);
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            if let Some(kv) = self.key_value(entry, what) {
+            if let Some(kv) = self.key_value(&entry, what) {
                 out.push(kv);
             }
         }
         out
     }
 
-    fn key_value(&mut self, value: &Value, what: &str) -> Option<KeyValue> {
+    fn key_value(&mut self, value: &Value<'_>, what: &str) -> Option<KeyValue> {
         let members = self.entry(value, what)?;
         let mut kv = KeyValue {
             range: value.range,
@@ -863,18 +901,18 @@ impl<'s> Reader<'s> {
         };
         let mut id = None;
         for m in members {
-            match &*self.key(m) {
-                b"key" => kv.key = m.value.as_str().copied(),
-                b"id" => id = m.value.as_str().copied(),
-                b"value" => kv.value = m.value.as_str().copied(),
+            match &*self.key(&m) {
+                b"key" => kv.key = m.value.as_str(),
+                b"id" => id = m.value.as_str(),
+                b"value" => kv.value = m.value.as_str(),
                 b"disabled" => kv.disabled |= m.value.as_bool() == Some(true),
                 b"enabled" => kv.disabled |= m.value.as_bool() == Some(false),
-                b"type" => kv.kind = m.value.as_str().copied(),
+                b"type" => kv.kind = m.value.as_str(),
                 b"src" => {
                     kv.src = match &m.value.kind {
                         ValueKind::String(s) => vec![*s],
                         ValueKind::Array(paths) => {
-                            paths.iter().filter_map(Value::as_str).copied().collect()
+                            paths.iter().filter_map(|v| v.as_str()).collect()
                         }
                         _ => Vec::new(),
                     }
@@ -886,14 +924,14 @@ impl<'s> Reader<'s> {
         Some(kv)
     }
 
-    fn headers(&mut self, value: &Value) -> Vec<KeyValue> {
+    fn headers(&mut self, value: &Value<'_>) -> Vec<KeyValue> {
         match &value.kind {
             ValueKind::String(s) => split_header_string(self.src, *s),
-            _ => self.key_values(Some(value), "header"),
+            _ => self.key_values(Some(*value), "header"),
         }
     }
 
-    fn body(&mut self, value: &Value) -> Option<Body> {
+    fn body(&mut self, value: &Value<'_>) -> Option<Body> {
         let members = self.object(value, "body")?;
         let mut body = Body {
             range: value.range,
@@ -907,19 +945,19 @@ impl<'s> Reader<'s> {
             disabled: false,
         };
         for m in members {
-            match &*self.key(m) {
+            match &*self.key(&m) {
                 b"mode" => body.mode = self.string(&m.value, "body.mode"),
                 b"raw" => body.raw = self.string(&m.value, "body.raw"),
                 b"urlencoded" => {
-                    body.urlencoded = self.key_values(Some(&m.value), "body.urlencoded")
+                    body.urlencoded = self.key_values(Some(m.value), "body.urlencoded")
                 }
-                b"formdata" => body.formdata = self.key_values(Some(&m.value), "body.formdata"),
+                b"formdata" => body.formdata = self.key_values(Some(m.value), "body.formdata"),
                 b"graphql" => {
                     if let Some(graphql) = self.object(&m.value, "body.graphql") {
                         for g in graphql {
-                            match &*self.key(g) {
-                                b"query" => body.graphql_query = g.value.as_str().copied(),
-                                b"variables" => body.graphql_variables = g.value.as_str().copied(),
+                            match &*self.key(&g) {
+                                b"query" => body.graphql_query = g.value.as_str(),
+                                b"variables" => body.graphql_variables = g.value.as_str(),
                                 _ => {}
                             }
                         }
@@ -931,7 +969,7 @@ impl<'s> Reader<'s> {
                             .iter()
                             .rev()
                             .find(|f| f.key.eq_str(self.src, "src"))
-                            .and_then(|f| f.value.as_str().copied());
+                            .and_then(|f| f.value.as_str());
                     }
                 }
                 b"disabled" => body.disabled = m.value.as_bool() == Some(true),
@@ -941,7 +979,7 @@ impl<'s> Reader<'s> {
         Some(body)
     }
 
-    fn auth(&mut self, value: &Value) -> Option<Auth> {
+    fn auth(&mut self, value: &Value<'_>) -> Option<Auth> {
         let members = self.object(value, "auth")?;
         let mut kind = None;
         for m in members {
@@ -952,14 +990,14 @@ impl<'s> Reader<'s> {
         let type_name = kind.map(|k| k.value(self.src));
         let mut params = Vec::new();
         for m in members {
-            let key = self.key(m);
+            let key = self.key(&m);
             let wanted = match &type_name {
                 _ if *key == *b"type" => false,
                 Some(type_name) => *key == *type_name.as_bytes(),
                 None => matches!(m.value.kind, ValueKind::Array(_) | ValueKind::Object(_)),
             };
             if wanted {
-                self.auth_params(m, &m.key.value(self.src), &mut params);
+                self.auth_params(&m, &m.key.value(self.src), &mut params);
             }
         }
         Some(Auth {
@@ -970,16 +1008,16 @@ impl<'s> Reader<'s> {
     }
 
     /// The params of one auth type: v2.1's array of `{key, value}` or v2.0's object.
-    fn auth_params(&mut self, member: &Member, type_name: &str, out: &mut Vec<KeyValue>) {
+    fn auth_params(&mut self, member: &Member<'_>, type_name: &str, out: &mut Vec<KeyValue>) {
         match &member.value.kind {
             ValueKind::Array(_) => {
                 let what = format!("auth.{type_name}");
-                out.extend(self.key_values(Some(&member.value), &what));
+                out.extend(self.key_values(Some(member.value), &what));
             }
             ValueKind::Object(params) => out.extend(params.iter().map(|p| KeyValue {
                 range: p.key.range.cover(p.value.range),
                 key: Some(p.key),
-                value: p.value.as_str().copied(),
+                value: p.value.as_str(),
                 disabled: false,
                 kind: None,
                 src: Vec::new(),
@@ -996,11 +1034,11 @@ impl<'s> Reader<'s> {
         }
     }
 
-    fn variables(&mut self, value: Option<&Value>) -> Vec<Variable> {
+    fn variables(&mut self, value: Option<Value<'_>>) -> Vec<Variable> {
         let entries = self.list(value, "variable");
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            if let Some(kv) = self.key_value(entry, "variable") {
+            if let Some(kv) = self.key_value(&entry, "variable") {
                 out.push(Variable {
                     range: kv.range,
                     key: kv.key,
@@ -1012,11 +1050,11 @@ impl<'s> Reader<'s> {
         out
     }
 
-    fn events(&mut self, value: Option<&Value>) -> Vec<Event> {
+    fn events(&mut self, value: Option<Value<'_>>) -> Vec<Event> {
         let entries = self.list(value, "event");
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            let Some(members) = self.entry(entry, "event") else {
+            let Some(members) = self.entry(&entry, "event") else {
                 continue;
             };
             let mut event = Event {
@@ -1026,7 +1064,7 @@ impl<'s> Reader<'s> {
                 disabled: false,
             };
             for m in members {
-                match &*self.key(m) {
+                match &*self.key(&m) {
                     b"listen" => event.listen = self.string(&m.value, "event.listen"),
                     b"script" => {
                         event.lines.clear();
@@ -1042,7 +1080,7 @@ impl<'s> Reader<'s> {
     }
 
     /// `script.exec`: an array of lines or one string (a bare string `script` is taken too).
-    fn script(&mut self, value: &Value, lines: &mut Vec<JsonString>) {
+    fn script(&mut self, value: &Value<'_>, lines: &mut Vec<JsonString>) {
         let exec = match &value.kind {
             ValueKind::Object(_) => match value.get(self.src, "exec") {
                 Some(exec) => exec,
@@ -1059,10 +1097,10 @@ impl<'s> Reader<'s> {
             }
         };
         match &exec.kind {
-            ValueKind::Array(entries) => lines.extend(entries.iter().filter_map(Value::as_str)),
+            ValueKind::Array(entries) => lines.extend(entries.iter().filter_map(|v| v.as_str())),
             ValueKind::String(s) => lines.push(*s),
             ValueKind::Null => {}
-            _ => self.wrong_type(exec, "script.exec", "an array of lines"),
+            _ => self.wrong_type(&exec, "script.exec", "an array of lines"),
         }
     }
 }

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::syntax::env::{EnvFile, EnvValue, USER_SECRETS};
 use crate::syntax::http::HttpFile;
 use crate::syntax::json::JsonString;
-use crate::syntax::postman::{Collection, Item, ItemKind};
+use crate::syntax::postman::{self, Collection, Item, ItemKind};
 use crate::syntax::refs::{self, Ref, RefKind, ScriptCall, VaultMethod};
 use crate::syntax::{SyntaxError, http};
 use crate::text::TextRange;
@@ -688,7 +688,60 @@ fn in_json_string(
 
 /// Findings for a Postman collection.
 pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = syntax_findings(&coll.errors).collect();
+    analyze_collection_part(src, coll, None, ctx)
+}
+
+/// The script lines of `item` and the items inside it, in source order.
+fn item_script_lines(item: &Item) -> Vec<&JsonString> {
+    let mut lines = Vec::new();
+    item.for_each_item(&mut |i| lines.extend(i.events.iter().flat_map(|e| &e.lines)));
+    lines.sort_by_key(|line: &&JsonString| line.range.start);
+    lines
+}
+
+/// The names `item` and the items inside it define for the whole collection: their
+/// variables and the names their scripts set. Two items that define the same names can stand
+/// in each other's place without changing the findings of the rest of the collection.
+pub fn collection_item_names(src: &str, item: &Item) -> Vec<String> {
+    let mut scope = Scope::default();
+    item.for_each_item(&mut |i| {
+        for v in &i.variables {
+            if let Some(k) = &v.key {
+                scope.define(&k.value(src), None);
+            }
+        }
+    });
+    for line in item_script_lines(item) {
+        let line = line.value(src);
+        for_each_set_call(&line, &POSTMAN_SETTERS, |name| scope.define(name, None));
+        for_each_legacy_postman_set(&line, |name| scope.define(name, None));
+    }
+    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    names.sort_unstable();
+    names
+}
+
+/// Findings for `part`, an item of the collection `coll` (the whole collection when `None`),
+/// in the scope of the whole collection.
+pub fn analyze_collection_part(
+    src: &str,
+    coll: &Collection,
+    part: Option<&Item>,
+    ctx: &Context<'_>,
+) -> Vec<Finding> {
+    let errors = match part {
+        None => &coll.errors[..],
+        Some(item) => {
+            let lo = coll
+                .errors
+                .partition_point(|e| e.range.start < item.range.start);
+            let hi = coll
+                .errors
+                .partition_point(|e| e.range.start < item.range.end);
+            &coll.errors[lo..hi]
+        }
+    };
+    let mut out: Vec<Finding> = syntax_findings(errors).collect();
     let mut scope = Scope::new(match ctx.env_name {
         Some(env) => format!("the collection, its scripts or the environment `{env}`"),
         None => "the collection, its scripts or an environment beside it".to_string(),
@@ -715,18 +768,26 @@ pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Ve
         }
     }
     item_vars(src, &coll.items, &mut scope);
-    let lines = coll.script_lines();
-    for (_, line) in &lines {
+    let all_lines = coll.script_lines();
+    for (_, line) in &all_lines {
         let line = line.value(src);
         for_each_set_call(&line, &POSTMAN_SETTERS, |name| scope.define(name, None));
         for_each_legacy_postman_set(&line, |name| scope.define(name, None));
     }
+    let lines: Vec<&JsonString> = match part {
+        None => all_lines.iter().map(|(_, line)| *line).collect(),
+        Some(item) => item_script_lines(item),
+    };
 
     // References, with the host of the request each string belongs to. Strings come item
     // by item, so the host is worked out once per item.
     let mut current: Option<(&Item, Option<String>)> = None;
     let mut found = Vec::new();
-    coll.for_each_text(&mut |t| {
+    // One lifetime for every string: the closure keeps the item it saw last.
+    fn visitor<'a, F: FnMut(postman::Text<'a>)>(f: F) -> F {
+        f
+    }
+    let mut visit = visitor(|t| {
         let host = match (t.item, &current) {
             (None, _) => None,
             (Some(item), Some((last, host))) if std::ptr::eq(item, *last) => host.clone(),
@@ -759,10 +820,14 @@ pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Ve
             },
         );
     });
+    match part {
+        None => coll.for_each_text(&mut visit),
+        Some(item) => item.for_each_text(&mut visit),
+    }
 
     // Scripts.
     let allow = ctx.links.is_some_and(|l| l.allow_script_access);
-    for (_, line) in &lines {
+    for line in &lines {
         in_json_string(
             src,
             line,

