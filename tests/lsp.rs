@@ -2087,3 +2087,42 @@ fn crlf_and_lone_cr_line_ends(offer: &[&str], enc: &str) {
     assert_eq!(lenses[0]["range"]["start"]["line"], 1, "{lenses}");
     c.shutdown();
 }
+
+/// The names a document reads beside it (`.env`, imported files, scripts) are read from disk
+/// once, not on every edit, and again when a file event or a save says one changed.
+#[test]
+fn names_beside_a_document_are_read_again_after_a_file_event_or_a_save() {
+    let p = Project::new(
+        "//- /api/.env\ntoken=abc\n//- /api/a.http\nGET https://a.example.test/x\nB: {{token}}\n",
+    );
+    let mut c = start(&p, &["utf-8"], "utf-8");
+    let uri = open(&mut c, &p, "api/a.http");
+    let undefined = |d: &[Value]| d.iter().any(|d| d["code"] == "undefined-variable");
+    assert!(!undefined(&c.wait_diagnostics(&uri)));
+
+    // `.env` changes on disk, with no event yet: edits go on with the names read before.
+    std::fs::write(p.path("api/.env"), "other=1\n").unwrap();
+    let at = c.text(&uri).find("/x").unwrap() + 2;
+    let version = c.edit(&uri, at, at, "y");
+    assert!(!undefined(&c.wait_diagnostics_version(&uri, version)));
+
+    // The event: `token` is gone.
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [{ "uri": file_uri(&p.path("api/.env")), "type": 2 }] }),
+    );
+    c.wait_diagnostics_where(&uri, |p| {
+        p["diagnostics"].as_array().is_some_and(|d| undefined(d))
+    });
+
+    // `.env` saved from the editor: `token` is back.
+    std::fs::write(p.path("api/.env"), "token=abc\n").unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": file_uri(&p.path("api/.env")) } }),
+    );
+    c.wait_diagnostics_where(&uri, |p| {
+        p["diagnostics"].as_array().is_some_and(|d| !undefined(d))
+    });
+    c.shutdown();
+}

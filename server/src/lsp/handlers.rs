@@ -121,7 +121,7 @@ pub fn diagnostics(
         return Ok(Arc::new(Vec::new()));
     };
     let mut around = state.surroundings(data.path.as_deref(), data.kind, false);
-    around.envs.extend(names_beside(&data));
+    around.envs.extend(state.names_beside(&data));
     let envs = around.env_sources();
     let env_name = state.env_name.read().unwrap().clone();
     let ctx = around.context(&envs, env_name.as_deref());
@@ -135,22 +135,6 @@ pub fn diagnostics(
     );
     *doc.diagnostics.lock().unwrap() = Some((generation, diags.clone()));
     Ok(diags)
-}
-
-/// The names an `.http` document can use beyond its environment files (`.env`, imported
-/// files, script files), as `check` reads them, as one more environment for its diagnostics.
-fn names_beside(data: &FileData) -> Option<Arc<FileData>> {
-    let (Some(dir), crate::vault::document::Parsed::Http(file)) =
-        (data.path.as_deref()?.parent(), &data.parsed)
-    else {
-        return None;
-    };
-    let loaded = crate::workspace::names_beside(dir, &data.text, file)?;
-    Some(Arc::new(FileData::new(
-        Some(loaded.path.clone()),
-        Arc::new(loaded.text.clone()),
-        crate::vault::document::DocKind::HttpClientEnv { private: true },
-    )))
 }
 
 /// The names an `.http` document gets when a request runs, or from `.env`.

@@ -17,6 +17,7 @@ use crate::lsp::convert;
 use crate::lsp::handlers;
 use crate::lsp::live;
 use crate::lsp::state::{Document, State, Unfinished};
+use crate::lsp::stdio;
 use crate::text::{Change, apply_changes};
 use crate::vault::document::DocKind;
 
@@ -569,6 +570,7 @@ impl LanguageServer for Server {
                 "**/http-client*.env.json",
                 "**/*.postman_environment.json",
                 "**/*.{http,rest}",
+                "**/.env",
                 "**/*.postman_collection.json",
             ]
             .iter()
@@ -607,7 +609,7 @@ impl LanguageServer for Server {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let td = params.text_document;
-        let doc = Document::new(td.uri.clone(), td.version, td.text);
+        let doc = Document::new(td.uri.clone(), td.version, stdio::take_text(td.text));
         let context = Self::is_context_file(doc.kind);
         self.state.put_doc(doc);
         self.schedule_diagnostics(td.uri.clone());
@@ -616,7 +618,8 @@ impl LanguageServer for Server {
         }
     }
 
-    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+    async fn did_change(&self, mut params: DidChangeTextDocumentParams) {
+        stdio::take_texts(&mut params.content_changes);
         let uri = params.text_document.uri;
         let Some(old) = self.state.doc(&uri) else {
             self.client
@@ -685,7 +688,14 @@ impl LanguageServer for Server {
         self.client.publish_diagnostics(uri, Vec::new(), None).await;
     }
 
-    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        // A saved `.env`, imported file or script: the documents that read its names.
+        if let Some(path) = convert::path_of(&params.text_document.uri)
+            && self.state.forget_beside_if_read(&path)
+        {
+            self.recheck_all(None);
+        }
+    }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let state = self.state.clone();

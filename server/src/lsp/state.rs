@@ -401,6 +401,13 @@ pub struct FileUses {
     pub ranges: Vec<crate::text::TextRange>,
 }
 
+/// What [`State::names_beside`] read in one folder, for the files a document names.
+struct Beside {
+    imports: Vec<String>,
+    scripts: Vec<String>,
+    names: Option<Arc<FileData>>,
+}
+
 #[derive(Default)]
 pub struct State {
     enc: OnceLock<Encoding>,
@@ -413,6 +420,9 @@ pub struct State {
     /// Bumped whenever a links or environment file changes: cached diagnostics are stale.
     generation: AtomicU64,
     names: Mutex<Option<(u64, Arc<Vec<String>>)>>,
+    /// The names beside the `.http` documents of each folder, read from disk once (see
+    /// [`State::names_beside`]), for the files those documents import and run.
+    beside: Mutex<HashMap<PathBuf, Beside>>,
     /// The environment chosen in the editor's settings.
     pub env_name: RwLock<Option<String>>,
     /// The secret stores: Azure's sign-in and Key Vault, AWS's credentials and Secrets
@@ -513,6 +523,66 @@ impl State {
     pub fn forget(&self, path: &Path) {
         self.disk.write().unwrap().remove(path);
         self.index.write().unwrap().remove(path);
+        self.forget_beside();
+    }
+
+    /// Forgets the names read beside documents: a file they came from may have changed.
+    pub fn forget_beside(&self) {
+        self.beside.lock().unwrap().clear();
+    }
+
+    /// [`State::forget_beside`] if `path` is a file whose names were read beside a document
+    /// (a `.env` file, an imported file, a script); returns whether it is.
+    pub fn forget_beside_if_read(&self, path: &Path) -> bool {
+        let mut beside = self.beside.lock().unwrap();
+        let read = path.file_name().is_some_and(|n| n == ".env")
+            || beside.iter().any(|(dir, b)| {
+                b.imports
+                    .iter()
+                    .chain(&b.scripts)
+                    .any(|f| dir.join(f) == path)
+            });
+        if read {
+            beside.clear();
+        }
+        read
+    }
+
+    /// The names an `.http` document can use beyond its environment files (`.env`, imported
+    /// files, script files), as `check` reads them, as one more environment for its
+    /// diagnostics. Read from disk once per folder and set of files named, and again after
+    /// [`State::forget`] or [`State::forget_beside`] (a file event, a save): not on every edit.
+    pub fn names_beside(&self, data: &FileData) -> Option<Arc<FileData>> {
+        let (Some(dir), Parsed::Http(file)) =
+            (data.path.as_deref().and_then(Path::parent), &data.parsed)
+        else {
+            return None;
+        };
+        let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
+        let imports = owned(crate::vault::analysis::http_imports(&data.text, file));
+        let scripts = owned(crate::vault::analysis::http_script_files(&data.text, file));
+        if let Some(b) = self.beside.lock().unwrap().get(dir)
+            && b.imports == imports
+            && b.scripts == scripts
+        {
+            return b.names.clone();
+        }
+        let names = crate::workspace::names_beside(dir, &data.text, file).map(|loaded| {
+            Arc::new(FileData::new(
+                Some(loaded.path.clone()),
+                Arc::new(loaded.text.clone()),
+                DocKind::HttpClientEnv { private: true },
+            ))
+        });
+        self.beside.lock().unwrap().insert(
+            dir.to_path_buf(),
+            Beside {
+                imports,
+                scripts,
+                names: names.clone(),
+            },
+        );
+        names
     }
 
     /// The workspace root that holds `path`, or the first root.

@@ -10,6 +10,14 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWrite
 use tokio::sync::mpsc;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use tower_lsp_server::ls_types::{
+    DidChangeTextDocumentParams, DidOpenTextDocumentParams, TextDocumentContentChangeEvent,
+};
 
 use crate::text::printable;
 
@@ -36,6 +44,117 @@ enum Frame {
     /// what remains of the input can still be read.
     Invalid,
     End,
+}
+
+/// Messages at least this large have their document texts taken out before the server
+/// decodes them.
+const LARGE: usize = 64 << 10;
+
+/// Texts at least this large are taken out of a large message.
+const LARGE_TEXT: usize = 4 << 10;
+
+/// Texts taken out of messages, until the server takes them back, by number.
+static TAKEN: LazyLock<Mutex<HashMap<u64, String>>> = LazyLock::new(Mutex::default);
+
+/// What a marker starts with: a number the client cannot know, so that no text a client
+/// sends is read as a marker.
+static MARKER: LazyLock<String> =
+    LazyLock::new(|| format!("\0vaultlink-text-{:016x}-", fastrand::u64(..)));
+
+/// Keeps `text` aside; returns the marker that stands for it.
+fn keep_text(text: String) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    TAKEN.lock().unwrap().insert(n, text);
+    format!("{}{n}", *MARKER)
+}
+
+/// The text a document message carries: the one kept aside for its marker, else `text`.
+pub(crate) fn take_text(text: String) -> String {
+    let Some(n) = text
+        .strip_prefix(MARKER.as_str())
+        .and_then(|n| n.parse::<u64>().ok())
+    else {
+        return text;
+    };
+    TAKEN.lock().unwrap().remove(&n).unwrap_or(text)
+}
+
+/// [`take_text`] for each change of a `didChange`.
+pub(crate) fn take_texts(changes: &mut [TextDocumentContentChangeEvent]) {
+    for c in changes {
+        c.text = take_text(std::mem::take(&mut c.text));
+    }
+}
+
+/// A message as far as the transport reads it.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a, P> {
+    jsonrpc: &'static str,
+    method: &'a str,
+    params: P,
+}
+
+/// `body` if it is JSON, with the texts of a large `didOpen` or `didChange` taken out (see
+/// the module's comment); `None` if it is not JSON.
+fn checked(body: Vec<u8>) -> Option<Vec<u8>> {
+    if body.len() < LARGE {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(&body)
+            .is_ok()
+            .then_some(body);
+    }
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
+        // Not an object (a batch, say): forwarded as it is if it is JSON.
+        return serde_json::from_slice::<serde::de::IgnoredAny>(&body)
+            .is_ok()
+            .then_some(body);
+    };
+    let (Some(method), None, Some(params)) = (&envelope.method, envelope.id, envelope.params)
+    else {
+        return Some(body);
+    };
+    let lighter = match method.as_ref() {
+        "textDocument/didOpen" => serde_json::from_str::<DidOpenTextDocumentParams>(params.get())
+            .ok()
+            .and_then(|mut p| {
+                p.text_document.text = keep_text(std::mem::take(&mut p.text_document.text));
+                serde_json::to_vec(&Notification {
+                    jsonrpc: "2.0",
+                    method,
+                    params: p,
+                })
+                .ok()
+            }),
+        "textDocument/didChange" => {
+            serde_json::from_str::<DidChangeTextDocumentParams>(params.get())
+                .ok()
+                .and_then(|mut p| {
+                    for c in &mut p.content_changes {
+                        if c.text.len() >= LARGE_TEXT {
+                            c.text = keep_text(std::mem::take(&mut c.text));
+                        }
+                    }
+                    serde_json::to_vec(&Notification {
+                        jsonrpc: "2.0",
+                        method,
+                        params: p,
+                    })
+                    .ok()
+                })
+        }
+        _ => None,
+    };
+    Some(lighter.unwrap_or(body))
 }
 
 /// Reads the next `Content-Length`-framed message.
@@ -76,12 +195,6 @@ async fn read_frame<R: AsyncRead + Unpin>(input: &mut BufReader<R>) -> std::io::
     Ok(Frame::Body(body))
 }
 
-fn frame(body: &[u8]) -> Vec<u8> {
-    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
-    out.extend_from_slice(body);
-    out
-}
-
 const PARSE_ERROR: &[u8] = br#"{"jsonrpc":"2.0","error":{"code":-32700,"message":"Parse error: the message is not JSON"},"id":null}"#;
 
 /// Whether a message is the `exit` notification (it is small; larger ones are not read).
@@ -111,7 +224,7 @@ async fn pump_input<R, W>(
     loop {
         match read_frame(&mut input).await {
             Ok(Frame::Body(body)) => {
-                if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok() {
+                if let Some(body) = checked(body) {
                     let header = format!("Content-Length: {}\r\n\r\n", body.len());
                     if server.write_all(header.as_bytes()).await.is_err()
                         || server.write_all(&body).await.is_err()
@@ -124,11 +237,11 @@ async fn pump_input<R, W>(
                         let _ = tx.send(());
                     }
                 } else {
-                    let _ = errors.send(frame(PARSE_ERROR));
+                    let _ = errors.send(PARSE_ERROR.to_vec());
                 }
             }
             Ok(Frame::Invalid) => {
-                let _ = errors.send(frame(PARSE_ERROR));
+                let _ = errors.send(PARSE_ERROR.to_vec());
             }
             Ok(Frame::End) | Err(_) => return,
         }
@@ -136,7 +249,8 @@ async fn pump_input<R, W>(
     // Dropping `server` closes the server's input.
 }
 
-/// Copies server messages to the client, with the parse errors between whole messages.
+/// Copies server messages to the client, with the parse errors (bodies, framed here)
+/// between whole messages.
 /// Frames are read by a task of their own, so that waiting for the next one never leaves
 /// one half read: channel receives are what the loop waits on, and they are cancel-safe.
 async fn pump_output<R, W>(server: R, mut output: W, mut errors: mpsc::UnboundedReceiver<Vec<u8>>)
@@ -165,11 +279,16 @@ where
             biased;
             Some(error) = errors.recv() => error,
             body = frames.recv() => match body {
-                Some(body) => frame(&body),
+                Some(body) => body,
                 None => break,
             },
         };
-        if output.write_all(&bytes).await.is_err() || output.flush().await.is_err() {
+        // Framed here, the header apart: a large answer is not copied once more to join it.
+        let header = format!("Content-Length: {}\r\n\r\n", bytes.len());
+        if output.write_all(header.as_bytes()).await.is_err()
+            || output.write_all(&bytes).await.is_err()
+            || output.flush().await.is_err()
+        {
             break;
         }
     }
@@ -246,6 +365,12 @@ pub async fn serve(
 mod tests {
     use super::*;
 
+    fn frame(body: &[u8]) -> Vec<u8> {
+        let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        out.extend_from_slice(body);
+        out
+    }
+
     #[tokio::test]
     async fn frames_are_read_and_broken_ones_skipped() {
         let data = b"Content-Length: 2\r\n\r\n{}garbage\r\n\r\nContent-Length: 3\r\nContent-Type: x\r\n\r\n[1]".to_vec();
@@ -286,6 +411,60 @@ mod tests {
         let mut forwarded = Vec::new();
         pump_input(&data[..], &mut forwarded, tx, None).await;
         assert_eq!(forwarded, frame(br#"{"jsonrpc":"2.0","method":"x"}"#));
-        assert_eq!(rx.recv().await.unwrap(), frame(PARSE_ERROR));
+        assert_eq!(rx.recv().await.unwrap(), PARSE_ERROR);
+    }
+
+    #[tokio::test]
+    async fn a_large_document_reaches_the_server_without_its_text() {
+        let text = "GET https://a.example.test/\u{e9}\n".repeat(4000);
+        let open = serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": { "textDocument": {
+                "uri": "file:///w/a.http", "languageId": "http", "version": 1, "text": text
+            } }
+        });
+        let change = serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": { "uri": "file:///w/a.http", "version": 2 },
+                "contentChanges": [{ "text": text }, { "range": {
+                    "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 }
+                }, "text": "x" }]
+            }
+        });
+        let data = [
+            frame(&serde_json::to_vec(&open).unwrap()),
+            frame(&serde_json::to_vec(&change).unwrap()),
+        ]
+        .concat();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut forwarded = Vec::new();
+        pump_input(&data[..], &mut forwarded, tx, None).await;
+        assert!(
+            forwarded.len() < 2000,
+            "{} bytes forwarded",
+            forwarded.len()
+        );
+        let mut input = BufReader::new(&forwarded[..]);
+        let Frame::Body(opened) = read_frame(&mut input).await.unwrap() else {
+            panic!("a didOpen");
+        };
+        let opened: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+        let marker = opened["params"]["textDocument"]["text"].as_str().unwrap();
+        assert_eq!(take_text(marker.to_owned()), text);
+        let Frame::Body(changed) = read_frame(&mut input).await.unwrap() else {
+            panic!("a didChange");
+        };
+        let mut changed: DidChangeTextDocumentParams = serde_json::from_value(
+            serde_json::from_slice::<serde_json::Value>(&changed).unwrap()["params"].take(),
+        )
+        .unwrap();
+        take_texts(&mut changed.content_changes);
+        assert_eq!(changed.content_changes[0].text, text);
+        assert_eq!(changed.content_changes[1].text, "x");
+        // A text that is no marker is the text.
+        assert_eq!(take_text(format!("{}x", *MARKER)), format!("{}x", *MARKER));
     }
 }

@@ -29,6 +29,11 @@ use crate::vault::plaintext;
 pub struct Patch {
     pub region: Splice,
     part: HttpFile,
+    /// Where the plaintext-credential scan reads again, `start..old_end` of the old text
+    /// being `start..new_end` of the new one: the region and the block after it (whose first
+    /// line's ignore marker may be on the region's last line). `None` when the old text's
+    /// lines there could not be scanned alone: then the scan reads the whole text.
+    scan: Option<Splice>,
     /// Whether the region defines the same names and values for the rest of the file as
     /// it did before the edit.
     same_scope: bool,
@@ -83,6 +88,12 @@ pub fn reanalyse(
     let lo = old.partition_point(|f| (f.range.start as usize) < region.start);
     let hi = old.partition_point(|f| (f.range.start as usize) < region.old_end);
     let delta = region.delta();
+    // The plaintext-credential scan reads the lines of `patch.scan` again and keeps its
+    // findings elsewhere, when those lines can be read alone; else it reads the whole text.
+    let scan = patch.scan.and_then(|scan| {
+        plaintext::http_findings_in(text, whole_http, scan.start, scan.new_end)
+            .map(|found| (scan, found))
+    });
     let kept = |f: &&Finding| f.code != Code::PlaintextSecret;
     let mut out = Vec::with_capacity(old.len() - (hi - lo) + part.len());
     out.extend(old[..lo].iter().filter(kept).cloned());
@@ -91,8 +102,20 @@ pub fn reanalyse(
         range: moved(f.range, delta),
         ..f.clone()
     }));
-    // The plaintext-credential scan reads the text across blocks: it runs on the whole.
-    out.extend(plaintext::findings(text, whole.scanned()));
+    match scan {
+        Some((scan, found)) => {
+            let plain = |f: &&Finding| f.code == Code::PlaintextSecret;
+            let lo = old.partition_point(|f| (f.range.start as usize) < scan.start);
+            let hi = old.partition_point(|f| (f.range.start as usize) < scan.old_end);
+            out.extend(old[..lo].iter().filter(plain).cloned());
+            out.extend(found);
+            out.extend(old[hi..].iter().filter(plain).map(|f| Finding {
+                range: moved(f.range, delta),
+                ..f.clone()
+            }));
+        }
+        None => out.extend(plaintext::findings(text, whole.scanned())),
+    }
     out.sort_by_key(|f| (f.range.start, f.range.end));
     Some(out)
 }
@@ -167,6 +190,18 @@ fn reparse_http(
         return None;
     }
     let part = http::parse_region(new_text, region.start, region.new_end);
+    // The scan's lines: the region and the `###` block after it, unchanged by the edit.
+    let scan_end = if region.new_end < new_b.len() {
+        separator_from(new_b, region.new_end + 1)
+    } else {
+        new_b.len()
+    };
+    let scan = Splice {
+        start,
+        old_end: (scan_end as i64 - delta) as usize,
+        new_end: scan_end,
+    };
+    let scan = plaintext::http_lines_scan_alone(old_text, scan.start, scan.old_end).then_some(scan);
     let removed = splice_file(&mut file, &part, region);
     let same_scope = analysis::http_scope_contribution(old_text, &removed)
         == analysis::http_scope_contribution(new_text, &part);
@@ -175,6 +210,7 @@ fn reparse_http(
         Patch {
             region,
             part,
+            scan,
             same_scope,
         },
     ))

@@ -49,6 +49,60 @@ pub fn hits(text: &str, parsed: Scanned<'_>) -> Vec<Hit> {
     out
 }
 
+/// The `plaintext-secret` findings of the lines `start..end` of an `.http` file, the same as
+/// the whole file's [`findings`] there, or `None` when the scan of those lines alone could
+/// differ from it. `start` and `end` are `###` line starts (or the text's ends) that an
+/// edit left as they were, with the line before `end` unchanged too.
+///
+/// No pattern crosses a line break into a `###` line, but for two: a private key runs to
+/// its `END` line or the end of the text, and a `{{` that the lines do not close reaches
+/// past them; either one means the whole text is scanned.
+pub fn http_findings_in(
+    text: &str,
+    file: &HttpFile,
+    start: usize,
+    end: usize,
+) -> Option<Vec<Finding>> {
+    if memchr::memmem::find(text.as_bytes(), secrets::PRIVATE_KEY_START.as_bytes()).is_some()
+        || secrets::inside_braces(&text[..start])
+        || !secrets::braces_closed(&text[start..end])
+    {
+        return None;
+    }
+    let window = &text[start..end];
+    let mut out: Vec<Hit> = secrets::scan(None, window)
+        .into_iter()
+        .map(|h| Hit {
+            range: h.range.shift(start as u32),
+            ..h
+        })
+        .collect();
+    // Requests stand in file order.
+    let lo = file
+        .requests
+        .partition_point(|r| (r.range.start as usize) < start);
+    let hi = file
+        .requests
+        .partition_point(|r| (r.range.start as usize) < end);
+    header_hits(text, file.requests[lo..hi].iter(), &mut out);
+    out.retain(|h| !secrets::is_ignored(text, h.range.start as usize));
+    out.sort_by_key(|h| (h.range.start, h.range.end));
+    Some(
+        out.into_iter()
+            .map(|h| Finding::new(h.range, Code::PlaintextSecret, message(h.shape)))
+            .collect(),
+    )
+}
+
+/// Whether the lines `start..end` of an `.http` text can be scanned alone (see
+/// [`http_findings_in`]), as far as they go: no private key starts in them and every `{{` in
+/// them is closed in them.
+pub fn http_lines_scan_alone(text: &str, start: usize, end: usize) -> bool {
+    let lines = &text[start..end];
+    memchr::memmem::find(lines.as_bytes(), secrets::PRIVATE_KEY_START.as_bytes()).is_none()
+        && secrets::braces_closed(lines)
+}
+
 /// The `plaintext-secret` findings of a document.
 pub fn findings(text: &str, parsed: Scanned<'_>) -> Vec<Finding> {
     hits(text, parsed)
@@ -59,11 +113,22 @@ pub fn findings(text: &str, parsed: Scanned<'_>) -> Vec<Finding> {
 
 fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
     let mut out = secrets::scan(None, text);
+    header_hits(text, file.requests.iter(), &mut out);
+    out
+}
+
+/// Adds to `out`, the free-text hits of the text of `requests`, the hits of their headers
+/// read as named fields where no hit is already.
+fn header_hits<'f>(
+    text: &str,
+    requests: impl Iterator<Item = &'f crate::syntax::http::Request>,
+    out: &mut Vec<Hit>,
+) {
     let mut taken: std::collections::BTreeMap<usize, usize> = out
         .iter()
         .map(|h| (h.range.start as usize, h.range.end as usize))
         .collect();
-    for h in file.requests.iter().flat_map(|r| &r.headers) {
+    for h in requests.flat_map(|r| &r.headers) {
         let name = h.name.slice(text);
         for v in &h.value {
             for hit in secrets::scan(Some(name), v.slice(text)) {
@@ -76,7 +141,6 @@ fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
             }
         }
     }
-    out
 }
 
 fn json_hits(src: &str, root: Option<&Value>) -> Vec<Hit> {

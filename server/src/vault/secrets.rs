@@ -392,6 +392,36 @@ fn overlaps_braces(braces: &[(usize, usize)], start: usize, end: usize) -> bool 
 }
 
 /// The `{{…}}` spans of `text`, which no finding may touch.
+/// What a private key's first line starts with: its pattern reads across lines.
+pub const PRIVATE_KEY_START: &str = "-----BEGIN";
+
+/// Whether the end of `text` is inside a `{{ }}` that [`braces`] reads in it, that is, a
+/// `{{` comes after the last `}}`. Reads `text` from its end, as far as the last `}}`.
+pub fn inside_braces(text: &str) -> bool {
+    let b = text.as_bytes();
+    let open = memchr::memmem::rfind(b, b"{{");
+    let close = memchr::memmem::rfind(b, b"}}");
+    match (open, close) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(open), Some(close)) => open > close,
+    }
+}
+
+/// Whether every `{{` that [`braces`] reads in `text` is closed in it.
+pub fn braces_closed(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut at = 0;
+    while let Some(open) = memchr::memmem::find(&b[at..], b"{{") {
+        let start = at + open;
+        match memchr::memmem::find(&b[start..], b"}}") {
+            Some(e) => at = start + e + 2,
+            None => return false,
+        }
+    }
+    true
+}
+
 fn braces(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut at = 0;

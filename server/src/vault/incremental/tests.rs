@@ -60,6 +60,12 @@ const LINES: &[&str] = &[
     "X-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "# vaultlink-ignore plaintext-secret",
     "password=Zx9qL2vB7wR4tY8u",
+    "-----BEGIN PRIVATE KEY-----",
+    "-----END PRIVATE KEY-----",
+    "Authorization: token",
+    "Zm9vYmFyYmF6cXV4cXV1eHh5enp5MTIzNDU2Nzg5MA",
+    "### sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    "X-Open: {{vault:api-token",
 ];
 
 const PIECES: &[&str] = &[
@@ -260,4 +266,83 @@ fn an_edit_to_a_variable_analyses_the_whole_file() {
     let old = Parsed::parse(DocKind::Http, text);
     let (_, patch) = reparse(DocKind::Http, old, text, &new, splice);
     assert!(!patch.expect("an incremental parse").same_scope);
+}
+
+/// Edits `text` at `at` (`removed` bytes replaced by `typed`): the new text, its parse made
+/// incrementally and its patch, and the findings kept from `text`'s, with those of a parse
+/// and analysis of the whole new text to compare.
+fn edit(
+    text: &str,
+    at: usize,
+    removed: usize,
+    typed: &str,
+) -> (String, Patch, Vec<Finding>, Vec<Finding>) {
+    let ctx = Context {
+        links: None,
+        envs: &[],
+        env_name: None,
+    };
+    let mut new = text.to_string();
+    new.replace_range(at..at + removed, typed);
+    let splice = Splice {
+        start: at,
+        old_end: at + removed,
+        new_end: at + typed.len(),
+    };
+    let old = Parsed::parse(DocKind::Http, text);
+    let findings = old.analyze(text, &ctx);
+    let (next, patch) = reparse(DocKind::Http, old, text, &new, splice);
+    let patch = patch.expect("an incremental parse");
+    let kept = reanalyse(&findings, &patch, &new, &next, &ctx).expect("findings kept");
+    let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
+    (new, patch, kept, whole)
+}
+
+#[test]
+fn an_edit_scans_its_block_and_the_next_for_credentials() {
+    let text = "### one\nGET https://a.test/1\nX-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n\n### two\nGET https://a.test/2\n\n### three\nGET https://a.test/3\nX-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n\n### four\nGET https://a.test/4\n";
+    let at = text.find("/2").unwrap() + 2;
+    let (new, patch, kept, whole) = edit(text, at, 0, "2");
+    let (two, four) = (new.find("### two").unwrap(), new.find("### four").unwrap());
+    assert_eq!(
+        patch.scan,
+        Some(Splice {
+            start: two,
+            old_end: four - 1,
+            new_end: four
+        })
+    );
+    assert_eq!(kept, whole);
+    assert_eq!(
+        kept.iter()
+            .filter(|f| f.code == Code::PlaintextSecret)
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_marker_typed_above_a_separator_line_hides_its_credential() {
+    let text = "### one\nGET https://a.test/1\n\n### sk_live_4eC39HqLyjWDarjtT1zdp7dc\nGET https://a.test/2\n";
+    let at = text.find("\n\n###").unwrap() + 1;
+    let (_, _, kept, whole) = edit(text, at, 0, "# vaultlink-ignore plaintext-secret");
+    assert_eq!(kept, whole);
+    assert!(kept.iter().all(|f| f.code != Code::PlaintextSecret));
+}
+
+#[test]
+fn a_private_key_or_an_open_brace_scans_the_whole_text() {
+    let key = "### one\nPOST https://a.test/1\n\n-----BEGIN PRIVATE KEY-----\n### two\nGET https://a.test/2\n\n### three\nGET https://a.test/3\n";
+    let at = key.find("/2").unwrap() + 2;
+    let (_, patch, kept, whole) = edit(key, at, 0, "2");
+    assert_eq!(kept, whole);
+    assert!(
+        kept.iter().any(|f| f.code == Code::PlaintextSecret),
+        "the key runs to the end"
+    );
+    assert!(patch.scan.is_some(), "the old lines scanned hold no key");
+    let open = "### one\nGET https://a.test/1\nX-Open: {{vault:a\n\n### two\nGET https://a.test/2\nX-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n";
+    let at = open.find("/2").unwrap() + 2;
+    let (_, _, kept, whole) = edit(open, at, 0, "2");
+    assert_eq!(kept, whole);
 }
