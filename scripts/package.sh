@@ -61,6 +61,8 @@ for platform in "${platforms[@]}"; do rust_target "$platform" >/dev/null; done
 install_vscode_packages
 
 export CARGO_INCREMENTAL=0
+# Zig's C compiler makes __DATE__ an error (-Werror=date-time); mimalloc uses it on Windows.
+export CFLAGS_x86_64_pc_windows_gnu="${CFLAGS_x86_64_pc_windows_gnu:-} -Wno-error=date-time"
 out=${CARGO_TARGET_DIR:-target}
 for platform in "${platforms[@]}"; do
   target=$(rust_target "$platform")
