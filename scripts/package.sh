@@ -14,7 +14,8 @@
 # ARM and Alpine servers are static musl binaries. darwin-x64 and darwin-arm64 are not built
 # here: the server links Apple's Security and CoreFoundation frameworks, which come only with
 # Apple's SDK (not part of Zig), so they are built on macOS with `cargo build --release`.
-# One platform at a time, at low priority: a release build takes both cores for minutes.
+# One platform at a time, at low priority: a release build takes both cores for minutes. Builds
+# go to CARGO_TARGET_DIR when it is set, else target/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,18 +61,22 @@ for platform in "${platforms[@]}"; do rust_target "$platform" >/dev/null; done
 install_vscode_packages
 
 export CARGO_INCREMENTAL=0
+# Zig's C compiler makes __DATE__ an error (-Werror=date-time); mimalloc uses it on Windows.
+export CFLAGS_x86_64_pc_windows_gnu="${CFLAGS_x86_64_pc_windows_gnu:-} -Wno-error=date-time"
+out=${CARGO_TARGET_DIR:-target}
 for platform in "${platforms[@]}"; do
   target=$(rust_target "$platform")
   echo "==> $platform: vaultlink for $target"
   if [ "$platform" = linux-x64 ]; then
     nice -n 19 cargo build --release --locked -p vaultlink
-    server=target/release/vaultlink
+    server=$out/release/vaultlink
   else
     install_zig
     rustup target list --installed | grep -qx "$target" || rustup target add "$target"
     nice -n 19 cargo zigbuild --release --locked -p vaultlink --target "$target"
-    server=target/$target/release/vaultlink
+    server=$out/$target/release/vaultlink
     [ "$target" != x86_64-pc-windows-gnu ] || server=$server.exe
   fi
-  (cd editors/vscode && node scripts/package.mjs --server "../../$server" --target "$platform")
+  server=$(realpath "$server")
+  (cd editors/vscode && node scripts/package.mjs --server "$server" --target "$platform")
 done
