@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::syntax::json::{self, Member, Value, ValueKind};
+use crate::syntax::json::{self, Member, Members, Value, ValueKind};
 use crate::syntax::refs;
 use crate::text::{Encoding, LineIndex, TextRange};
 use crate::vault::arn::ArnId;
