@@ -956,6 +956,40 @@ fn an_aws_sso_login_is_used_without_the_aws_cli() {
     );
     outputs.push_str(&run.stderr);
 
+    // A sign-in made while the editor runs (`aws sso login` in a terminal) is picked up by
+    // `vaultlink.refresh`, without a reload.
+    std::fs::remove_file(cache.join(CORP_CACHE)).unwrap();
+    let mut client = Client::start_with(
+        dir,
+        Options {
+            env: &lsp_env,
+            ..Options::default()
+        },
+    );
+    let signed_in = |n: &Value| n["params"]["aws"]["credentials"] == true;
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        !client
+            .transcript()
+            .iter()
+            .any(|(_, m)| serde_json::from_str::<Value>(m).is_ok_and(|n| signed_in(&n))),
+        "signed in with no cached sign-in"
+    );
+    std::fs::write(
+        cache.join(CORP_CACHE),
+        sso_cache(SSO_TOKEN, "2099-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    client.ok(
+        "workspace/executeCommand",
+        json!({ "command": "vaultlink.refresh", "arguments": [{}] }),
+    );
+    client.wait_notification("vaultlink/signInStatus", signed_in);
+    let transcript: String = client.transcript().into_iter().map(|(_, m)| m).collect();
+    outputs.push_str(&transcript);
+    outputs.push_str(&client.stderr());
+    client.shutdown();
+
     // Neither token, nor the role's keys, nor a value, anywhere in what was printed.
     assert_no_value(
         "the outputs",

@@ -57,6 +57,9 @@ pub async fn sign_out(global: GlobalState, _: Value) -> Result<Option<Value>> {
 pub async fn refresh(global: GlobalState, _: Value) -> Result<Option<Value>> {
     global.state.providers.azure.clear_cache();
     global.state.providers.aws.clear_cache();
+    // A sign-in made outside the editor since it started (`aws sso login`, `az login` in a
+    // terminal) is picked up here, without a reload.
+    global.sign_in_quietly().await;
     global.recheck_open(None);
     Ok(Some(json!({ "refreshed": true })))
 }
