@@ -595,7 +595,21 @@ fn the_process_writes_no_core_dump_and_is_not_readable_by_its_user() {
     // The files of a process that is not dumpable belong to root, whoever runs it: run the
     // server as another user than root so that the two differ.
     let me = std::fs::metadata("/proc/self").unwrap().uid();
-    let mut command = std::process::Command::new(vaultlink_e2e::bin());
+    // That user may not reach the build's folder (a checkout under a private folder): it
+    // runs a copy of the binary from a folder of its own that everyone may read.
+    let copy = tempfile::tempdir().unwrap();
+    let bin = if me == 0 {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = copy.path().join("vaultlink");
+        std::fs::copy(vaultlink_e2e::bin(), &bin).unwrap();
+        for p in [copy.path(), bin.as_path()] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        bin
+    } else {
+        vaultlink_e2e::bin()
+    };
+    let mut command = std::process::Command::new(&bin);
     command
         .arg("lsp")
         .current_dir(std::env::temp_dir())
