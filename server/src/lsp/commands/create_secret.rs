@@ -171,22 +171,14 @@ pub async fn create_secret(global: GlobalState, args: Value) -> Result<Option<Va
                 "vaultlink: {vault} already has a secret named `{}`; nothing was created. Link it, or rename the reference first",
                 parsed.secret
             );
-            global
-                .client
-                .show_message(MessageType::ERROR, &message)
-                .await;
-            return Err(Error::failed(message));
+            return Err(shown(&global, message).await);
         }
         Err(e) => {
             let message = format!(
                 "vaultlink: could not check {vault} for `{}`: {e}",
                 parsed.secret
             );
-            global
-                .client
-                .show_message(MessageType::ERROR, &message)
-                .await;
-            return Err(Error::failed(message));
+            return Err(shown(&global, message).await);
         }
     }
     let created = global
@@ -203,11 +195,7 @@ pub async fn create_secret(global: GlobalState, args: Value) -> Result<Option<Va
                 "vaultlink: could not create `{}` in {vault}: {e}",
                 parsed.secret
             );
-            global
-                .client
-                .show_message(MessageType::ERROR, &message)
-                .await;
-            return Err(Error::failed(message));
+            return Err(shown(&global, message).await);
         }
     };
     let state = global.state.clone();
@@ -226,4 +214,13 @@ pub async fn create_secret(global: GlobalState, args: Value) -> Result<Option<Va
         )
         .await;
     Ok(Some(json!({ "applied": applied, "identifier": props.id })))
+}
+
+/// Shows `message` as an error in the editor, and makes it the command's failure.
+async fn shown(global: &GlobalState, message: String) -> Error {
+    global
+        .client
+        .show_message(MessageType::ERROR, &message)
+        .await;
+    Error::failed(message)
 }
