@@ -527,6 +527,39 @@ fn edit(
 }
 
 #[test]
+fn renaming_a_request_that_nothing_else_uses_keeps_the_other_findings() {
+    let text = "### one\n# @name first\nGET https://a.test/1\nX: {{vault:nope}}\n\n### two\n# @name second\nGET https://a.test/{{first.response.body.id}}\nY: {{vault:nope}}\n";
+    let ctx = Context {
+        links: None,
+        envs: &[],
+        env_name: None,
+    };
+    let rename = |name: &str| {
+        let at = text.find(name).unwrap() + name.len();
+        let mut new = text.to_string();
+        new.insert(at, 'x');
+        let splice = Splice {
+            start: at,
+            old_end: at,
+            new_end: at + 1,
+        };
+        let old = Parsed::parse(DocKind::Http, text);
+        let findings = old.analyze(text, &ctx);
+        let (next, patch) = reparse(DocKind::Http, old, text, &new, splice);
+        let patch = patch.expect("an incremental parse");
+        let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
+        (reanalyse(&findings, &patch, &new, &next, &ctx), whole)
+    };
+    // `second` is used nowhere: the first request's findings are kept.
+    let (kept, whole) = rename("second");
+    assert_eq!(kept.expect("findings kept"), whole);
+    // `first` is used by the second request, which now names an undefined request.
+    let (kept, whole) = rename("first");
+    assert!(kept.is_none(), "every finding may change");
+    assert!(whole.iter().any(|f| f.message.contains("first")), "{whole:?}");
+}
+
+#[test]
 fn an_edit_scans_its_block_and_the_next_for_credentials() {
     let text = "### one\nGET https://a.test/1\nX-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n\n### two\nGET https://a.test/2\n\n### three\nGET https://a.test/3\nX-Api-Key: sk_live_4eC39HqLyjWDarjtT1zdp7dc\n\n### four\nGET https://a.test/4\n";
     let at = text.find("/2").unwrap() + 2;
