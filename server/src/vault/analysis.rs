@@ -464,6 +464,11 @@ pub struct ScopeContribution {
 }
 
 impl ScopeContribution {
+    /// Whether the request named `name` is sent in a loop.
+    pub fn is_looped(&self, name: &str) -> bool {
+        self.looped.iter().any(|n| n == name)
+    }
+
     /// The names whose standing differs between two contributions: defined by one only,
     /// looped in one only, or given another value.
     pub fn changed_names<'a>(&'a self, other: &'a ScopeContribution) -> Vec<&'a str> {

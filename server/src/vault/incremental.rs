@@ -163,6 +163,22 @@ pub fn reanalyse(
     Some(out)
 }
 
+/// Whether `text` may use the name `name` somewhere: holds it with no letter, digit or `_`
+/// right before it, and none right after it but for `Response` (httpyac's whole response of
+/// a request) and, when `looped`, digits (a request sent in a loop).
+fn may_use(text: &[u8], name: &[u8], looped: bool) -> bool {
+    let word = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    memmem::find_iter(text, name).any(|at| {
+        let before = at.checked_sub(1).map(|i| &text[i]);
+        let rest = &text[at + name.len()..];
+        !before.is_some_and(word)
+            && match rest.first() {
+                Some(c) if word(c) => rest.starts_with(b"Response") || looped && c.is_ascii_digit(),
+                _ => true,
+            }
+    })
+}
+
 /// Whether a line starts at `at` in `b`: lines end at `\n`, `\r\n` or a lone `\r`.
 fn is_line_start(b: &[u8], at: usize) -> bool {
     at == 0 || b[at - 1] == b'\n' || (b[at - 1] == b'\r' && b.get(at) != Some(&b'\n'))
@@ -249,15 +265,17 @@ fn reparse_http(
     let before = analysis::http_scope_contribution(old_text, &removed);
     let after = analysis::http_scope_contribution(new_text, &part);
     // A name the region defines differently counts for the rest of the file only if the rest
-    // can use it: a `{{…}}` use holds the name (or, for `nameResponse` and looped `name0`,
-    // its start), so a name that the text outside the region does not hold is used nowhere
-    // else. Renaming a request (`# @name`) is such an edit, mostly.
+    // can use it, and a use is a `{{…}}` that starts with the name: so a name that the text
+    // outside the region holds nowhere as a word of its own (or followed by `Response`, or by
+    // digits when its request is looped) is used nowhere else. Renaming a request
+    // (`# @name`) is such an edit, mostly.
     let outside = [&new_b[..region.start], &new_b[region.new_end..]];
     let same_scope = before.changed_names(&after).iter().all(|name| {
+        let looped = before.is_looped(name) || after.is_looped(name);
         !name.is_empty()
             && outside
                 .iter()
-                .all(|part| memmem::find(part, name.as_bytes()).is_none())
+                .all(|part| !may_use(part, name.as_bytes(), looped))
     });
     Some((
         file,

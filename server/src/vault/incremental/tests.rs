@@ -48,6 +48,9 @@ const LINES: &[&str] = &[
     "option: 1",
     "# @name req",
     "# @name made",
+    "# @name reqs",
+    "GET https://a.test/{{reqResponse}}/{{req1}}/{{reqs.id}}/{{madeup}}",
+    "@hosts = {{host}}x",
     "# @loop for item of items",
     "# @prompt asked",
     "// a comment",
@@ -528,7 +531,7 @@ fn edit(
 
 #[test]
 fn renaming_a_request_that_nothing_else_uses_keeps_the_other_findings() {
-    let text = "### one\n# @name first\nGET https://a.test/1\nX: {{vault:nope}}\n\n### two\n# @name second\nGET https://a.test/{{first.response.body.id}}\nY: {{vault:nope}}\n";
+    let text = "### one\n# @name first\nGET https://a.test/1\nX: {{vault:nope}}\n\n### two\n# @name second\nGET https://a.test/{{first.response.body.id}}\nY: {{vault:nope}}\n\n### three\n# @name secondary\nGET https://a.test/{{secondaryResponse}}/{{seconds}}\n";
     let ctx = Context {
         links: None,
         envs: &[],
@@ -550,7 +553,8 @@ fn renaming_a_request_that_nothing_else_uses_keeps_the_other_findings() {
         let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
         (reanalyse(&findings, &patch, &new, &next, &ctx), whole)
     };
-    // `second` is used nowhere: the first request's findings are kept.
+    // `second` is used nowhere (`secondary` and `seconds` are other names): the other
+    // requests' findings are kept.
     let (kept, whole) = rename("second");
     assert_eq!(kept.expect("findings kept"), whole);
     // `first` is used by the second request, which now names an undefined request.
