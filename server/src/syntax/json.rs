@@ -114,6 +114,17 @@ impl Tree {
         }
     }
 
+    /// Whether each of `ids` is an object or an array (`None` for another value).
+    pub fn container_kinds(&self, ids: &[NodeId]) -> Option<Vec<ContainerKind>> {
+        ids.iter()
+            .map(|id| match self.nodes.get(id.0 as usize)?.tag {
+                Tag::Object => Some(ContainerKind::Object),
+                Tag::Array => Some(ContainerKind::Array),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The value `id` names.
     pub fn value(&self, id: NodeId) -> Value<'_> {
         Value::at(&self.nodes, id.0 as usize)
@@ -733,12 +744,31 @@ pub fn parse(src: &str) -> JsonDoc {
 }
 
 /// Parses the one value that starts at byte `start` of `src` as [`parse`] does when it meets
-/// it `depth` containers deep: its tree, its errors, and where it ends. A value whose parse
-/// has no errors is parsed so by [`parse`] too, whatever surrounds it.
-pub fn parse_value_at(src: &str, start: usize, depth: u32) -> (Tree, Vec<SyntaxError>, usize) {
-    let mut p = Parser::new(src, start, depth);
+/// it inside the containers `outer` (outermost first): its tree, its errors, and where it
+/// ends. [`parse`] reads the value so too (errors and all): it meets it in the same state,
+/// since its recovery only looks at how many objects and arrays are open.
+pub fn parse_value_at(
+    src: &str,
+    start: usize,
+    outer: &[ContainerKind],
+) -> (Tree, Vec<SyntaxError>, usize) {
+    let mut p = Parser::new(src, start, to_u32(outer.len()));
+    p.open_objects = to_u32(
+        outer
+            .iter()
+            .filter(|k| **k == ContainerKind::Object)
+            .count(),
+    );
+    p.open_arrays = to_u32(outer.iter().filter(|k| **k == ContainerKind::Array).count());
     p.value();
     (Tree { nodes: p.nodes }, p.errors, p.pos)
+}
+
+/// An object or an array, around a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContainerKind {
+    Object,
+    Array,
 }
 
 /// Nesting deeper than this is reported instead of recursing further.

@@ -463,6 +463,27 @@ pub struct ScopeContribution {
     values: Vec<(String, String)>,
 }
 
+impl ScopeContribution {
+    /// The names whose standing differs between two contributions: defined by one only,
+    /// looped in one only, or given another value.
+    pub fn changed_names<'a>(&'a self, other: &'a ScopeContribution) -> Vec<&'a str> {
+        fn differ<'a, T: Ord>(
+            a: &'a [T],
+            b: &'a [T],
+            name: impl Fn(&'a T) -> &'a str,
+            out: &mut Vec<&'a str>,
+        ) {
+            out.extend(a.iter().filter(|x| b.binary_search(x).is_err()).map(&name));
+            out.extend(b.iter().filter(|x| a.binary_search(x).is_err()).map(&name));
+        }
+        let mut out = Vec::new();
+        differ(&self.defined, &other.defined, String::as_str, &mut out);
+        differ(&self.looped, &other.looped, String::as_str, &mut out);
+        differ(&self.values, &other.values, |(n, _)| n.as_str(), &mut out);
+        out
+    }
+}
+
 pub fn http_scope_contribution(text: &str, part: &HttpFile) -> ScopeContribution {
     let mut scope = Scope::default();
     define_http_names(text, part, &mut scope);

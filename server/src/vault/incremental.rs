@@ -246,8 +246,19 @@ fn reparse_http(
     };
     let scan = plaintext::http_lines_scan_alone(old_text, scan.start, scan.old_end).then_some(scan);
     let removed = splice_file(&mut file, &part, region);
-    let same_scope = analysis::http_scope_contribution(old_text, &removed)
-        == analysis::http_scope_contribution(new_text, &part);
+    let before = analysis::http_scope_contribution(old_text, &removed);
+    let after = analysis::http_scope_contribution(new_text, &part);
+    // A name the region defines differently counts for the rest of the file only if the rest
+    // can use it: a `{{…}}` use holds the name (or, for `nameResponse` and looped `name0`,
+    // its start), so a name that the text outside the region does not hold is used nowhere
+    // else. Renaming a request (`# @name`) is such an edit, mostly.
+    let outside = [&new_b[..region.start], &new_b[region.new_end..]];
+    let same_scope = before.changed_names(&after).iter().all(|name| {
+        !name.is_empty()
+            && outside
+                .iter()
+                .all(|part| memmem::find(part, name.as_bytes()).is_none())
+    });
     Some((
         file,
         Patch {

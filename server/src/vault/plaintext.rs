@@ -124,9 +124,68 @@ pub fn json_value_findings(text: &str, value: &Value<'_>) -> Vec<Finding> {
 }
 
 fn http_hits(text: &str, file: &HttpFile) -> Vec<Hit> {
-    let mut out = secrets::scan(None, text);
+    let mut out = http_text_hits(text);
     header_hits(text, file.requests.iter(), &mut out);
     out
+}
+
+/// The free-text hits of a whole `.http` text: the same as one scan of it, read in two
+/// halves side by side when the text is long. The halves meet at a `###` line, and such
+/// lines can be read apart for the reason [`http_findings_in`] gives, unless a `{{…}}` runs
+/// across one (those are not cut at) or a private key stands anywhere (then the text is read
+/// at once).
+fn http_text_hits(text: &str) -> Vec<Hit> {
+    http_text_hits_from(text, PARALLEL_SCAN_MIN)
+}
+
+/// [`http_text_hits`], in halves from `min` bytes on.
+fn http_text_hits_from(text: &str, min: usize) -> Vec<Hit> {
+    let b = text.as_bytes();
+    let cut = if text.len() < min
+        || memchr::memmem::find(b, secrets::PRIVATE_KEY_START.as_bytes()).is_some()
+    {
+        None
+    } else {
+        http_cut_near(text, text.len() / 2)
+    };
+    let Some(cut) = cut else {
+        return secrets::scan(None, text);
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| secrets::scan(None, &text[cut..]));
+        let first = secrets::scan(None, &text[..cut]);
+        (first, second.join())
+    });
+    let Ok(second) = second else {
+        // The scan does not panic; if it did, the whole text is read here.
+        return secrets::scan(None, text);
+    };
+    let mut out = first;
+    out.extend(second.into_iter().map(|h| Hit {
+        range: h.range.shift(cut as u32),
+        ..h
+    }));
+    out
+}
+
+/// The length from which an `.http` text is scanned in two halves side by side.
+const PARALLEL_SCAN_MIN: usize = 256 * 1024;
+
+/// The first `###` line start at or after `near` that no `{{…}}` of `text` runs across.
+fn http_cut_near(text: &str, near: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let braces = secrets::braces(text);
+    let mut from = near;
+    loop {
+        let at = from + memchr::memmem::find(&b[from..], b"\n###")? + 1;
+        let inside = braces
+            .get(braces.partition_point(|&(_, end)| end <= at))
+            .is_some_and(|&(start, _)| start < at);
+        if !inside {
+            return Some(at);
+        }
+        from = at;
+    }
 }
 
 /// Adds to `out`, the free-text hits of the text of `requests`, the hits of their headers

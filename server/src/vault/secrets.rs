@@ -197,6 +197,25 @@ static BASIC: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?i:basic)\s+(?P<v>[A-Za-z0-9+/]{8,}={0,2})").expect("valid pattern")
 });
 
+/// Every pattern above in one set, so that a piece of text is read once to learn which of
+/// them can match at all: most pieces (a `Content-Type`, a URL, a body line) match none, and
+/// then none of the patterns' own searches runs. Index `i < SHAPES.len()` is `SHAPES[i]`;
+/// then [`BASIC`], then [`PAIRS`]. The set's patterns have no word boundaries (`\b`), which
+/// only makes each match more often than its pattern (a screen may let through what the
+/// pattern then rejects, never the reverse), and lets the set's fast engine read any text:
+/// it cannot follow Unicode word boundaries past a non-ASCII byte.
+static SCREEN: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    let patterns = SHAPES
+        .iter()
+        .map(|(_, re)| re.as_str())
+        .chain([BASIC.as_str(), PAIRS.as_str()])
+        .map(|p| p.replace(r"\b", ""));
+    regex::RegexSet::new(patterns).expect("valid patterns")
+});
+
+/// The longest text [`SCREEN`] reads first.
+const SCREEN_LIMIT: usize = 4096;
+
 /// What a field's name says its value is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum NameKind {
@@ -209,11 +228,26 @@ enum NameKind {
 }
 
 fn name_kind(name: &str) -> Option<NameKind> {
-    let squashed: String = name
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    // Squashed on the stack: names are short, and this runs for every field scanned.
+    let mut buf = [0u8; 128];
+    let mut len = 0;
+    for b in name.bytes().filter(u8::is_ascii_alphanumeric) {
+        if len == buf.len() {
+            let squashed: String = name
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            return squashed_name_kind(&squashed);
+        }
+        buf[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    squashed_name_kind(std::str::from_utf8(&buf[..len]).expect("ASCII"))
+}
+
+/// [`name_kind`] of a name without its punctuation, in lower case.
+fn squashed_name_kind(squashed: &str) -> Option<NameKind> {
     if squashed.is_empty()
         || squashed.contains("csrf")
         // Postman's request id header.
@@ -422,14 +456,14 @@ pub fn braces_closed(text: &str) -> bool {
     true
 }
 
-fn braces(text: &str) -> Vec<(usize, usize)> {
+/// The `{{…}}` spans of `text`, in order: each `{{` to the first `}}` after it, or to the end.
+pub(crate) fn braces(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(open) = text[at..].find("{{") {
+    while let Some(open) = memchr::memmem::find(&b[at..], b"{{") {
         let start = at + open;
-        let end = text[start..]
-            .find("}}")
-            .map_or(text.len(), |e| start + e + 2);
+        let end = memchr::memmem::find(&b[start..], b"}}").map_or(b.len(), |e| start + e + 2);
         out.push((start, end));
         at = end;
     }
@@ -438,7 +472,8 @@ fn braces(text: &str) -> Vec<(usize, usize)> {
 
 struct Collector<'t> {
     text: &'t str,
-    braces: Vec<(usize, usize)>,
+    /// The `{{…}}` spans of `text`, read when a first hit is pushed: most texts have none.
+    braces: std::cell::OnceCell<Vec<(usize, usize)>>,
     out: Vec<Hit>,
     /// The ranges of `out`, which never overlap, by start: an overlap is found in log time.
     taken: std::collections::BTreeMap<usize, usize>,
@@ -459,7 +494,7 @@ pub(crate) fn overlaps_any(
 impl Collector<'_> {
     fn push(&mut self, start: usize, end: usize, shape: Shape) {
         if start >= end
-            || overlaps_braces(&self.braces, start, end)
+            || overlaps_braces(self.braces.get_or_init(|| braces(self.text)), start, end)
             || is_placeholder(&self.text[start..end])
             || overlaps_any(&self.taken, start, end)
         {
@@ -478,14 +513,21 @@ impl Collector<'_> {
 pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
     let mut c = Collector {
         text: value,
-        braces: braces(value),
+        braces: std::cell::OnceCell::new(),
         out: Vec::new(),
         taken: Default::default(),
     };
     if value.len() < 6 {
         return c.out;
     }
-    for (shape, re) in SHAPES.iter() {
+    // The set's one pass pays on short pieces; over a long text, where some pattern matches
+    // almost surely, each pattern's own search is faster.
+    let screen = (value.len() <= SCREEN_LIMIT).then(|| SCREEN.matches(value));
+    let matched = |i: usize| screen.as_ref().is_none_or(|s| s.matched(i));
+    for (i, (shape, re)) in SHAPES.iter().enumerate() {
+        if !matched(i) {
+            continue;
+        }
         for caps in re.captures_iter(value) {
             if let Some(m) = caps.name("v") {
                 let ok = match shape {
@@ -503,15 +545,20 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
     if let Some(kind) = name.and_then(name_kind) {
         named(&mut c, kind);
     }
-    for caps in BASIC.captures_iter(value) {
-        if let Some(m) = caps.name("v")
-            && is_basic_credential(m.as_str())
-        {
-            c.push(m.start(), m.end(), Shape::BasicAuth);
+    let basic = SHAPES.len();
+    if matched(basic) {
+        for caps in BASIC.captures_iter(value) {
+            if let Some(m) = caps.name("v")
+                && is_basic_credential(m.as_str())
+            {
+                c.push(m.start(), m.end(), Shape::BasicAuth);
+            }
         }
     }
     let mut at = 0;
-    while let Some(caps) = PAIRS.captures_at(value, at) {
+    while matched(basic + 1)
+        && let Some(caps) = PAIRS.captures_at(value, at)
+    {
         let value_match = caps
             .name("dq")
             .or_else(|| caps.name("sq"))

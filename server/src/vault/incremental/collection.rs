@@ -2,10 +2,10 @@
 //! folder when the edit is in the folder's own fields) parses that item's JSON value again,
 //! reads it again, and puts both in place of the old ones; everything after it moves by the
 //! length the edit added or removed. The value is parsed with the parser of the whole file,
-//! from the same place and depth: when that parse has no errors and ends where the item now
-//! ends, the whole file's parse would read it alike, and the rest of the file stays as it
-//! was. Otherwise, or when the edit reaches an item's brackets or a syntax error, the whole
-//! file is parsed.
+//! from the same place, depth and open containers: when that parse ends at the item's own
+//! closing bracket where the item now ends, the whole file's parse would read it alike,
+//! syntax errors and all, and the rest of the file stays as it was. Otherwise, or when the
+//! edit reaches an item's brackets or a syntax error at them, the whole file is parsed.
 
 use memchr::memmem;
 
@@ -44,28 +44,40 @@ pub fn reparse(
         old_end: old_item.range.end as usize,
         new_end: (old_item.range.end as i64 + splice.delta()) as usize,
     };
-    // A syntax error in or next to the item may be one recovery made, and the one after it
-    // may have been merged with it: such a file is parsed whole.
-    if coll
-        .errors
-        .iter()
-        .any(|e| e.range.start as usize <= region.old_end && e.range.end as usize >= region.start)
-    {
+    // A syntax error at the item's brackets or across them may be where recovery ended the
+    // item: such a file is parsed whole. Errors inside the item are read again with it.
+    let (lo, hi) = (region.start as u32, region.old_end as u32);
+    if coll.errors.iter().any(|e| {
+        let inside = e.range.start > lo && e.range.end < hi;
+        !inside && e.range.start <= hi && e.range.end >= lo
+    }) {
         return None;
     }
     let (id, outer) = coll.tree.find_object(old_item.range)?;
-    let depth = u32::try_from(outer.len()).ok()?;
-    let (part, errors, end) = json::parse_value_at(new_text, region.start, depth);
+    let kinds = coll.tree.container_kinds(&outer)?;
+    let (part, json_errors, end) = json::parse_value_at(new_text, region.start, &kinds);
     let value = part.root()?;
-    if !errors.is_empty() || end != region.new_end || value.as_object().is_none() {
+    // The item must end where it did (moved by the edit), at its own closing bracket: not at
+    // the end of the text, nor at a bracket of the containers around it, which report an
+    // error there and go on with it.
+    if end != region.new_end
+        || end >= new_text.len()
+        || new_text.as_bytes()[end - 1] != b'}'
+        || json_errors.iter().any(|e| e.range.end as usize >= end)
+        || value.as_object().is_none()
+    {
         return None;
     }
     let parent = match path.split_last() {
         Some((_, [])) | None => "",
         Some((_, folder)) => item_at(&coll.items, folder).path.as_str(),
     };
-    let (item, item_errors) = postman::read_item(new_text, &value, parent);
+    let (item, read_errors) = postman::read_item(new_text, &value, parent);
     let item = item?;
+    // As the whole file's parse lists them: JSON errors first, then the reader's, by start.
+    let mut item_errors = json_errors;
+    item_errors.extend(read_errors);
+    item_errors.sort_by_key(|e| e.range.start);
     let keeps_findings = analysis::collection_item_names(old_text, old_item)
         == analysis::collection_item_names(new_text, &item)
         && !marker_near(old_text, region.start, region.old_end)

@@ -403,10 +403,10 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
             "the findings after {splice:?} of {text:?} into {new:?}"
         );
         (text, parsed, findings) = (new, next, got);
-        // A collection that edits broke is mostly started again, so that most edits meet
-        // valid JSON, as in an editor.
+        // A collection that edits broke is started again half the time, so that edits meet
+        // valid JSON and JSON with errors (which items read again with theirs) alike.
         let broken = !matches!(&parsed, Parsed::Collection(c) if c.errors.is_empty());
-        if rng.u8(0..40) == 0 || broken && rng.u8(0..4) != 0 {
+        if rng.u8(0..40) == 0 || broken && rng.u8(0..2) == 0 {
             text = random_collection(rng);
             parsed = Parsed::parse(kind, &text);
             findings = parsed.analyze(&text, &ctx);
@@ -463,6 +463,39 @@ fn an_edit_inside_one_item_reads_only_that_item() {
     assert!(item.keeps_findings);
 }
 
+#[test]
+fn an_edit_that_breaks_one_item_reads_only_that_item_with_its_errors() {
+    let coll = format!("{{\"item\": [{}, {}, {}]}}", ITEMS[0], ITEMS[6], ITEMS[2]);
+    // A stray character between the inner request's members: a syntax error inside it.
+    let at = coll.find("\"request\": \"https://{{inner}}").unwrap();
+    let mut new = coll.clone();
+    new.insert(at, 'x');
+    let splice = Splice {
+        start: at,
+        old_end: at,
+        new_end: at + 1,
+    };
+    let ctx = Context {
+        links: None,
+        envs: &[],
+        env_name: None,
+    };
+    let old = Parsed::parse(DocKind::Collection, &coll);
+    let old_findings = old.analyze(&coll, &ctx);
+    let (next, patch) = reparse(DocKind::Collection, old, &coll, &new, splice);
+    let patch = patch.expect("an incremental parse of the broken item");
+    let fresh = Parsed::parse(DocKind::Collection, &new);
+    assert_eq!(format!("{next:?}"), format!("{fresh:?}"));
+    let Parsed::Collection(c) = &next else {
+        panic!("a collection: {next:?}");
+    };
+    assert!(!c.errors.is_empty(), "the item has a syntax error");
+    let kept = reanalyse(&old_findings, &patch, &new, &next, &ctx)
+        .expect("the other items' findings are kept");
+    assert_eq!(kept, fresh.analyze(&new, &ctx));
+    assert!(kept.iter().any(|f| f.code == Code::SyntaxError));
+}
+
 /// Edits `text` at `at` (`removed` bytes replaced by `typed`): the new text, its parse made
 /// incrementally and its patch, and the findings kept from `text`'s, with those of a parse
 /// and analysis of the whole new text to compare.
@@ -491,6 +524,39 @@ fn edit(
     let kept = reanalyse(&findings, &patch, &new, &next, &ctx).expect("findings kept");
     let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
     (new, patch, kept, whole)
+}
+
+#[test]
+fn renaming_a_request_that_nothing_else_uses_keeps_the_other_findings() {
+    let text = "### one\n# @name first\nGET https://a.test/1\nX: {{vault:nope}}\n\n### two\n# @name second\nGET https://a.test/{{first.response.body.id}}\nY: {{vault:nope}}\n";
+    let ctx = Context {
+        links: None,
+        envs: &[],
+        env_name: None,
+    };
+    let rename = |name: &str| {
+        let at = text.find(name).unwrap() + name.len();
+        let mut new = text.to_string();
+        new.insert(at, 'x');
+        let splice = Splice {
+            start: at,
+            old_end: at,
+            new_end: at + 1,
+        };
+        let old = Parsed::parse(DocKind::Http, text);
+        let findings = old.analyze(text, &ctx);
+        let (next, patch) = reparse(DocKind::Http, old, text, &new, splice);
+        let patch = patch.expect("an incremental parse");
+        let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
+        (reanalyse(&findings, &patch, &new, &next, &ctx), whole)
+    };
+    // `second` is used nowhere: the first request's findings are kept.
+    let (kept, whole) = rename("second");
+    assert_eq!(kept.expect("findings kept"), whole);
+    // `first` is used by the second request, which now names an undefined request.
+    let (kept, whole) = rename("first");
+    assert!(kept.is_none(), "every finding may change");
+    assert!(whole.iter().any(|f| f.message.contains("first")), "{whole:?}");
 }
 
 #[test]

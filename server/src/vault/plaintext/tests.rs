@@ -203,3 +203,28 @@ fn the_ignore_edit_silences_the_line_it_marks() {
         }
     }
 }
+
+/// An `.http` text read in two halves gives what one scan of it gives, on random texts and on
+/// random edits of them (braces across `###` lines, private keys, line breaks of every kind).
+#[test]
+fn an_http_text_read_in_halves_gives_the_scan_of_the_whole() {
+    use crate::vault::incremental::tests::{edits_and_seed, random_edit, random_text};
+    let (edits, seed) = edits_and_seed();
+    let rng = &mut fastrand::Rng::with_seed(seed);
+    let mut text = random_text(rng);
+    let mut cut = 0;
+    for _ in 0..edits / 20 {
+        let (start, end, piece) = random_edit(rng, &text);
+        text.replace_range(start..end, &piece);
+        if rng.u8(0..30) == 0 {
+            text = random_text(rng);
+        }
+        assert_eq!(
+            http_text_hits_from(&text, 0),
+            secrets::scan(None, &text),
+            "the hits of {text:?}"
+        );
+        cut += usize::from(http_cut_near(&text, text.len() / 2).is_some());
+    }
+    assert!(cut > edits / 80, "only {cut} texts were cut in two");
+}
