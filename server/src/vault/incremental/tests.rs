@@ -556,7 +556,10 @@ fn renaming_a_request_that_nothing_else_uses_keeps_the_other_findings() {
     // `first` is used by the second request, which now names an undefined request.
     let (kept, whole) = rename("first");
     assert!(kept.is_none(), "every finding may change");
-    assert!(whole.iter().any(|f| f.message.contains("first")), "{whole:?}");
+    assert!(
+        whole.iter().any(|f| f.message.contains("first")),
+        "{whole:?}"
+    );
 }
 
 #[test]
