@@ -135,12 +135,16 @@ pub async fn did_change(global: &GlobalState, mut params: DidChangeTextDocumentP
             .await;
         return;
     }
-    let changes = params
+    let changes: Vec<_> = params
         .content_changes
         .into_iter()
         .map(from_proto::change)
         .collect();
-    let mut text = (*old.text).clone();
+    // One copy of the old text, with room for what the changes add: a clone has none, and
+    // the first insertion would copy it all again.
+    let added: usize = changes.iter().map(|c| c.text.len()).sum();
+    let mut text = String::with_capacity(old.text.len() + added);
+    text.push_str(&old.text);
     let splice = apply_changes(
         &mut text,
         changes,
