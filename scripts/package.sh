@@ -63,6 +63,9 @@ install_vscode_packages
 export CARGO_INCREMENTAL=0
 # Zig's C compiler makes __DATE__ an error (-Werror=date-time); mimalloc uses it on Windows.
 export CFLAGS_x86_64_pc_windows_gnu="${CFLAGS_x86_64_pc_windows_gnu:-} -Wno-error=date-time"
+# aws-lc's x86-64 assembly for Windows is NASM source; aws-lc-sys ships it assembled too, which
+# it uses when asked, so no NASM is needed here.
+export AWS_LC_SYS_PREBUILT_NASM=1
 out=${CARGO_TARGET_DIR:-target}
 for platform in "${platforms[@]}"; do
   target=$(rust_target "$platform")

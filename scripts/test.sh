@@ -147,17 +147,21 @@ step "install the VS Code end-to-end test's Node 24, code-server and Chromium" i
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+# The tests build in release, with the features the quickstart's build has: after the README's
+# quickstart, they compile only this workspace's crates and the test-only ones (expect-test),
+# reusing every dependency it built (tests/build_once.rs holds the two builds to that).
+# Clippy checks rather than builds, so it shares nothing with them.
 log=$(mktemp)
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast --color never 2>&1 | tee "$log"
+  cargo nextest run --workspace --release --no-fail-fast --color never 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   summary=$(grep -E '^\s*Summary \[' "$log" | tail -n 1)
   passed=$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary"); passed=${passed:-0}
   failed=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary"); failed=${failed:-0}
   # Doc tests are not run by nextest.
-  cargo test --workspace --doc --quiet 2>&1 | tee -a "$log" || status=1
+  cargo test --workspace --release --doc --quiet 2>&1 | tee -a "$log" || status=1
 else
-  cargo test --workspace --no-fail-fast 2>&1 | tee "$log"
+  cargo test --workspace --release --no-fail-fast 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   passed=$(grep -E '^test result:' "$log" | sed -nE 's/.* ([0-9]+) passed.*/\1/p' | paste -sd+ | bc); passed=${passed:-0}
   failed=$(grep -E '^test result:' "$log" | sed -nE 's/.* ([0-9]+) failed.*/\1/p' | paste -sd+ | bc); failed=${failed:-0}
