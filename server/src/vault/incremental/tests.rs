@@ -471,31 +471,15 @@ fn an_edit_that_breaks_one_item_reads_only_that_item_with_its_errors() {
     let coll = format!("{{\"item\": [{}, {}, {}]}}", ITEMS[0], ITEMS[6], ITEMS[2]);
     // A stray character between the inner request's members: a syntax error inside it.
     let at = coll.find("\"request\": \"https://{{inner}}").unwrap();
-    let mut new = coll.clone();
-    new.insert(at, 'x');
-    let splice = Splice {
-        start: at,
-        old_end: at,
-        new_end: at + 1,
-    };
-    let ctx = Context {
-        links: None,
-        envs: &[],
-        env_name: None,
-    };
-    let old = Parsed::parse(DocKind::Collection, &coll);
-    let old_findings = old.analyze(&coll, &ctx);
-    let (next, patch) = reparse(DocKind::Collection, old, &coll, &new, splice);
-    let patch = patch.expect("an incremental parse of the broken item");
+    let (new, next, _, kept, whole) = edit_kind(DocKind::Collection, &coll, at, 0, "x");
     let fresh = Parsed::parse(DocKind::Collection, &new);
     assert_eq!(format!("{next:?}"), format!("{fresh:?}"));
     let Parsed::Collection(c) = &next else {
         panic!("a collection: {next:?}");
     };
     assert!(!c.errors.is_empty(), "the item has a syntax error");
-    let kept = reanalyse(&old_findings, &patch, &new, &next, &ctx)
-        .expect("the other items' findings are kept");
-    assert_eq!(kept, fresh.analyze(&new, &ctx));
+    let kept = kept.expect("the other items' findings are kept");
+    assert_eq!(kept, whole);
     assert!(kept.iter().any(|f| f.code == Code::SyntaxError));
 }
 
@@ -508,6 +492,19 @@ fn edit(
     removed: usize,
     typed: &str,
 ) -> (String, Patch, Vec<Finding>, Vec<Finding>) {
+    let (new, _, patch, kept, whole) = edit_kind(DocKind::Http, text, at, removed, typed);
+    (new, patch, kept.expect("findings kept"), whole)
+}
+
+/// [`edit`] of a document of `kind`, with the new parse, and `None` for the findings when
+/// none could be kept.
+fn edit_kind(
+    kind: DocKind,
+    text: &str,
+    at: usize,
+    removed: usize,
+    typed: &str,
+) -> (String, Parsed, Patch, Option<Vec<Finding>>, Vec<Finding>) {
     let ctx = Context {
         links: None,
         envs: &[],
@@ -520,38 +517,22 @@ fn edit(
         old_end: at + removed,
         new_end: at + typed.len(),
     };
-    let old = Parsed::parse(DocKind::Http, text);
+    let old = Parsed::parse(kind, text);
     let findings = old.analyze(text, &ctx);
-    let (next, patch) = reparse(DocKind::Http, old, text, &new, splice);
+    let (next, patch) = reparse(kind, old, text, &new, splice);
     let patch = patch.expect("an incremental parse");
-    let kept = reanalyse(&findings, &patch, &new, &next, &ctx).expect("findings kept");
-    let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
-    (new, patch, kept, whole)
+    let kept = reanalyse(&findings, &patch, &new, &next, &ctx);
+    let whole = Parsed::parse(kind, &new).analyze(&new, &ctx);
+    (new, next, patch, kept, whole)
 }
 
 #[test]
 fn renaming_a_request_that_nothing_else_uses_keeps_the_other_findings() {
     let text = "### one\n# @name first\nGET https://a.test/1\nX: {{vault:nope}}\n\n### two\n# @name second\nGET https://a.test/{{first.response.body.id}}\nY: {{vault:nope}}\n\n### three\n# @name secondary\nGET https://a.test/{{secondaryResponse}}/{{seconds}}\n";
-    let ctx = Context {
-        links: None,
-        envs: &[],
-        env_name: None,
-    };
     let rename = |name: &str| {
         let at = text.find(name).unwrap() + name.len();
-        let mut new = text.to_string();
-        new.insert(at, 'x');
-        let splice = Splice {
-            start: at,
-            old_end: at,
-            new_end: at + 1,
-        };
-        let old = Parsed::parse(DocKind::Http, text);
-        let findings = old.analyze(text, &ctx);
-        let (next, patch) = reparse(DocKind::Http, old, text, &new, splice);
-        let patch = patch.expect("an incremental parse");
-        let whole = Parsed::parse(DocKind::Http, &new).analyze(&new, &ctx);
-        (reanalyse(&findings, &patch, &new, &next, &ctx), whole)
+        let (_, _, _, kept, whole) = edit_kind(DocKind::Http, text, at, 0, "x");
+        (kept, whole)
     };
     // `second` is used nowhere (`secondary` and `seconds` are other names): the other
     // requests' findings are kept.
