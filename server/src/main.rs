@@ -292,14 +292,15 @@ fn small_pages() {
     let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
+/// `mi_option_purge_delay` of mimalloc's `mi_option_t` (`mimalloc.h`), in milliseconds; the
+/// crate exports no name for it.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 /// mimalloc gives memory that is freed back to the kernel a second later by default. Each
 /// keystroke in a large document frees megabytes (the earlier text, the parts parsed again),
 /// so a second of typing held 100 MB more than the documents need; after 20 ms it holds a
 /// few. `MIMALLOC_PURGE_DELAY` in the environment still decides, when set.
 fn prompt_purge() {
-    /// `mi_option_purge_delay` of mimalloc's `mi_option_t` (`mimalloc.h`), in milliseconds;
-    /// the crate exports no name for it.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
     // SAFETY: an option write, made before any other thread starts.
     unsafe { libmimalloc_sys::mi_option_set_default(PURGE_DELAY, 20) };
 }
@@ -337,7 +338,7 @@ mod tests {
     #[test]
     fn freed_memory_goes_back_to_the_kernel_after_20_ms() {
         super::prompt_purge();
-        let delay = unsafe { libmimalloc_sys::mi_option_get(15) };
+        let delay = unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
         match std::env::var("MIMALLOC_PURGE_DELAY") {
             Ok(set) => assert_eq!(delay.to_string(), set),
             Err(_) => assert_eq!(delay, 20),

@@ -466,7 +466,9 @@ pub struct ScopeContribution {
 impl ScopeContribution {
     /// Whether the request named `name` is sent in a loop.
     pub fn is_looped(&self, name: &str) -> bool {
-        self.looped.iter().any(|n| n == name)
+        self.looped
+            .binary_search_by(|n| n.as_str().cmp(name))
+            .is_ok()
     }
 
     /// The names whose standing differs between two contributions: defined by one only,

@@ -63,7 +63,7 @@ pub fn http_findings_in(
     start: usize,
     end: usize,
 ) -> Option<Vec<Finding>> {
-    if memchr::memmem::find(text.as_bytes(), secrets::PRIVATE_KEY_START.as_bytes()).is_some()
+    if secrets::holds_private_key(text)
         || secrets::inside_braces(&text[..start])
         || !secrets::braces_closed(&text[start..end])
     {
@@ -99,8 +99,7 @@ pub fn http_findings_in(
 /// them is closed in them.
 pub fn http_lines_scan_alone(text: &str, start: usize, end: usize) -> bool {
     let lines = &text[start..end];
-    memchr::memmem::find(lines.as_bytes(), secrets::PRIVATE_KEY_START.as_bytes()).is_none()
-        && secrets::braces_closed(lines)
+    !secrets::holds_private_key(lines) && secrets::braces_closed(lines)
 }
 
 /// The `plaintext-secret` findings of a document.
@@ -140,10 +139,7 @@ fn http_text_hits(text: &str) -> Vec<Hit> {
 
 /// [`http_text_hits`], in halves from `min` bytes on.
 fn http_text_hits_from(text: &str, min: usize) -> Vec<Hit> {
-    let b = text.as_bytes();
-    let cut = if text.len() < min
-        || memchr::memmem::find(b, secrets::PRIVATE_KEY_START.as_bytes()).is_some()
-    {
+    let cut = if text.len() < min || secrets::holds_private_key(text) {
         None
     } else {
         http_cut_near(text, text.len() / 2)

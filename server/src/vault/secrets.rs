@@ -427,7 +427,13 @@ fn overlaps_braces(braces: &[(usize, usize)], start: usize, end: usize) -> bool 
 
 /// The `{{…}}` spans of `text`, which no finding may touch.
 /// What a private key's first line starts with: its pattern reads across lines.
-pub const PRIVATE_KEY_START: &str = "-----BEGIN";
+const PRIVATE_KEY_START: &str = "-----BEGIN";
+
+/// Whether a private key block may start in `text`: such a block runs to its `END` line or
+/// the end of the text, so a text that holds one is scanned whole.
+pub fn holds_private_key(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), PRIVATE_KEY_START.as_bytes()).is_some()
+}
 
 /// Whether the end of `text` is inside a `{{ }}` that [`braces`] reads in it, that is, a
 /// `{{` comes after the last `}}`. Reads `text` from its end, as far as the last `}}`.
