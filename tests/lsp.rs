@@ -5,6 +5,8 @@
 //! negotiated encoding, never written as numbers; expected edits to `vaultlink.json` are what
 //! `vaultlink link`/`unlink` write on the same file.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use vaultlink_e2e::Project;
 use vaultlink_e2e::lsp::{
@@ -767,6 +769,36 @@ fn a_change_with_a_stale_version_is_ignored() {
         ]),
         "{diags:#?}"
     );
+    c.shutdown();
+}
+
+#[test]
+fn a_document_closed_while_checked_and_opened_again_gets_its_diagnostics() {
+    // Open, edit and close back to back: the check of the document is still running (or
+    // waiting for the burst to settle) when it closes, and ends finding it gone. The same
+    // document opened again later must get its own diagnostics, not wait behind that check.
+    let p = Project::new(&[LINKS, "//- /a.http\nGET https://x.test\nA: {{vault:one}}\n"].concat());
+    let mut c = Client::start(p.dir.path(), UTF8);
+    let path = p.dir.path().join("a.http");
+    for (round, pause) in [0, 30, 60, 120].into_iter().enumerate() {
+        let uri = c.open(&path, "GET https://x.test\nA: {{vault:first}}\n");
+        let t = c.text(&uri).to_string();
+        let (s, e) = find(&t, "first");
+        c.edit(&uri, s, e, "edited");
+        c.close(&uri);
+        std::thread::sleep(Duration::from_millis(pause));
+        let text = format!("GET https://x.test\nA: {{{{vault:again{round}}}}}\n");
+        c.open(&path, &text);
+        let (s, e) = find(&text, &format!("{{{{vault:again{round}}}}}"));
+        let want = lsp::range(&text, s, e, "utf-8");
+        c.wait_diagnostics_where(&uri, |d| {
+            d["version"] == 1
+                && d["diagnostics"]
+                    .as_array()
+                    .is_some_and(|a| a.len() == 1 && a[0]["range"] == want)
+        });
+        c.close(&uri);
+    }
     c.shutdown();
 }
 

@@ -22,6 +22,14 @@ const DEBUG_BUDGET: Duration = Duration::from_secs(30);
 /// vault names, say) before going on without it.
 pub const PATIENCE: Duration = Duration::from_millis(200);
 
+/// How long pushed diagnostics wait for the next keystroke of a burst: far below the time
+/// between two keys a person types, far above the time between two changes a program sends.
+pub const SETTLE: Duration = Duration::from_millis(15);
+
+/// How long pushed diagnostics wait at most while changes keep arriving faster than
+/// [`SETTLE`].
+pub const MOST_SETTLE: Duration = Duration::from_millis(150);
+
 struct Limits {
     budget: Duration,
     stall: Option<String>,

@@ -183,7 +183,20 @@ impl GlobalState {
         let this = self.clone();
         tokio::spawn(async move {
             loop {
-                let Some(doc) = this.state.doc(&uri) else {
+                this.settle(&uri).await;
+                // What arrived until now is in the text read next: only what arrives later
+                // asks for one more run.
+                let doc = {
+                    let mut runs = this.runs.lock().unwrap();
+                    let entry = runs.entry(uri.clone()).or_default();
+                    entry.again = false;
+                    let doc = this.state.doc(&uri);
+                    if doc.is_none() {
+                        entry.running = false;
+                    }
+                    doc
+                };
+                let Some(doc) = doc else {
                     break;
                 };
                 let s = this.state.clone();
@@ -229,12 +242,13 @@ impl GlobalState {
                         Some(Vec::new())
                     }
                 };
-                // Publish only what belongs to the version that is still open.
+                // Publish only what belongs to the text that is still open: a document
+                // closed and opened again starts at the same version with another text.
                 if let Some(diags) = diags
                     && this
                         .state
                         .doc(&uri)
-                        .is_some_and(|now| now.version == doc.version)
+                        .is_some_and(|now| Arc::ptr_eq(&now, &doc))
                 {
                     this.client
                         .publish_diagnostics(uri.clone(), diags, Some(doc.version))
@@ -242,14 +256,29 @@ impl GlobalState {
                 }
                 let mut guard = this.runs.lock().unwrap();
                 let entry = guard.entry(uri.clone()).or_default();
-                if entry.again {
-                    entry.again = false;
-                } else {
+                if !entry.again {
                     entry.running = false;
                     break;
                 }
             }
         });
+    }
+
+    /// Lets a burst of edits settle before its diagnostics are computed: waits until no newer
+    /// version has arrived for [`budget::SETTLE`], and at most [`budget::MOST_SETTLE`], so
+    /// that keystrokes sent back to back (a macro, a paste in pieces, auto-repeat) cost one
+    /// analysis and one publication, while typing goes on seeing its warnings.
+    async fn settle(&self, uri: &Uri) {
+        let started = Instant::now();
+        let mut seen = self.state.doc(uri).map(|d| d.version);
+        loop {
+            tokio::time::sleep(budget::SETTLE).await;
+            let now = self.state.doc(uri).map(|d| d.version);
+            if now == seen || started.elapsed() >= budget::MOST_SETTLE {
+                return;
+            }
+            seen = now;
+        }
     }
 
     /// Re-checks every open document (but `except`).
