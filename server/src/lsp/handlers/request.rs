@@ -27,11 +27,11 @@ use crate::lsp::handlers::notification::{env_setting, trust_option};
 use crate::lsp::lines::Lines;
 use crate::lsp::live;
 use crate::lsp::snapshot::{Around, current_text, open, workspace_edit};
-use crate::lsp::state::State;
+use crate::lsp::state::{FileData, State};
 use crate::lsp::to_proto;
 use crate::syntax::refs;
 use crate::text::{LineIndex, TextRange};
-use crate::vault::features::{actions, completion, hover, lens, navigation, symbols};
+use crate::vault::features::{World, actions, completion, hover, lens, navigation, symbols};
 use crate::vault::links;
 
 pub async fn initialize(
@@ -150,7 +150,13 @@ fn hover_at(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
-    // The one secret under the cursor: wait briefly for what its store says about it.
+    wait_for_the_secret_at(state, &data, &world, offset);
+    Ok(hover::hover(&data.doc(), offset, &world).map(|h| to_proto::hover(&lines, h)))
+}
+
+/// Waits briefly for what its store says about the linked secret at `offset`, when signed
+/// in to that store: a person is waiting for the hover or the version actions it decides.
+fn wait_for_the_secret_at(state: &State, data: &FileData, world: &World<'_>, offset: u32) {
     if let Some(name) = navigation::name_at(&data.doc(), offset)
         && let Some(id) = world
             .links
@@ -161,7 +167,6 @@ fn hover_at(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     {
         live::wait_for(live::INTERACTIVE_WAIT, state.providers.versions(id));
     }
-    Ok(hover::hover(&data.doc(), offset, &world).map(|h| to_proto::hover(&lines, h)))
 }
 
 /// Completion; identifiers in vaultlink.json (the secrets in the vaults) need the stores, so
@@ -243,6 +248,7 @@ fn code_actions(
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
+    wait_for_the_secret_at(state, &data, &world, range.start);
     let diags = diagnostics::offline(state, &doc)?;
     let mut out = Vec::new();
     for action in actions::code_actions(&data.doc(), range, &world) {
