@@ -64,6 +64,28 @@ pub struct HttpFile {
     pub script_files: Vec<TextRange>,
 }
 
+impl HttpFile {
+    /// Adds the items of `later`, parsed from the text after all of this file's.
+    fn append(&mut self, later: HttpFile) {
+        let HttpFile {
+            requests,
+            variables,
+            errors,
+            notes,
+            scripts,
+            directives,
+            script_files,
+        } = later;
+        self.requests.extend(requests);
+        self.variables.extend(variables);
+        self.errors.extend(errors);
+        self.notes.extend(notes);
+        self.scripts.extend(scripts);
+        self.directives.extend(directives);
+        self.script_files.extend(script_files);
+    }
+}
+
 /// A place where the file leans on a dialect's leniency.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
@@ -230,7 +252,41 @@ impl Header {
 /// (preamble, headers, body, handlers). Every range is cut at ASCII bytes, so it always lands
 /// on a char boundary.
 pub fn parse(text: &str) -> HttpFile {
+    if text.len() >= PARALLEL_PARSE_MIN
+        && let Some(cut) = independent_cut(text, text.len() / 2)
+    {
+        return parse_in_halves(text, cut);
+    }
     parse_region(text, 0, text.len())
+}
+
+/// Parses `text[..cut]` and `text[cut..]` side by side, `cut` being an [`independent_cut`].
+fn parse_in_halves(text: &str, cut: usize) -> HttpFile {
+    let (mut first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| parse_region(text, cut, text.len()));
+        let first = parse_region(text, 0, cut);
+        (first, second.join())
+    });
+    match second {
+        Ok(second) => {
+            first.append(second);
+            first
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// The length from which an `.http` text is parsed in two halves side by side.
+const PARALLEL_PARSE_MIN: usize = 256 * 1024;
+
+/// The first `###` line at or after `near` where the text before and the text after parse
+/// alone as they do in the whole (see [`parse_region`]), or `None`. After httpyac's
+/// `proto < file` line the option lines run on across `###` lines: with one before the cut,
+/// the halves are not independent.
+pub fn independent_cut(text: &str, near: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let at = near + memchr::memmem::find(b.get(near..)?, b"\n###")? + 1;
+    (memchr::memmem::find(&b[..at], b"proto").is_none()).then_some(at)
 }
 
 /// Parses `text[start..end]` as a file of its own, with ranges into the whole `text`: a
@@ -1417,7 +1473,7 @@ fn is_header_name(name: &[u8]) -> bool {
     let mut i = 0;
     while i < name.len() {
         if name[i..].starts_with(b"{{") {
-            let Some(close) = memmem::find(&name[i + 2..], b"}}") else {
+            let Some(close) = crate::text::find_close_braces(&name[i + 2..]) else {
                 return false;
             };
             i += close + 4;
@@ -1458,7 +1514,7 @@ fn blank_outside_braces(text: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i < text.len() {
         if text[i..].starts_with(b"{{") {
-            match memmem::find(&text[i + 2..], b"}}") {
+            match crate::text::find_close_braces(&text[i + 2..]) {
                 Some(close) => i += close + 4,
                 None => i += 2,
             }
@@ -1654,7 +1710,7 @@ fn header_colon(text: &[u8]) -> Option<usize> {
         match text[i] {
             b':' => return Some(i),
             b'{' if text.get(i + 1) == Some(&b'{') => {
-                match memmem::find(&text[i + 2..], b"}}") {
+                match crate::text::find_close_braces(&text[i + 2..]) {
                     Some(end) => i += 2 + end + 2,
                     // Unterminated: the braces are plain text.
                     None => i += 2,
@@ -2710,5 +2766,43 @@ mod tests {
             let file = parse(&text);
             check_ranges(&text, &file);
         }
+    }
+
+    /// A text parsed in two halves at an independent cut gives the parse of the whole, on
+    /// random texts and random edits of them (`proto` lines, script blocks and bodies across
+    /// `###` lines, line breaks of every kind).
+    #[test]
+    fn a_text_parsed_in_halves_gives_the_parse_of_the_whole() {
+        use crate::vault::incremental::tests::{edits_and_seed, random_edit, random_text};
+        // httpyac's options after `proto < file` run on across a `###` line: no cut after it.
+        let proto = "proto < ./a.proto\n###\noption: 1\nGRPC x.test/A/b\n";
+        let at = proto.find("###").unwrap();
+        assert_ne!(parse_in_halves(proto, at), parse(proto));
+        assert_eq!(independent_cut(proto, 0), None);
+        let gql = proto.replace("proto", "gql  ");
+        assert_eq!(independent_cut(&gql, 0), Some(at));
+        assert_eq!(parse_in_halves(&gql, at), parse(&gql));
+
+        let (edits, seed) = edits_and_seed();
+        let rng = &mut fastrand::Rng::with_seed(seed);
+        let mut text = random_text(rng);
+        let mut cut = 0;
+        for _ in 0..edits / 20 {
+            let (start, end, piece) = random_edit(rng, &text);
+            text.replace_range(start..end, &piece);
+            if rng.u8(0..30) == 0 {
+                text = random_text(rng);
+            }
+            let near = text.len() / 2;
+            if let Some(at) = independent_cut(&text, near) {
+                cut += 1;
+                assert_eq!(
+                    parse_in_halves(&text, at),
+                    parse_region(&text, 0, text.len()),
+                    "the parse of {text:?} cut at {at}"
+                );
+            }
+        }
+        assert!(cut > edits / 80, "only {cut} texts were cut in two");
     }
 }

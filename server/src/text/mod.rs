@@ -81,6 +81,21 @@ impl From<std::ops::Range<usize>> for TextRange {
     }
 }
 
+/// Where the first `{{` in `b` starts. The searcher is built once: building one per call
+/// cost more than the search on the short texts (header names, values) most calls read.
+pub fn find_open_braces(b: &[u8]) -> Option<usize> {
+    static OPEN: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"{{"));
+    OPEN.find(b)
+}
+
+/// Where the first `}}` in `b` starts (see [`find_open_braces`]).
+pub fn find_close_braces(b: &[u8]) -> Option<usize> {
+    static CLOSE: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"}}"));
+    CLOSE.find(b)
+}
+
 /// Offsets are `u32`: documents over 4 GiB are not supported, and saturate rather than wrap.
 pub fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)

@@ -362,9 +362,77 @@ fn check_refs(
     }
 }
 
+/// The requests, variables, errors and notes of a stretch of an `.http` file.
+#[derive(Clone, Copy)]
+pub struct HttpPart<'f> {
+    pub requests: &'f [http::Request],
+    pub variables: &'f [http::FileVariable],
+    pub errors: &'f [SyntaxError],
+    pub notes: &'f [http::Note],
+}
+
+impl<'f> HttpPart<'f> {
+    pub fn whole(file: &'f HttpFile) -> HttpPart<'f> {
+        HttpPart {
+            requests: &file.requests,
+            variables: &file.variables,
+            errors: &file.errors,
+            notes: &file.notes,
+        }
+    }
+
+    /// The items of `file` that start in `start..end`, both block boundaries (items stand
+    /// in file order, block by block).
+    pub fn between(file: &'f HttpFile, start: usize, end: usize) -> HttpPart<'f> {
+        fn within<T>(items: &[T], start: usize, end: usize, at: impl Fn(&T) -> u32) -> &[T] {
+            let lo = items.partition_point(|i| (at(i) as usize) < start);
+            let hi = items.partition_point(|i| (at(i) as usize) < end);
+            &items[lo..hi]
+        }
+        HttpPart {
+            requests: within(&file.requests, start, end, |r| r.range.start),
+            variables: within(&file.variables, start, end, |v| v.range.start),
+            errors: within(&file.errors, start, end, |e| e.range.start),
+            notes: within(&file.notes, start, end, |n| n.range.start),
+        }
+    }
+}
+
+/// The length from which the requests of an `.http` file are analysed in two halves side
+/// by side.
+const PARALLEL_ANALYSIS_MIN: usize = 256 * 1024;
+
 /// Findings for an `.http`/`.rest` file.
 pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Finding> {
-    analyze_http_part(text, file, file, ctx)
+    if text.len() >= PARALLEL_ANALYSIS_MIN
+        && let Some(cut) = http::independent_cut(text, text.len() / 2)
+    {
+        return analyze_http_in_halves(text, file, ctx, cut);
+    }
+    analyze_http_part(text, file, HttpPart::whole(file), ctx)
+}
+
+/// [`analyze_http`] of `text[..cut]` and `text[cut..]` side by side, `cut` being the start
+/// of a `###` line.
+fn analyze_http_in_halves(
+    text: &str,
+    file: &HttpFile,
+    ctx: &Context<'_>,
+    cut: usize,
+) -> Vec<Finding> {
+    let (mut first, second) = std::thread::scope(|s| {
+        let second = s
+            .spawn(|| analyze_http_part(text, file, HttpPart::between(file, cut, text.len()), ctx));
+        let first = analyze_http_part(text, file, HttpPart::between(file, 0, cut), ctx);
+        (first, second.join())
+    });
+    match second {
+        Ok(mut second) => {
+            first.append(&mut second);
+            first
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 /// Findings for the requests, variables and errors of `part`, a part of the `.http` file
@@ -372,10 +440,10 @@ pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Findi
 pub fn analyze_http_part(
     text: &str,
     whole: &HttpFile,
-    file: &HttpFile,
+    file: HttpPart<'_>,
     ctx: &Context<'_>,
 ) -> Vec<Finding> {
-    let mut out: Vec<Finding> = syntax_findings(&file.errors).collect();
+    let mut out: Vec<Finding> = syntax_findings(file.errors).collect();
     out.extend(file.notes.iter().map(note_finding));
     let mut scope = Scope::new(match ctx.env_name {
         Some(env) => format!("this file or the environment `{env}`"),
@@ -385,13 +453,13 @@ pub fn analyze_http_part(
     define_http_names(text, whole, &mut scope);
 
     // File variables' values are checked once, where they are written.
-    for v in &file.variables {
+    for v in file.variables {
         let mut found = Vec::new();
         refs::scan(v.value.slice(text), v.value.start, &mut found);
         check_refs(text, &found, None, &scope, ctx, &mut out);
     }
     let mut found = Vec::new();
-    for req in &file.requests {
+    for req in file.requests {
         let target = req
             .target
             .first()

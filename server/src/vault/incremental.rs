@@ -126,7 +126,8 @@ pub fn reanalyse(
         }
         _ => return None,
     };
-    let mut part = analysis::analyze_http_part(text, whole_http, part, ctx);
+    let mut part =
+        analysis::analyze_http_part(text, whole_http, analysis::HttpPart::whole(part), ctx);
     part.sort_by_key(|f| (f.range.start, f.range.end));
     let lo = old.partition_point(|f| (f.range.start as usize) < region.start);
     let hi = old.partition_point(|f| (f.range.start as usize) < region.old_end);

@@ -452,9 +452,9 @@ pub fn inside_braces(text: &str) -> bool {
 pub fn braces_closed(text: &str) -> bool {
     let b = text.as_bytes();
     let mut at = 0;
-    while let Some(open) = memchr::memmem::find(&b[at..], b"{{") {
+    while let Some(open) = crate::text::find_open_braces(&b[at..]) {
         let start = at + open;
-        match memchr::memmem::find(&b[start..], b"}}") {
+        match crate::text::find_close_braces(&b[start..]) {
             Some(e) => at = start + e + 2,
             None => return false,
         }
@@ -467,9 +467,9 @@ pub(crate) fn braces(text: &str) -> Vec<(usize, usize)> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
-    while let Some(open) = memchr::memmem::find(&b[at..], b"{{") {
+    while let Some(open) = crate::text::find_open_braces(&b[at..]) {
         let start = at + open;
-        let end = memchr::memmem::find(&b[start..], b"}}").map_or(b.len(), |e| start + e + 2);
+        let end = crate::text::find_close_braces(&b[start..]).map_or(b.len(), |e| start + e + 2);
         out.push((start, end));
         at = end;
     }

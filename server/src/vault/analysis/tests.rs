@@ -622,3 +622,55 @@ fn collection_urls_raw_and_objects_are_read_as_they_are_sent() {
         domain-not-allowed error 6:38 "{{vault:stripe-key}}": `stripe-key` may not be sent to `evil.test`: vaultlink.json allows only api.stripe.com, *.stripe.net"#]],
     );
 }
+
+/// An `.http` file analysed in two halves side by side gives the findings of the whole, on
+/// random texts and random edits of them, cut at each of their `###` lines in turn.
+#[test]
+fn an_http_file_analysed_in_halves_gives_the_findings_of_the_whole() {
+    use crate::syntax::http;
+    use crate::vault::incremental::tests::{ENV, LINKS, edits_and_seed, random_edit, random_text};
+    let links = links::parse(LINKS);
+    let env = env::parse_http_client(ENV, false);
+    let envs = [EnvSource {
+        text: ENV,
+        file: &env,
+    }];
+    let ctx = Context {
+        links: Some(&links),
+        envs: &envs,
+        env_name: None,
+    };
+    let sorted = |mut found: Vec<crate::vault::diagnostic::Finding>| {
+        found.sort_by_key(|f| (f.range.start, f.range.end));
+        found
+    };
+    let (edits, seed) = edits_and_seed();
+    let rng = &mut fastrand::Rng::with_seed(seed);
+    let mut text = random_text(rng);
+    let mut cuts = 0;
+    for _ in 0..edits / 20 {
+        let (start, end, piece) = random_edit(rng, &text);
+        text.replace_range(start..end, &piece);
+        if rng.u8(0..30) == 0 {
+            text = random_text(rng);
+        }
+        let file = http::parse(&text);
+        let whole = sorted(super::analyze_http_part(
+            &text,
+            &file,
+            super::HttpPart::whole(&file),
+            &ctx,
+        ));
+        let mut near = 0;
+        while let Some(cut) = http::independent_cut(&text, near) {
+            cuts += 1;
+            assert_eq!(
+                sorted(super::analyze_http_in_halves(&text, &file, &ctx, cut)),
+                whole,
+                "the findings of {text:?} cut at {cut}"
+            );
+            near = cut;
+        }
+    }
+    assert!(cuts > edits / 40, "only {cuts} cuts");
+}
