@@ -105,6 +105,36 @@ struct Notification<'a, P> {
     params: P,
 }
 
+/// A `didOpen` notification, read whole in one pass.
+#[derive(Deserialize)]
+struct OpenNotification<'a> {
+    #[serde(borrow)]
+    method: Cow<'a, str>,
+    #[serde(borrow, default)]
+    id: Option<&'a RawValue>,
+    params: DidOpenTextDocumentParams,
+}
+
+/// A large `didOpen` with its text taken out, read in one pass: most of the message is its
+/// text, and reading the envelope first, then the text, read it twice. `None` when `body`
+/// is something else (the method written after the text, say), for [`checked`] to read.
+fn lighter_open(body: &[u8]) -> Option<Vec<u8>> {
+    const METHOD: &[u8] = b"\"textDocument/didOpen\"";
+    memchr::memmem::find(&body[..body.len().min(256)], METHOD)?;
+    let text = std::str::from_utf8(body).ok()?;
+    let mut open = serde_json::from_str::<OpenNotification>(text).ok()?;
+    if open.method != "textDocument/didOpen" || open.id.is_some() {
+        return None;
+    }
+    open.params.text_document.text = keep_text(std::mem::take(&mut open.params.text_document.text));
+    serde_json::to_vec(&Notification {
+        jsonrpc: "2.0",
+        method: &open.method,
+        params: open.params,
+    })
+    .ok()
+}
+
 /// `body` if it is JSON, with the texts of a large `didOpen` or `didChange` taken out (see
 /// the module's comment); `None` if it is not JSON.
 fn checked(body: Vec<u8>) -> Option<Vec<u8>> {
@@ -112,6 +142,9 @@ fn checked(body: Vec<u8>) -> Option<Vec<u8>> {
         return serde_json::from_slice::<serde::de::IgnoredAny>(&body)
             .is_ok()
             .then_some(body);
+    }
+    if let Some(lighter) = lighter_open(&body) {
+        return Some(lighter);
     }
     let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
         // Not an object (a batch, say): forwarded as it is if it is JSON.
@@ -466,5 +499,46 @@ mod tests {
         assert_eq!(changed.content_changes[1].text, "x");
         // A text that is no marker is the text.
         assert_eq!(take_text(format!("{}x", *MARKER)), format!("{}x", *MARKER));
+    }
+
+    /// A large `didOpen` is read in one pass when its method comes first, and by the envelope
+    /// when it comes after the text; with an `id` it is no notification and goes on whole;
+    /// broken JSON after a `didOpen` head is still refused.
+    #[test]
+    fn a_large_open_is_read_whatever_its_order_and_refused_when_broken() {
+        let text = "GET https://a.example.test/\u{e9} \"q\"\n".repeat(4000);
+        let doc = serde_json::json!({
+            "uri": "file:///w/a.http", "languageId": "http", "version": 1, "text": text
+        });
+        let text_of = |body: &[u8]| {
+            let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+            take_text(
+                v["params"]["textDocument"]["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        };
+        let first = format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{{"textDocument":{doc}}}}}"#
+        );
+        let after = format!(
+            r#"{{"jsonrpc":"2.0","params":{{"textDocument":{doc}}},"method":"textDocument/didOpen"}}"#
+        );
+        assert!(lighter_open(first.as_bytes()).is_some());
+        assert!(lighter_open(after.as_bytes()).is_none());
+        for body in [&first, &after] {
+            let lighter = checked(body.clone().into_bytes()).unwrap();
+            assert!(lighter.len() < 1000, "{} bytes", lighter.len());
+            assert_eq!(text_of(&lighter), text);
+        }
+        let request = first.replacen(r#""jsonrpc":"2.0","#, r#""jsonrpc":"2.0","id":7,"#, 1);
+        assert!(lighter_open(request.as_bytes()).is_none());
+        assert_eq!(
+            checked(request.clone().into_bytes()),
+            Some(request.into_bytes())
+        );
+        let broken = format!("{first}]");
+        assert_eq!(checked(broken.into_bytes()), None);
     }
 }

@@ -370,6 +370,15 @@ impl Collection {
     /// auth, then the request's URL parts, headers, body strings of every mode and auth
     /// params). Names, descriptions, scripts and saved responses are left out. No allocation.
     pub fn for_each_text<'a>(&'a self, f: &mut impl FnMut(Text<'a>)) {
+        self.for_each_own_text(f);
+        for item in &self.items {
+            item.for_each_text(f);
+        }
+    }
+
+    /// The strings of [`Collection::for_each_text`] outside its items: its variables and
+    /// auth.
+    pub fn for_each_own_text<'a>(&'a self, f: &mut impl FnMut(Text<'a>)) {
         let mut visitor = TextVisitor {
             f,
             item: None,
@@ -378,9 +387,6 @@ impl Collection {
         visitor.variables(&self.variables);
         if let Some(auth) = &self.auth {
             visitor.auth(auth);
-        }
-        for item in &self.items {
-            visitor.item(item);
         }
     }
 

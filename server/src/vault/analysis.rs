@@ -38,9 +38,13 @@ pub struct Context<'a> {
 }
 
 fn syntax_findings(errors: &[SyntaxError]) -> impl Iterator<Item = Finding> + '_ {
-    errors
-        .iter()
-        .map(|e| Finding::new(e.range, Code::SyntaxError, e.message.clone()))
+    syntax_findings_of(errors.iter())
+}
+
+fn syntax_findings_of<'e>(
+    errors: impl Iterator<Item = &'e SyntaxError>,
+) -> impl Iterator<Item = Finding> {
+    errors.map(|e| Finding::new(e.range, Code::SyntaxError, e.message.clone()))
 }
 
 /// Names and known values of variables in scope.
@@ -782,9 +786,72 @@ fn in_json_string(
     }));
 }
 
+/// What of a collection one analysis reads.
+#[derive(Clone, Copy)]
+pub enum CollectionPart<'c> {
+    /// All of it.
+    Whole,
+    /// These sibling items and what they hold.
+    Items(&'c [Item]),
+    /// Its own variables, auth and scripts, and its first `n` items.
+    Head(usize),
+}
+
 /// Findings for a Postman collection.
 pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Vec<Finding> {
-    analyze_collection_part(src, coll, None, ctx)
+    if src.len() >= PARALLEL_ANALYSIS_MIN && coll.items.len() >= 2 {
+        return analyze_collection_in_halves(src, coll, ctx, coll.items.len() / 2);
+    }
+    analyze_collection_part(src, coll, CollectionPart::Whole, ctx)
+}
+
+/// [`analyze_collection`] of its first `n` items (with what the collection holds itself) and
+/// of the others, side by side.
+fn analyze_collection_in_halves(
+    src: &str,
+    coll: &Collection,
+    ctx: &Context<'_>,
+    n: usize,
+) -> Vec<Finding> {
+    let (mut first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            analyze_collection_part(src, coll, CollectionPart::Items(&coll.items[n..]), ctx)
+        });
+        let first = analyze_collection_part(src, coll, CollectionPart::Head(n), ctx);
+        (first, second.join())
+    });
+    match second {
+        Ok(mut second) => {
+            first.append(&mut second);
+            first
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Where the sibling items `items` stand: from the first one's start to the last one's end.
+fn span_of(items: &[Item]) -> Option<std::ops::Range<u32>> {
+    Some(items.first()?.range.start..items.last()?.range.end)
+}
+
+/// The syntax errors of `coll` that start in `items` (sibling items) when `inside`, else
+/// those that start outside them.
+fn errors_of_items<'c>(
+    coll: &'c Collection,
+    items: &[Item],
+    inside: bool,
+) -> impl Iterator<Item = &'c SyntaxError> {
+    let e = &coll.errors[..];
+    let span = span_of(items).unwrap_or(u32::MAX..u32::MAX);
+    let lo = e.partition_point(|x| x.range.start < span.start);
+    let hi = e.partition_point(|x| x.range.start < span.end);
+    let (before, within, after) = (&e[..lo], &e[lo..hi], &e[hi..]);
+    let parts = if inside {
+        [within, &[]]
+    } else {
+        [before, after]
+    };
+    parts.into_iter().flatten()
 }
 
 /// The script lines of `item` and the items inside it, in source order.
@@ -822,22 +889,18 @@ pub fn collection_item_names(src: &str, item: &Item) -> Vec<String> {
 pub fn analyze_collection_part(
     src: &str,
     coll: &Collection,
-    part: Option<&Item>,
+    part: CollectionPart<'_>,
     ctx: &Context<'_>,
 ) -> Vec<Finding> {
-    let errors = match part {
-        None => &coll.errors[..],
-        Some(item) => {
-            let lo = coll
-                .errors
-                .partition_point(|e| e.range.start < item.range.start);
-            let hi = coll
-                .errors
-                .partition_point(|e| e.range.start < item.range.end);
-            &coll.errors[lo..hi]
+    let mut out: Vec<Finding> = match part {
+        CollectionPart::Whole => syntax_findings(&coll.errors).collect(),
+        CollectionPart::Items(items) => {
+            syntax_findings_of(errors_of_items(coll, items, true)).collect()
+        }
+        CollectionPart::Head(n) => {
+            syntax_findings_of(errors_of_items(coll, &coll.items[n..], false)).collect()
         }
     };
-    let mut out: Vec<Finding> = syntax_findings(errors).collect();
     let mut scope = Scope::new(match ctx.env_name {
         Some(env) => format!("the collection, its scripts or the environment `{env}`"),
         None => "the collection, its scripts or an environment beside it".to_string(),
@@ -871,8 +934,16 @@ pub fn analyze_collection_part(
         for_each_legacy_postman_set(&line, |name| scope.define(name, None));
     }
     let lines: Vec<&JsonString> = match part {
-        None => all_lines.iter().map(|(_, line)| *line).collect(),
-        Some(item) => item_script_lines(item),
+        CollectionPart::Whole => all_lines.iter().map(|(_, line)| *line).collect(),
+        CollectionPart::Items(items) => items.iter().flat_map(item_script_lines).collect(),
+        CollectionPart::Head(n) => {
+            let rest = span_of(&coll.items[n..]).unwrap_or_default();
+            all_lines
+                .iter()
+                .map(|(_, line)| *line)
+                .filter(|line| !rest.contains(&line.range.start))
+                .collect()
+        }
     };
 
     // References, with the host of the request each string belongs to. Strings come item
@@ -917,8 +988,14 @@ pub fn analyze_collection_part(
         );
     });
     match part {
-        None => coll.for_each_text(&mut visit),
-        Some(item) => item.for_each_text(&mut visit),
+        CollectionPart::Whole => coll.for_each_text(&mut visit),
+        CollectionPart::Items(items) => items.iter().for_each(|i| i.for_each_text(&mut visit)),
+        CollectionPart::Head(n) => {
+            coll.for_each_own_text(&mut visit);
+            coll.items[..n]
+                .iter()
+                .for_each(|i| i.for_each_text(&mut visit));
+        }
     }
 
     // Scripts.

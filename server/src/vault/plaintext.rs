@@ -210,10 +210,69 @@ fn header_hits<'f>(
     }
 }
 
+/// The hits of the strings of a JSON document, in no particular order. A long document is
+/// read in two halves side by side (see [`json_hits_from`]).
 fn json_hits(src: &str, root: Option<Value<'_>>) -> Vec<Hit> {
+    json_hits_from(src, root, PARALLEL_SCAN_MIN)
+}
+
+/// [`json_hits`], in halves from `min` bytes on: the second half of the largest array the
+/// top object holds (a collection's `item`) is read on a thread of its own. Only when no
+/// member of that object is called `key` or `query`: then [`walk`] names each member by its
+/// key alone, and an array's elements by nothing, wherever they are read.
+fn json_hits_from(src: &str, root: Option<Value<'_>>, min: usize) -> Vec<Hit> {
     let mut out = Vec::new();
-    if let Some(root) = root {
+    let Some(root) = root else {
+        return out;
+    };
+    let split = match root.kind {
+        ValueKind::Object(members)
+            if src.len() >= min
+                && !members
+                    .iter()
+                    .any(|m| m.key.eq_str(src, "key") || m.key.eq_str(src, "query")) =>
+        {
+            members
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| match m.value.kind {
+                    ValueKind::Array(items) => Some((i, items, m.value.range.len())),
+                    _ => None,
+                })
+                .max_by_key(|&(_, _, len)| len)
+                .map(|(i, items, _)| (members, i, items, items.len() / 2))
+                .filter(|&(_, _, _, half)| half > 0)
+        }
+        _ => None,
+    };
+    let Some((members, at, items, half)) = split else {
         walk(src, &root, None, &mut out);
+        return out;
+    };
+    let second = std::thread::scope(|s| {
+        let second = s.spawn(|| {
+            let mut out = Vec::new();
+            items
+                .iter()
+                .skip(half)
+                .for_each(|v| walk(src, &v, None, &mut out));
+            out
+        });
+        for (i, m) in members.iter().enumerate() {
+            if i == at {
+                items
+                    .iter()
+                    .take(half)
+                    .for_each(|v| walk(src, &v, None, &mut out));
+            } else {
+                walk(src, &m.value, Some(&m.key.value(src)), &mut out);
+            }
+        }
+        second.join()
+    });
+    match second {
+        Ok(second) => out.extend(second),
+        Err(panic) => std::panic::resume_unwind(panic),
     }
     out
 }

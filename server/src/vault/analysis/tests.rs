@@ -674,3 +674,61 @@ fn an_http_file_analysed_in_halves_gives_the_findings_of_the_whole() {
     }
     assert!(cuts > edits / 40, "only {cuts} cuts");
 }
+
+/// A collection analysed in two parts side by side (its own variables, auth and scripts with
+/// its first items, and the other items) gives the findings of the whole, on random
+/// collections and random edits of them (JSON with errors among them), cut after each item.
+#[test]
+fn a_collection_analysed_in_halves_gives_the_findings_of_the_whole() {
+    use crate::vault::incremental::tests::{
+        ENV, LINKS, edits_and_seed, random_collection, random_json_edit,
+    };
+    let links = links::parse(LINKS);
+    let env = env::parse_http_client(ENV, false);
+    let envs = [EnvSource {
+        text: ENV,
+        file: &env,
+    }];
+    let ctx = Context {
+        links: Some(&links),
+        envs: &envs,
+        env_name: None,
+    };
+    let sorted = |mut found: Vec<crate::vault::diagnostic::Finding>| {
+        found.sort_by_key(|f| (f.range.start, f.range.end));
+        found
+    };
+    let (edits, seed) = edits_and_seed();
+    let rng = &mut fastrand::Rng::with_seed(seed);
+    let mut text = random_collection(rng);
+    let (mut cuts, mut with_errors) = (0, 0);
+    for _ in 0..edits / 40 {
+        let (start, end, piece) = random_json_edit(rng, &text);
+        text.replace_range(start..end, &piece);
+        if rng.u8(0..4) == 0 {
+            text = random_collection(rng);
+        }
+        let Parsed::Collection(coll) = Parsed::parse(DocKind::Collection, &text) else {
+            unreachable!()
+        };
+        let whole = sorted(super::analyze_collection_part(
+            &text,
+            &coll,
+            super::CollectionPart::Whole,
+            &ctx,
+        ));
+        with_errors += usize::from(!coll.errors.is_empty() && coll.items.len() > 1);
+        for n in 1..coll.items.len() {
+            cuts += 1;
+            assert_eq!(
+                sorted(super::analyze_collection_in_halves(&text, &coll, &ctx, n)),
+                whole,
+                "the findings of {text:?} cut after item {n}"
+            );
+        }
+    }
+    assert!(
+        cuts > edits / 40 && with_errors > edits / 400,
+        "{cuts} cuts, {with_errors} collections with errors"
+    );
+}

@@ -126,7 +126,12 @@ pub fn reanalyse(
         return None;
     }
     let item = item_at(&coll.items, &patch.path);
-    let mut part = analysis::analyze_collection_part(text, coll, Some(item), ctx);
+    let mut part = analysis::analyze_collection_part(
+        text,
+        coll,
+        analysis::CollectionPart::Items(std::slice::from_ref(item)),
+        ctx,
+    );
     let (id, _) = coll.tree.find_object(item.range)?;
     part.extend(plaintext::json_value_findings(text, &coll.tree.value(id)));
     part.sort_by_key(|f| (f.range.start, f.range.end));

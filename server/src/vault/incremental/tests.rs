@@ -327,7 +327,7 @@ const JSON_PIECES: &[&str] = &[
     "\"variable\": [{\"key\": \"token\"}]",
 ];
 
-fn random_collection(rng: &mut fastrand::Rng) -> String {
+pub(crate) fn random_collection(rng: &mut fastrand::Rng) -> String {
     let items: Vec<&str> = (0..rng.usize(0..8))
         .map(|_| ITEMS[rng.usize(..ITEMS.len())])
         .collect();
@@ -339,7 +339,7 @@ fn random_collection(rng: &mut fastrand::Rng) -> String {
 
 /// A random edit of a collection: mostly typing inside it, now and then a deletion or an item
 /// pasted.
-fn random_json_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
+pub(crate) fn random_json_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
     let start = char_boundary(text, rng.usize(0..=text.len()));
     let len = match rng.u8(0..6) {
         0 => rng.usize(0..30),

@@ -228,3 +228,45 @@ fn an_http_text_read_in_halves_gives_the_scan_of_the_whole() {
     }
     assert!(cut > edits / 80, "only {cut} texts were cut in two");
 }
+
+/// A JSON document read in two halves gives what one walk of it gives, on random collections
+/// and random edits of them, and on a top object whose `key` member names its `value`.
+#[test]
+fn a_json_document_read_in_halves_gives_the_scan_of_the_whole() {
+    use crate::syntax::json;
+    use crate::vault::incremental::tests::{edits_and_seed, random_collection, random_json_edit};
+    let whole = |src: &str| {
+        let tree = json::parse(src);
+        let mut out = Vec::new();
+        if let Some(root) = tree.root() {
+            walk(src, &root, None, &mut out);
+        }
+        out.sort_by_key(|h| (h.range.start, h.range.end));
+        out
+    };
+    let halves = |src: &str| {
+        let tree = json::parse(src);
+        let mut out = json_hits_from(src, tree.root(), 0);
+        out.sort_by_key(|h| (h.range.start, h.range.end));
+        out
+    };
+    let named = r#"{"key": "password", "value": "hunter2-correct-horse-battery", "item": [{"a": 1}, {"b": 2}]}"#;
+    assert!(!whole(named).is_empty());
+    assert_eq!(halves(named), whole(named));
+
+    let (edits, seed) = edits_and_seed();
+    let rng = &mut fastrand::Rng::with_seed(seed);
+    let mut text = random_collection(rng);
+    let mut found = 0;
+    for _ in 0..edits / 20 {
+        let (start, end, piece) = random_json_edit(rng, &text);
+        text.replace_range(start..end, &piece);
+        if rng.u8(0..4) == 0 {
+            text = random_collection(rng);
+        }
+        let expected = whole(&text);
+        found += usize::from(!expected.is_empty());
+        assert_eq!(halves(&text), expected, "the hits of {text:?}");
+    }
+    assert!(found > edits / 80, "only {found} documents had hits");
+}
