@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cli;
 pub mod fs;
 pub mod fuzz;
+pub mod halves;
 pub mod lsp;
 pub mod net;
 pub mod providers;

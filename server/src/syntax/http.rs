@@ -262,18 +262,12 @@ pub fn parse(text: &str) -> HttpFile {
 
 /// Parses `text[..cut]` and `text[cut..]` side by side, `cut` being an [`independent_cut`].
 fn parse_in_halves(text: &str, cut: usize) -> HttpFile {
-    let (mut first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| parse_region(text, cut, text.len()));
-        let first = parse_region(text, 0, cut);
-        (first, second.join())
-    });
-    match second {
-        Ok(second) => {
-            first.append(second);
-            first
-        }
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    let (mut first, second) = crate::halves::side_by_side(
+        || parse_region(text, 0, cut),
+        || parse_region(text, cut, text.len()),
+    );
+    first.append(second);
+    first
 }
 
 /// The length from which an `.http` text is parsed in two halves side by side.
@@ -2773,7 +2767,7 @@ mod tests {
     /// `###` lines, line breaks of every kind).
     #[test]
     fn a_text_parsed_in_halves_gives_the_parse_of_the_whole() {
-        use crate::vault::incremental::tests::{edits_and_seed, random_edit, random_text};
+        use crate::vault::incremental::tests::{edits_and_seed, for_each_edited_text};
         // httpyac's options after `proto < file` run on across a `###` line: no cut after it.
         let proto = "proto < ./a.proto\n###\noption: 1\nGRPC x.test/A/b\n";
         let at = proto.find("###").unwrap();
@@ -2783,26 +2777,19 @@ mod tests {
         assert_eq!(independent_cut(&gql, 0), Some(at));
         assert_eq!(parse_in_halves(&gql, at), parse(&gql));
 
-        let (edits, seed) = edits_and_seed();
-        let rng = &mut fastrand::Rng::with_seed(seed);
-        let mut text = random_text(rng);
+        let edits = edits_and_seed().0;
         let mut cut = 0;
-        for _ in 0..edits / 20 {
-            let (start, end, piece) = random_edit(rng, &text);
-            text.replace_range(start..end, &piece);
-            if rng.u8(0..30) == 0 {
-                text = random_text(rng);
-            }
+        for_each_edited_text(edits / 20, |text| {
             let near = text.len() / 2;
-            if let Some(at) = independent_cut(&text, near) {
+            if let Some(at) = independent_cut(text, near) {
                 cut += 1;
                 assert_eq!(
-                    parse_in_halves(&text, at),
-                    parse_region(&text, 0, text.len()),
+                    parse_in_halves(text, at),
+                    parse_region(text, 0, text.len()),
                     "the parse of {text:?} cut at {at}"
                 );
             }
-        }
+        });
         assert!(cut > edits / 80, "only {cut} texts were cut in two");
     }
 }

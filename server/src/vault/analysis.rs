@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use crate::halves::side_by_side;
 use crate::syntax::env::{EnvFile, EnvValue, USER_SECRETS};
 use crate::syntax::http::HttpFile;
 use crate::syntax::json::JsonString;
@@ -424,19 +425,12 @@ fn analyze_http_in_halves(
     ctx: &Context<'_>,
     cut: usize,
 ) -> Vec<Finding> {
-    let (mut first, second) = std::thread::scope(|s| {
-        let second = s
-            .spawn(|| analyze_http_part(text, file, HttpPart::between(file, cut, text.len()), ctx));
-        let first = analyze_http_part(text, file, HttpPart::between(file, 0, cut), ctx);
-        (first, second.join())
-    });
-    match second {
-        Ok(mut second) => {
-            first.append(&mut second);
-            first
-        }
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    let (mut first, mut second) = side_by_side(
+        || analyze_http_part(text, file, HttpPart::between(file, 0, cut), ctx),
+        || analyze_http_part(text, file, HttpPart::between(file, cut, text.len()), ctx),
+    );
+    first.append(&mut second);
+    first
 }
 
 /// Findings for the requests, variables and errors of `part`, a part of the `.http` file
@@ -813,20 +807,12 @@ fn analyze_collection_in_halves(
     ctx: &Context<'_>,
     n: usize,
 ) -> Vec<Finding> {
-    let (mut first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| {
-            analyze_collection_part(src, coll, CollectionPart::Items(&coll.items[n..]), ctx)
-        });
-        let first = analyze_collection_part(src, coll, CollectionPart::Head(n), ctx);
-        (first, second.join())
-    });
-    match second {
-        Ok(mut second) => {
-            first.append(&mut second);
-            first
-        }
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+    let (mut first, mut second) = side_by_side(
+        || analyze_collection_part(src, coll, CollectionPart::Head(n), ctx),
+        || analyze_collection_part(src, coll, CollectionPart::Items(&coll.items[n..]), ctx),
+    );
+    first.append(&mut second);
+    first
 }
 
 /// Where the sibling items `items` stand: from the first one's start to the last one's end.

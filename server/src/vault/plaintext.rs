@@ -147,16 +147,10 @@ fn http_text_hits_from(text: &str, min: usize) -> Vec<Hit> {
     let Some(cut) = cut else {
         return secrets::scan(None, text);
     };
-    let (first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| secrets::scan(None, &text[cut..]));
-        let first = secrets::scan(None, &text[..cut]);
-        (first, second.join())
-    });
-    let Ok(second) = second else {
-        // The scan does not panic; if it did, the whole text is read here.
-        return secrets::scan(None, text);
-    };
-    let mut out = first;
+    let (mut out, second) = crate::halves::side_by_side(
+        || secrets::scan(None, &text[..cut]),
+        || secrets::scan(None, &text[cut..]),
+    );
     out.extend(second.into_iter().map(|h| Hit {
         range: h.range.shift(cut as u32),
         ..h
@@ -249,31 +243,27 @@ fn json_hits_from(src: &str, root: Option<Value<'_>>, min: usize) -> Vec<Hit> {
         walk(src, &root, None, &mut out);
         return out;
     };
-    let second = std::thread::scope(|s| {
-        let second = s.spawn(|| {
-            let mut out = Vec::new();
-            items
-                .iter()
-                .skip(half)
-                .for_each(|v| walk(src, &v, None, &mut out));
-            out
-        });
-        for (i, m) in members.iter().enumerate() {
-            if i == at {
-                items
-                    .iter()
-                    .take(half)
-                    .for_each(|v| walk(src, &v, None, &mut out));
-            } else {
-                walk(src, &m.value, Some(&m.key.value(src)), &mut out);
+    let walk_items = |items: &mut dyn Iterator<Item = Value<'_>>, out: &mut Vec<Hit>| {
+        items.for_each(|v| walk(src, &v, None, out));
+    };
+    let (mut out, second) = crate::halves::side_by_side(
+        || {
+            for (i, m) in members.iter().enumerate() {
+                if i == at {
+                    walk_items(&mut items.iter().take(half), &mut out);
+                } else {
+                    walk(src, &m.value, Some(&m.key.value(src)), &mut out);
+                }
             }
-        }
-        second.join()
-    });
-    match second {
-        Ok(second) => out.extend(second),
-        Err(panic) => std::panic::resume_unwind(panic),
-    }
+            out
+        },
+        || {
+            let mut out = Vec::new();
+            walk_items(&mut items.iter().skip(half), &mut out);
+            out
+        },
+    );
+    out.extend(second);
     out
 }
 

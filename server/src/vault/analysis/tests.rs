@@ -623,56 +623,44 @@ fn collection_urls_raw_and_objects_are_read_as_they_are_sent() {
     );
 }
 
+/// `found` in the order of their ranges, as documents keep them.
+fn sorted(
+    mut found: Vec<crate::vault::diagnostic::Finding>,
+) -> Vec<crate::vault::diagnostic::Finding> {
+    found.sort_by_key(|f| (f.range.start, f.range.end));
+    found
+}
+
 /// An `.http` file analysed in two halves side by side gives the findings of the whole, on
 /// random texts and random edits of them, cut at each of their `###` lines in turn.
 #[test]
 fn an_http_file_analysed_in_halves_gives_the_findings_of_the_whole() {
     use crate::syntax::http;
-    use crate::vault::incremental::tests::{ENV, LINKS, edits_and_seed, random_edit, random_text};
-    let links = links::parse(LINKS);
-    let env = env::parse_http_client(ENV, false);
-    let envs = [EnvSource {
-        text: ENV,
-        file: &env,
-    }];
-    let ctx = Context {
-        links: Some(&links),
-        envs: &envs,
-        env_name: None,
-    };
-    let sorted = |mut found: Vec<crate::vault::diagnostic::Finding>| {
-        found.sort_by_key(|f| (f.range.start, f.range.end));
-        found
-    };
-    let (edits, seed) = edits_and_seed();
-    let rng = &mut fastrand::Rng::with_seed(seed);
-    let mut text = random_text(rng);
-    let mut cuts = 0;
-    for _ in 0..edits / 20 {
-        let (start, end, piece) = random_edit(rng, &text);
-        text.replace_range(start..end, &piece);
-        if rng.u8(0..30) == 0 {
-            text = random_text(rng);
-        }
-        let file = http::parse(&text);
-        let whole = sorted(super::analyze_http_part(
-            &text,
-            &file,
-            super::HttpPart::whole(&file),
-            &ctx,
-        ));
-        let mut near = 0;
-        while let Some(cut) = http::independent_cut(&text, near) {
-            cuts += 1;
-            assert_eq!(
-                sorted(super::analyze_http_in_halves(&text, &file, &ctx, cut)),
-                whole,
-                "the findings of {text:?} cut at {cut}"
-            );
-            near = cut;
-        }
-    }
-    assert!(cuts > edits / 40, "only {cuts} cuts");
+    use crate::vault::incremental::tests::{edits_and_seed, for_each_edited_text, in_test_context};
+    in_test_context(|ctx| {
+        let edits = edits_and_seed().0;
+        let mut cuts = 0;
+        for_each_edited_text(edits / 20, |text| {
+            let file = http::parse(text);
+            let whole = sorted(super::analyze_http_part(
+                text,
+                &file,
+                super::HttpPart::whole(&file),
+                ctx,
+            ));
+            let mut near = 0;
+            while let Some(cut) = http::independent_cut(text, near) {
+                cuts += 1;
+                assert_eq!(
+                    sorted(super::analyze_http_in_halves(text, &file, ctx, cut)),
+                    whole,
+                    "the findings of {text:?} cut at {cut}"
+                );
+                near = cut;
+            }
+        });
+        assert!(cuts > edits / 40, "only {cuts} cuts");
+    })
 }
 
 /// A collection analysed in two parts side by side (its own variables, auth and scripts with
@@ -681,54 +669,34 @@ fn an_http_file_analysed_in_halves_gives_the_findings_of_the_whole() {
 #[test]
 fn a_collection_analysed_in_halves_gives_the_findings_of_the_whole() {
     use crate::vault::incremental::tests::{
-        ENV, LINKS, edits_and_seed, random_collection, random_json_edit,
+        edits_and_seed, for_each_edited_collection, in_test_context,
     };
-    let links = links::parse(LINKS);
-    let env = env::parse_http_client(ENV, false);
-    let envs = [EnvSource {
-        text: ENV,
-        file: &env,
-    }];
-    let ctx = Context {
-        links: Some(&links),
-        envs: &envs,
-        env_name: None,
-    };
-    let sorted = |mut found: Vec<crate::vault::diagnostic::Finding>| {
-        found.sort_by_key(|f| (f.range.start, f.range.end));
-        found
-    };
-    let (edits, seed) = edits_and_seed();
-    let rng = &mut fastrand::Rng::with_seed(seed);
-    let mut text = random_collection(rng);
-    let (mut cuts, mut with_errors) = (0, 0);
-    for _ in 0..edits / 40 {
-        let (start, end, piece) = random_json_edit(rng, &text);
-        text.replace_range(start..end, &piece);
-        if rng.u8(0..4) == 0 {
-            text = random_collection(rng);
-        }
-        let Parsed::Collection(coll) = Parsed::parse(DocKind::Collection, &text) else {
-            unreachable!()
-        };
-        let whole = sorted(super::analyze_collection_part(
-            &text,
-            &coll,
-            super::CollectionPart::Whole,
-            &ctx,
-        ));
-        with_errors += usize::from(!coll.errors.is_empty() && coll.items.len() > 1);
-        for n in 1..coll.items.len() {
-            cuts += 1;
-            assert_eq!(
-                sorted(super::analyze_collection_in_halves(&text, &coll, &ctx, n)),
-                whole,
-                "the findings of {text:?} cut after item {n}"
-            );
-        }
-    }
-    assert!(
-        cuts > edits / 40 && with_errors > edits / 400,
-        "{cuts} cuts, {with_errors} collections with errors"
-    );
+    in_test_context(|ctx| {
+        let edits = edits_and_seed().0;
+        let (mut cuts, mut with_errors) = (0, 0);
+        for_each_edited_collection(edits / 40, |text| {
+            let Parsed::Collection(coll) = Parsed::parse(DocKind::Collection, text) else {
+                unreachable!()
+            };
+            let whole = sorted(super::analyze_collection_part(
+                text,
+                &coll,
+                super::CollectionPart::Whole,
+                ctx,
+            ));
+            with_errors += usize::from(!coll.errors.is_empty() && coll.items.len() > 1);
+            for n in 1..coll.items.len() {
+                cuts += 1;
+                assert_eq!(
+                    sorted(super::analyze_collection_in_halves(text, &coll, ctx, n)),
+                    whole,
+                    "the findings of {text:?} cut after item {n}"
+                );
+            }
+        });
+        assert!(
+            cuts > edits / 40 && with_errors > edits / 400,
+            "{cuts} cuts, {with_errors} collections with errors"
+        );
+    })
 }

@@ -139,71 +139,108 @@ pub(crate) const LINKS: &str = r#"{ "secrets": {
 
 pub(crate) const ENV: &str = r#"{ "dev": { "base": "https://api.example.test" } }"#;
 
-/// Edits `text` `edits` times at random, each time comparing the incremental parse and
-/// findings with a parse and analysis of the whole new text.
-fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
+/// Runs `f` in the context the random-edit properties read documents in: `LINKS`, and `ENV`
+/// as an environment file.
+pub(crate) fn in_test_context<R>(f: impl FnOnce(&Context<'_>) -> R) -> R {
     let links = links::parse(LINKS);
     let env = env::parse_http_client(ENV, false);
     let envs = [EnvSource {
         text: ENV,
         file: &env,
     }];
-    let ctx = Context {
+    f(&Context {
         links: Some(&links),
         envs: &envs,
         env_name: None,
-    };
+    })
+}
+
+/// Edits `text` `edits` times at random, each time comparing the incremental parse and
+/// findings with a parse and analysis of the whole new text.
+fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
+    in_test_context(|ctx| {
+        let mut text = random_text(rng);
+        let mut parsed = Parsed::parse(DocKind::Http, &text);
+        let mut findings = parsed.analyze(&text, ctx);
+        let (mut done, mut bursts, mut reused) = (0, 0, 0);
+        while done < edits {
+            // A burst of edits before the next parse, as an editor sends keystrokes.
+            let mut new = text.clone();
+            let mut covered: Option<Splice> = None;
+            for _ in 0..rng.usize(1..4) {
+                let (start, end, piece) = random_edit(rng, &new);
+                new.replace_range(start..end, &piece);
+                let splice = Splice {
+                    start,
+                    old_end: end,
+                    new_end: start + piece.len(),
+                };
+                covered = Some(covered.map_or(splice, |c| c.then(splice)));
+                done += 1;
+            }
+            let splice = covered.unwrap();
+            assert_eq!(new[..splice.start], text[..splice.start]);
+            assert_eq!(new[splice.new_end..], text[splice.old_end..]);
+            let (next, patch) = reparse(DocKind::Http, parsed, &text, &new, splice);
+            let fresh = Parsed::parse(DocKind::Http, &new);
+            assert_eq!(
+                format!("{next:?}"),
+                format!("{fresh:?}"),
+                "the parse after {splice:?} of {text:?} into {new:?}"
+            );
+            let expected = fresh.analyze(&new, ctx);
+            let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, ctx));
+            reused += usize::from(kept.is_some());
+            bursts += 1;
+            let got = kept.unwrap_or_else(|| next.analyze(&new, ctx));
+            assert_eq!(
+                got, expected,
+                "the findings after {splice:?} of {text:?} into {new:?}"
+            );
+            (text, parsed, findings) = (new, next, got);
+            // Now and then a new document, so that edits meet every kind of text.
+            if rng.u8(0..50) == 0 {
+                text = random_text(rng);
+                parsed = Parsed::parse(DocKind::Http, &text);
+                findings = parsed.analyze(&text, ctx);
+            }
+        }
+        // Most edits keep the findings outside the blocks they touch.
+        assert!(
+            reused * 2 > bursts,
+            "only {reused} of {bursts} bursts of edits kept findings"
+        );
+    })
+}
+
+/// Calls `f` on `count` `.http` texts, each a random edit of the one before, or now and then
+/// a new random text, from the properties' seed.
+pub(crate) fn for_each_edited_text(count: usize, mut f: impl FnMut(&str)) {
+    let rng = &mut fastrand::Rng::with_seed(edits_and_seed().1);
     let mut text = random_text(rng);
-    let mut parsed = Parsed::parse(DocKind::Http, &text);
-    let mut findings = parsed.analyze(&text, &ctx);
-    let (mut done, mut bursts, mut reused) = (0, 0, 0);
-    while done < edits {
-        // A burst of edits before the next parse, as an editor sends keystrokes.
-        let mut new = text.clone();
-        let mut covered: Option<Splice> = None;
-        for _ in 0..rng.usize(1..4) {
-            let (start, end, piece) = random_edit(rng, &new);
-            new.replace_range(start..end, &piece);
-            let splice = Splice {
-                start,
-                old_end: end,
-                new_end: start + piece.len(),
-            };
-            covered = Some(covered.map_or(splice, |c| c.then(splice)));
-            done += 1;
-        }
-        let splice = covered.unwrap();
-        assert_eq!(new[..splice.start], text[..splice.start]);
-        assert_eq!(new[splice.new_end..], text[splice.old_end..]);
-        let (next, patch) = reparse(DocKind::Http, parsed, &text, &new, splice);
-        let fresh = Parsed::parse(DocKind::Http, &new);
-        assert_eq!(
-            format!("{next:?}"),
-            format!("{fresh:?}"),
-            "the parse after {splice:?} of {text:?} into {new:?}"
-        );
-        let expected = fresh.analyze(&new, &ctx);
-        let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, &ctx));
-        reused += usize::from(kept.is_some());
-        bursts += 1;
-        let got = kept.unwrap_or_else(|| next.analyze(&new, &ctx));
-        assert_eq!(
-            got, expected,
-            "the findings after {splice:?} of {text:?} into {new:?}"
-        );
-        (text, parsed, findings) = (new, next, got);
-        // Now and then a new document, so that edits meet every kind of text.
-        if rng.u8(0..50) == 0 {
+    for _ in 0..count {
+        let (start, end, piece) = random_edit(rng, &text);
+        text.replace_range(start..end, &piece);
+        if rng.u8(0..30) == 0 {
             text = random_text(rng);
-            parsed = Parsed::parse(DocKind::Http, &text);
-            findings = parsed.analyze(&text, &ctx);
         }
+        f(&text);
     }
-    // Most edits keep the findings outside the blocks they touch.
-    assert!(
-        reused * 2 > bursts,
-        "only {reused} of {bursts} bursts of edits kept findings"
-    );
+}
+
+/// [`for_each_edited_text`] for collections, a new one a quarter of the time (edits break
+/// them fast).
+pub(crate) fn for_each_edited_collection(count: usize, mut f: impl FnMut(&str)) {
+    let rng = &mut fastrand::Rng::with_seed(edits_and_seed().1);
+    let mut text = random_collection(rng);
+    for _ in 0..count {
+        let (start, end, piece) = random_json_edit(rng, &text);
+        text.replace_range(start..end, &piece);
+        if rng.u8(0..4) == 0 {
+            text = random_collection(rng);
+        }
+        f(&text);
+    }
 }
 
 /// How many random edits a property runs, and its seed, from the environment.
@@ -357,69 +394,60 @@ pub(crate) fn random_json_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, u
 
 /// [`check_random_edits`] for Postman collections.
 fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
-    let links = links::parse(LINKS);
-    let env = env::parse_http_client(ENV, false);
-    let envs = [EnvSource {
-        text: ENV,
-        file: &env,
-    }];
-    let ctx = Context {
-        links: Some(&links),
-        envs: &envs,
-        env_name: None,
-    };
-    let kind = DocKind::Collection;
-    let mut text = random_collection(rng);
-    let mut parsed = Parsed::parse(kind, &text);
-    let mut findings = parsed.analyze(&text, &ctx);
-    let (mut done, mut bursts, mut patched, mut reused) = (0, 0, 0, 0);
-    while done < edits {
-        let mut new = text.clone();
-        let mut covered: Option<Splice> = None;
-        for _ in 0..rng.usize(1..3) {
-            let (start, end, piece) = random_json_edit(rng, &new);
-            new.replace_range(start..end, &piece);
-            let splice = Splice {
-                start,
-                old_end: end,
-                new_end: start + piece.len(),
-            };
-            covered = Some(covered.map_or(splice, |c| c.then(splice)));
-            done += 1;
+    in_test_context(|ctx| {
+        let kind = DocKind::Collection;
+        let mut text = random_collection(rng);
+        let mut parsed = Parsed::parse(kind, &text);
+        let mut findings = parsed.analyze(&text, ctx);
+        let (mut done, mut bursts, mut patched, mut reused) = (0, 0, 0, 0);
+        while done < edits {
+            let mut new = text.clone();
+            let mut covered: Option<Splice> = None;
+            for _ in 0..rng.usize(1..3) {
+                let (start, end, piece) = random_json_edit(rng, &new);
+                new.replace_range(start..end, &piece);
+                let splice = Splice {
+                    start,
+                    old_end: end,
+                    new_end: start + piece.len(),
+                };
+                covered = Some(covered.map_or(splice, |c| c.then(splice)));
+                done += 1;
+            }
+            let splice = covered.unwrap();
+            let (next, patch) = reparse(kind, parsed, &text, &new, splice);
+            let fresh = Parsed::parse(kind, &new);
+            assert_eq!(
+                format!("{next:?}"),
+                format!("{fresh:?}"),
+                "the parse after {splice:?} of {text:?} into {new:?}"
+            );
+            let expected = fresh.analyze(&new, ctx);
+            patched += usize::from(patch.is_some());
+            let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, ctx));
+            reused += usize::from(kept.is_some());
+            bursts += 1;
+            let got = kept.unwrap_or_else(|| next.analyze(&new, ctx));
+            assert_eq!(
+                got, expected,
+                "the findings after {splice:?} of {text:?} into {new:?}"
+            );
+            (text, parsed, findings) = (new, next, got);
+            // A collection that edits broke is started again half the time, so that edits meet
+            // valid JSON and JSON with errors (which items read again with theirs) alike.
+            let broken = !matches!(&parsed, Parsed::Collection(c) if c.errors.is_empty());
+            if rng.u8(0..40) == 0 || broken && rng.u8(0..2) == 0 {
+                text = random_collection(rng);
+                parsed = Parsed::parse(kind, &text);
+                findings = parsed.analyze(&text, ctx);
+            }
         }
-        let splice = covered.unwrap();
-        let (next, patch) = reparse(kind, parsed, &text, &new, splice);
-        let fresh = Parsed::parse(kind, &new);
-        assert_eq!(
-            format!("{next:?}"),
-            format!("{fresh:?}"),
-            "the parse after {splice:?} of {text:?} into {new:?}"
+        // Most edits land inside one item and keep the findings of the others.
+        assert!(
+            patched * 8 > bursts && reused * 10 > bursts,
+            "{patched} of {bursts} bursts of edits parsed one item, {reused} kept findings"
         );
-        let expected = fresh.analyze(&new, &ctx);
-        patched += usize::from(patch.is_some());
-        let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, &ctx));
-        reused += usize::from(kept.is_some());
-        bursts += 1;
-        let got = kept.unwrap_or_else(|| next.analyze(&new, &ctx));
-        assert_eq!(
-            got, expected,
-            "the findings after {splice:?} of {text:?} into {new:?}"
-        );
-        (text, parsed, findings) = (new, next, got);
-        // A collection that edits broke is started again half the time, so that edits meet
-        // valid JSON and JSON with errors (which items read again with theirs) alike.
-        let broken = !matches!(&parsed, Parsed::Collection(c) if c.errors.is_empty());
-        if rng.u8(0..40) == 0 || broken && rng.u8(0..2) == 0 {
-            text = random_collection(rng);
-            parsed = Parsed::parse(kind, &text);
-            findings = parsed.analyze(&text, &ctx);
-        }
-    }
-    // Most edits land inside one item and keep the findings of the others.
-    assert!(
-        patched * 8 > bursts && reused * 10 > bursts,
-        "{patched} of {bursts} bursts of edits parsed one item, {reused} kept findings"
-    );
+    })
 }
 
 #[test]

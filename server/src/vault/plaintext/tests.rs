@@ -208,24 +208,17 @@ fn the_ignore_edit_silences_the_line_it_marks() {
 /// random edits of them (braces across `###` lines, private keys, line breaks of every kind).
 #[test]
 fn an_http_text_read_in_halves_gives_the_scan_of_the_whole() {
-    use crate::vault::incremental::tests::{edits_and_seed, random_edit, random_text};
-    let (edits, seed) = edits_and_seed();
-    let rng = &mut fastrand::Rng::with_seed(seed);
-    let mut text = random_text(rng);
+    use crate::vault::incremental::tests::{edits_and_seed, for_each_edited_text};
+    let edits = edits_and_seed().0;
     let mut cut = 0;
-    for _ in 0..edits / 20 {
-        let (start, end, piece) = random_edit(rng, &text);
-        text.replace_range(start..end, &piece);
-        if rng.u8(0..30) == 0 {
-            text = random_text(rng);
-        }
+    for_each_edited_text(edits / 20, |text| {
         assert_eq!(
-            http_text_hits_from(&text, 0),
-            secrets::scan(None, &text),
+            http_text_hits_from(text, 0),
+            secrets::scan(None, text),
             "the hits of {text:?}"
         );
-        cut += usize::from(http_cut_near(&text, text.len() / 2).is_some());
-    }
+        cut += usize::from(http_cut_near(text, text.len() / 2).is_some());
+    });
     assert!(cut > edits / 80, "only {cut} texts were cut in two");
 }
 
@@ -234,7 +227,7 @@ fn an_http_text_read_in_halves_gives_the_scan_of_the_whole() {
 #[test]
 fn a_json_document_read_in_halves_gives_the_scan_of_the_whole() {
     use crate::syntax::json;
-    use crate::vault::incremental::tests::{edits_and_seed, random_collection, random_json_edit};
+    use crate::vault::incremental::tests::{edits_and_seed, for_each_edited_collection};
     let whole = |src: &str| {
         let tree = json::parse(src);
         let mut out = Vec::new();
@@ -254,19 +247,12 @@ fn a_json_document_read_in_halves_gives_the_scan_of_the_whole() {
     assert!(!whole(named).is_empty());
     assert_eq!(halves(named), whole(named));
 
-    let (edits, seed) = edits_and_seed();
-    let rng = &mut fastrand::Rng::with_seed(seed);
-    let mut text = random_collection(rng);
+    let edits = edits_and_seed().0;
     let mut found = 0;
-    for _ in 0..edits / 20 {
-        let (start, end, piece) = random_json_edit(rng, &text);
-        text.replace_range(start..end, &piece);
-        if rng.u8(0..4) == 0 {
-            text = random_collection(rng);
-        }
-        let expected = whole(&text);
+    for_each_edited_collection(edits / 20, |text| {
+        let expected = whole(text);
         found += usize::from(!expected.is_empty());
-        assert_eq!(halves(&text), expected, "the hits of {text:?}");
-    }
+        assert_eq!(halves(text), expected, "the hits of {text:?}");
+    });
     assert!(found > edits / 80, "only {found} documents had hits");
 }
