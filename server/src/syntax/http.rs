@@ -279,8 +279,27 @@ const PARALLEL_PARSE_MIN: usize = 256 * 1024;
 /// the halves are not independent.
 pub fn independent_cut(text: &str, near: usize) -> Option<usize> {
     let b = text.as_bytes();
-    let at = near + memchr::memmem::find(b.get(near..)?, b"\n###")? + 1;
-    (memchr::memmem::find(&b[..at], b"proto").is_none()).then_some(at)
+    let at = separator_from(b, near.min(b.len()));
+    (0 < at && at < b.len() && memmem::find(&b[..at], b"proto").is_none()).then_some(at)
+}
+
+/// Whether a line starts at `at` in `b`: lines end at `\n`, `\r\n` or a lone `\r`.
+pub fn is_line_start(b: &[u8], at: usize) -> bool {
+    at == 0 || b[at - 1] == b'\n' || (b[at - 1] == b'\r' && b.get(at) != Some(&b'\n'))
+}
+
+/// The start of the first `###` line that starts at or after `from`, or the end.
+pub fn separator_from(b: &[u8], from: usize) -> usize {
+    if from < b.len() && is_line_start(b, from) && b[from..].starts_with(b"###") {
+        return from;
+    }
+    for i in memchr::memchr2_iter(b'\n', b'\r', &b[from..]).map(|i| i + from) {
+        let at = i + 1;
+        if at < b.len() && is_line_start(b, at) && b[at..].starts_with(b"###") {
+            return at;
+        }
+    }
+    b.len()
 }
 
 /// Parses `text[start..end]` as a file of its own, with ranges into the whole `text`: a

@@ -38,14 +38,12 @@ pub struct Context<'a> {
     pub env_name: Option<&'a str>,
 }
 
-fn syntax_findings(errors: &[SyntaxError]) -> impl Iterator<Item = Finding> + '_ {
-    syntax_findings_of(errors.iter())
-}
-
-fn syntax_findings_of<'e>(
-    errors: impl Iterator<Item = &'e SyntaxError>,
+fn syntax_findings<'e>(
+    errors: impl IntoIterator<Item = &'e SyntaxError>,
 ) -> impl Iterator<Item = Finding> {
-    errors.map(|e| Finding::new(e.range, Code::SyntaxError, e.message.clone()))
+    errors
+        .into_iter()
+        .map(|e| Finding::new(e.range, Code::SyntaxError, e.message.clone()))
 }
 
 /// Names and known values of variables in scope.
@@ -820,26 +818,6 @@ fn span_of(items: &[Item]) -> Option<std::ops::Range<u32>> {
     Some(items.first()?.range.start..items.last()?.range.end)
 }
 
-/// The syntax errors of `coll` that start in `items` (sibling items) when `inside`, else
-/// those that start outside them.
-fn errors_of_items<'c>(
-    coll: &'c Collection,
-    items: &[Item],
-    inside: bool,
-) -> impl Iterator<Item = &'c SyntaxError> {
-    let e = &coll.errors[..];
-    let span = span_of(items).unwrap_or(u32::MAX..u32::MAX);
-    let lo = e.partition_point(|x| x.range.start < span.start);
-    let hi = e.partition_point(|x| x.range.start < span.end);
-    let (before, within, after) = (&e[..lo], &e[lo..hi], &e[hi..]);
-    let parts = if inside {
-        [within, &[]]
-    } else {
-        [before, after]
-    };
-    parts.into_iter().flatten()
-}
-
 /// The script lines of `item` and the items inside it, in source order.
 fn item_script_lines(item: &Item) -> Vec<&JsonString> {
     let mut lines = Vec::new();
@@ -878,15 +856,15 @@ pub fn analyze_collection_part(
     part: CollectionPart<'_>,
     ctx: &Context<'_>,
 ) -> Vec<Finding> {
-    let mut out: Vec<Finding> = match part {
-        CollectionPart::Whole => syntax_findings(&coll.errors).collect(),
-        CollectionPart::Items(items) => {
-            syntax_findings_of(errors_of_items(coll, items, true)).collect()
-        }
-        CollectionPart::Head(n) => {
-            syntax_findings_of(errors_of_items(coll, &coll.items[n..], false)).collect()
-        }
+    // What of the collection this part holds, by where it starts: inside its items, or
+    // outside the items of the other part.
+    let holds = |start: u32| match part {
+        CollectionPart::Whole => true,
+        CollectionPart::Items(items) => span_of(items).is_some_and(|s| s.contains(&start)),
+        CollectionPart::Head(n) => !span_of(&coll.items[n..]).is_some_and(|s| s.contains(&start)),
     };
+    let mut out: Vec<Finding> =
+        syntax_findings(coll.errors.iter().filter(|e| holds(e.range.start))).collect();
     let mut scope = Scope::new(match ctx.env_name {
         Some(env) => format!("the collection, its scripts or the environment `{env}`"),
         None => "the collection, its scripts or an environment beside it".to_string(),
@@ -922,14 +900,11 @@ pub fn analyze_collection_part(
     let lines: Vec<&JsonString> = match part {
         CollectionPart::Whole => all_lines.iter().map(|(_, line)| *line).collect(),
         CollectionPart::Items(items) => items.iter().flat_map(item_script_lines).collect(),
-        CollectionPart::Head(n) => {
-            let rest = span_of(&coll.items[n..]).unwrap_or_default();
-            all_lines
-                .iter()
-                .map(|(_, line)| *line)
-                .filter(|line| !rest.contains(&line.range.start))
-                .collect()
-        }
+        CollectionPart::Head(_) => all_lines
+            .iter()
+            .map(|(_, line)| *line)
+            .filter(|line| holds(line.range.start))
+            .collect(),
     };
 
     // References, with the host of the request each string belongs to. Strings come item

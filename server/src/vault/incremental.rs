@@ -15,7 +15,7 @@ use memchr::memmem;
 use crate::syntax::SyntaxError;
 use crate::syntax::http::{
     self, Body, Directive, FileVariable, Handler, Header, HttpFile, Metadata, Note, NoteKind,
-    Request,
+    Request, is_line_start, separator_from,
 };
 use crate::text::{Splice, TextRange};
 use crate::vault::analysis::{self, Context};
@@ -180,11 +180,6 @@ fn may_use(text: &[u8], name: &[u8], looped: bool) -> bool {
     })
 }
 
-/// Whether a line starts at `at` in `b`: lines end at `\n`, `\r\n` or a lone `\r`.
-fn is_line_start(b: &[u8], at: usize) -> bool {
-    at == 0 || b[at - 1] == b'\n' || (b[at - 1] == b'\r' && b.get(at) != Some(&b'\n'))
-}
-
 /// The end of the line that starts at `at`, without its line break.
 fn line_end(b: &[u8], at: usize) -> usize {
     memchr::memchr2(b'\n', b'\r', &b[at..]).map_or(b.len(), |i| at + i)
@@ -202,20 +197,6 @@ fn separator_before(b: &[u8], limit: usize) -> usize {
             return at;
         }
     }
-}
-
-/// The start of the first `###` line that starts at or after `from`, or the end.
-fn separator_from(b: &[u8], from: usize) -> usize {
-    if from < b.len() && is_line_start(b, from) && b[from..].starts_with(b"###") {
-        return from;
-    }
-    for i in memchr::memchr2_iter(b'\n', b'\r', &b[from..]).map(|i| i + from) {
-        let at = i + 1;
-        if at < b.len() && is_line_start(b, at) && b[at..].starts_with(b"###") {
-            return at;
-        }
-    }
-    b.len()
 }
 
 fn reparse_http(

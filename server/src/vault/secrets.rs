@@ -425,7 +425,6 @@ fn overlaps_braces(braces: &[(usize, usize)], start: usize, end: usize) -> bool 
     braces.get(i).is_some_and(|&(s, _)| s <= end)
 }
 
-/// The `{{…}}` spans of `text`, which no finding may touch.
 /// What a private key's first line starts with: its pattern reads across lines.
 const PRIVATE_KEY_START: &str = "-----BEGIN";
 
