@@ -15,7 +15,7 @@ use crate::lsp::budget::{self, Slot};
 use crate::lsp::from_proto;
 use crate::lsp::lines::Lines;
 use crate::syntax::env::EnvFile;
-use crate::text::{Encoding, LineIndex, Splice};
+use crate::text::{Encoding, LineIndex, Splice, spare};
 use crate::vault::analysis::{Context, EnvSource};
 use crate::vault::diagnostic::Finding;
 use crate::vault::document::{DocKind, Parsed};
@@ -231,6 +231,10 @@ impl Document {
                 .unwrap_or_else(|d| d.parsed.clone());
             let (parsed, patch) =
                 incremental::reparse(kind, old, &old_text, &self.text, origin.splice);
+            // The earlier version's text is read no more, unless something still holds it.
+            if let Ok(old_text) = Arc::try_unwrap(old_text) {
+                spare::give_back_text(old_text);
+            }
             return Arc::new(FileData {
                 path: self.path.clone(),
                 text: self.text.clone(),

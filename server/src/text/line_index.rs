@@ -28,6 +28,13 @@ pub struct LineIndex {
     len: u32,
 }
 
+/// The line starts of a large index go back to the spare for the next edit's index.
+impl Drop for LineIndex {
+    fn drop(&mut self) {
+        super::spare::give_back_line_starts(std::mem::take(&mut self.line_starts));
+    }
+}
+
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
@@ -58,7 +65,7 @@ impl LineIndex {
             .line_starts
             .partition_point(|&s| (s as usize) <= splice.old_end);
         let delta = splice.delta();
-        let mut line_starts = Vec::with_capacity(self.line_starts.len() + 16);
+        let mut line_starts = super::spare::line_starts(self.line_starts.len() + 16);
         line_starts.extend_from_slice(&self.line_starts[..keep_before]);
         let from = splice.start.saturating_sub(1);
         for i in memchr::memchr2_iter(b'\n', b'\r', &bytes[from..splice.new_end.min(bytes.len())])

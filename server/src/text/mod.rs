@@ -7,6 +7,7 @@
 mod edit;
 mod line_index;
 mod printable;
+pub mod spare;
 
 pub use edit::{Change, Splice, apply_changes};
 pub use line_index::{Encoding, LineCol, LineIndex, encoded_len};

@@ -20,7 +20,7 @@ use crate::lsp::from_proto;
 use crate::lsp::global::GlobalState;
 use crate::lsp::state::{Document, Unfinished};
 use crate::lsp::stdio;
-use crate::text::apply_changes;
+use crate::text::{apply_changes, spare};
 use crate::vault::document::DocKind;
 
 /// `vaultlink/didChangeWorkspaceTrust` `{"trusted": bool}`: the person trusted the workspace
@@ -99,6 +99,7 @@ pub async fn did_change_workspace_trust(global: &GlobalState, params: Value) {
 }
 
 pub async fn did_open(global: &GlobalState, params: DidOpenTextDocumentParams) {
+    spare::release();
     let td = params.text_document;
     let doc = Document::new(td.uri.clone(), td.version, stdio::take_text(td.text));
     let context = GlobalState::is_context_file(doc.kind);
@@ -141,9 +142,10 @@ pub async fn did_change(global: &GlobalState, mut params: DidChangeTextDocumentP
         .map(from_proto::change)
         .collect();
     // One copy of the old text, with room for what the changes add: a clone has none, and
-    // the first insertion would copy it all again.
+    // the first insertion would copy it all again. A large text is copied into the buffer of
+    // an earlier version when there is one.
     let added: usize = changes.iter().map(|c| c.text.len()).sum();
-    let mut text = String::with_capacity(old.text.len() + added);
+    let mut text = spare::text(old.text.len() + added);
     text.push_str(&old.text);
     let splice = apply_changes(
         &mut text,
@@ -162,6 +164,7 @@ pub async fn did_change(global: &GlobalState, mut params: DidChangeTextDocumentP
 }
 
 pub async fn did_close(global: &GlobalState, params: DidCloseTextDocumentParams) {
+    spare::release();
     let uri = params.text_document.uri;
     global.pulled.lock().unwrap().remove(&uri);
     if let Some(doc) = global.state.remove_doc(&uri) {

@@ -71,3 +71,32 @@ fn edited_documents_equal_documents_opened_with_their_text() {
         }
     })
 }
+
+/// The text of a large document before an edit, once the edited version is parsed and
+/// nothing reads the earlier one, is the buffer the next edit copies into: a keystroke
+/// copies into memory in use, not into fresh memory the kernel must clear first.
+#[test]
+fn the_text_before_an_edit_is_the_buffer_of_the_next_one() {
+    let mut text = String::new();
+    while text.len() < spare::LARGE {
+        text.push_str(
+            "### Orders\nGET https://api.example.com/orders\nX-Key: {{vault:orders-key}}\n\n",
+        );
+    }
+    let first = Document::new(uri(), 1, text);
+    first.data().unwrap();
+    let at = first.text.as_ptr();
+    let mut text = spare::text(first.text.len() + 1);
+    text.push_str(&first.text);
+    let start = first.index().line_col(&first.text, 0, Encoding::Utf8);
+    let change = Change {
+        range: Some((start, start)),
+        text: "# ".into(),
+    };
+    let splice = apply_changes(&mut text, vec![change], Encoding::Utf8, Some(first.index()));
+    let second = Document::edited(&first, 2, text, splice);
+    drop(first);
+    second.data().unwrap();
+    let next = spare::text(second.text.len() + 1);
+    assert_eq!(next.as_ptr(), at);
+}
