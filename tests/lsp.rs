@@ -1638,6 +1638,64 @@ X-B: 😀 {{vault:db-password}}
     c.shutdown();
 }
 
+/// A document of many requests: its symbols and lenses are many, and the server writes them
+/// without building a JSON tree of them first. They arrive whole, one of each per request,
+/// in order and on its lines, in the answer to their own request.
+#[test]
+fn many_symbols_and_lenses_arrive_whole() {
+    const REQUESTS: u64 = 1500;
+    let mut text = String::new();
+    for n in 0..REQUESTS {
+        text.push_str(&format!(
+            "### items {n} é😀\nGET https://api.stripe.com/v1/items/{n}\nX-Key: {{{{vault:stripe-key}}}}\n\n"
+        ));
+    }
+    let p = Project::new(&[LINKS, "//- /api/many.http\n", &text].concat());
+    let mut c = start(&p, &["utf-16"], "utf-16");
+    let uri = open(&mut c, &p, "api/many.http");
+    let symbols = c.ok(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let symbols = symbols.as_array().expect("a list of symbols");
+    assert_eq!(symbols.len() as u64, REQUESTS);
+    for (n, s) in (0..).zip(symbols) {
+        assert_eq!(s["name"], format!("items {n} é😀"));
+        let (start, end) = (&s["range"]["start"]["line"], &s["range"]["end"]["line"]);
+        assert!(
+            start.as_u64() <= Some(4 * n + 1) && end.as_u64() >= Some(4 * n + 1),
+            "request {n} is on line {}: {s}",
+            4 * n + 1
+        );
+    }
+    let lenses = c.ok(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let lenses = lenses.as_array().expect("a list of lenses");
+    let lines = |send: bool| {
+        lenses
+            .iter()
+            .filter(|l| (l["command"]["command"] == "vaultlink.sendRequest") == send)
+            .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let request_lines: Vec<u64> = (0..REQUESTS).map(|n| 4 * n + 1).collect();
+    assert_eq!(
+        lines(true),
+        request_lines,
+        "a Send lens above every request"
+    );
+    assert_eq!(
+        lines(false),
+        request_lines,
+        "and one that counts its secrets"
+    );
+    // Nothing of how they travelled is left in what the editor got.
+    assert!(!c.received_text().contains("vaultlink-result"));
+    c.shutdown();
+}
+
 fn flatten_symbols(symbols: &[Value], depth: usize, out: &mut Vec<(usize, String, Value)>) {
     for s in symbols {
         out.push((depth, s["name"].as_str().unwrap().to_string(), s.clone()));

@@ -28,6 +28,7 @@ use crate::lsp::lines::Lines;
 use crate::lsp::live;
 use crate::lsp::snapshot::{Around, current_text, open, workspace_edit};
 use crate::lsp::state::{FileData, State};
+use crate::lsp::stdio;
 use crate::lsp::to_proto;
 use crate::syntax::refs;
 use crate::text::{LineIndex, TextRange};
@@ -306,16 +307,60 @@ fn code_actions(
     Ok(Some(out))
 }
 
+/// Results with at least this many items are serialized on the analysis thread and written
+/// by the transport as they are (see [`stdio::stash_result`]).
+const MANY: usize = 1000;
+
+/// The items of a result, or their JSON when they are many.
+enum Items<T> {
+    Few(Vec<T>),
+    Many(Vec<u8>),
+}
+
+impl<T: serde::Serialize> Items<T> {
+    fn new(items: Vec<T>) -> Result<Items<T>> {
+        if items.len() < MANY {
+            return Ok(Items::Few(items));
+        }
+        serde_json::to_vec(&items)
+            .map(Items::Many)
+            .map_err(|e| Error::internal(format!("cannot write the result: {e}")))
+    }
+
+    /// The items to answer with: for many, one made by `stand_in` from the marker of their
+    /// JSON, which the transport writes in place of the answer's result. Stashed here, on
+    /// the way out, so that a request given up while it ran leaves nothing behind.
+    fn answer(self, stand_in: impl FnOnce(String) -> T) -> Vec<T> {
+        match self {
+            Items::Few(items) => items,
+            Items::Many(json) => vec![stand_in(stdio::stash_result(json))],
+        }
+    }
+}
+
 pub async fn code_lens(
     global: &GlobalState,
     params: CodeLensParams,
 ) -> Result<Option<Vec<lsp::CodeLens>>> {
     let about = params.text_document.uri.clone();
-    global
+    let lenses = global
         .run("textDocument/codeLens", Some(&about), move |s| {
-            code_lenses(s, &params.text_document.uri)
+            code_lenses(s, &params.text_document.uri)?
+                .map(Items::new)
+                .transpose()
         })
-        .await
+        .await?;
+    Ok(lenses.map(|l| {
+        l.answer(|marker| lsp::CodeLens {
+            range: lsp::Range::default(),
+            command: Some(lsp::Command {
+                title: marker,
+                command: String::new(),
+                arguments: None,
+            }),
+            data: None,
+        })
+    }))
 }
 
 fn code_lenses(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>> {
@@ -338,12 +383,16 @@ fn code_lenses(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::CodeLens>>> {
         .collect();
     // Editors order the lenses of a line by where they start: the secrets' lens takes the
     // range of the Send lens on its line, so that it reads `1 linked | ▶ Send` in request
-    // files and collections alike.
+    // files and collections alike. The first Send lens of each line counts.
+    let mut send_on_line = HashMap::with_capacity(sends.len());
+    for s in &sends {
+        send_on_line.entry(s.range.start.line).or_insert(s.range);
+    }
     let on_line = |range: lsp::Range| {
-        sends
-            .iter()
-            .find(|s| s.range.start.line == range.start.line)
-            .map_or(range, |s| s.range)
+        send_on_line
+            .get(&range.start.line)
+            .copied()
+            .unwrap_or(range)
     };
     let mut out: Vec<lsp::CodeLens> = lens::code_lenses(&data.doc(), &world)
         .into_iter()
@@ -358,23 +407,41 @@ pub async fn document_symbol(
     params: DocumentSymbolParams,
 ) -> Result<Option<lsp::DocumentSymbolResponse>> {
     let about = params.text_document.uri.clone();
-    global
+    let symbols = global
         .run("textDocument/documentSymbol", Some(&about), move |s| {
-            document_symbols(s, &params.text_document.uri)
+            document_symbols(s, &params.text_document.uri)?
+                .map(Items::new)
+                .transpose()
         })
-        .await
+        .await?;
+    Ok(symbols.map(|s| {
+        lsp::DocumentSymbolResponse::Nested(s.answer(|marker| {
+            #[allow(deprecated)] // `deprecated` is a field every literal must name.
+            lsp::DocumentSymbol {
+                name: marker,
+                detail: None,
+                kind: lsp::SymbolKind::NULL,
+                tags: None,
+                deprecated: None,
+                range: lsp::Range::default(),
+                selection_range: lsp::Range::default(),
+                children: None,
+            }
+        }))
+    }))
 }
 
-fn document_symbols(state: &State, uri: &Uri) -> Result<Option<lsp::DocumentSymbolResponse>> {
+fn document_symbols(state: &State, uri: &Uri) -> Result<Option<Vec<lsp::DocumentSymbol>>> {
     let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
-    let symbols = symbols::symbols(&data.doc())
-        .into_iter()
-        .map(|s| to_proto::document_symbol(&lines, s))
-        .collect();
-    Ok(Some(lsp::DocumentSymbolResponse::Nested(symbols)))
+    Ok(Some(
+        symbols::symbols(&data.doc())
+            .into_iter()
+            .map(|s| to_proto::document_symbol(&lines, s))
+            .collect(),
+    ))
 }
 
 /// A location in a file that may not be open: its text is read to place the range.
@@ -552,4 +619,36 @@ pub async fn execute_command(
     params: ExecuteCommandParams,
 ) -> Result<Option<Value>> {
     commands::execute(global, params).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many items are written as the server framework writes a result: through a JSON tree,
+    /// which keeps the order of the fields and leaves out those that are absent.
+    #[test]
+    fn many_items_are_the_json_the_framework_writes() {
+        let lenses: Vec<lsp::CodeLens> = (0..MANY as u32)
+            .map(|n| {
+                to_proto::command_lens(
+                    lsp::Range::new(lsp::Position::new(n, 0), lsp::Position::new(n, 4)),
+                    lsp::Command {
+                        title: format!("▶ Send \"{n}\""),
+                        command: "vaultlink.sendRequest".into(),
+                        arguments: Some(vec![json!({ "uri": "file:///a.http", "line": n })]),
+                    },
+                )
+            })
+            .collect();
+        let framework = serde_json::to_string(&serde_json::to_value(&lenses).unwrap()).unwrap();
+        let Items::Many(json) = Items::new(lenses).unwrap() else {
+            panic!("{MANY} items are many");
+        };
+        assert_eq!(String::from_utf8(json).unwrap(), framework);
+        assert!(matches!(
+            Items::new(vec![0; MANY - 1]).unwrap(),
+            Items::Few(l) if l.len() == MANY - 1
+        ));
+    }
 }
