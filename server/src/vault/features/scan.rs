@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use crate::syntax::env::EnvValue;
 use crate::syntax::http::{HttpFile, Request};
 use crate::syntax::json::JsonString;
-use crate::syntax::postman::Collection;
+use crate::syntax::postman::{Collection, Text};
 use crate::syntax::refs::{self, RefKind, VaultMethod};
 use crate::text::{TextRange, to_u32};
 use crate::vault::document::Parsed;
@@ -214,18 +214,36 @@ pub(crate) fn piece_at<'a>(doc: &Doc<'a>, offset: u32) -> Option<Piece<'a>> {
             http_range_at(file, offset).map(|(r, kind)| Piece::slice(src, r, kind))
         }
         Parsed::Collection(coll) => {
+            // Strings do not overlap, so the one that holds `offset` is the collection's own
+            // or one of the top-level item whose object holds it: only those are read.
             let within = |s: &JsonString| s.content.contains_inclusive(offset);
+            let top = coll.items.partition_point(|i| i.range.start <= offset);
+            let item = top
+                .checked_sub(1)
+                .map(|i| &coll.items[i])
+                .filter(|i| i.range.contains_inclusive(offset));
             let mut found: Option<(&'a JsonString, PieceKind)> = None;
-            coll.for_each_text(&mut |t| {
+            let mut text = |t: Text<'a>| {
                 if found.is_none() && within(t.string) {
                     found = Some((t.string, PieceKind::Request));
                 }
-            });
-            if found.is_none() {
-                for_each_script_line(coll, &mut |line| {
-                    if found.is_none() && within(line) {
-                        found = Some((line, PieceKind::Script));
-                    }
+            };
+            coll.for_each_own_text(&mut text);
+            if let Some(item) = item {
+                item.for_each_text(&mut text);
+            }
+            let mut line = |line: &'a JsonString| {
+                if found.is_none() && within(line) {
+                    found = Some((line, PieceKind::Script));
+                }
+            };
+            coll.events
+                .iter()
+                .flat_map(|e| &e.lines)
+                .for_each(&mut line);
+            if let Some(item) = item {
+                item.for_each_item(&mut |i| {
+                    i.events.iter().flat_map(|e| &e.lines).for_each(&mut line)
                 });
             }
             found.map(|(s, kind)| Piece::json(src, s, kind))
@@ -373,4 +391,62 @@ pub(crate) fn all_refs(doc: &Doc<'_>) -> Vec<Found> {
     });
     out.sort_by_key(|f| (f.range.start, f.range.end));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::document::DocKind;
+    use crate::vault::incremental::tests::{random_collection, random_json_edit};
+
+    /// [`piece_at`] of a collection as it was first written: every string of it read.
+    fn piece_at_reading_every_string(
+        coll: &Collection,
+        offset: u32,
+    ) -> Option<(&JsonString, PieceKind)> {
+        let within = |s: &JsonString| s.content.contains_inclusive(offset);
+        let mut found = None;
+        coll.for_each_text(&mut |t| {
+            if found.is_none() && within(t.string) {
+                found = Some((t.string, PieceKind::Request));
+            }
+        });
+        if found.is_none() {
+            for_each_script_line(coll, &mut |line| {
+                if found.is_none() && within(line) {
+                    found = Some((line, PieceKind::Script));
+                }
+            });
+        }
+        found
+    }
+
+    #[test]
+    fn the_piece_of_a_collection_is_found_in_its_top_level_item() {
+        let rng = &mut fastrand::Rng::with_seed(7);
+        for round in 0..300 {
+            let mut text = random_collection(rng);
+            // Broken ones too: items the parse recovered from.
+            for _ in 0..round % 4 {
+                let (start, end, new) = random_json_edit(rng, &text);
+                text.replace_range(start..end, &new);
+            }
+            let parsed = Parsed::parse(DocKind::Collection, &text);
+            let Parsed::Collection(coll) = &parsed else {
+                panic!("a collection");
+            };
+            let doc = Doc {
+                path: None,
+                text: &text,
+                kind: DocKind::Collection,
+                parsed: &parsed,
+            };
+            for offset in 0..=text.len() as u32 {
+                let expected = piece_at_reading_every_string(coll, offset)
+                    .map(|(s, kind)| (Piece::json(&text, s, kind).text, kind));
+                let got = piece_at(&doc, offset).map(|p| (p.text, p.kind));
+                assert_eq!(got, expected, "at {offset} of {text}");
+            }
+        }
+    }
 }
