@@ -1638,16 +1638,16 @@ X-B: 😀 {{vault:db-password}}
     c.shutdown();
 }
 
-/// A document of many requests: its symbols and lenses are many, and the server writes them
-/// without building a JSON tree of them first. They arrive whole, one of each per request,
-/// in order and on its lines, in the answer to their own request.
+/// A document of many requests: its symbols, lenses and pulled diagnostics are many, and
+/// the server writes them without building a JSON tree of them first. They arrive whole,
+/// one of each per request, in order and on its lines, in the answer to their own request.
 #[test]
-fn many_symbols_and_lenses_arrive_whole() {
+fn many_symbols_lenses_and_diagnostics_arrive_whole() {
     const REQUESTS: u64 = 1500;
     let mut text = String::new();
     for n in 0..REQUESTS {
         text.push_str(&format!(
-            "### items {n} é😀\nGET https://api.stripe.com/v1/items/{n}\nX-Key: {{{{vault:stripe-key}}}}\n\n"
+            "### items {n} é😀\nGET https://api.stripe.com/v1/items/{n}\nX-Key: {{{{vault:stripe-key}}}}\nX-New: {{{{vault:new-{n}}}}}\n\n"
         ));
     }
     let p = Project::new(&[LINKS, "//- /api/many.http\n", &text].concat());
@@ -1663,9 +1663,9 @@ fn many_symbols_and_lenses_arrive_whole() {
         assert_eq!(s["name"], format!("items {n} é😀"));
         let (start, end) = (&s["range"]["start"]["line"], &s["range"]["end"]["line"]);
         assert!(
-            start.as_u64() <= Some(4 * n + 1) && end.as_u64() >= Some(4 * n + 1),
+            start.as_u64() <= Some(5 * n + 1) && end.as_u64() >= Some(5 * n + 1),
             "request {n} is on line {}: {s}",
-            4 * n + 1
+            5 * n + 1
         );
     }
     let lenses = c.ok(
@@ -1680,7 +1680,7 @@ fn many_symbols_and_lenses_arrive_whole() {
             .map(|l| l["range"]["start"]["line"].as_u64().unwrap())
             .collect::<Vec<_>>()
     };
-    let request_lines: Vec<u64> = (0..REQUESTS).map(|n| 4 * n + 1).collect();
+    let request_lines: Vec<u64> = (0..REQUESTS).map(|n| 5 * n + 1).collect();
     assert_eq!(
         lines(true),
         request_lines,
@@ -1690,6 +1690,33 @@ fn many_symbols_and_lenses_arrive_whole() {
         lines(false),
         request_lines,
         "and one that counts its secrets"
+    );
+    let report = c.ok(
+        "textDocument/diagnostic",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(report["kind"], "full");
+    assert!(report["resultId"].is_string(), "{:?}", report["resultId"]);
+    let unlinked: Vec<(u64, String)> = report["items"]
+        .as_array()
+        .expect("the diagnostics")
+        .iter()
+        .filter(|d| d["code"] == "unlinked-secret")
+        .map(|d| {
+            let message = d["message"].as_str().unwrap();
+            let name = message.split('`').nth(1).unwrap_or(message).to_string();
+            (d["range"]["start"]["line"].as_u64().unwrap(), name)
+        })
+        .collect();
+    let expected: Vec<(u64, String)> = (0..REQUESTS)
+        .map(|n| (5 * n + 3, format!("new-{n}")))
+        .collect();
+    assert!(
+        unlinked == expected,
+        "one warning for each secret nobody linked: {} of {}, the first {:?}",
+        unlinked.len(),
+        expected.len(),
+        unlinked.first()
     );
     // Nothing of how they travelled is left in what the editor got.
     assert!(!c.received_text().contains("vaultlink-result"));

@@ -119,15 +119,40 @@ pub async fn diagnostic(
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed).to_string();
     pulled.insert(uri, (id.clone(), items.clone()));
     drop(pulled);
-    Ok(DocumentDiagnosticReportResult::Report(
-        DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
-            related_documents: None,
-            full_document_diagnostic_report: FullDocumentDiagnosticReport {
-                result_id: Some(id),
-                items: Arc::unwrap_or_clone(items),
+    let full = |items| {
+        DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+            RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: Some(id.clone()),
+                    items,
+                },
             },
-        }),
-    ))
+        ))
+    };
+    if items.len() < MANY {
+        return Ok(full(Arc::unwrap_or_clone(items)));
+    }
+    // Many: written from the list the server keeps, neither copied nor made a JSON tree.
+    let json = serde_json::to_vec(&FullReport {
+        kind: "full",
+        result_id: &id,
+        items: &items,
+    })
+    .map_err(|e| Error::internal(format!("cannot write the diagnostics: {e}")))?;
+    Ok(full(vec![lsp::Diagnostic {
+        message: stdio::stash_result(json),
+        ..lsp::Diagnostic::default()
+    }]))
+}
+
+/// A full diagnostic report as the protocol writes it, borrowing its items.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FullReport<'a> {
+    kind: &'static str,
+    result_id: &'a str,
+    items: &'a [lsp::Diagnostic],
 }
 
 /// Signed out, a hover on a linked secret says how to sign in (no prompt: a hover is no
@@ -650,5 +675,38 @@ mod tests {
             Items::new(vec![0; MANY - 1]).unwrap(),
             Items::Few(l) if l.len() == MANY - 1
         ));
+    }
+
+    /// A full diagnostic report written from borrowed items reads as the framework writes
+    /// the protocol's report.
+    #[test]
+    fn a_full_report_is_the_json_the_framework_writes() {
+        let items: Vec<lsp::Diagnostic> = (0..3)
+            .map(|n| lsp::Diagnostic {
+                range: lsp::Range::new(lsp::Position::new(n, 1), lsp::Position::new(n, 9)),
+                severity: Some(lsp::DiagnosticSeverity::WARNING),
+                code: Some(lsp::NumberOrString::String("unlinked-secret".into())),
+                source: Some("vaultlink".into()),
+                message: format!("`s{n}` \"is\" not linked"),
+                ..lsp::Diagnostic::default()
+            })
+            .collect();
+        let report = DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+            RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: Some("42".into()),
+                    items: items.clone(),
+                },
+            },
+        ));
+        let framework = serde_json::to_string(&serde_json::to_value(&report).unwrap()).unwrap();
+        let ours = serde_json::to_string(&FullReport {
+            kind: "full",
+            result_id: "42",
+            items: &items,
+        })
+        .unwrap();
+        assert_eq!(ours, framework);
     }
 }
