@@ -62,6 +62,11 @@ pub struct HttpFile {
     pub directives: Vec<Directive>,
     /// The paths of pre-request script files (`< ./script.js` before a request line).
     pub script_files: Vec<TextRange>,
+    /// Where the first `proto` of the text read starts, if it holds one. After httpyac's
+    /// `proto < file` line, option lines run on across `###` lines, so a text is cut, and an
+    /// edit read again alone, only before the first (the word is looked for anywhere, not
+    /// only in such a line, to be safe).
+    pub first_proto: Option<u32>,
 }
 
 impl HttpFile {
@@ -75,6 +80,7 @@ impl HttpFile {
             scripts,
             directives,
             script_files,
+            first_proto,
         } = later;
         self.requests.extend(requests);
         self.variables.extend(variables);
@@ -83,6 +89,7 @@ impl HttpFile {
         self.scripts.extend(scripts);
         self.directives.extend(directives);
         self.script_files.extend(script_files);
+        self.first_proto = self.first_proto.or(first_proto);
     }
 }
 
@@ -326,7 +333,10 @@ pub fn parse_region(text: &str, start: usize, end: usize) -> HttpFile {
     if pos < bytes.len() {
         parser.line(pos, bytes.len());
     }
-    parser.finish()
+    let mut file = parser.finish();
+    file.first_proto =
+        memmem::find(&bytes[start..], b"proto").map(|i| crate::text::to_u32(start + i));
+    file
 }
 
 const BOM: &[u8] = "\u{feff}".as_bytes();

@@ -224,8 +224,11 @@ fn reparse_http(
     };
     // After httpyac's `proto < file` line, option lines are skipped until a line that is
     // none, however many `###` lines come between: with one before the region's end, the
-    // blocks are not independent, and the whole file is parsed.
-    if memmem::find(&new_b[..region.new_end], b"proto").is_some()
+    // blocks are not independent, and the whole file is parsed. The text before the region
+    // is the old one's, whose first `proto` the parse knows; the word holds no line break,
+    // so none straddles the region's ends, which are line starts.
+    if file.first_proto.is_some_and(|p| (p as usize) < start)
+        || memmem::find(&new_b[start..region.new_end], b"proto").is_some()
         || memmem::find(&old_b[start..region.old_end], b"proto").is_some()
     {
         return None;
@@ -273,7 +276,8 @@ fn reparse_http(
 }
 
 /// Replaces the items of `file` in `region` (old offsets) with those of `part`, moving the
-/// ones after it; returns the items replaced.
+/// ones after it; returns the items replaced. No `proto` may stand in the old region: the
+/// first one after it is not looked for.
 fn splice_file(file: &mut HttpFile, part: &HttpFile, region: Splice) -> HttpFile {
     let HttpFile {
         requests,
@@ -283,9 +287,17 @@ fn splice_file(file: &mut HttpFile, part: &HttpFile, region: Splice) -> HttpFile
         scripts,
         directives,
         script_files,
+        first_proto,
     } = file;
     let delta = region.delta();
+    *first_proto = match *first_proto {
+        Some(p) if (p as usize) < region.start => Some(p),
+        old => part
+            .first_proto
+            .or_else(|| old.map(|p| moved_offset(p, delta))),
+    };
     HttpFile {
+        first_proto: None,
         requests: splice_items(
             requests,
             &part.requests,
