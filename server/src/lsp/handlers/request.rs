@@ -134,12 +134,11 @@ pub async fn diagnostic(
         return Ok(full(Arc::unwrap_or_clone(items)));
     }
     // Many: written from the list the server keeps, neither copied nor made a JSON tree.
-    let json = serde_json::to_vec(&FullReport {
+    let json = result_json(&FullReport {
         kind: "full",
         result_id: &id,
         items: &items,
-    })
-    .map_err(|e| Error::internal(format!("cannot write the diagnostics: {e}")))?;
+    })?;
     Ok(full(vec![lsp::Diagnostic {
         message: stdio::stash_result(json),
         ..lsp::Diagnostic::default()
@@ -332,9 +331,15 @@ fn code_actions(
     Ok(Some(out))
 }
 
-/// Results with at least this many items are serialized on the analysis thread and written
-/// by the transport as they are (see [`stdio::stash_result`]).
+/// Results with at least this many items are serialized by their handler (on its analysis
+/// thread, for symbols and lenses) and written by the transport as they are (see
+/// [`stdio::stash_result`]).
 const MANY: usize = 1000;
+
+/// The JSON of a result, for [`stdio::stash_result`].
+fn result_json(result: &impl serde::Serialize) -> Result<Vec<u8>> {
+    serde_json::to_vec(result).map_err(|e| Error::internal(format!("cannot write the result: {e}")))
+}
 
 /// The items of a result, or their JSON when they are many.
 enum Items<T> {
@@ -347,9 +352,7 @@ impl<T: serde::Serialize> Items<T> {
         if items.len() < MANY {
             return Ok(Items::Few(items));
         }
-        serde_json::to_vec(&items)
-            .map(Items::Many)
-            .map_err(|e| Error::internal(format!("cannot write the result: {e}")))
+        result_json(&items).map(Items::Many)
     }
 
     /// The items to answer with: for many, one made by `stand_in` from the marker of their
@@ -376,14 +379,15 @@ pub async fn code_lens(
         })
         .await?;
     Ok(lenses.map(|l| {
-        l.answer(|marker| lsp::CodeLens {
-            range: lsp::Range::default(),
-            command: Some(lsp::Command {
-                title: marker,
-                command: String::new(),
-                arguments: None,
-            }),
-            data: None,
+        l.answer(|marker| {
+            to_proto::command_lens(
+                lsp::Range::default(),
+                lsp::Command {
+                    title: marker,
+                    command: String::new(),
+                    arguments: None,
+                },
+            )
         })
     }))
 }

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use crate::syntax::env::EnvValue;
 use crate::syntax::http::{HttpFile, Request};
 use crate::syntax::json::JsonString;
-use crate::syntax::postman::{Collection, Text};
+use crate::syntax::postman::{Collection, Item, Text};
 use crate::syntax::refs::{self, RefKind, VaultMethod};
 use crate::text::{TextRange, to_u32};
 use crate::vault::document::Parsed;
@@ -199,7 +199,14 @@ pub(crate) fn for_each_script_line<'a>(coll: &'a Collection, f: &mut impl FnMut(
     for event in &coll.events {
         event.lines.iter().for_each(&mut *f);
     }
-    coll.for_each_item(&mut |item| {
+    for item in &coll.items {
+        for_each_item_script_line(item, f);
+    }
+}
+
+/// Every script line of an item and of the items inside it.
+fn for_each_item_script_line<'a>(item: &'a Item, f: &mut impl FnMut(&'a JsonString)) {
+    item.for_each_item(&mut |item| {
         for event in &item.events {
             event.lines.iter().for_each(&mut *f);
         }
@@ -237,14 +244,11 @@ pub(crate) fn piece_at<'a>(doc: &Doc<'a>, offset: u32) -> Option<Piece<'a>> {
                     found = Some((line, PieceKind::Script));
                 }
             };
-            coll.events
-                .iter()
-                .flat_map(|e| &e.lines)
-                .for_each(&mut line);
+            for event in &coll.events {
+                event.lines.iter().for_each(&mut line);
+            }
             if let Some(item) = item {
-                item.for_each_item(&mut |i| {
-                    i.events.iter().flat_map(|e| &e.lines).for_each(&mut line)
-                });
+                for_each_item_script_line(item, &mut line);
             }
             found.map(|(s, kind)| Piece::json(src, s, kind))
         }

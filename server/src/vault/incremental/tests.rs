@@ -157,6 +157,29 @@ pub(crate) fn in_test_context<R>(f: impl FnOnce(&Context<'_>) -> R) -> R {
 
 /// Edits `text` `edits` times at random, each time comparing the incremental parse and
 /// findings with a parse and analysis of the whole new text.
+/// `text` after `count` edits made by `edit`, one after the other, and the one splice that
+/// covers them.
+fn burst(
+    rng: &mut fastrand::Rng,
+    text: &str,
+    count: usize,
+    edit: impl Fn(&mut fastrand::Rng, &str) -> (usize, usize, String),
+) -> (String, Splice) {
+    let mut new = text.to_owned();
+    let mut covered: Option<Splice> = None;
+    for _ in 0..count {
+        let (start, end, piece) = edit(rng, &new);
+        new.replace_range(start..end, &piece);
+        let splice = Splice {
+            start,
+            old_end: end,
+            new_end: start + piece.len(),
+        };
+        covered = Some(covered.map_or(splice, |c| c.then(splice)));
+    }
+    (new, covered.expect("at least one edit"))
+}
+
 fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
     in_test_context(|ctx| {
         let mut text = random_text(rng);
@@ -165,20 +188,9 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
         let (mut done, mut bursts, mut reused) = (0, 0, 0);
         while done < edits {
             // A burst of edits before the next parse, as an editor sends keystrokes.
-            let mut new = text.clone();
-            let mut covered: Option<Splice> = None;
-            for _ in 0..rng.usize(1..4) {
-                let (start, end, piece) = random_edit(rng, &new);
-                new.replace_range(start..end, &piece);
-                let splice = Splice {
-                    start,
-                    old_end: end,
-                    new_end: start + piece.len(),
-                };
-                covered = Some(covered.map_or(splice, |c| c.then(splice)));
-                done += 1;
-            }
-            let splice = covered.unwrap();
+            let count = rng.usize(1..4);
+            let (new, splice) = burst(rng, &text, count, random_edit);
+            done += count;
             assert_eq!(new[..splice.start], text[..splice.start]);
             assert_eq!(new[splice.new_end..], text[splice.old_end..]);
             let (next, patch) = reparse(DocKind::Http, parsed, &text, &new, splice);
@@ -401,20 +413,9 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
         let mut findings = parsed.analyze(&text, ctx);
         let (mut done, mut bursts, mut patched, mut reused) = (0, 0, 0, 0);
         while done < edits {
-            let mut new = text.clone();
-            let mut covered: Option<Splice> = None;
-            for _ in 0..rng.usize(1..3) {
-                let (start, end, piece) = random_json_edit(rng, &new);
-                new.replace_range(start..end, &piece);
-                let splice = Splice {
-                    start,
-                    old_end: end,
-                    new_end: start + piece.len(),
-                };
-                covered = Some(covered.map_or(splice, |c| c.then(splice)));
-                done += 1;
-            }
-            let splice = covered.unwrap();
+            let count = rng.usize(1..3);
+            let (new, splice) = burst(rng, &text, count, random_json_edit);
+            done += count;
             let (next, patch) = reparse(kind, parsed, &text, &new, splice);
             let fresh = Parsed::parse(kind, &new);
             assert_eq!(
