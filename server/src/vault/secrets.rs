@@ -264,35 +264,52 @@ fn squashed_name_kind(squashed: &str) -> Option<NameKind> {
     if squashed == "authorization" || squashed == "proxyauthorization" {
         return Some(NameKind::Authorization);
     }
-    if ["password", "passwd", "pwd", "passphrase"]
-        .iter()
-        .any(|k| squashed.ends_with(k))
-    {
+    if PASSWORD_ENDINGS.iter().any(|k| squashed.ends_with(k)) {
         return Some(NameKind::Password);
     }
-    let keyish = [
-        "apikey",
-        "token",
-        "secret",
-        "accesskey",
-        "secretkey",
-        "privatekey",
-        "signingkey",
-        "authkey",
-        "subscriptionkey",
-        "functionskey",
-        "credential",
-        "credentials",
-        "clientsecret",
-        "sig",
-        "signature",
-        "key",
-    ];
-    keyish
+    KEY_ENDINGS
         .iter()
         .any(|k| squashed.ends_with(k))
         .then_some(NameKind::Key)
 }
+
+/// How a squashed name that says it holds a password ends.
+const PASSWORD_ENDINGS: [&str; 4] = ["password", "passwd", "pwd", "passphrase"];
+
+/// How a squashed name that says it holds a key, token or secret ends.
+const KEY_ENDINGS: [&str; 16] = [
+    "apikey",
+    "token",
+    "secret",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "signingkey",
+    "authkey",
+    "subscriptionkey",
+    "functionskey",
+    "credential",
+    "credentials",
+    "clientsecret",
+    "sig",
+    "signature",
+    "key",
+];
+
+/// Every ending of [`PASSWORD_ENDINGS`] and [`KEY_ENDINGS`].
+const CREDENTIAL_ENDINGS: [&str; 20] = {
+    let mut all = [""; 20];
+    let mut i = 0;
+    while i < PASSWORD_ENDINGS.len() {
+        all[i] = PASSWORD_ENDINGS[i];
+        i += 1;
+    }
+    while i < all.len() {
+        all[i] = KEY_ENDINGS[i - PASSWORD_ENDINGS.len()];
+        i += 1;
+    }
+    all
+};
 
 /// Whether `value` is obviously not a real credential: a placeholder, a reference to
 /// something else, a word.
@@ -560,10 +577,24 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
             }
         }
     }
+    if matched(basic + 1) {
+        for line in pair_lines(value) {
+            for (start, end) in pairs(&value[line.clone()]) {
+                c.push(line.start + start, line.start + end, Shape::NamedValue);
+            }
+        }
+    }
+    let mut out = c.out;
+    out.sort_by_key(|h| h.range.start);
+    out
+}
+
+/// The values of the [`PAIRS`] of `line` whose names say they are keys or passwords, and
+/// that look like them, in order. Each search goes on after the value it found.
+fn pairs(line: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
     let mut at = 0;
-    while matched(basic + 1)
-        && let Some(caps) = PAIRS.captures_at(value, at)
-    {
+    while let Some(caps) = PAIRS.captures_at(line, at) {
         let value_match = caps
             .name("dq")
             .or_else(|| caps.name("sq"))
@@ -578,13 +609,70 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
             Some(NameKind::Authorization) | None => false,
         };
         if good {
-            c.push(v.start(), v.end(), Shape::NamedValue);
+            out.push((v.start(), v.end()));
         }
         at = v.end();
     }
-    let mut out = c.out;
-    out.sort_by_key(|h| h.range.start);
     out
+}
+
+/// The lines of `text` (without their `\n`) that can hold a finding of [`pairs`], in order:
+/// those with a `:` or `=` after a name that reads as a key or a password. Read line by
+/// line, the pairs are those of the whole text: no part of a pair matches `\n`, and a search
+/// that goes on after a value finds the first pair of a later line wherever it started.
+/// Most separators (`https:`, `Accept:`, `"id":`) end the search at once, and a text with
+/// thousands of pairs runs the pattern on the few lines that name a credential.
+fn pair_lines(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for sep in memchr::memchr2_iter(b':', b'=', b) {
+        if out.last().is_some_and(|line| sep < line.end) || !names_a_credential(text, sep) {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &b[..sep]).map_or(0, |i| i + 1);
+        let end = memchr::memchr(b'\n', &b[sep..]).map_or(b.len(), |i| sep + i);
+        out.push(start..end);
+    }
+    out
+}
+
+/// Whether the name a pair of [`PAIRS`] has when its separator is the byte at `sep` reads as
+/// a key or a password: the last 64 name characters before `sep`, past `[ \t]*` and one
+/// quote, as the pattern reads them (it starts each search at a byte no name holds).
+fn names_a_credential(text: &str, sep: usize) -> bool {
+    let b = text.as_bytes();
+    let mut end = sep;
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    if end > 0 && matches!(b[end - 1], b'"' | b'\'') {
+        end -= 1;
+    }
+    let mut start = end;
+    // The last two letters or digits, lower case, for a first look at the ending.
+    let mut last = [0u8; 2];
+    let mut seen = 0;
+    while start > 0 && end - start < 64 && is_pair_name_byte(b[start - 1]) {
+        start -= 1;
+        if seen < 2 && b[start].is_ascii_alphanumeric() {
+            last[1 - seen] = b[start].to_ascii_lowercase();
+            seen += 1;
+        }
+    }
+    end - start >= 2
+        && seen == 2
+        && CREDENTIAL_ENDINGS
+            .iter()
+            .any(|e| e.as_bytes().ends_with(&last))
+        && matches!(
+            name_kind(&text[start..end]),
+            Some(NameKind::Key | NameKind::Password)
+        )
+}
+
+/// A byte of a name in [`PAIRS`] (its `k`).
+fn is_pair_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$' | b'-')
 }
 
 /// A field whose name says what it holds: the whole value (after the scheme for

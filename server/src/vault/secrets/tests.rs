@@ -199,3 +199,75 @@ fn service_tokens_by_their_prefix() {
         "#]],
     );
 }
+
+/// The pairs of a text read only on the lines [`pair_lines`] picks are the pairs of the whole
+/// text read at once, on random texts of names, separators, values and line breaks (names of
+/// more than 64 characters, quotes, values that run into the next name, `==` padding).
+#[test]
+fn pairs_read_on_the_lines_that_name_credentials_are_those_of_the_whole_text() {
+    const PARTS: &[&str] = &[
+        "api_key",
+        "apiKey",
+        "\"client_secret\"",
+        "'password'",
+        "token",
+        "x",
+        "id",
+        "url",
+        "pass-word",
+        "my.api.key",
+        "Content-Type",
+        "https",
+        "csrf_token",
+        "keyid",
+        "a_very_long_name_that_goes_on_and_on_for_more_than_sixty_four_characters_api_key",
+        // The pattern's name is the last 64 characters: one more would make this one
+        // `csrf…`, one less `postmantoken`, names of no credential.
+        "zzcsrf_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaatoken",
+        "x---------------------------------------------------postmantoken",
+        ":",
+        "=",
+        " = ",
+        "\t:",
+        "\" : ",
+        "==",
+        "?",
+        "&",
+        ",",
+        " ",
+        "\n",
+        "\r\n",
+        "\r",
+        "\"",
+        "'",
+        "Zx9qL2vB7wR4tY8uKp3",
+        "\"Zx9qL2vB7wR4tY8uKp3\"",
+        "'S3cr3tPassw0rd!'",
+        "hunter2Hunter",
+        "changeme",
+        "{{token}}",
+        "abc",
+        "é✓",
+        "//",
+        "$ref",
+    ];
+    let rng = &mut fastrand::Rng::with_seed(13);
+    let mut found = 0;
+    for _ in 0..20_000 {
+        let text: String = (0..rng.usize(0..40))
+            .map(|_| PARTS[rng.usize(..PARTS.len())])
+            .collect();
+        let whole = pairs(&text);
+        let by_line: Vec<(usize, usize)> = pair_lines(&text)
+            .into_iter()
+            .flat_map(|line| {
+                pairs(&text[line.clone()])
+                    .into_iter()
+                    .map(move |(s, e)| (line.start + s, line.start + e))
+            })
+            .collect();
+        assert_eq!(by_line, whole, "the pairs of {text:?}");
+        found += usize::from(!whole.is_empty());
+    }
+    assert!(found > 500, "only {found} texts held a pair");
+}
