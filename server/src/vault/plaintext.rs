@@ -164,14 +164,10 @@ const PARALLEL_SCAN_MIN: usize = 256 * 1024;
 /// The first `###` line start at or after `near` that no `{{…}}` of `text` runs across.
 fn http_cut_near(text: &str, near: usize) -> Option<usize> {
     let b = text.as_bytes();
-    let braces = secrets::braces(text);
     let mut from = near;
     loop {
         let at = from + memchr::memmem::find(&b[from..], b"\n###")? + 1;
-        let inside = braces
-            .get(braces.partition_point(|&(_, end)| end <= at))
-            .is_some_and(|&(start, _)| start < at);
-        if !inside {
+        if !secrets::inside_braces(&text[..at]) {
             return Some(at);
         }
         from = at;
@@ -189,10 +185,11 @@ fn header_hits<'f>(
         .iter()
         .map(|h| (h.range.start as usize, h.range.end as usize))
         .collect();
+    let mut scans = secrets::Scans::default();
     for h in requests.flat_map(|r| &r.headers) {
         let name = h.name.slice(text);
         for v in &h.value {
-            for hit in secrets::scan(Some(name), v.slice(text)) {
+            for hit in scans.scan(Some(name), v.slice(text)) {
                 let range = hit.range.shift(v.start);
                 let (start, end) = (range.start as usize, range.end as usize);
                 if !secrets::overlaps_any(&taken, start, end) {
@@ -243,23 +240,28 @@ fn json_hits_from(src: &str, root: Option<Value<'_>>, min: usize) -> Vec<Hit> {
         walk(src, &root, None, &mut out);
         return out;
     };
-    let walk_items = |items: &mut dyn Iterator<Item = Value<'_>>, out: &mut Vec<Hit>| {
-        items.for_each(|v| walk(src, &v, None, out));
-    };
     let (mut out, second) = crate::halves::side_by_side(
         || {
+            let mut strings = Strings::new(src);
             for (i, m) in members.iter().enumerate() {
                 if i == at {
-                    walk_items(&mut items.iter().take(half), &mut out);
+                    items
+                        .iter()
+                        .take(half)
+                        .for_each(|v| strings.walk(&v, None, &mut out));
                 } else {
-                    walk(src, &m.value, Some(&m.key.value(src)), &mut out);
+                    strings.walk(&m.value, Some(&m.key.value(src)), &mut out);
                 }
             }
             out
         },
         || {
+            let mut strings = Strings::new(src);
             let mut out = Vec::new();
-            walk_items(&mut items.iter().skip(half), &mut out);
+            items
+                .iter()
+                .skip(half)
+                .for_each(|v| strings.walk(&v, None, &mut out));
             out
         },
     );
@@ -269,57 +271,82 @@ fn json_hits_from(src: &str, root: Option<Value<'_>>, min: usize) -> Vec<Hit> {
 
 /// Scans every string under `value`; `name` is what the value is called.
 fn walk(src: &str, value: &Value<'_>, name: Option<&str>, out: &mut Vec<Hit>) {
-    match value.kind {
-        ValueKind::String(s) => scan_string(src, &s, name, out),
-        ValueKind::Array(items) => items.iter().for_each(|v| walk(src, &v, None, out)),
-        ValueKind::Object(members) => {
-            // `{"key": "X-Api-Key", "value": "…"}`: the entry's key names its value.
-            let entry_key = members
-                .iter()
-                .find(|m| m.key.eq_str(src, "key"))
-                .and_then(|m| m.value.as_str())
-                .map(|k| k.value(src).into_owned());
-            // Postman's `url` object: a credential of `query` is also in `raw`, and is
-            // reported once, at its query entry, which names it.
-            let mut in_query = Vec::new();
-            if let Some(q) = members.iter().find(|m| m.key.eq_str(src, "query")) {
-                walk(src, &q.value, None, &mut in_query);
-            }
-            for m in members {
-                let key = m.key.value(src);
-                if !in_query.is_empty() && key == "raw" {
-                    let mut raw = Vec::new();
-                    walk(src, &m.value, Some("raw"), &mut raw);
-                    raw.retain(|h| {
-                        let text = h.range.slice(src);
-                        !in_query.iter().any(|q| q.range.slice(src) == text)
-                    });
-                    out.extend(raw);
-                    continue;
-                }
-                let name = match (&entry_key, key.as_ref()) {
-                    (Some(k), "value") => Some(k.as_str()),
-                    // The entry's key is a name, not a value.
-                    (Some(_), "key") => None,
-                    _ => Some(key.as_ref()),
-                };
-                walk(src, &m.value, name, out);
-            }
-        }
-        _ => {}
-    }
+    Strings::new(src).walk(value, name, out);
 }
 
-/// Scans one JSON string, mapping ranges of its decoded text back to the source.
-fn scan_string(src: &str, s: &JsonString, name: Option<&str>, out: &mut Vec<Hit>) {
-    let decoded = s.value(src);
-    for hit in secrets::scan(name, &decoded) {
-        let range = if s.has_escapes {
-            s.source_range(src, hit.range)
-        } else {
-            hit.range.shift(s.content.start)
+/// The strings of one JSON document as they are scanned: a collection repeats the same
+/// names and values thousands of times, and each distinct one is read once.
+struct Strings<'t> {
+    src: &'t str,
+    scans: secrets::Scans<'t>,
+}
+
+impl<'t> Strings<'t> {
+    fn new(src: &'t str) -> Strings<'t> {
+        Strings {
+            src,
+            scans: secrets::Scans::default(),
+        }
+    }
+
+    /// Scans every string under `value`; `name` is what the value is called.
+    fn walk(&mut self, value: &Value<'_>, name: Option<&str>, out: &mut Vec<Hit>) {
+        let src = self.src;
+        match value.kind {
+            ValueKind::String(s) => self.string(&s, name, out),
+            ValueKind::Array(items) => items.iter().for_each(|v| self.walk(&v, None, out)),
+            ValueKind::Object(members) => {
+                // `{"key": "X-Api-Key", "value": "…"}`: the entry's key names its value.
+                let entry_key = members
+                    .iter()
+                    .find(|m| m.key.eq_str(src, "key"))
+                    .and_then(|m| m.value.as_str())
+                    .map(|k| k.value(src));
+                // Postman's `url` object: a credential of `query` is also in `raw`, and is
+                // reported once, at its query entry, which names it.
+                let mut in_query = Vec::new();
+                if let Some(q) = members.iter().find(|m| m.key.eq_str(src, "query")) {
+                    self.walk(&q.value, None, &mut in_query);
+                }
+                for m in members {
+                    let key = m.key.value(src);
+                    if !in_query.is_empty() && key == "raw" {
+                        let mut raw = Vec::new();
+                        self.walk(&m.value, Some("raw"), &mut raw);
+                        raw.retain(|h| {
+                            let text = h.range.slice(src);
+                            !in_query.iter().any(|q| q.range.slice(src) == text)
+                        });
+                        out.extend(raw);
+                        continue;
+                    }
+                    let name = match (&entry_key, key.as_ref()) {
+                        (Some(k), "value") => Some(k.as_ref()),
+                        // The entry's key is a name, not a value.
+                        (Some(_), "key") => None,
+                        _ => Some(key.as_ref()),
+                    };
+                    self.walk(&m.value, name, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Scans one JSON string, mapping ranges of its decoded text back to the source.
+    fn string(&mut self, s: &JsonString, name: Option<&str>, out: &mut Vec<Hit>) {
+        let (src, hits) = match s.value(self.src) {
+            std::borrow::Cow::Borrowed(v) => (self.src, self.scans.scan(name, v)),
+            std::borrow::Cow::Owned(v) => (self.src, secrets::scan(name, &v)),
         };
-        out.push(Hit { range, ..hit });
+        for hit in hits {
+            let range = if s.has_escapes {
+                s.source_range(src, hit.range)
+            } else {
+                hit.range.shift(s.content.start)
+            };
+            out.push(Hit { range, ..hit });
+        }
     }
 }
 

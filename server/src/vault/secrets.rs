@@ -217,7 +217,7 @@ static SCREEN: LazyLock<regex::RegexSet> = LazyLock::new(|| {
 const SCREEN_LIMIT: usize = 4096;
 
 /// What a field's name says its value is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum NameKind {
     /// `Authorization`: a scheme, then the credential.
     Authorization,
@@ -533,6 +533,44 @@ impl Collector<'_> {
 /// The credentials in `value`, a field named `name` (a header, query parameter, variable or
 /// `auth` parameter), or free text when `name` is `None`. Ranges are into `value`, in order.
 pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
+    scan_as(name.and_then(name_kind), value)
+}
+
+/// [`scan`] of the many short pieces of one document (its headers, a collection's strings),
+/// each distinct piece read once: a document repeats the same values (`application/json`,
+/// `{{$uuid}}`) thousands of times, and what is found in a piece depends only on the piece
+/// and on what its name says it holds.
+#[derive(Default)]
+pub struct Scans<'t> {
+    kinds: rustc_hash::FxHashMap<String, Option<NameKind>>,
+    seen: rustc_hash::FxHashMap<(Option<NameKind>, &'t str), Vec<Hit>>,
+}
+
+/// Pieces up to this long are remembered by [`Scans`]: longer ones seldom repeat.
+const REMEMBERED: usize = 256;
+
+impl<'t> Scans<'t> {
+    /// [`scan`] of `value`, named `name`.
+    pub fn scan(&mut self, name: Option<&str>, value: &'t str) -> Vec<Hit> {
+        let kind = name.and_then(|name| match self.kinds.get(name) {
+            Some(&kind) => kind,
+            None => *self
+                .kinds
+                .entry(name.to_owned())
+                .or_insert_with(|| name_kind(name)),
+        });
+        if value.len() > REMEMBERED {
+            return scan_as(kind, value);
+        }
+        self.seen
+            .entry((kind, value))
+            .or_insert_with(|| scan_as(kind, value))
+            .clone()
+    }
+}
+
+/// [`scan`] of a piece whose name says it holds `kind`.
+fn scan_as(kind: Option<NameKind>, value: &str) -> Vec<Hit> {
     let mut c = Collector {
         text: value,
         braces: std::cell::OnceCell::new(),
@@ -544,8 +582,13 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
     }
     // The set's one pass pays on short pieces; over a long text, where some pattern matches
     // almost surely, each pattern's own search is faster.
-    let screen = (value.len() <= SCREEN_LIMIT).then(|| SCREEN.matches(value));
-    let matched = |i: usize| screen.as_ref().is_none_or(|s| s.matched(i));
+    // Most pieces match none, and the set tells that without listing what matched.
+    let screen = (value.len() <= SCREEN_LIMIT)
+        .then(|| SCREEN.is_match(value).then(|| SCREEN.matches(value)));
+    let matched = |i: usize| match &screen {
+        None => true,
+        Some(found) => found.as_ref().is_some_and(|s| s.matched(i)),
+    };
     for (i, (shape, re)) in SHAPES.iter().enumerate() {
         if !matched(i) {
             continue;
@@ -564,7 +607,7 @@ pub fn scan(name: Option<&str>, value: &str) -> Vec<Hit> {
             }
         }
     }
-    if let Some(kind) = name.and_then(name_kind) {
+    if let Some(kind) = kind {
         named(&mut c, kind);
     }
     let basic = SHAPES.len();

@@ -271,3 +271,30 @@ fn pairs_read_on_the_lines_that_name_credentials_are_those_of_the_whole_text() {
     }
     assert!(found > 500, "only {found} texts held a pair");
 }
+
+/// A piece scanned again through [`Scans`] gives what [`scan`] gives it, under each name it
+/// comes under: a value that is a credential under one name is not under another.
+#[test]
+fn a_remembered_scan_is_the_scan_of_the_piece_under_its_name() {
+    let value = "Zx9qL2vB7wR4tY8uKp3";
+    let long = format!("api_key={}", "Zx9qL2vB7wR4tY8uKp3".repeat(20));
+    let pieces = [
+        (Some("X-Api-Key"), value),
+        (Some("X-Request-Id"), value),
+        (None, value),
+        (Some("X-Api-Key"), value),
+        (Some("Accept"), "application/json"),
+        (Some("Authorization"), "Bearer Zx9qL2vB7wR4tY8uKp3abcdef"),
+        (Some("Authorization"), "Bearer Zx9qL2vB7wR4tY8uKp3abcdef"),
+        (None, long.as_str()),
+        (None, long.as_str()),
+    ];
+    let mut scans = Scans::default();
+    let mut found = 0;
+    for (name, value) in pieces {
+        let hits = scans.scan(name, value);
+        assert_eq!(hits, scan(name, value), "{name:?}: {value:?}");
+        found += usize::from(!hits.is_empty());
+    }
+    assert_eq!(found, 6);
+}
