@@ -186,34 +186,174 @@ struct Notification<'a, P> {
     params: P,
 }
 
-/// A `didOpen` notification, read whole in one pass.
+/// A `didOpen` notification as [`lighter_open`] reads it: its text is left where it stands.
 #[derive(Deserialize)]
 struct OpenNotification<'a> {
     #[serde(borrow)]
     method: Cow<'a, str>,
     #[serde(borrow, default)]
     id: Option<&'a RawValue>,
-    params: DidOpenTextDocumentParams,
+    #[serde(borrow)]
+    params: OpenParams<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenParams<'a> {
+    #[serde(borrow)]
+    text_document: OpenItem<'a>,
+}
+
+/// A `TextDocumentItem` with its text not decoded.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OpenItem<'a> {
+    uri: tower_lsp_server::ls_types::Uri,
+    language_id: String,
+    version: i32,
+    #[serde(borrow)]
+    text: &'a RawValue,
 }
 
 /// A large `didOpen` with its text taken out, read in one pass: most of the message is its
-/// text, and reading the envelope first, then the text, read it twice. `None` when `body`
-/// is something else (the method written after the text, say), for [`checked`] to read.
-fn lighter_open(body: &[u8]) -> Option<Vec<u8>> {
+/// text, and reading the envelope first, then the text, read it twice. The text is decoded
+/// where it stands in `body`, and `body` becomes the text: a 5 MB text is not copied into
+/// fresh memory, whose first touch costs more than the decoding. `Err(body)`, untouched,
+/// when `body` is something else (the method written after the text, say), for [`checked`]
+/// to read.
+fn lighter_open(body: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
     const METHOD: &[u8] = b"\"textDocument/didOpen\"";
-    memchr::memmem::find(&body[..body.len().min(256)], METHOD)?;
-    let text = std::str::from_utf8(body).ok()?;
-    let mut open = serde_json::from_str::<OpenNotification>(text).ok()?;
-    if open.method != "textDocument/didOpen" || open.id.is_some() {
-        return None;
+    if memchr::memmem::find(&body[..body.len().min(256)], METHOD).is_none() {
+        return Err(body);
     }
-    open.params.text_document.text = keep_text(std::mem::take(&mut open.params.text_document.text));
+    let Some((params, text)) = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|json| serde_json::from_str::<OpenNotification>(json).ok())
+        .filter(|open| open.method == "textDocument/didOpen" && open.id.is_none())
+        .and_then(|open| {
+            let item = open.params.text_document;
+            let raw = item.text.get();
+            let start = raw.as_ptr() as usize - body.as_ptr() as usize;
+            let params = DidOpenTextDocumentParams {
+                text_document: tower_lsp_server::ls_types::TextDocumentItem {
+                    uri: item.uri,
+                    language_id: item.language_id,
+                    version: item.version,
+                    text: String::new(),
+                },
+            };
+            // The quotes' insides.
+            raw.starts_with('"')
+                .then_some((params, start + 1..start + raw.len() - 1))
+        })
+    else {
+        return Err(body);
+    };
+    let mut body = body;
+    let len = unescape_in_place(&mut body[text.clone()]);
+    body.copy_within(text.start..text.start + len, 0);
+    body.truncate(len);
+    let text = String::from_utf8(body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let mut params = params;
+    params.text_document.text = keep_text(text);
+    // A notification of strings and a number always serializes; were it not to, the message
+    // would be answered as one that is not JSON.
     serde_json::to_vec(&Notification {
         jsonrpc: "2.0",
-        method: &open.method,
-        params: open.params,
+        method: "textDocument/didOpen",
+        params,
     })
-    .ok()
+    .map_err(|_| Vec::new())
+}
+
+/// How many bytes from `at` on come before the next backslash of `s` (or its end), read eight
+/// at a time: a collection's text has an escape every three bytes, and a search call per
+/// escape cost more than the decoding.
+fn plain_run(s: &[u8], at: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    const BACKSLASHES: u64 = ONES * b'\\' as u64;
+    let mut end = at;
+    while let Some(chunk) = s.get(end..end + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ BACKSLASHES;
+        // The lowest byte flagged is the first zero byte of `x`, a backslash of `s`.
+        let zeros = x.wrapping_sub(ONES) & !x & HIGH;
+        if zeros != 0 {
+            return end - at + (zeros.trailing_zeros() / 8) as usize;
+        }
+        end += 8;
+    }
+    end - at
+        + s[end..]
+            .iter()
+            .position(|&b| b == b'\\')
+            .unwrap_or(s.len() - end)
+}
+
+/// Decodes `s`, the inside of a JSON string whose escapes are valid, where it stands: the
+/// decoded text is written from the start of `s`, whose length it returns. Decoding never
+/// lengthens a text, so nothing is written ahead of what is read. A lone surrogate, which
+/// no UTF-8 text can hold, becomes U+FFFD.
+fn unescape_in_place(s: &mut [u8]) -> usize {
+    let hex = |s: &[u8], at: usize| -> u32 {
+        s[at..at + 4].iter().fold(0, |n, &b| {
+            n * 16 + (b as char).to_digit(16).expect("JSON checked the escape")
+        })
+    };
+    let (mut read, mut write) = (0, 0);
+    while read < s.len() {
+        let run = plain_run(s, read);
+        if run < 16 {
+            // Forward, byte by byte, is right when writing behind reading; a call to copy
+            // a few bytes costs more.
+            for i in 0..run {
+                s[write + i] = s[read + i];
+            }
+        } else {
+            s.copy_within(read..read + run, write);
+        }
+        read += run;
+        write += run;
+        if read == s.len() {
+            break;
+        }
+        let simple = match s[read + 1] {
+            b'n' => Some(b'\n'),
+            b't' => Some(b'\t'),
+            b'r' => Some(b'\r'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'u' => None,
+            other => Some(other),
+        };
+        if let Some(b) = simple {
+            s[write] = b;
+            read += 2;
+            write += 1;
+            continue;
+        }
+        let c = match s[read + 1] {
+            b'u' => {
+                let unit = hex(s, read + 2);
+                read += 6;
+                let pair = (0xD800..0xDC00).contains(&unit)
+                    && s.get(read..read + 2) == Some(b"\\u")
+                    && (0xDC00..0xE000).contains(&hex(s, read + 2));
+                if pair {
+                    let low = hex(s, read + 2);
+                    read += 6;
+                    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+                } else {
+                    char::from_u32(unit)
+                }
+                .unwrap_or(char::REPLACEMENT_CHARACTER)
+            }
+            _ => unreachable!("a simple escape"),
+        };
+        write += c.encode_utf8(&mut s[write..]).len();
+    }
+    write
 }
 
 /// `body` if it is JSON, with the texts of a large `didOpen` or `didChange` taken out (see
@@ -224,9 +364,10 @@ fn checked(body: Vec<u8>) -> Option<Vec<u8>> {
             .is_ok()
             .then_some(body);
     }
-    if let Some(lighter) = lighter_open(&body) {
-        return Some(lighter);
-    }
+    let body = match lighter_open(body) {
+        Ok(lighter) => return Some(lighter),
+        Err(body) => body,
+    };
     let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
         // Not an object (a batch, say): forwarded as it is if it is JSON.
         return serde_json::from_slice::<serde::de::IgnoredAny>(&body)
@@ -658,20 +799,79 @@ mod tests {
         let after = format!(
             r#"{{"jsonrpc":"2.0","params":{{"textDocument":{doc}}},"method":"textDocument/didOpen"}}"#
         );
-        assert!(lighter_open(first.as_bytes()).is_some());
-        assert!(lighter_open(after.as_bytes()).is_none());
+        assert!(lighter_open(first.clone().into_bytes()).is_ok());
+        assert_eq!(
+            lighter_open(after.clone().into_bytes()),
+            Err(after.clone().into_bytes())
+        );
         for body in [&first, &after] {
             let lighter = checked(body.clone().into_bytes()).unwrap();
             assert!(lighter.len() < 1000, "{} bytes", lighter.len());
             assert_eq!(text_of(&lighter), text);
         }
         let request = first.replacen(r#""jsonrpc":"2.0","#, r#""jsonrpc":"2.0","id":7,"#, 1);
-        assert!(lighter_open(request.as_bytes()).is_none());
+        assert_eq!(
+            lighter_open(request.clone().into_bytes()),
+            Err(request.clone().into_bytes())
+        );
         assert_eq!(
             checked(request.clone().into_bytes()),
             Some(request.into_bytes())
         );
         let broken = format!("{first}]");
+        assert_eq!(
+            lighter_open(broken.clone().into_bytes()),
+            Err(broken.clone().into_bytes())
+        );
         assert_eq!(checked(broken.into_bytes()), None);
+    }
+
+    /// A JSON string decoded where it stands is what serde_json decodes, on random strings
+    /// of every escape, surrogate pairs among them; a lone surrogate becomes U+FFFD.
+    #[test]
+    fn a_string_decoded_in_place_is_the_string_serde_json_reads() {
+        const PIECES: &[&str] = &[
+            "a",
+            "GET /x",
+            "\\n",
+            "\\r\\n",
+            "\\t",
+            "\\\"",
+            "\\\\",
+            "\\/",
+            "\\b",
+            "\\f",
+            "\\u00e9",
+            "\\u2713",
+            "\\uD83D\\uDE00",
+            "\\u0041",
+            "é",
+            "✓",
+            "😀",
+            "\\u005c",
+        ];
+        let rng = &mut fastrand::Rng::with_seed(13);
+        for _ in 0..5_000 {
+            let inside: String = (0..rng.usize(0..30))
+                .map(|_| PIECES[rng.usize(..PIECES.len())])
+                .collect();
+            let expected: String = serde_json::from_str(&format!("\"{inside}\"")).unwrap();
+            let mut bytes = inside.clone().into_bytes();
+            let len = unescape_in_place(&mut bytes);
+            assert_eq!(
+                std::str::from_utf8(&bytes[..len]),
+                Ok(expected.as_str()),
+                "{inside}"
+            );
+        }
+        for (lone, decoded) in [
+            ("a\\uD83Db", "a\u{fffd}b"),
+            ("\\uDE00\\uD83D", "\u{fffd}\u{fffd}"),
+            ("\\uD83D\\u0041", "\u{fffd}A"),
+        ] {
+            let mut bytes = lone.as_bytes().to_vec();
+            let len = unescape_in_place(&mut bytes);
+            assert_eq!(std::str::from_utf8(&bytes[..len]), Ok(decoded), "{lone}");
+        }
     }
 }
