@@ -579,7 +579,8 @@ impl JsonString {
         if self.has_escapes {
             self.value(src) == s
         } else {
-            self.content.slice(src) == s
+            // Lengths first: most keys compared are not the one looked for.
+            self.content.len() as usize == s.len() && self.content.slice(src) == s
         }
     }
 

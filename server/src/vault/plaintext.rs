@@ -297,15 +297,19 @@ impl<'t> Strings<'t> {
             ValueKind::Array(items) => items.iter().for_each(|v| self.walk(&v, None, out)),
             ValueKind::Object(members) => {
                 // `{"key": "X-Api-Key", "value": "…"}`: the entry's key names its value.
-                let entry_key = members
-                    .iter()
-                    .find(|m| m.key.eq_str(src, "key"))
-                    .and_then(|m| m.value.as_str())
-                    .map(|k| k.value(src));
                 // Postman's `url` object: a credential of `query` is also in `raw`, and is
-                // reported once, at its query entry, which names it.
+                // reported once, at its query entry, which names it. The first of each.
+                let (mut entry, mut query) = (None, None);
+                for m in members {
+                    if entry.is_none() && m.key.eq_str(src, "key") {
+                        entry = Some(m);
+                    } else if query.is_none() && m.key.eq_str(src, "query") {
+                        query = Some(m);
+                    }
+                }
+                let entry_key = entry.and_then(|m| m.value.as_str()).map(|k| k.value(src));
                 let mut in_query = Vec::new();
-                if let Some(q) = members.iter().find(|m| m.key.eq_str(src, "query")) {
+                if let Some(q) = query {
                     self.walk(&q.value, None, &mut in_query);
                 }
                 for m in members {

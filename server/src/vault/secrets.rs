@@ -546,12 +546,18 @@ pub struct Scans<'t> {
     seen: rustc_hash::FxHashMap<(Option<NameKind>, &'t str), Vec<Hit>>,
 }
 
+/// A piece shorter than this holds no credential, whatever its name.
+const SHORTEST: usize = 6;
+
 /// Pieces up to this long are remembered by [`Scans`]: longer ones seldom repeat.
 const REMEMBERED: usize = 256;
 
 impl<'t> Scans<'t> {
     /// [`scan`] of `value`, named `name`.
     pub fn scan(&mut self, name: Option<&str>, value: &'t str) -> Vec<Hit> {
+        if value.len() < SHORTEST {
+            return Vec::new();
+        }
         let kind = name.and_then(|name| match self.kinds.get(name) {
             Some(&kind) => kind,
             None => *self
@@ -577,7 +583,7 @@ fn scan_as(kind: Option<NameKind>, value: &str) -> Vec<Hit> {
         out: Vec::new(),
         taken: Default::default(),
     };
-    if value.len() < 6 {
+    if value.len() < SHORTEST {
         return c.out;
     }
     // The set's one pass pays on short pieces; over a long text, where some pattern matches
