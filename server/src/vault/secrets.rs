@@ -296,21 +296,6 @@ const KEY_ENDINGS: [&str; 16] = [
     "key",
 ];
 
-/// Every ending of [`PASSWORD_ENDINGS`] and [`KEY_ENDINGS`].
-const CREDENTIAL_ENDINGS: [&str; 20] = {
-    let mut all = [""; 20];
-    let mut i = 0;
-    while i < PASSWORD_ENDINGS.len() {
-        all[i] = PASSWORD_ENDINGS[i];
-        i += 1;
-    }
-    while i < all.len() {
-        all[i] = KEY_ENDINGS[i - PASSWORD_ENDINGS.len()];
-        i += 1;
-    }
-    all
-};
-
 /// Whether `value` is obviously not a real credential: a placeholder, a reference to
 /// something else, a word.
 pub fn is_placeholder(value: &str) -> bool {
@@ -710,8 +695,9 @@ fn names_a_credential(text: &str, sep: usize) -> bool {
     }
     end - start >= 2
         && seen == 2
-        && CREDENTIAL_ENDINGS
+        && PASSWORD_ENDINGS
             .iter()
+            .chain(&KEY_ENDINGS)
             .any(|e| e.as_bytes().ends_with(&last))
         && matches!(
             name_kind(&text[start..end]),
