@@ -824,6 +824,15 @@ mod tests {
             Err(broken.clone().into_bytes())
         );
         assert_eq!(checked(broken.into_bytes()), None);
+        // Escapes that are not JSON are refused before anything is decoded.
+        for escape in [r"\u12G4", r"\x", r"\u12"] {
+            let bad = first.replacen("GET", &format!("GET {escape}"), 1);
+            assert_eq!(
+                lighter_open(bad.clone().into_bytes()),
+                Err(bad.clone().into_bytes())
+            );
+            assert_eq!(checked(bad.into_bytes()), None, "{escape}");
+        }
     }
 
     /// A JSON string decoded where it stands is what serde_json decodes, on random strings
