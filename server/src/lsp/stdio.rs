@@ -221,12 +221,12 @@ struct OpenItem<'a> {
 /// fresh memory, whose first touch costs more than the decoding. `Err(body)`, untouched,
 /// when `body` is something else (the method written after the text, say), for [`checked`]
 /// to read.
-fn lighter_open(body: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+fn lighter_open(mut body: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
     const METHOD: &[u8] = b"\"textDocument/didOpen\"";
     if memchr::memmem::find(&body[..body.len().min(256)], METHOD).is_none() {
         return Err(body);
     }
-    let Some((params, text)) = std::str::from_utf8(&body)
+    let Some((mut params, text)) = std::str::from_utf8(&body)
         .ok()
         .and_then(|json| serde_json::from_str::<OpenNotification>(json).ok())
         .filter(|open| open.method == "textDocument/didOpen" && open.id.is_none())
@@ -249,13 +249,11 @@ fn lighter_open(body: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
     else {
         return Err(body);
     };
-    let mut body = body;
     let len = unescape_in_place(&mut body[text.clone()]);
     body.copy_within(text.start..text.start + len, 0);
     body.truncate(len);
     let text = String::from_utf8(body)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let mut params = params;
     params.text_document.text = keep_text(text);
     // A notification of strings and a number always serializes; were it not to, the message
     // would be answered as one that is not JSON.
@@ -333,24 +331,20 @@ fn unescape_in_place(s: &mut [u8]) -> usize {
             write += 1;
             continue;
         }
-        let c = match s[read + 1] {
-            b'u' => {
-                let unit = hex(s, read + 2);
-                read += 6;
-                let pair = (0xD800..0xDC00).contains(&unit)
-                    && s.get(read..read + 2) == Some(b"\\u")
-                    && (0xDC00..0xE000).contains(&hex(s, read + 2));
-                if pair {
-                    let low = hex(s, read + 2);
-                    read += 6;
-                    char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-                } else {
-                    char::from_u32(unit)
-                }
-                .unwrap_or(char::REPLACEMENT_CHARACTER)
-            }
-            _ => unreachable!("a simple escape"),
-        };
+        // `\uXXXX`, or a surrogate pair of two.
+        let unit = hex(s, read + 2);
+        read += 6;
+        let pair = (0xD800..0xDC00).contains(&unit)
+            && s.get(read..read + 2) == Some(b"\\u")
+            && (0xDC00..0xE000).contains(&hex(s, read + 2));
+        let c = if pair {
+            let low = hex(s, read + 2);
+            read += 6;
+            char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+        } else {
+            char::from_u32(unit)
+        }
+        .unwrap_or(char::REPLACEMENT_CHARACTER);
         write += c.encode_utf8(&mut s[write..]).len();
     }
     write

@@ -339,13 +339,13 @@ impl<'t> Strings<'t> {
 
     /// Scans one JSON string, mapping ranges of its decoded text back to the source.
     fn string(&mut self, s: &JsonString, name: Option<&str>, out: &mut Vec<Hit>) {
-        let (src, hits) = match s.value(self.src) {
-            std::borrow::Cow::Borrowed(v) => (self.src, self.scans.scan(name, v)),
-            std::borrow::Cow::Owned(v) => (self.src, secrets::scan(name, &v)),
+        let hits = match s.value(self.src) {
+            std::borrow::Cow::Borrowed(v) => self.scans.scan(name, v),
+            std::borrow::Cow::Owned(v) => secrets::scan(name, &v),
         };
         for hit in hits {
             let range = if s.has_escapes {
-                s.source_range(src, hit.range)
+                s.source_range(self.src, hit.range)
             } else {
                 hit.range.shift(s.content.start)
             };
