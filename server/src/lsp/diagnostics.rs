@@ -47,7 +47,7 @@ pub fn offline(state: &State, doc: &Document) -> Result<Arc<Vec<Diagnostic>>, Un
     let envs = around.env_sources();
     let env_name = state.env_name.read().unwrap().clone();
     let ctx = around.context(&envs, env_name.as_deref());
-    let findings = doc.findings(&data, generation, &ctx);
+    let findings = doc.findings_indexed(&data, generation, &ctx);
     let lines = doc.lines(state.encoding());
     let diags: Arc<Vec<Diagnostic>> = Arc::new(
         findings
