@@ -816,3 +816,26 @@ fn a_whole_text_change_then_an_edit_in_one_event() {
     assert_sensible(&c, "hover after the change", &r);
     c.shutdown();
 }
+
+/// The client's pipe to the server holds a megabyte, so that a 5 MB document crosses in a
+/// few reads: the server asks the kernel for it when it starts. The pipe is reached through
+/// `/proc` (a second reader that reads nothing), as the client's end is the writer's.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_widens_the_pipe_it_reads() {
+    let p = Project::new(LINKS);
+    let mut c = Client::start(p.dir.path(), UTF8);
+    let uri = c.open(
+        &p.path("a.http"),
+        &format!("GET https://x.test\n{}\n", "#".repeat(2 << 20)),
+    );
+    let r = c.request(
+        "textDocument/diagnostic",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(r.is_ok(), "the diagnostics of a 2 MB document: {r:?}");
+    let stdin = std::fs::File::open(format!("/proc/{}/fd/0", c.pid())).expect("the server's stdin");
+    let size = rustix::pipe::fcntl_getpipe_size(&stdin).expect("a pipe");
+    assert!(size >= 1 << 20, "the server's stdin holds {size} bytes");
+    c.shutdown();
+}
