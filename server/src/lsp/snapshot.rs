@@ -12,6 +12,7 @@ use crate::lsp::lines::Lines;
 use crate::lsp::state::{Document, FileData, State, Surroundings};
 use crate::lsp::to_proto;
 use crate::text::LineIndex;
+use crate::vault::document::DocKind;
 use crate::vault::features::{EnvFileSource, FileEdit, World};
 
 /// An open document and its parse, or why there is none: unknown documents answer empty,
@@ -33,8 +34,13 @@ pub struct Around {
 
 impl Around {
     pub fn new(state: &State, data: &FileData) -> Around {
+        Around::at(state, data.path.as_deref(), data.kind)
+    }
+
+    /// What applies to a document of kind `kind` at `path`.
+    pub fn at(state: &State, path: Option<&Path>, kind: DocKind) -> Around {
         Around {
-            surroundings: state.surroundings(data.path.as_deref(), data.kind, true),
+            surroundings: state.surroundings(path, kind, true),
             env_name: state.env_name.read().unwrap().clone(),
             providers: state.providers.clone(),
         }

@@ -202,6 +202,19 @@ impl Document {
         found
     }
 
+    /// Runs `f` on the parse of the version this one was edited from and the splice from its
+    /// text to this one's, while this version is not parsed: `None` once it is parsed or its
+    /// parse has begun, and when it has no earlier version. `f` runs under the lock a parse
+    /// takes the earlier version with, so that a parse begun meanwhile waits for it and still
+    /// takes the earlier parse over without a copy: keep it short.
+    pub fn with_earlier<T>(&self, f: impl FnOnce(&FileData, Splice) -> Option<T>) -> Option<T> {
+        if self.data.get().is_some() {
+            return None;
+        }
+        let origin = self.origin.lock().unwrap();
+        origin.as_ref().and_then(|o| f(&o.data, o.splice))
+    }
+
     pub fn index(&self) -> &LineIndex {
         self.index.get_or_init(|| LineIndex::new(&self.text))
     }

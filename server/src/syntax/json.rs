@@ -114,6 +114,33 @@ impl Tree {
         }
     }
 
+    /// The string inside value `within`, a value or a member's key, whose text between the
+    /// quotes holds `range`.
+    pub fn string_holding(&self, within: NodeId, range: TextRange) -> Option<JsonString> {
+        let at = within.0 as usize;
+        let end = at + 1 + self.nodes.get(at)?.descendants as usize;
+        self.nodes[at..end].iter().find_map(|node| {
+            let key = (!node.key.is_empty()).then(|| {
+                JsonString::from_range(
+                    node.key,
+                    node.flags & KEY_ESCAPES != 0,
+                    node.flags & KEY_OPEN != 0,
+                )
+            });
+            let value = (node.tag == Tag::String).then(|| {
+                JsonString::from_range(
+                    node.range,
+                    node.flags & STRING_ESCAPES != 0,
+                    node.flags & STRING_OPEN != 0,
+                )
+            });
+            [key, value]
+                .into_iter()
+                .flatten()
+                .find(|s| s.content.contains_range(range))
+        })
+    }
+
     /// Whether each of `ids` is an object or an array (`None` for another value).
     pub fn container_kinds(&self, ids: &[NodeId]) -> Option<Vec<ContainerKind>> {
         ids.iter()
@@ -245,6 +272,34 @@ impl JsonString {
             content,
             has_escapes: escapes,
         }
+    }
+}
+
+impl JsonString {
+    /// Whether the string has its closing quote.
+    pub fn is_closed(&self) -> bool {
+        self.range.end > self.content.end
+    }
+
+    /// Whether `at` falls strictly inside one of the string's escapes (a backslash and what
+    /// it escapes, read as the parser reads them), `src` being its document: text written
+    /// there would change what the backslash escapes.
+    pub fn splits_escape(&self, src: &str, at: u32) -> bool {
+        let (b, at) = (src.as_bytes(), at as usize);
+        let end = (self.content.end as usize).min(b.len());
+        let mut i = self.content.start as usize;
+        while let Some(k) = memchr::memchr(b'\\', &b[i.min(end)..end]) {
+            let escape = i + k;
+            if escape >= at {
+                return false;
+            }
+            let len = decode_escape(&b[escape..]).1;
+            if at < escape + len {
+                return true;
+            }
+            i = escape + len;
+        }
+        false
     }
 }
 

@@ -4,7 +4,7 @@
 //! then one `replace_range` (a memmove of at most the document, well under a millisecond for
 //! the 5 MB files vaultlink is measured on) plus a new line index.
 
-use super::{Encoding, LineCol, LineIndex};
+use super::{Encoding, LineCol, LineIndex, TextRange, to_u32};
 
 /// One change, positions as the editor sent them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +41,45 @@ impl Splice {
     /// How far text after the splice moved.
     pub fn delta(self) -> i64 {
         self.new_end as i64 - self.old_end as i64
+    }
+
+    /// Where `offset` of the text after the splice was before it; `None` inside the text the
+    /// splice wrote.
+    pub fn back(self, offset: usize) -> Option<usize> {
+        if offset < self.start {
+            Some(offset)
+        } else if offset >= self.new_end {
+            Some(offset - self.new_end + self.old_end)
+        } else {
+            None
+        }
+    }
+
+    /// Where `range` of the text before the splice is after it; `None` when the splice
+    /// replaced any of it.
+    pub fn forward(self, range: TextRange) -> Option<TextRange> {
+        if range.end as usize <= self.start {
+            Some(range)
+        } else if range.start as usize >= self.old_end {
+            let moved = |o: u32| to_u32(o as usize - self.old_end + self.new_end);
+            Some(TextRange::new(moved(range.start), moved(range.end)))
+        } else {
+            None
+        }
+    }
+
+    /// Whether the splice left the lines that hold `range` of the text before it as they
+    /// were, their line breaks included: what is read on those lines alone reads the same
+    /// after it.
+    pub fn spares_lines(self, before: &str, range: TextRange) -> bool {
+        let bytes = before.as_bytes();
+        let (s, e) = (
+            (range.start as usize).min(bytes.len()),
+            (range.end as usize).min(bytes.len()),
+        );
+        let first = memchr::memrchr2(b'\n', b'\r', &bytes[..s]).map_or(0, |i| i + 1);
+        let last = memchr::memchr2(b'\n', b'\r', &bytes[e..]).map_or(bytes.len(), |i| e + i);
+        self.old_end < first || self.start > last
     }
 }
 
@@ -98,6 +137,96 @@ pub fn apply_changes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Offsets and ranges outside a splice map to the same characters on either side of it;
+    /// those the splice wrote or replaced map nowhere.
+    #[test]
+    fn offsets_and_ranges_cross_a_splice_where_it_did_not_write() {
+        let rng = &mut fastrand::Rng::with_seed(7);
+        for _ in 0..2_000 {
+            let before: String = (0..rng.usize(0..20)).map(|_| rng.alphanumeric()).collect();
+            let start = rng.usize(0..=before.len());
+            let old_end = rng.usize(start..=before.len());
+            let new: String = (0..rng.usize(0..5)).map(|_| '#').collect();
+            let mut after = before.clone();
+            after.replace_range(start..old_end, &new);
+            let splice = Splice {
+                start,
+                old_end,
+                new_end: start + new.len(),
+            };
+            for offset in 0..=after.len() {
+                match splice.back(offset) {
+                    Some(o) if offset < start => {
+                        assert_eq!((o, &before[..o]), (offset, &after[..offset]));
+                    }
+                    Some(o) => assert_eq!(&before[o..], &after[offset..], "{splice:?} {offset}"),
+                    None => assert!((start..splice.new_end).contains(&offset)),
+                }
+            }
+            for s in 0..=before.len() {
+                for e in s..=before.len() {
+                    let range = TextRange::from_usize(s, e);
+                    match splice.forward(range) {
+                        Some(r) => assert_eq!(r.slice(&after), range.slice(&before)),
+                        None => assert!(s < old_end && e > start, "{splice:?} {s}..{e}"),
+                    }
+                }
+            }
+        }
+    }
+
+    /// A splice spares a range's lines when it neither writes on them nor joins them to
+    /// another line: everything on them is then there, as it was, after it.
+    #[test]
+    fn a_splice_spares_the_lines_it_does_not_reach() {
+        let rng = &mut fastrand::Rng::with_seed(11);
+        let line = |text: &str, at: usize| {
+            let first = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            let last = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
+            (first, last)
+        };
+        let (mut spared, mut reached) = (0, 0);
+        for _ in 0..5_000 {
+            let before: String = (0..rng.usize(0..24))
+                .map(|_| ['a', 'b', '\n', '\r'][rng.usize(0..4)])
+                .collect();
+            let start = rng.usize(0..=before.len());
+            let old_end = rng.usize(start..=before.len());
+            let new: String = (0..rng.usize(0..3))
+                .map(|_| ['#', '\n'][rng.usize(0..2)])
+                .collect();
+            let mut after = before.clone();
+            after.replace_range(start..old_end, &new);
+            let splice = Splice {
+                start,
+                old_end,
+                new_end: start + new.len(),
+            };
+            let at = rng.usize(0..=before.len());
+            let range = TextRange::from_usize(at, at);
+            let (first, last) = line(&before, at);
+            if splice.spares_lines(&before, range) {
+                spared += 1;
+                // The line is there after the splice, whole and with the same ends.
+                let moved = splice.forward(range).expect("a spared range maps").start as usize;
+                let (f, l) = line(&after, moved);
+                assert_eq!(&after[f..l], &before[first..last], "{splice:?} {before:?}");
+                assert_eq!(moved - f, at - first);
+            } else {
+                reached += 1;
+                // Written on, or its line break or a neighbour's deleted.
+                assert!(
+                    start <= last && old_end >= first,
+                    "{splice:?} {before:?} {at}"
+                );
+            }
+        }
+        assert!(
+            spared > 1_000 && reached > 1_000,
+            "{spared} spared, {reached} reached"
+        );
+    }
 
     fn lc(line: u32, col: u32) -> LineCol {
         LineCol { line, col }

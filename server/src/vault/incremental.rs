@@ -199,12 +199,17 @@ fn separator_before(b: &[u8], limit: usize) -> usize {
     }
 }
 
-fn reparse_http(
-    mut file: HttpFile,
+/// The part of an `.http` text that its edit `splice` makes to parse again, in offsets of the
+/// texts before and after: from a `###` line before the edit to one after it that was one
+/// before it too. The blocks outside it parse as they did, moved by the edit. `None` when
+/// the blocks are not independent (a `proto` line before the region's end): the whole
+/// text is to be parsed.
+pub(crate) fn http_region(
+    file: &HttpFile,
     old_text: &str,
     new_text: &str,
     splice: Splice,
-) -> Option<(HttpFile, Patch)> {
+) -> Option<Splice> {
     let (old_b, new_b) = (old_text.as_bytes(), new_text.as_bytes());
     // The region starts at a `###` line the edit left as it was.
     let start = separator_before(new_b, splice.start);
@@ -233,6 +238,18 @@ fn reparse_http(
     {
         return None;
     }
+    Some(region)
+}
+
+fn reparse_http(
+    mut file: HttpFile,
+    old_text: &str,
+    new_text: &str,
+    splice: Splice,
+) -> Option<(HttpFile, Patch)> {
+    let region = http_region(&file, old_text, new_text, splice)?;
+    let (start, new_b) = (region.start, new_text.as_bytes());
+    let delta = splice.delta();
     let part = http::parse_region(new_text, region.start, region.new_end);
     // The scan's lines: the region and the `###` block after it, unchanged by the edit.
     let scan_end = if region.new_end < new_b.len() {

@@ -27,12 +27,14 @@ use crate::lsp::handlers::notification::{env_setting, trust_option};
 use crate::lsp::lines::Lines;
 use crate::lsp::live;
 use crate::lsp::snapshot::{Around, current_text, open, workspace_edit};
-use crate::lsp::state::{FileData, State};
+use crate::lsp::state::{Document, FileData, State};
 use crate::lsp::stdio;
 use crate::lsp::to_proto;
 use crate::syntax::refs;
 use crate::text::{LineIndex, TextRange};
-use crate::vault::features::{World, actions, completion, hover, lens, navigation, symbols};
+use crate::vault::features::{
+    World, actions, completion, earlier, hover, lens, navigation, symbols,
+};
 use crate::vault::links;
 
 pub async fn initialize(
@@ -167,11 +169,17 @@ pub async fn hover(global: &GlobalState, params: HoverParams) -> Result<Option<H
 }
 
 fn hover_at(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
-    let Some((doc, data)) = open(state, uri)? else {
+    let Some(doc) = state.doc(uri) else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
     let offset = from_proto::offset(&lines, pos);
+    if let Some(hover) = hover_before_the_parse(state, &doc, offset) {
+        return Ok(hover.map(|h| to_proto::hover(&lines, h)));
+    }
+    let Some(data) = doc.data()? else {
+        return Ok(None);
+    };
     let around = Around::new(state, &data);
     let envs = around.envs();
     let world = around.world(&envs);
@@ -179,15 +187,49 @@ fn hover_at(state: &State, uri: &Uri, pos: Position) -> Result<Option<Hover>> {
     Ok(hover::hover(&data.doc(), offset, &world).map(|h| to_proto::hover(&lines, h)))
 }
 
+/// A hover that arrives before the edited version is parsed (right after a keystroke),
+/// read in the version the edit was made to where the edit cannot change what is read
+/// there (see [`earlier`]): it does not wait for the parse, which after an edit that
+/// unbalances a large collection's brackets is a parse of the whole file.
+fn hover_before_the_parse(
+    state: &State,
+    doc: &Document,
+    offset: u32,
+) -> Option<Option<hover::HoverInfo>> {
+    let kind = doc.kind?;
+    let found = doc
+        .with_earlier(|data, splice| earlier::reference(&data.doc(), &doc.text, splice, offset))?;
+    let Some(found) = found else {
+        return Some(None);
+    };
+    let around = Around::at(state, doc.path.as_deref(), kind);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    wait_for_the_secret(state, &world, None, &found.name);
+    Some(hover::hover_of(&found, &world))
+}
+
 /// Waits briefly for what its store says about the linked secret at `offset`, when signed
 /// in to that store: a person is waiting for the hover or the version actions it decides.
 fn wait_for_the_secret_at(state: &State, data: &FileData, world: &World<'_>, offset: u32) {
-    if let Some(name) = navigation::name_at(&data.doc(), offset)
-        && let Some(id) = world
-            .links
-            .and_then(|l| l.file.get(&name.name))
-            .or_else(|| data.links().and_then(|l| l.get(&name.name)))
-            .and_then(|l| l.link_id())
+    if let Some(name) = navigation::name_at(&data.doc(), offset) {
+        wait_for_the_secret(state, world, data.links(), &name.name);
+    }
+}
+
+/// [`wait_for_the_secret_at`] for the secret `name` links to, in the links around or in
+/// `own`, the document's own when it is a links file.
+fn wait_for_the_secret(
+    state: &State,
+    world: &World<'_>,
+    own: Option<&links::LinksFile>,
+    name: &str,
+) {
+    if let Some(id) = world
+        .links
+        .and_then(|l| l.file.get(name))
+        .or_else(|| own.and_then(|l| l.get(name)))
+        .and_then(|l| l.link_id())
         && state.providers.is_signed_in(id.store())
     {
         live::wait_for(live::INTERACTIVE_WAIT, state.providers.versions(id));
@@ -222,12 +264,55 @@ fn completion_at(
     uri: &Uri,
     pos: Position,
 ) -> Result<Option<lsp::CompletionResponse>> {
-    let Some((doc, data)) = open(state, uri)? else {
+    let Some(doc) = state.doc(uri) else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
     let offset = from_proto::offset(&lines, pos);
-    let hosts: Vec<_> = live::store_hosts(state, &data)
+    let items = match completion_before_the_parse(state, &doc, offset) {
+        Some(items) => items,
+        None => {
+            let Some(data) = doc.data()? else {
+                return Ok(None);
+            };
+            wait_for_names(state, live::store_hosts(state, &data));
+            let around = Around::new(state, &data);
+            let envs = around.envs();
+            let world = around.world(&envs);
+            completion::completion(&data.doc(), offset, &world)
+        }
+    };
+    let items = items
+        .into_iter()
+        .map(|c| to_proto::completion_item(&lines, c))
+        .collect();
+    Ok(to_proto::completion_response(items))
+}
+
+/// Completion of a secret's name that arrives before the edited version is parsed, read
+/// in the earlier version as [`hover_before_the_parse`] reads.
+fn completion_before_the_parse(
+    state: &State,
+    doc: &Document,
+    offset: u32,
+) -> Option<Vec<completion::Completion>> {
+    let kind = doc.kind?;
+    let slot = doc
+        .with_earlier(|data, splice| earlier::name_slot(&data.doc(), &doc.text, splice, offset))?;
+    wait_for_names(
+        state,
+        live::store_hosts_at(state, doc.path.as_deref(), kind),
+    );
+    let around = Around::at(state, doc.path.as_deref(), kind);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    Some(completion::name_completions(slot, &world))
+}
+
+/// Waits briefly for the secret names of the store `hosts` the session is signed in to:
+/// a person is waiting for the completions.
+fn wait_for_names(state: &State, hosts: Vec<crate::vault::identifier::LinkId>) {
+    let hosts: Vec<_> = hosts
         .into_iter()
         .filter(|h| state.providers.is_signed_in(h.store()))
         .collect();
@@ -237,14 +322,6 @@ fn completion_at(
             live::fetch_names(&state.providers, &hosts),
         );
     }
-    let around = Around::new(state, &data);
-    let envs = around.envs();
-    let world = around.world(&envs);
-    let items = completion::completion(&data.doc(), offset, &world)
-        .into_iter()
-        .map(|c| to_proto::completion_item(&lines, c))
-        .collect();
-    Ok(to_proto::completion_response(items))
 }
 
 pub async fn code_action(

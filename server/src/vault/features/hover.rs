@@ -14,7 +14,7 @@ use crate::syntax::refs::{self, RefKind, VaultMethod};
 use crate::text::TextRange;
 use crate::vault::document::Parsed;
 use crate::vault::features::markdown::{Table, code, escape, prose};
-use crate::vault::features::scan::{self, FoundKind};
+use crate::vault::features::scan::{self, Found, FoundKind};
 use crate::vault::features::vars::{self, Source, VarDef, VarValue};
 use crate::vault::features::{Doc, World};
 use crate::vault::identifier::{IdError, LinkId};
@@ -54,6 +54,27 @@ pub fn hover(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Option<HoverInfo>
         });
     }
     let found = scan::ref_at(doc, offset)?;
+    let markdown = match found.kind {
+        FoundKind::DynamicVault => dynamic_vault_markdown(doc, world, &found.name, offset),
+        FoundKind::Variable => variable_markdown(doc, world, &found.name, offset),
+        _ => return hover_of(&found, world),
+    };
+    Some(HoverInfo {
+        range: found.range,
+        markdown: markdown.trim_end().to_owned(),
+    })
+}
+
+/// Whether the hover of a reference of kind `kind` is its own: made of its name and the
+/// links, whatever the rest of the document says (a variable's hover reads where the
+/// document defines it).
+pub(crate) fn is_own(kind: FoundKind) -> bool {
+    !matches!(kind, FoundKind::Variable | FoundKind::DynamicVault)
+}
+
+/// The hover of `found`, a reference whose hover is its own (see [`is_own`]); `None` for
+/// the others.
+pub(crate) fn hover_of(found: &Found, world: &World<'_>) -> Option<HoverInfo> {
     let links = world.links.map(|l| l.file);
     let markdown = match found.kind {
         FoundKind::Vault => {
@@ -62,12 +83,11 @@ pub fn hover(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Option<HoverInfo>
             md
         }
         FoundKind::Script(method) => script_markdown(&found.name, method, links),
-        FoundKind::DynamicVault => dynamic_vault_markdown(doc, world, &found.name, offset),
         FoundKind::InvalidVault(message) => {
             format!("**invalid vault reference**\n\n{}", prose(message))
         }
-        FoundKind::Variable => variable_markdown(doc, world, &found.name, offset),
         FoundKind::Dynamic => dynamic_markdown(&found.name),
+        FoundKind::Variable | FoundKind::DynamicVault => return None,
     };
     Some(HoverInfo {
         range: found.range,

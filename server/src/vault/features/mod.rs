@@ -11,6 +11,7 @@ use crate::vault::links::{LinksFile, TextEdit};
 
 pub mod actions;
 pub mod completion;
+pub(crate) mod earlier;
 pub mod hover;
 pub mod lens;
 pub mod live;
