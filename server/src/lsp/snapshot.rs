@@ -34,13 +34,14 @@ pub struct Around {
 
 impl Around {
     pub fn new(state: &State, data: &FileData) -> Around {
-        Around::at(state, data.path.as_deref(), data.kind)
+        Around::at(state, data.path.as_deref(), data.kind, true)
     }
 
-    /// What applies to a document of kind `kind` at `path`.
-    pub fn at(state: &State, path: Option<&Path>, kind: DocKind) -> Around {
+    /// What applies to a document of kind `kind` at `path`; the names the workspace uses
+    /// only `with_names`.
+    pub fn at(state: &State, path: Option<&Path>, kind: DocKind, with_names: bool) -> Around {
         Around {
-            surroundings: state.surroundings(path, kind, true),
+            surroundings: state.surroundings(path, kind, with_names),
             env_name: state.env_name.read().unwrap().clone(),
             providers: state.providers.clone(),
         }

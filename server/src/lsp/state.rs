@@ -215,6 +215,12 @@ impl Document {
         origin.as_ref().and_then(|o| f(&o.data, o.splice))
     }
 
+    /// Whether this version is parsed.
+    #[cfg(test)]
+    pub fn is_parsed(&self) -> bool {
+        self.data.get().is_some()
+    }
+
     pub fn index(&self) -> &LineIndex {
         self.index.get_or_init(|| LineIndex::new(&self.text))
     }

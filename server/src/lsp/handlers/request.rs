@@ -202,7 +202,8 @@ fn hover_before_the_parse(
     let Some(found) = found else {
         return Some(None);
     };
-    let around = Around::at(state, doc.path.as_deref(), kind);
+    // The hover of a reference does not list the workspace's names: they are not gathered.
+    let around = Around::at(state, doc.path.as_deref(), kind, false);
     let envs = around.envs();
     let world = around.world(&envs);
     wait_for_the_secret(state, &world, None, &found.name);
@@ -264,55 +265,12 @@ fn completion_at(
     uri: &Uri,
     pos: Position,
 ) -> Result<Option<lsp::CompletionResponse>> {
-    let Some(doc) = state.doc(uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
     let offset = from_proto::offset(&lines, pos);
-    let items = match completion_before_the_parse(state, &doc, offset) {
-        Some(items) => items,
-        None => {
-            let Some(data) = doc.data()? else {
-                return Ok(None);
-            };
-            wait_for_names(state, live::store_hosts(state, &data));
-            let around = Around::new(state, &data);
-            let envs = around.envs();
-            let world = around.world(&envs);
-            completion::completion(&data.doc(), offset, &world)
-        }
-    };
-    let items = items
-        .into_iter()
-        .map(|c| to_proto::completion_item(&lines, c))
-        .collect();
-    Ok(to_proto::completion_response(items))
-}
-
-/// Completion of a secret's name that arrives before the edited version is parsed, read
-/// in the earlier version as [`hover_before_the_parse`] reads.
-fn completion_before_the_parse(
-    state: &State,
-    doc: &Document,
-    offset: u32,
-) -> Option<Vec<completion::Completion>> {
-    let kind = doc.kind?;
-    let slot = doc
-        .with_earlier(|data, splice| earlier::name_slot(&data.doc(), &doc.text, splice, offset))?;
-    wait_for_names(
-        state,
-        live::store_hosts_at(state, doc.path.as_deref(), kind),
-    );
-    let around = Around::at(state, doc.path.as_deref(), kind);
-    let envs = around.envs();
-    let world = around.world(&envs);
-    Some(completion::name_completions(slot, &world))
-}
-
-/// Waits briefly for the secret names of the store `hosts` the session is signed in to:
-/// a person is waiting for the completions.
-fn wait_for_names(state: &State, hosts: Vec<crate::vault::identifier::LinkId>) {
-    let hosts: Vec<_> = hosts
+    let hosts: Vec<_> = live::store_hosts(state, &data)
         .into_iter()
         .filter(|h| state.providers.is_signed_in(h.store()))
         .collect();
@@ -322,6 +280,14 @@ fn wait_for_names(state: &State, hosts: Vec<crate::vault::identifier::LinkId>) {
             live::fetch_names(&state.providers, &hosts),
         );
     }
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    let items = completion::completion(&data.doc(), offset, &world)
+        .into_iter()
+        .map(|c| to_proto::completion_item(&lines, c))
+        .collect();
+    Ok(to_proto::completion_response(items))
 }
 
 pub async fn code_action(
@@ -730,6 +696,63 @@ pub async fn execute_command(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hover right after an edit in another item of a collection is read in the version
+    /// before the edit, which leaves the edited one unparsed, and is what its parse answers.
+    /// After an edit that ends a string early, which can end the items with it, it waits
+    /// for the parse.
+    #[test]
+    fn a_hover_right_after_an_edit_elsewhere_leaves_it_unparsed() {
+        let state = State::default();
+        let uri: Uri = "file:///project/api.postman_collection.json"
+            .parse()
+            .unwrap();
+        let text = r#"{"item": [
+{"name": "a", "request": {"url": "https://a.test", "body": {"mode": "raw", "raw": "{\"k\": [\"v\"]}"}}},
+{"name": "b", "request": {"url": "https://b.test/{{vault:api-token}}"}}
+]}"#;
+        let first = Document::new(uri.clone(), 1, text.to_owned());
+        first.data().unwrap();
+        state.put_doc(first);
+        let position = |text: &str, at: usize| {
+            let line = text[..at].matches('\n').count() as u32;
+            let col = at - text[..at].rfind('\n').map_or(0, |n| n + 1);
+            Position::new(line, col as u32)
+        };
+        fn json<T: serde::Serialize>(v: &T) -> String {
+            serde_json::to_string(v).unwrap()
+        }
+        for (edit_at, read_before) in [
+            (text.find("a.test").unwrap(), true),
+            (text.find(r#"v\""#).unwrap() + 2, false),
+        ] {
+            let old = state.doc(&uri).unwrap();
+            let mut new = (*old.text).clone();
+            new.insert(edit_at, 'x');
+            let splice = crate::text::Splice {
+                start: edit_at,
+                old_end: edit_at,
+                new_end: edit_at + 1,
+            };
+            state.put_doc(Document::edited(
+                &old,
+                old.version + 1,
+                new.clone(),
+                Some(splice),
+            ));
+            let doc = state.doc(&uri).unwrap();
+            let name = new.find("{{vault:").unwrap() + "{{vault:".len();
+            let hover = hover_at(&state, &uri, position(&new, name + 1)).unwrap();
+            assert_eq!(doc.is_parsed(), !read_before, "after an edit at {edit_at}");
+            doc.data().unwrap();
+            let parsed_hover = hover_at(&state, &uri, position(&new, name + 1)).unwrap();
+            assert_eq!(json(&hover), json(&parsed_hover));
+            assert_eq!(hover.is_some(), read_before, "{new}");
+            // Back to the text as it was, parsed.
+            state.put_doc(Document::new(uri.clone(), doc.version + 1, text.to_owned()));
+            state.doc(&uri).unwrap().data().unwrap();
+        }
+    }
 
     /// Many items are written as the server framework writes a result: through a JSON tree,
     /// which keeps the order of the fields and leaves out those that are absent.

@@ -1,21 +1,20 @@
-//! Hover and completion read in the version a document was edited from, while the edited
-//! version is not parsed yet.
+//! Hover read in the version a document was edited from, while the edited version is not
+//! parsed yet.
 //!
-//! A hover or a completion sent right after a keystroke meets a version nobody has parsed,
-//! and in a large collection whose brackets the keystroke unbalanced that parse is a parse
-//! of the whole file, milliseconds of it. Where the answer is made of what stands on the
-//! cursor's lines alone (a vault reference and its name, a `{{vault:` being written) and the
-//! edit did not reach those lines, the earlier version's parse gives it: the same characters
-//! on the same lines, at offsets moved by the edit. What such an answer cannot see is an
-//! edit elsewhere that changes how those lines are read (a script block opened above them,
-//! a request's structure broken around them); the next request, answered from the new
-//! version's parse, shows that.
+//! A hover sent right after a keystroke meets a version nobody has parsed, and in a large
+//! collection whose brackets the keystroke unbalanced that parse is a parse of the whole
+//! file, milliseconds of it. Where the edit lies in a part of the document that parses apart
+//! from the part that holds the cursor, the parse of the edited version reads the cursor's
+//! part as the earlier parse did, moved by the edit, and a reference whose hover is its own
+//! (its name and the links) is answered from the earlier parse: the same answer, sooner.
+//! Completion is not answered so: the names it offers include those the edited document
+//! uses, which the edit may change, and an editor asks for it where the person types, which
+//! is the part the edit reached.
 
 use crate::syntax::postman::Collection;
 use crate::text::{Splice, TextRange, to_u32};
 use crate::vault::document::Parsed;
 use crate::vault::features::Doc;
-use crate::vault::features::completion::{self, NameSlot};
 use crate::vault::features::hover;
 use crate::vault::features::scan::{self, Found};
 use crate::vault::incremental;
@@ -43,22 +42,6 @@ pub(crate) fn reference(
         name_range: splice.forward(found.name_range)?,
         ..found
     }))
-}
-
-/// The slot for a secret's name at `offset` of `after`, read in `earlier`'s parse as
-/// [`reference`] reads; `None` when there is none or the earlier parse cannot tell.
-pub(crate) fn name_slot(
-    earlier: &Doc<'_>,
-    after: &str,
-    splice: Splice,
-    offset: u32,
-) -> Option<NameSlot> {
-    let back = unreached(earlier, after, splice, offset)?;
-    let slot = completion::name_slot(earlier, back)?;
-    Some(NameSlot {
-        range: splice.forward(slot.range)?,
-        ..slot
-    })
 }
 
 /// Where `offset` of `after` was in `earlier`'s text, when the parse of `after` reads
@@ -128,7 +111,6 @@ mod tests {
 
     use super::*;
     use crate::vault::document::{DocKind, Parsed};
-    use crate::vault::features::completion::{completion, name_completions};
     use crate::vault::features::hover::{hover, hover_of};
     use crate::vault::features::{LinksSource, World};
     use crate::vault::incremental::tests::{
@@ -139,8 +121,8 @@ mod tests {
     type Edit = fn(&mut fastrand::Rng, &str) -> (usize, usize, String);
 
     /// Edits random documents of `kind` `edits` times and, after each edit, asks for the
-    /// hover and the completions at every reference of the edited text, at each name being
-    /// written and at a few random places: wherever the earlier version answers, its answer
+    /// hover at every reference of the edited text, after each `vault:` and `("` and at a
+    /// few random places: wherever the earlier version answers, its answer
     /// is the answer of the edited version's own parse. Returns how many answers the earlier
     /// version gave, and how many places were asked.
     fn check(
@@ -207,14 +189,6 @@ mod tests {
                         found.and_then(|found| hover_of(&found, &world)),
                         hover(&after, offset, &world),
                         "hover at {offset} after {splice:?} of {text:?} into {new:?}"
-                    );
-                }
-                if let Some(slot) = name_slot(&before, &new, splice, offset) {
-                    answered += 1;
-                    assert_eq!(
-                        name_completions(slot, &world),
-                        completion(&after, offset, &world),
-                        "completion at {offset} after {splice:?} of {text:?} into {new:?}"
                     );
                 }
             }
