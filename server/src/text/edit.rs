@@ -67,20 +67,6 @@ impl Splice {
             None
         }
     }
-
-    /// Whether the splice left the lines that hold `range` of the text before it as they
-    /// were, their line breaks included: what is read on those lines alone reads the same
-    /// after it.
-    pub fn spares_lines(self, before: &str, range: TextRange) -> bool {
-        let bytes = before.as_bytes();
-        let (s, e) = (
-            (range.start as usize).min(bytes.len()),
-            (range.end as usize).min(bytes.len()),
-        );
-        let first = memchr::memrchr2(b'\n', b'\r', &bytes[..s]).map_or(0, |i| i + 1);
-        let last = memchr::memchr2(b'\n', b'\r', &bytes[e..]).map_or(bytes.len(), |i| e + i);
-        self.old_end < first || self.start > last
-    }
 }
 
 /// Applies `changes` in order, each against the text left by the previous one. Positions
@@ -174,58 +160,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// A splice spares a range's lines when it neither writes on them nor joins them to
-    /// another line: everything on them is then there, as it was, after it.
-    #[test]
-    fn a_splice_spares_the_lines_it_does_not_reach() {
-        let rng = &mut fastrand::Rng::with_seed(11);
-        let line = |text: &str, at: usize| {
-            let first = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-            let last = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
-            (first, last)
-        };
-        let (mut spared, mut reached) = (0, 0);
-        for _ in 0..5_000 {
-            let before: String = (0..rng.usize(0..24))
-                .map(|_| ['a', 'b', '\n', '\r'][rng.usize(0..4)])
-                .collect();
-            let start = rng.usize(0..=before.len());
-            let old_end = rng.usize(start..=before.len());
-            let new: String = (0..rng.usize(0..3))
-                .map(|_| ['#', '\n'][rng.usize(0..2)])
-                .collect();
-            let mut after = before.clone();
-            after.replace_range(start..old_end, &new);
-            let splice = Splice {
-                start,
-                old_end,
-                new_end: start + new.len(),
-            };
-            let at = rng.usize(0..=before.len());
-            let range = TextRange::from_usize(at, at);
-            let (first, last) = line(&before, at);
-            if splice.spares_lines(&before, range) {
-                spared += 1;
-                // The line is there after the splice, whole and with the same ends.
-                let moved = splice.forward(range).expect("a spared range maps").start as usize;
-                let (f, l) = line(&after, moved);
-                assert_eq!(&after[f..l], &before[first..last], "{splice:?} {before:?}");
-                assert_eq!(moved - f, at - first);
-            } else {
-                reached += 1;
-                // Written on, or its line break or a neighbour's deleted.
-                assert!(
-                    start <= last && old_end >= first,
-                    "{splice:?} {before:?} {at}"
-                );
-            }
-        }
-        assert!(
-            spared > 1_000 && reached > 1_000,
-            "{spared} spared, {reached} reached"
-        );
     }
 
     fn lc(line: u32, col: u32) -> LineCol {

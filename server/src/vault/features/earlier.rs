@@ -116,9 +116,26 @@ mod tests {
     use crate::vault::incremental::tests::{
         LINKS, edits_and_seed, random_collection, random_edit, random_json_edit, random_text,
     };
-    use crate::vault::links;
+    use crate::vault::links::{self, LinksFile};
 
     type Edit = fn(&mut fastrand::Rng, &str) -> (usize, usize, String);
+
+    /// The world of the random-edit properties: `LINKS` (parsed as `links`) beside the
+    /// document, nothing else.
+    fn world(links: &LinksFile) -> World<'_> {
+        World {
+            links: Some(LinksSource {
+                path: Path::new("/vaultlink.json"),
+                text: LINKS,
+                file: links,
+            }),
+            new_links_path: None,
+            envs: &[],
+            env_name: None,
+            workspace_names: &[],
+            keyvault: None,
+        }
+    }
 
     /// Edits random documents of `kind` `edits` times and, after each edit, asks for the
     /// hover at every reference of the edited text, after each `vault:` and `("` and at a
@@ -132,18 +149,7 @@ mod tests {
         edits: usize,
     ) -> (usize, usize) {
         let links_file = links::parse(LINKS);
-        let world = World {
-            links: Some(LinksSource {
-                path: Path::new("/vaultlink.json"),
-                text: LINKS,
-                file: &links_file,
-            }),
-            new_links_path: None,
-            envs: &[],
-            env_name: None,
-            workspace_names: &[],
-            keyvault: None,
-        };
+        let world = world(&links_file);
         let rng = &mut fastrand::Rng::with_seed(edits_and_seed().1);
         let (mut answered, mut asked) = (0, 0);
         let mut text = new_text(rng);
@@ -207,18 +213,7 @@ mod tests {
     #[test]
     fn an_edit_inside_an_escape_is_not_read_around() {
         let links_file = links::parse(LINKS);
-        let world = World {
-            links: Some(LinksSource {
-                path: Path::new("/vaultlink.json"),
-                text: LINKS,
-                file: &links_file,
-            }),
-            new_links_path: None,
-            envs: &[],
-            env_name: None,
-            workspace_names: &[],
-            keyvault: None,
-        };
+        let world = world(&links_file);
         let text = r#"{"item": [
 {"name": "a", "request": {"url": "https://a.test", "body": {"mode": "raw", "raw": "{\"k\": [\"v\"]}"}}},
 {"name": "b", "request": {"url": "https://b.test/{{vault:api-token}}"}}
