@@ -3,15 +3,13 @@
 //! completion). Diagnostics never wait: unknown secrets are fetched in the background and
 //! the diagnostics refreshed when the answers arrive.
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::lsp::state::{FileData, State};
 use crate::providers::Providers;
-use crate::vault::document::{DocKind, Parsed};
+use crate::vault::document::Parsed;
 use crate::vault::features::live::{self, LinkedUse};
 use crate::vault::identifier::LinkId;
-use crate::vault::links::LinksFile;
 
 /// How long hover and completion wait for Key Vault before answering without it.
 pub const INTERACTIVE_WAIT: Duration = Duration::from_millis(2500);
@@ -25,20 +23,18 @@ pub fn linked_uses(state: &State, data: &FileData) -> Vec<LinkedUse> {
 /// One link per store host (a vault, a region's endpoint) of the links that apply to a
 /// document, to list each host's secrets with.
 pub fn store_hosts(state: &State, data: &FileData) -> Vec<LinkId> {
-    match &data.parsed {
-        Parsed::Links(l) => hosts_of(Some(l)),
-        _ => store_hosts_at(state, data.path.as_deref(), data.kind),
-    }
-}
-
-/// [`store_hosts`] for a document of kind `kind` at `path` that is not a links file.
-pub fn store_hosts_at(state: &State, path: Option<&Path>, kind: DocKind) -> Vec<LinkId> {
-    let around = state.surroundings(path, kind, false);
-    hosts_of(around.links.as_ref().and_then(|l| l.links()))
-}
-
-/// One link of each store host that `links` names.
-fn hosts_of(links: Option<&LinksFile>) -> Vec<LinkId> {
+    let links = match &data.parsed {
+        Parsed::Links(l) => Some(l),
+        _ => None,
+    };
+    let around;
+    let links = match links {
+        Some(l) => Some(l),
+        None => {
+            around = state.surroundings(data.path.as_deref(), data.kind, false);
+            around.links.as_ref().and_then(|l| l.links())
+        }
+    };
     let mut hosts: Vec<LinkId> = Vec::new();
     for id in links
         .iter()

@@ -47,12 +47,6 @@ impl Around {
         }
     }
 
-    /// The same, with `names` as the names the workspace uses.
-    pub fn with_names(mut self, names: Arc<Vec<String>>) -> Around {
-        self.surroundings.names = names;
-        self
-    }
-
     pub fn envs(&self) -> Vec<EnvFileSource<'_>> {
         self.surroundings.env_file_sources()
     }

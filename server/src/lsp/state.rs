@@ -721,23 +721,6 @@ impl State {
         {
             return names.clone();
         }
-        let (names, whole) = self.gather_names(None);
-        let names = Arc::new(names);
-        if whole {
-            *self.names.lock().unwrap() = Some((generation, names.clone()));
-        }
-        names
-    }
-
-    /// [`State::workspace_names`] with the open document `uri` read in `own`, a parse of
-    /// one of its versions, whatever its current version's state; not kept.
-    pub fn workspace_names_reading(&self, uri: &Uri, own: &FileData) -> Arc<Vec<String>> {
-        Arc::new(self.gather_names(Some((uri, own))).0)
-    }
-
-    /// The names the workspace uses, sorted, without duplicates, and whether every open
-    /// document counted with its parse.
-    fn gather_names(&self, own: Option<(&Uri, &FileData)>) -> (Vec<String>, bool) {
         let mut names: Vec<String> = self
             .index
             .read()
@@ -751,28 +734,28 @@ impl State {
         let open = self.open_docs();
         let index = self.index.read().unwrap();
         for doc in open.iter().filter(|d| d.kind.is_some()) {
-            let vault_names = |data: &FileData| {
-                navigation::vault_names(&data.doc())
-                    .into_iter()
-                    .map(|n| n.name)
-            };
-            match own {
-                Some((uri, data)) if *uri == doc.uri => names.extend(vault_names(data)),
-                _ => match doc.data_if_ready() {
-                    Some(data) => names.extend(vault_names(&data)),
-                    None => {
-                        whole = false;
-                        if let Some(f) = doc.path.as_ref().and_then(|p| index.get(p)) {
-                            names.extend(f.names.iter().map(|n| n.name.clone()));
-                        }
+            match doc.data_if_ready() {
+                Some(data) => names.extend(
+                    navigation::vault_names(&data.doc())
+                        .into_iter()
+                        .map(|n| n.name),
+                ),
+                None => {
+                    whole = false;
+                    if let Some(f) = doc.path.as_ref().and_then(|p| index.get(p)) {
+                        names.extend(f.names.iter().map(|n| n.name.clone()));
                     }
-                },
+                }
             }
         }
         drop(index);
         names.sort();
         names.dedup();
-        (names, whole)
+        let names = Arc::new(names);
+        if whole {
+            *self.names.lock().unwrap() = Some((generation, names.clone()));
+        }
+        names
     }
 
     /// Reads, parses and indexes one workspace file; returns whether it is one of ours.

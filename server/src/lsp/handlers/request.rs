@@ -265,59 +265,12 @@ fn completion_at(
     uri: &Uri,
     pos: Position,
 ) -> Result<Option<lsp::CompletionResponse>> {
-    let Some(doc) = state.doc(uri) else {
+    let Some((doc, data)) = open(state, uri)? else {
         return Ok(None);
     };
     let lines = doc.lines(state.encoding());
     let offset = from_proto::offset(&lines, pos);
-    let items = match completion_before_the_parse(state, &doc, offset) {
-        Some(items) => items,
-        None => {
-            let Some(data) = doc.data()? else {
-                return Ok(None);
-            };
-            wait_for_names(state, live::store_hosts(state, &data));
-            let around = Around::new(state, &data);
-            let envs = around.envs();
-            let world = around.world(&envs);
-            completion::completion(&data.doc(), offset, &world)
-        }
-    };
-    let items = items
-        .into_iter()
-        .map(|c| to_proto::completion_item(&lines, c))
-        .collect();
-    Ok(to_proto::completion_response(items))
-}
-
-/// Completion of a secret's name that arrives before the edited version is parsed, read
-/// in the earlier version as [`hover_before_the_parse`] reads, when the edit changed none
-/// of the names the document uses: the workspace's names are listed with the document's
-/// read in that earlier version.
-fn completion_before_the_parse(
-    state: &State,
-    doc: &Document,
-    offset: u32,
-) -> Option<Vec<completion::Completion>> {
-    let kind = doc.kind?;
-    let (slot, names) = doc.with_earlier(|data, splice| {
-        let slot = earlier::name_slot(&data.doc(), &doc.text, splice, offset)?;
-        Some((slot, state.workspace_names_reading(&doc.uri, data)))
-    })?;
-    wait_for_names(
-        state,
-        live::store_hosts_at(state, doc.path.as_deref(), kind),
-    );
-    let around = Around::at(state, doc.path.as_deref(), kind, false).with_names(names);
-    let envs = around.envs();
-    let world = around.world(&envs);
-    Some(completion::name_completions(slot, &world))
-}
-
-/// Waits briefly for the secret names of the store `hosts` the session is signed in to:
-/// a person is waiting for the completions.
-fn wait_for_names(state: &State, hosts: Vec<crate::vault::identifier::LinkId>) {
-    let hosts: Vec<_> = hosts
+    let hosts: Vec<_> = live::store_hosts(state, &data)
         .into_iter()
         .filter(|h| state.providers.is_signed_in(h.store()))
         .collect();
@@ -327,6 +280,14 @@ fn wait_for_names(state: &State, hosts: Vec<crate::vault::identifier::LinkId>) {
             live::fetch_names(&state.providers, &hosts),
         );
     }
+    let around = Around::new(state, &data);
+    let envs = around.envs();
+    let world = around.world(&envs);
+    let items = completion::completion(&data.doc(), offset, &world)
+        .into_iter()
+        .map(|c| to_proto::completion_item(&lines, c))
+        .collect();
+    Ok(to_proto::completion_response(items))
 }
 
 pub async fn code_action(
@@ -736,13 +697,12 @@ pub async fn execute_command(
 mod tests {
     use super::*;
 
-    /// A hover and a completion right after an edit in another item of a collection are
-    /// read in the version before the edit, which leaves the edited one unparsed, and are
-    /// what its parse answers (the completions list the names the document uses). After an
-    /// edit that ends a string early, which can end the items with it, they wait for the
-    /// parse.
+    /// A hover right after an edit in another item of a collection is read in the version
+    /// before the edit, which leaves the edited one unparsed, and is what its parse answers.
+    /// After an edit that ends a string early, which can end the items with it, it waits
+    /// for the parse.
     #[test]
-    fn answers_right_after_an_edit_elsewhere_leave_it_unparsed() {
+    fn a_hover_right_after_an_edit_elsewhere_leaves_it_unparsed() {
         let state = State::default();
         let uri: Uri = "file:///project/api.postman_collection.json"
             .parse()
@@ -783,13 +743,10 @@ mod tests {
             let doc = state.doc(&uri).unwrap();
             let name = new.find("{{vault:").unwrap() + "{{vault:".len();
             let hover = hover_at(&state, &uri, position(&new, name + 1)).unwrap();
-            let completion = completion_at(&state, &uri, position(&new, name)).unwrap();
             assert_eq!(doc.is_parsed(), !read_before, "after an edit at {edit_at}");
             doc.data().unwrap();
             let parsed_hover = hover_at(&state, &uri, position(&new, name + 1)).unwrap();
-            let parsed_completion = completion_at(&state, &uri, position(&new, name)).unwrap();
             assert_eq!(json(&hover), json(&parsed_hover));
-            assert_eq!(json(&completion), json(&parsed_completion));
             assert_eq!(hover.is_some(), read_before, "{new}");
             // Back to the text as it was, parsed.
             state.put_doc(Document::new(uri.clone(), doc.version + 1, text.to_owned()));

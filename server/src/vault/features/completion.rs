@@ -64,9 +64,7 @@ pub fn completion(doc: &Doc<'_>, offset: u32, world: &World<'_>) -> Vec<Completi
     };
     let at = Cursor::new(doc.text, &piece, offset);
     if piece.kind == PieceKind::Script {
-        return script_slot(&at)
-            .map(|slot| name_completions(slot, world))
-            .unwrap_or_default();
+        return script_completion(&at, world);
     }
     brace_completion(doc, &at, world, offset)
 }
@@ -124,71 +122,6 @@ fn is_variable_char(c: char) -> bool {
     is_name_char(c) || c == '$'
 }
 
-/// Where the name of a secret is being written: after `{{vault:`, or inside the quotes of a
-/// `pm.vault.*(` call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct NameSlot {
-    /// The partial name before the cursor and the rest of it after.
-    pub range: TextRange,
-    /// What follows each name inserted: `}}` when the reference is not closed.
-    pub close: &'static str,
-}
-
-/// The name slot at `offset`, if the cursor is in one; its completions are the secret names
-/// ([`name_completions`]), which the rest of the document does not change.
-pub(crate) fn name_slot(doc: &Doc<'_>, offset: u32) -> Option<NameSlot> {
-    if let Parsed::Links(_) = doc.parsed {
-        return None;
-    }
-    let piece = scan::piece_at(doc, offset)?;
-    let at = Cursor::new(doc.text, &piece, offset);
-    match piece.kind {
-        PieceKind::Script => script_slot(&at),
-        _ => vault_slot(&at).flatten(),
-    }
-}
-
-/// Every secret name, to write in `slot`.
-pub(crate) fn name_completions(slot: NameSlot, world: &World<'_>) -> Vec<Completion> {
-    secret_names(world)
-        .into_iter()
-        .map(|(name, detail)| Completion {
-            insert: format!("{name}{}", slot.close),
-            label: name,
-            kind: CompletionKind::Secret,
-            detail: Some(detail),
-            range: slot.range,
-        })
-        .collect()
-}
-
-/// The cursor after `{{` on its line, with no `}}` between: where the text inside starts
-/// (in the piece, past leading blanks) and that text up to the cursor.
-fn brace_inner<'c>(at: &'c Cursor<'_>) -> Option<(usize, &'c str)> {
-    let before = at.before();
-    let open = before.rfind("{{")?;
-    if before[open..].contains("}}") {
-        return None;
-    }
-    let inner = &before[open + 2..];
-    let lead = inner.len() - inner.trim_start_matches([' ', '\t']).len();
-    Some((at.line_start + open + 2 + lead, &inner[lead..]))
-}
-
-/// The slot after `{{vault:` at the cursor: `None` when the cursor does not follow
-/// `{{vault:`, `Some(None)` when what is typed after it cannot be a name.
-fn vault_slot(at: &Cursor<'_>) -> Option<Option<NameSlot>> {
-    let (inner_start, inner) = brace_inner(at)?;
-    let rest = inner.strip_prefix("vault:")?;
-    let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-    if !rest[spaces..].chars().all(is_name_char) {
-        return Some(None);
-    }
-    let (range, closed) = at.name_range(inner_start + 6 + spaces, is_name_char);
-    let close = if closed { "" } else { "}}" };
-    Some(Some(NameSlot { range, close }))
-}
-
 /// After `{{` or `{{vault:`.
 fn brace_completion(
     doc: &Doc<'_>,
@@ -196,14 +129,36 @@ fn brace_completion(
     world: &World<'_>,
     offset: u32,
 ) -> Vec<Completion> {
-    if let Some(slot) = vault_slot(at) {
-        return slot
-            .map(|slot| name_completions(slot, world))
-            .unwrap_or_default();
-    }
-    let Some((inner_start, inner)) = brace_inner(at) else {
+    let before = at.before();
+    let Some(open) = before.rfind("{{") else {
         return Vec::new();
     };
+    if before[open..].contains("}}") {
+        return Vec::new();
+    }
+    let inner = &before[open + 2..];
+    let lead = inner.len() - inner.trim_start_matches([' ', '\t']).len();
+    let inner_start = at.line_start + open + 2 + lead;
+    let inner = &inner[lead..];
+    if let Some(rest) = inner.strip_prefix("vault:") {
+        let spaces = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let partial = &rest[spaces..];
+        if !partial.chars().all(is_name_char) {
+            return Vec::new();
+        }
+        let (range, closed) = at.name_range(inner_start + 6 + spaces, is_name_char);
+        let close = if closed { "" } else { "}}" };
+        return secret_names(world)
+            .into_iter()
+            .map(|(name, detail)| Completion {
+                insert: format!("{name}{close}"),
+                label: name,
+                kind: CompletionKind::Secret,
+                detail: Some(detail),
+                range,
+            })
+            .collect();
+    }
     if !inner.chars().all(is_variable_char) {
         return Vec::new();
     }
@@ -318,23 +273,37 @@ fn secret_names(world: &World<'_>) -> Vec<(String, String)> {
     out
 }
 
-/// The slot inside the quotes of `pm.vault.get(`, `set(` or `unset(` at the cursor.
-fn script_slot(at: &Cursor<'_>) -> Option<NameSlot> {
+/// Inside the quotes of `pm.vault.get(`, `set(` or `unset(`.
+fn script_completion(at: &Cursor<'_>, world: &World<'_>) -> Vec<Completion> {
     let before = at.before();
-    let quote = before.rfind(['"', '\'', '`'])?;
+    let Some(quote) = before.rfind(['"', '\'', '`']) else {
+        return Vec::new();
+    };
     if !before[quote + 1..].chars().all(is_name_char) {
-        return None;
+        return Vec::new();
     }
     let call = before[..quote].trim_end_matches([' ', '\t']);
-    let call = call.strip_suffix('(')?.trim_end_matches([' ', '\t']);
+    let Some(call) = call.strip_suffix('(') else {
+        return Vec::new();
+    };
+    let call = call.trim_end_matches([' ', '\t']);
     if !["pm.vault.get", "pm.vault.set", "pm.vault.unset"]
         .iter()
         .any(|m| call.ends_with(m))
     {
-        return None;
+        return Vec::new();
     }
     let (range, _) = at.name_range(at.line_start + quote + 1, is_name_char);
-    Some(NameSlot { range, close: "" })
+    secret_names(world)
+        .into_iter()
+        .map(|(name, detail)| Completion {
+            insert: name.clone(),
+            label: name,
+            kind: CompletionKind::Secret,
+            detail: Some(detail),
+            range,
+        })
+        .collect()
 }
 
 /// Inside a `link` string of `vaultlink.json`: the secrets URL of each vault in use.

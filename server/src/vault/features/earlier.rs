@@ -1,5 +1,5 @@
-//! Hover and completion read in the version a document was edited from, while the edited
-//! version is not parsed yet.
+//! Hover read in the version a document was edited from, while the edited version is not
+//! parsed yet.
 //!
 //! A hover sent right after a keystroke meets a version nobody has parsed, and in a large
 //! collection whose brackets the keystroke unbalanced that parse is a parse of the whole
@@ -7,14 +7,14 @@
 //! from the part that holds the cursor, the parse of the edited version reads the cursor's
 //! part as the earlier parse did, moved by the edit, and a reference whose hover is its own
 //! (its name and the links) is answered from the earlier parse: the same answer, sooner.
-//! Completion of a secret's name is answered so too when the edit changed none of the names
-//! the document uses, which it offers with the others.
+//! Completion is not answered so: the names it offers include those the edited document
+//! uses, which the edit may change, and an editor asks for it where the person types, which
+//! is the part the edit reached.
 
 use crate::syntax::postman::Collection;
 use crate::text::{Splice, TextRange, to_u32};
 use crate::vault::document::Parsed;
 use crate::vault::features::Doc;
-use crate::vault::features::completion::{self, NameSlot};
 use crate::vault::features::hover;
 use crate::vault::features::scan::{self, Found};
 use crate::vault::incremental;
@@ -30,7 +30,7 @@ pub(crate) fn reference(
     splice: Splice,
     offset: u32,
 ) -> Option<Option<Found>> {
-    let (back, _) = unreached(earlier, after, splice, offset)?;
+    let back = unreached(earlier, after, splice, offset)?;
     let Some(found) = scan::ref_at(earlier, back) else {
         return Some(None);
     };
@@ -44,69 +44,25 @@ pub(crate) fn reference(
     }))
 }
 
-/// The slot for a secret's name at `offset` of `after`, read in `earlier`'s parse as
-/// [`reference`] reads, when the edit changed none of the vault names the document uses
-/// (the names completion offers include them): what it changed holds no `vault`, before or
-/// after. `None` when there is no slot or the earlier parse cannot tell.
-pub(crate) fn name_slot(
-    earlier: &Doc<'_>,
-    after: &str,
-    splice: Splice,
-    offset: u32,
-) -> Option<NameSlot> {
-    let (back, changed) = unreached(earlier, after, splice, offset)?;
-    let vault = |t: &str| {
-        t.as_bytes()
-            .windows(5)
-            .any(|w| w.eq_ignore_ascii_case(b"vault"))
-    };
-    if vault(changed.before.slice(earlier.text)) || vault(changed.after.slice(after)) {
-        return None;
-    }
-    let slot = completion::name_slot(earlier, back)?;
-    Some(NameSlot {
-        range: splice.forward(slot.range)?,
-        ..slot
-    })
-}
-
-/// The text whose reading an edit may change, before and after it; what lies outside
-/// reads as it did, moved by the edit.
-struct Changed {
-    before: TextRange,
-    after: TextRange,
-}
-
 /// Where `offset` of `after` was in `earlier`'s text, when the parse of `after` reads
 /// there what `earlier`'s parse read: the edit lies in a part that parses apart from the
 /// one that holds `offset`. In an `.http` file that is a `###` block other than the blocks
 /// the incremental parse reads again; in a collection, text past the end of its JSON value
 /// (which nothing reads), or the inside of one string of another top-level item, where the
 /// edit neither wrote nor removed a quote, a backslash or a control character, nor wrote
-/// inside an escape: every token stays as it was. With it, the part the edit may change.
-fn unreached(
-    earlier: &Doc<'_>,
-    after: &str,
-    splice: Splice,
-    offset: u32,
-) -> Option<(u32, Changed)> {
+/// inside an escape: every token stays as it was.
+fn unreached(earlier: &Doc<'_>, after: &str, splice: Splice, offset: u32) -> Option<u32> {
     let back = to_u32(splice.back(offset as usize)?);
-    let changed = match earlier.parsed {
+    let apart = match earlier.parsed {
         Parsed::Http(file) => {
             let region = incremental::http_region(file, earlier.text, after, splice)?;
             // Ends included: what is read at an offset includes a reference ending there.
-            if (region.start..=region.old_end).contains(&(back as usize)) {
-                return None;
-            }
-            Changed {
-                before: TextRange::from_usize(region.start, region.old_end),
-                after: TextRange::from_usize(region.start, region.new_end),
-            }
+            !(region.start..=region.old_end).contains(&(back as usize))
         }
-        Parsed::Collection(coll) => collection_apart(coll, earlier.text, after, splice, back)?,
-        _ => return None,
+        Parsed::Collection(coll) => collection_apart(coll, earlier.text, after, splice, back),
+        _ => false,
     };
-    Some((back, changed))
+    apart.then_some(back)
 }
 
 /// [`unreached`] for a collection.
@@ -116,43 +72,37 @@ fn collection_apart(
     after: &str,
     splice: Splice,
     back: u32,
-) -> Option<Changed> {
-    let root = coll.tree.root()?;
+) -> bool {
+    let Some(root) = coll.tree.root() else {
+        return false;
+    };
     if splice.start > root.range.end as usize {
-        // Nothing reads there.
-        let nothing = TextRange::empty(to_u32(splice.start));
-        return Some(Changed {
-            before: nothing,
-            after: nothing,
-        });
+        return true;
     }
     let plain = |t: &str| t.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
     let edited = TextRange::from_usize(splice.start, splice.old_end);
     let top = coll
         .items
         .partition_point(|i| i.range.start <= edited.start);
-    let item = top
+    let Some(item) = top
         .checked_sub(1)
         .map(|i| &coll.items[i])
-        .filter(|i| i.range.contains_range(edited) && !i.range.contains_inclusive(back))?;
-    let string = coll
+        .filter(|i| i.range.contains_range(edited) && !i.range.contains_inclusive(back))
+    else {
+        return false;
+    };
+    let Some(string) = coll
         .tree
         .find_object(item.range)
-        .and_then(|(id, _)| coll.tree.string_holding(id, edited))?;
-    let apart = string.is_closed()
+        .and_then(|(id, _)| coll.tree.string_holding(id, edited))
+    else {
+        return false;
+    };
+    string.is_closed()
         && plain(&before[splice.start..splice.old_end])
         && plain(&after[splice.start..splice.new_end])
         && !string.splits_escape(before, edited.start)
-        && !string.splits_escape(before, edited.end);
-    // The string may be a key, or a value such as a body's `mode`, that decides how the
-    // rest of its item reads: the item's reading may change, no other's.
-    apart.then(|| Changed {
-        before: item.range,
-        after: TextRange::new(
-            item.range.start,
-            to_u32((item.range.end as i64 + splice.delta()) as usize),
-        ),
-    })
+        && !string.splits_escape(before, edited.end)
 }
 
 #[cfg(test)]
@@ -161,7 +111,6 @@ mod tests {
 
     use super::*;
     use crate::vault::document::{DocKind, Parsed};
-    use crate::vault::features::completion::{completion, name_completions};
     use crate::vault::features::hover::{hover, hover_of};
     use crate::vault::features::{LinksSource, World};
     use crate::vault::incremental::tests::{
@@ -173,7 +122,7 @@ mod tests {
 
     /// The world of the random-edit properties: `LINKS` (parsed as `links`) beside the
     /// document, nothing else.
-    fn world<'a>(links: &'a LinksFile, names: &'a [String]) -> World<'a> {
+    fn world(links: &LinksFile) -> World<'_> {
         World {
             links: Some(LinksSource {
                 path: Path::new("/vaultlink.json"),
@@ -183,37 +132,26 @@ mod tests {
             new_links_path: None,
             envs: &[],
             env_name: None,
-            workspace_names: names,
+            workspace_names: &[],
             keyvault: None,
         }
     }
 
-    /// The vault names `doc` uses, sorted, as the workspace lists them.
-    fn names(doc: &Doc<'_>) -> Vec<String> {
-        let mut names: Vec<String> = crate::vault::features::navigation::vault_names(doc)
-            .into_iter()
-            .map(|n| n.name)
-            .collect();
-        names.sort();
-        names.dedup();
-        names
-    }
-
     /// Edits random documents of `kind` `edits` times and, after each edit, asks for the
-    /// hover and the completions at every reference of the edited text, after each `vault:`
-    /// and `("` and at a few random places: wherever the earlier version answers, its answer
-    /// is the answer of the edited version's own parse. Returns how many hovers and how many
-    /// completions the earlier version answered, and how many places were asked.
+    /// hover at every reference of the edited text, after each `vault:` and `("` and at a
+    /// few random places: wherever the earlier version answers, its answer
+    /// is the answer of the edited version's own parse. Returns how many answers the earlier
+    /// version gave, and how many places were asked.
     fn check(
         kind: DocKind,
         new_text: fn(&mut fastrand::Rng) -> String,
         edit: Edit,
         edits: usize,
-    ) -> (usize, usize, usize) {
+    ) -> (usize, usize) {
         let links_file = links::parse(LINKS);
-        let world = world(&links_file, &[]);
+        let world = world(&links_file);
         let rng = &mut fastrand::Rng::with_seed(edits_and_seed().1);
-        let (mut answered, mut completed, mut asked) = (0, 0, 0);
+        let (mut answered, mut asked) = (0, 0);
         let mut text = new_text(rng);
         let mut parsed = Parsed::parse(kind, &text);
         for round in 0..edits {
@@ -246,12 +184,6 @@ mod tests {
                 offsets.push(to_u32(at + m.len()));
             }
             offsets.extend((0..4).map(|_| to_u32(rng.usize(0..=new.len()))));
-            // Completion offers the names the document uses too: each version its own.
-            let (names_before, names_after) = (names(&before), names(&after));
-            let (world_before, world_after) = (
-                super::tests::world(&links_file, &names_before),
-                super::tests::world(&links_file, &names_after),
-            );
             for offset in offsets {
                 if !new.is_char_boundary(offset as usize) {
                     continue;
@@ -265,14 +197,6 @@ mod tests {
                         "hover at {offset} after {splice:?} of {text:?} into {new:?}"
                     );
                 }
-                if let Some(slot) = name_slot(&before, &new, splice, offset) {
-                    completed += 1;
-                    assert_eq!(
-                        name_completions(slot, &world_before),
-                        completion(&after, offset, &world_after),
-                        "completion at {offset} after {splice:?} of {text:?} into {new:?}"
-                    );
-                }
             }
             (text, parsed) = (new, new_parsed);
             if round % 40 == 39 {
@@ -280,7 +204,7 @@ mod tests {
                 parsed = Parsed::parse(kind, &text);
             }
         }
-        (answered, completed, asked)
+        (answered, asked)
     }
 
     /// Typing between a backslash and the quote it escapes ends the string there, and can
@@ -289,7 +213,7 @@ mod tests {
     #[test]
     fn an_edit_inside_an_escape_is_not_read_around() {
         let links_file = links::parse(LINKS);
-        let world = world(&links_file, &[]);
+        let world = world(&links_file);
         let text = r#"{"item": [
 {"name": "a", "request": {"url": "https://a.test", "body": {"mode": "raw", "raw": "{\"k\": [\"v\"]}"}}},
 {"name": "b", "request": {"url": "https://b.test/{{vault:api-token}}"}}
@@ -336,33 +260,25 @@ mod tests {
 
     #[test]
     fn answers_read_before_an_edit_of_an_http_file_are_those_after_it() {
-        let (answered, completed, asked) = check(
+        let (answered, asked) = check(
             DocKind::Http,
             random_text,
             random_edit,
             edits_and_seed().0 / 4,
         );
-        assert!(answered * 10 > asked, "{answered} hovers of {asked}");
-        assert!(
-            completed * 500 > asked,
-            "{completed} completions of {asked}"
-        );
-        eprintln!("{answered} hovers and {completed} completions of {asked}");
+        assert!(answered * 10 > asked, "{answered} answers of {asked}");
+        eprintln!("{answered} answers of {asked}");
     }
 
     #[test]
     fn answers_read_before_an_edit_of_a_collection_are_those_after_it() {
-        let (answered, completed, asked) = check(
+        let (answered, asked) = check(
             DocKind::Collection,
             random_collection,
             random_json_edit,
             edits_and_seed().0 / 4,
         );
-        assert!(answered * 10 > asked, "{answered} hovers of {asked}");
-        assert!(
-            completed * 500 > asked,
-            "{completed} completions of {asked}"
-        );
-        eprintln!("{answered} hovers and {completed} completions of {asked}");
+        assert!(answered * 10 > asked, "{answered} answers of {asked}");
+        eprintln!("{answered} answers of {asked}");
     }
 }
