@@ -67,6 +67,26 @@ const STRING_OPEN: u8 = 2;
 const KEY_ESCAPES: u8 = 4;
 const KEY_OPEN: u8 = 8;
 
+impl Node {
+    /// The node's value read as a string (meaningful for [`Tag::String`] nodes).
+    fn string(&self) -> JsonString {
+        JsonString::from_range(
+            self.range,
+            self.flags & STRING_ESCAPES != 0,
+            self.flags & STRING_OPEN != 0,
+        )
+    }
+
+    /// The member's key (empty for values that are not members).
+    fn key_string(&self) -> JsonString {
+        JsonString::from_range(
+            self.key,
+            self.flags & KEY_ESCAPES != 0,
+            self.flags & KEY_OPEN != 0,
+        )
+    }
+}
+
 impl Tree {
     /// The top-level value; `None` when the text holds none.
     pub fn root(&self) -> Option<Value<'_>> {
@@ -120,20 +140,8 @@ impl Tree {
         let at = within.0 as usize;
         let end = at + 1 + self.nodes.get(at)?.descendants as usize;
         self.nodes[at..end].iter().find_map(|node| {
-            let key = (!node.key.is_empty()).then(|| {
-                JsonString::from_range(
-                    node.key,
-                    node.flags & KEY_ESCAPES != 0,
-                    node.flags & KEY_OPEN != 0,
-                )
-            });
-            let value = (node.tag == Tag::String).then(|| {
-                JsonString::from_range(
-                    node.range,
-                    node.flags & STRING_ESCAPES != 0,
-                    node.flags & STRING_OPEN != 0,
-                )
-            });
+            let key = (!node.key.is_empty()).then(|| node.key_string());
+            let value = (node.tag == Tag::String).then(|| node.string());
             [key, value]
                 .into_iter()
                 .flatten()
@@ -273,9 +281,7 @@ impl JsonString {
             has_escapes: escapes,
         }
     }
-}
 
-impl JsonString {
     /// Whether the string has its closing quote.
     pub fn is_closed(&self) -> bool {
         self.range.end > self.content.end
@@ -427,12 +433,7 @@ impl DoubleEndedIterator for MembersIter<'_> {
 }
 
 fn member_of(value: Value<'_>) -> Member<'_> {
-    let node = &value.nodes[value.id.0 as usize];
-    let key = JsonString::from_range(
-        node.key,
-        node.flags & KEY_ESCAPES != 0,
-        node.flags & KEY_OPEN != 0,
-    );
+    let key = value.nodes[value.id.0 as usize].key_string();
     Member { key, value }
 }
 
@@ -511,11 +512,7 @@ impl<'t> Value<'t> {
             Tag::True => ValueKind::Bool(true),
             Tag::False => ValueKind::Bool(false),
             Tag::Number => ValueKind::Number,
-            Tag::String => ValueKind::String(JsonString::from_range(
-                node.range,
-                node.flags & STRING_ESCAPES != 0,
-                node.flags & STRING_OPEN != 0,
-            )),
+            Tag::String => ValueKind::String(node.string()),
             Tag::Array => ValueKind::Array(Items::new(
                 nodes,
                 at + 1,
@@ -604,11 +601,7 @@ impl<'t> Value<'t> {
         let end = at + 1 + self.nodes[at].descendants as usize;
         for node in &self.nodes[at..end] {
             if node.tag == Tag::String {
-                f(JsonString::from_range(
-                    node.range,
-                    node.flags & STRING_ESCAPES != 0,
-                    node.flags & STRING_OPEN != 0,
-                ));
+                f(node.string());
             }
         }
     }
