@@ -186,7 +186,7 @@ struct Notification<'a, P> {
     params: P,
 }
 
-/// A `didOpen` notification as [`lighter_open`] reads it: its text is left where it stands.
+/// A `didOpen` notification as [`lighter_open`] reads it: the envelope, its text taken out.
 #[derive(Deserialize)]
 struct OpenNotification<'a> {
     #[serde(borrow)]
@@ -216,138 +216,247 @@ struct OpenItem<'a> {
 }
 
 /// A large `didOpen` with its text taken out, read in one pass: most of the message is its
-/// text, and reading the envelope first, then the text, read it twice. The text is decoded
-/// where it stands in `body`, and `body` becomes the text: a 5 MB text is not copied into
-/// fresh memory, whose first touch costs more than the decoding. `Err(body)`, untouched,
-/// when `body` is something else (the method written after the text, say), for [`checked`]
-/// to read.
-fn lighter_open(mut body: Vec<u8>) -> Result<Vec<u8>, Vec<u8>> {
+/// text, and reading the message as JSON, then decoding the text, read it twice. The text is
+/// found by the message's structure ([`open_text_at`]) and decoded where it stands as it is
+/// checked ([`decode_in_place`]): `body` becomes the text, and a 5 MB text is not copied into
+/// fresh memory, whose first touch costs more than the decoding. What is left around the
+/// text, the envelope, is small and read as JSON. `Ok(None)` when the message is no JSON;
+/// `Err(body)` when it is something else (the method written after the text, say), for
+/// [`checked`] to read.
+fn lighter_open(mut body: Vec<u8>) -> Result<Option<Vec<u8>>, Vec<u8>> {
     const METHOD: &[u8] = b"\"textDocument/didOpen\"";
     if memchr::memmem::find(&body[..body.len().min(256)], METHOD).is_none() {
         return Err(body);
     }
-    let Some((mut params, text)) = std::str::from_utf8(&body)
+    let Some(at) = open_text_at(&body) else {
+        return Err(body);
+    };
+    let Some((len, end)) = decode_in_place(&mut body, at + 1) else {
+        // The text is no JSON string, so the message is no JSON.
+        return Ok(None);
+    };
+    let text = at + 1..at + 1 + len;
+    if std::str::from_utf8(&body[text.clone()]).is_err() {
+        return Ok(None);
+    }
+    let mut envelope = Vec::with_capacity(at + 2 + body.len() - end);
+    envelope.extend_from_slice(&body[..at]);
+    envelope.extend_from_slice(b"\"\"");
+    envelope.extend_from_slice(&body[end..]);
+    let params = serde_json::from_slice::<OpenNotification>(&envelope)
         .ok()
-        .and_then(|json| serde_json::from_str::<OpenNotification>(json).ok())
         .filter(|open| open.method == "textDocument/didOpen" && open.id.is_none())
-        .and_then(|open| {
+        // The text taken out is the one JSON reads: a second `text` would be refused.
+        .filter(|open| open.params.text_document.text.get() == "\"\"")
+        .map(|open| {
             let item = open.params.text_document;
-            let raw = item.text.get();
-            let start = raw.as_ptr() as usize - body.as_ptr() as usize;
-            let params = DidOpenTextDocumentParams {
+            DidOpenTextDocumentParams {
                 text_document: tower_lsp_server::ls_types::TextDocumentItem {
                     uri: item.uri,
                     language_id: item.language_id,
                     version: item.version,
                     text: String::new(),
                 },
-            };
-            // The quotes' insides.
-            raw.starts_with('"')
-                .then_some((params, start + 1..start + raw.len() - 1))
-        })
-    else {
-        return Err(body);
+            }
+        });
+    let Some(mut params) = params else {
+        // Not a `didOpen` as read here: the message as it came, its text written as JSON
+        // again, goes to the reading of any message.
+        let mut whole = body[..at].to_vec();
+        let decoded = String::from_utf8_lossy(&body[text]);
+        whole.extend(serde_json::to_vec(decoded.as_ref()).unwrap_or_default());
+        whole.extend_from_slice(&body[end..]);
+        return Err(whole);
     };
-    let len = unescape_in_place(&mut body[text.clone()]);
-    body.copy_within(text.start..text.start + len, 0);
+    body.copy_within(text, 0);
     body.truncate(len);
     let text = String::from_utf8(body)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     params.text_document.text = keep_text(text);
     // A notification of strings and a number always serializes; were it not to, the message
     // would be answered as one that is not JSON.
-    serde_json::to_vec(&Notification {
+    Ok(serde_json::to_vec(&Notification {
         jsonrpc: "2.0",
         method: "textDocument/didOpen",
         params,
     })
-    .map_err(|_| Vec::new())
+    .ok())
 }
 
-/// How many bytes from `at` on come before the next backslash of `s` (or its end), read eight
-/// at a time: a collection's text has an escape every three bytes, and a search call per
-/// escape cost more than the decoding.
-fn plain_run(s: &[u8], at: usize) -> usize {
+/// Where the text of a `didOpen` stands in `body` (its opening quote): the value of
+/// `params.textDocument.text`, read off the message's nesting and keys without reading the
+/// text. `None` when it is not there as a string, or its key is written with escapes.
+fn open_text_at(body: &[u8]) -> Option<usize> {
+    const TEXT_AT: [Option<&[u8]>; 3] = [
+        None,
+        Some(b"params".as_slice()),
+        Some(b"textDocument".as_slice()),
+    ];
+    // For each container open at `i`: the key it is the value of (`None`: the message
+    // itself, an array's element) and whether it is an object.
+    let mut path: Vec<Option<&[u8]>> = Vec::new();
+    let mut objects: Vec<bool> = Vec::new();
+    let mut key = None;
+    let mut i = 0;
+    while let Some(&b) = body.get(i) {
+        match b {
+            b'{' | b'[' => {
+                path.push(key.take());
+                objects.push(b == b'{');
+                i += 1;
+            }
+            b'}' | b']' => {
+                path.pop();
+                objects.pop();
+                key = None;
+                i += 1;
+            }
+            b'"' => {
+                let end = string_end(body, i + 1)?;
+                let colon = after_blanks(body, end);
+                if objects.last() == Some(&true) && body.get(colon) == Some(&b':') {
+                    let name = &body[i + 1..end - 1];
+                    let value = after_blanks(body, colon + 1);
+                    if name == b"text" && path == TEXT_AT {
+                        return (body.get(value) == Some(&b'"')).then_some(value);
+                    }
+                    key = Some(name);
+                    i = value;
+                } else {
+                    key = None;
+                    i = end;
+                }
+            }
+            // Commas, blanks, numbers and literals.
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Where the JSON string whose inside begins at `from` ends: just after its closing quote.
+fn string_end(body: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    loop {
+        let at = i + memchr::memchr2(b'"', b'\\', body.get(i..)?)?;
+        if body[at] == b'"' {
+            return Some(at + 1);
+        }
+        i = at + 2;
+    }
+}
+
+fn after_blanks(body: &[u8], from: usize) -> usize {
+    from + body
+        .get(from..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count()
+}
+
+/// What each simple escape `\x` decodes to, by `x`; 0 for none.
+const ESCAPES: [u8; 256] = {
+    let mut t = [0; 256];
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'/' as usize] = b'/';
+    t[b'b' as usize] = 8;
+    t[b'f' as usize] = 12;
+    t[b'n' as usize] = b'\n';
+    t[b'r' as usize] = b'\r';
+    t[b't' as usize] = b'\t';
+    t
+};
+
+/// The lowest byte of `x` (eight bytes read little-endian) that ends a run of a JSON
+/// string's plain bytes: a quote, a backslash or a control character; 8 for none. Bytes
+/// above a flagged one may be flagged wrongly (a borrow), the lowest never is.
+fn plain_bytes(x: u64) -> usize {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
-    const BACKSLASHES: u64 = ONES * b'\\' as u64;
-    let mut end = at;
-    while let Some(chunk) = s.get(end..end + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ BACKSLASHES;
-        // The lowest byte flagged is the first zero byte of `x`, a backslash of `s`.
-        let zeros = x.wrapping_sub(ONES) & !x & HIGH;
-        if zeros != 0 {
-            return end - at + (zeros.trailing_zeros() / 8) as usize;
-        }
-        end += 8;
-    }
-    end - at
-        + s[end..]
-            .iter()
-            .position(|&b| b == b'\\')
-            .unwrap_or(s.len() - end)
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let ends = zero(x ^ (ONES * b'"' as u64))
+        | zero(x ^ (ONES * b'\\' as u64))
+        | (x.wrapping_sub(ONES * 0x20) & !x & HIGH);
+    (ends.trailing_zeros() / 8) as usize
 }
 
-/// Decodes `s`, the inside of a JSON string whose escapes are valid, where it stands: the
-/// decoded text is written from the start of `s`, whose length it returns. Decoding never
-/// lengthens a text, so nothing is written ahead of what is read. A lone surrogate, which
-/// no UTF-8 text can hold, becomes U+FFFD.
-fn unescape_in_place(s: &mut [u8]) -> usize {
-    let hex = |s: &[u8], at: usize| -> u32 {
-        s[at..at + 4].iter().fold(0, |n, &b| {
-            n * 16 + (b as char).to_digit(16).expect("JSON checked the escape")
-        })
+/// Decodes the JSON string whose inside begins at `from` where it stands, checking it as
+/// JSON does (no control character, only JSON's escapes): the decoded bytes are written from
+/// `from` on; returns their length and where the string ended (just after its closing
+/// quote). `None` if it is no JSON string. Decoding never lengthens a string, so nothing is
+/// written ahead of what is read. Plain bytes are copied eight at a time once the decoded
+/// text is eight bytes behind: a collection's text has an escape every few bytes, and a
+/// search or a copy call per escape cost more than the decoding.
+/// A lone surrogate, which no UTF-8 text can hold, becomes U+FFFD.
+fn decode_in_place(buf: &mut [u8], from: usize) -> Option<(usize, usize)> {
+    let hex = |buf: &[u8], at: usize| -> Option<u32> {
+        buf.get(at..at + 4)?
+            .iter()
+            .try_fold(0, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
     };
-    let (mut read, mut write) = (0, 0);
-    while read < s.len() {
-        let run = plain_run(s, read);
-        if run < 16 {
-            // Forward, byte by byte, is right when writing behind reading; a call to copy
-            // a few bytes costs more.
-            for i in 0..run {
-                s[write + i] = s[read + i];
+    let (mut read, mut write) = (from, from);
+    loop {
+        while let Some(chunk) = buf.get(read..read + 8) {
+            let chunk: [u8; 8] = chunk.try_into().expect("eight bytes");
+            let plain = plain_bytes(u64::from_le_bytes(chunk));
+            // All eight are written where that overwrites nothing unread: in place, or eight
+            // bytes or more behind.
+            if read == write || read - write >= 8 {
+                buf[write..write + 8].copy_from_slice(&chunk);
+            } else {
+                buf[write..write + plain].copy_from_slice(&chunk[..plain]);
             }
-        } else {
-            s.copy_within(read..read + run, write);
+            read += plain;
+            write += plain;
+            if plain < 8 {
+                break;
+            }
         }
-        read += run;
-        write += run;
-        if read == s.len() {
-            break;
+        match *buf.get(read)? {
+            b'"' => return Some((write - from, read + 1)),
+            b'\\' => {}
+            0..0x20 => return None,
+            b => {
+                buf[write] = b;
+                read += 1;
+                write += 1;
+                continue;
+            }
         }
-        let simple = match s[read + 1] {
-            b'n' => Some(b'\n'),
-            b't' => Some(b'\t'),
-            b'r' => Some(b'\r'),
-            b'b' => Some(8),
-            b'f' => Some(12),
-            b'u' => None,
-            other => Some(other),
-        };
-        if let Some(b) = simple {
-            s[write] = b;
+        let escaped = *buf.get(read + 1)?;
+        let simple = ESCAPES[escaped as usize];
+        if simple != 0 {
+            buf[write] = simple;
             read += 2;
             write += 1;
             continue;
         }
+        if escaped != b'u' {
+            return None;
+        }
         // `\uXXXX`, or a surrogate pair of two.
-        let unit = hex(s, read + 2);
+        let unit = hex(buf, read + 2)?;
         read += 6;
-        let pair = (0xD800..0xDC00).contains(&unit)
-            && s.get(read..read + 2) == Some(b"\\u")
-            && (0xDC00..0xE000).contains(&hex(s, read + 2));
-        let c = if pair {
-            let low = hex(s, read + 2);
-            read += 6;
-            char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-        } else {
-            char::from_u32(unit)
+        let low = Some(read)
+            .filter(|_| (0xD800..0xDC00).contains(&unit))
+            .filter(|&at| buf.get(at..at + 2) == Some(b"\\u"))
+            .and_then(|at| hex(buf, at + 2))
+            .filter(|low| (0xDC00..0xE000).contains(low));
+        let c = match low {
+            Some(low) => {
+                read += 6;
+                char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
+            }
+            None => char::from_u32(unit),
         }
         .unwrap_or(char::REPLACEMENT_CHARACTER);
-        write += c.encode_utf8(&mut s[write..]).len();
+        let mut utf8 = [0; 4];
+        let utf8 = c.encode_utf8(&mut utf8).as_bytes();
+        buf[write..write + utf8.len()].copy_from_slice(utf8);
+        write += utf8.len();
     }
-    write
 }
 
 /// `body` if it is JSON, with the texts of a large `didOpen` or `didChange` taken out (see
@@ -359,7 +468,7 @@ fn checked(body: Vec<u8>) -> Option<Vec<u8>> {
             .then_some(body);
     }
     let body = match lighter_open(body) {
-        Ok(lighter) => return Some(lighter),
+        Ok(lighter) => return lighter,
         Err(body) => body,
     };
     let Ok(envelope) = serde_json::from_slice::<Envelope>(&body) else {
@@ -835,21 +944,61 @@ mod tests {
             Err(broken.clone().into_bytes())
         );
         assert_eq!(checked(broken.into_bytes()), None);
-        // Escapes that are not JSON are refused before anything is decoded.
+        // Escapes that are not JSON: the message is no JSON.
         for escape in [r"\u12G4", r"\x", r"\u12"] {
             let bad = first.replacen("GET", &format!("GET {escape}"), 1);
-            assert_eq!(
-                lighter_open(bad.clone().into_bytes()),
-                Err(bad.clone().into_bytes())
-            );
+            assert_eq!(lighter_open(bad.clone().into_bytes()), Ok(None));
             assert_eq!(checked(bad.into_bytes()), None, "{escape}");
         }
     }
 
-    /// A JSON string decoded where it stands is what serde_json decodes, on random strings
+    /// The text of a `didOpen` is found by where it stands, not by its key alone: a `text`
+    /// elsewhere (another member's, an array's, a string that reads `"text":`) is passed over.
+    #[test]
+    fn the_text_of_an_open_is_found_where_it_stands() {
+        let text = "{\"text\": \"not this\"}\n".repeat(4000);
+        let doc = serde_json::json!({
+            "uri": "file:///w/a.json", "languageId": "json", "version": 1, "text": text
+        });
+        let body = serde_json::to_string(&serde_json::json!({
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "text": "a",
+                "note": ["text", {"text": "b"}, [{"textDocument": {"text": "c"}}]],
+                "x": "\"text\": \"d\"",
+                "textDocument": doc,
+            }
+        }))
+        .unwrap();
+        // serde_json writes keys in order: the text comes last.
+        assert!(body.find("\"textDocument\":{").unwrap() > body.find("\"note\"").unwrap());
+        let lighter = lighter_open(body.into_bytes())
+            .expect("read in one pass")
+            .expect("JSON");
+        let v: serde_json::Value = serde_json::from_slice(&lighter).unwrap();
+        let found = take_text(v["params"]["textDocument"]["text"].as_str().unwrap().into());
+        assert_eq!(found, text);
+        // A message that is no `didOpen` notification after all (it has an `id`) goes on as
+        // the same JSON, its text written again.
+        let request = format!(
+            r#"{{"jsonrpc":"2.0","method":"textDocument/didOpen","id":3,"params":{{"textDocument":{{"uri":"file:///w/a.http","languageId":"http","version":1,"text":"\u0041\ud83d\ude00\n{}"}}}}}}"#,
+            "x".repeat(100)
+        );
+        let Err(again) = lighter_open(request.clone().into_bytes()) else {
+            panic!("a request is no didOpen notification");
+        };
+        let value = |b: &[u8]| serde_json::from_slice::<serde_json::Value>(b).unwrap();
+        assert_eq!(value(&again), value(request.as_bytes()));
+        // A text that is no string is left to the whole message's reading.
+        let number = br#"{"method":"textDocument/didOpen","params":{"textDocument":{"text":1}}}"#;
+        assert_eq!(open_text_at(number), None);
+    }
+
+    /// A JSON string decoded is what serde_json decodes, on random strings
     /// of every escape, surrogate pairs among them; a lone surrogate becomes U+FFFD.
     #[test]
-    fn a_string_decoded_in_place_is_the_string_serde_json_reads() {
+    fn a_string_decoded_is_the_string_serde_json_reads() {
         const PIECES: &[&str] = &[
             "a",
             "GET /x",
@@ -876,22 +1025,49 @@ mod tests {
                 .map(|_| PIECES[rng.usize(..PIECES.len())])
                 .collect();
             let expected: String = serde_json::from_str(&format!("\"{inside}\"")).unwrap();
-            let mut bytes = inside.clone().into_bytes();
-            let len = unescape_in_place(&mut bytes);
+            let (bytes, end) = decoded(&inside);
             assert_eq!(
-                std::str::from_utf8(&bytes[..len]),
+                std::str::from_utf8(&bytes),
                 Ok(expected.as_str()),
                 "{inside}"
             );
+            assert_eq!(end, inside.len() + 2);
         }
         for (lone, decoded) in [
             ("a\\uD83Db", "a\u{fffd}b"),
             ("\\uDE00\\uD83D", "\u{fffd}\u{fffd}"),
             ("\\uD83D\\u0041", "\u{fffd}A"),
         ] {
-            let mut bytes = lone.as_bytes().to_vec();
-            let len = unescape_in_place(&mut bytes);
-            assert_eq!(std::str::from_utf8(&bytes[..len]), Ok(decoded), "{lone}");
+            assert_eq!(
+                std::str::from_utf8(&self::decoded(lone).0),
+                Ok(decoded),
+                "{lone}"
+            );
         }
+        // What JSON refuses is refused: a control character, an escape JSON has not, an
+        // unfinished `\\u`, a string that never ends.
+        for bad in [
+            "a\nb\"",
+            "a\tb\"",
+            "\\x\"",
+            "\\u12G4\"",
+            "\\u12\"",
+            "abc",
+            "abcdefghijkl\\",
+        ] {
+            assert_eq!(
+                decode_in_place(&mut bad.as_bytes().to_vec(), 0),
+                None,
+                "{bad:?}"
+            );
+            assert!(serde_json::from_str::<String>(&format!("\"{bad}")).is_err());
+        }
+    }
+
+    /// A string and what follows it, decoded from just after its opening quote.
+    fn decoded(inside: &str) -> (Vec<u8>, usize) {
+        let mut json = format!("\"{inside}\" , 1").into_bytes();
+        let (len, end) = decode_in_place(&mut json, 1).expect("a JSON string");
+        (json[1..1 + len].to_vec(), end)
     }
 }
