@@ -77,14 +77,39 @@ impl Shared {
     }
 
     fn send(&self, tx: &mpsc::Sender<Vec<u8>>, msg: &Value) {
+        self.send_framed(tx, Framed::new(msg));
+    }
+
+    fn send_framed(&self, tx: &mpsc::Sender<Vec<u8>>, framed: Framed) {
+        self.lock().transcript.push((Dir::Sent, framed.body.into()));
+        // The writer is gone only when the server's stdin is closed; the test notices that
+        // when it waits for an answer.
+        let _ = tx.send(framed.bytes);
+    }
+}
+
+/// A message serialized and framed, ready to be written.
+struct Framed {
+    body: String,
+    bytes: Vec<u8>,
+}
+
+impl Framed {
+    fn new(msg: &Value) -> Framed {
         let body = serde_json::to_string(msg).expect("a message serializes");
         let mut bytes = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
         bytes.extend_from_slice(body.as_bytes());
-        self.lock().transcript.push((Dir::Sent, body.into()));
-        // The writer is gone only when the server's stdin is closed; the test notices that
-        // when it waits for an answer.
-        let _ = tx.send(bytes);
+        Framed { body, bytes }
     }
+}
+
+/// A `didOpen` this client has serialized but not sent ([`Client::prepare_open`]): a
+/// benchmark starts its clock when the server is handed the message, not while the client
+/// builds it.
+pub struct PreparedOpen {
+    uri: String,
+    text: String,
+    framed: Framed,
 }
 
 /// What to start the server with. `Options::default()` is a UTF-16-only client that takes
@@ -411,6 +436,29 @@ impl Client {
         let uri = file_uri(path);
         self.open_uri(&uri, language_id(path), text);
         uri
+    }
+
+    /// A `didOpen` of `path`, serialized now and sent by [`Client::send_open`].
+    pub fn prepare_open(&self, path: &Path, text: &str) -> PreparedOpen {
+        let uri = file_uri(path);
+        let msg = json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {
+                "uri": uri, "languageId": language_id(path), "version": 1, "text": text
+            }
+        }});
+        PreparedOpen {
+            uri,
+            text: text.to_string(),
+            framed: Framed::new(&msg),
+        }
+    }
+
+    /// Sends a prepared `didOpen`; returns its URI.
+    pub fn send_open(&mut self, open: PreparedOpen) -> String {
+        let tx = self.tx.as_ref().expect("the client is running");
+        self.shared.send_framed(tx, open.framed);
+        self.docs.insert(open.uri.clone(), (1, open.text));
+        open.uri
     }
 
     pub fn open_uri(&mut self, uri: &str, language_id: &str, text: &str) {
