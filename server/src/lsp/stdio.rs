@@ -217,9 +217,9 @@ struct OpenItem<'a> {
 
 /// A large `didOpen` with its text taken out, read in one pass: most of the message is its
 /// text, and reading the message as JSON, then decoding the text, read it twice. The text is
-/// found by the message's structure ([`open_text_at`]) and decoded where it stands as it is
-/// checked ([`decode_in_place`]): `body` becomes the text, and a 5 MB text is not copied into
-/// fresh memory, whose first touch costs more than the decoding. What is left around the
+/// found by the message's structure ([`open_text_at`]) and decoded to the start of `body` as
+/// it is checked ([`decode_in_place`]): `body` becomes the text, and a 5 MB text is not
+/// copied into fresh memory, whose first touch costs more than the decoding. What is left around the
 /// text, the envelope, is small and read as JSON. `Ok(None)` when the message is no JSON;
 /// `Err(body)` when it is something else (the method written after the text, say), for
 /// [`checked`] to read.
@@ -231,18 +231,18 @@ fn lighter_open(mut body: Vec<u8>) -> Result<Option<Vec<u8>>, Vec<u8>> {
     let Some(at) = open_text_at(&body) else {
         return Err(body);
     };
-    let Some((len, end)) = decode_in_place(&mut body, at + 1) else {
+    // The envelope around the text, kept apart: the text is decoded to the start of `body`.
+    let head = body[..at].to_vec();
+    let Some((len, end)) = decode_in_place(&mut body, at + 1, 0) else {
         // The text is no JSON string, so the message is no JSON.
         return Ok(None);
     };
-    let text = at + 1..at + 1 + len;
-    if std::str::from_utf8(&body[text.clone()]).is_err() {
+    let tail = body[end..].to_vec();
+    body.truncate(len);
+    let Ok(text) = String::from_utf8(body) else {
         return Ok(None);
-    }
-    let mut envelope = Vec::with_capacity(at + 2 + body.len() - end);
-    envelope.extend_from_slice(&body[..at]);
-    envelope.extend_from_slice(b"\"\"");
-    envelope.extend_from_slice(&body[end..]);
+    };
+    let envelope = [&head[..], b"\"\"", &tail[..]].concat();
     let params = serde_json::from_slice::<OpenNotification>(&envelope)
         .ok()
         .filter(|open| open.method == "textDocument/didOpen" && open.id.is_none())
@@ -262,16 +262,9 @@ fn lighter_open(mut body: Vec<u8>) -> Result<Option<Vec<u8>>, Vec<u8>> {
     let Some(mut params) = params else {
         // Not a `didOpen` as read here: the message as it came, its text written as JSON
         // again, goes to the reading of any message.
-        let mut whole = body[..at].to_vec();
-        let decoded = String::from_utf8_lossy(&body[text]);
-        whole.extend(serde_json::to_vec(decoded.as_ref()).unwrap_or_default());
-        whole.extend_from_slice(&body[end..]);
-        return Err(whole);
+        let text = serde_json::to_vec(&text).unwrap_or_default();
+        return Err([head, text, tail].concat());
     };
-    body.copy_within(text, 0);
-    body.truncate(len);
-    let text = String::from_utf8(body)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     params.text_document.text = keep_text(text);
     // A notification of strings and a number always serializes; were it not to, the message
     // would be answered as one that is not JSON.
@@ -382,21 +375,22 @@ fn plain_bytes(x: u64) -> usize {
     (ends.trailing_zeros() / 8) as usize
 }
 
-/// Decodes the JSON string whose inside begins at `from` where it stands, checking it as
-/// JSON does (no control character, only JSON's escapes): the decoded bytes are written from
-/// `from` on; returns their length and where the string ended (just after its closing
-/// quote). `None` if it is no JSON string. Decoding never lengthens a string, so nothing is
+/// Decodes the JSON string whose inside begins at `from` within `buf`, checking it as JSON
+/// does (no control character, only JSON's escapes): the decoded bytes are written from `to`
+/// on (`to <= from`); returns their length and where the string ended (just after its
+/// closing quote). `None` if it is no JSON string. Decoding never lengthens a string, so nothing is
 /// written ahead of what is read. Plain bytes are copied eight at a time once the decoded
 /// text is eight bytes behind: a collection's text has an escape every few bytes, and a
 /// search or a copy call per escape cost more than the decoding.
 /// A lone surrogate, which no UTF-8 text can hold, becomes U+FFFD.
-fn decode_in_place(buf: &mut [u8], from: usize) -> Option<(usize, usize)> {
+fn decode_in_place(buf: &mut [u8], from: usize, to: usize) -> Option<(usize, usize)> {
     let hex = |buf: &[u8], at: usize| -> Option<u32> {
         buf.get(at..at + 4)?
             .iter()
             .try_fold(0, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
     };
-    let (mut read, mut write) = (from, from);
+    debug_assert!(to <= from);
+    let (mut read, mut write) = (from, to);
     loop {
         while let Some(chunk) = buf.get(read..read + 8) {
             let chunk: [u8; 8] = chunk.try_into().expect("eight bytes");
@@ -415,7 +409,7 @@ fn decode_in_place(buf: &mut [u8], from: usize) -> Option<(usize, usize)> {
             }
         }
         match *buf.get(read)? {
-            b'"' => return Some((write - from, read + 1)),
+            b'"' => return Some((write - to, read + 1)),
             b'\\' => {}
             0..0x20 => return None,
             b => {
@@ -1056,7 +1050,7 @@ mod tests {
             "abcdefghijkl\\",
         ] {
             assert_eq!(
-                decode_in_place(&mut bad.as_bytes().to_vec(), 0),
+                decode_in_place(&mut bad.as_bytes().to_vec(), 0, 0),
                 None,
                 "{bad:?}"
             );
@@ -1067,7 +1061,7 @@ mod tests {
     /// A string and what follows it, decoded from just after its opening quote.
     fn decoded(inside: &str) -> (Vec<u8>, usize) {
         let mut json = format!("\"{inside}\" , 1").into_bytes();
-        let (len, end) = decode_in_place(&mut json, 1).expect("a JSON string");
-        (json[1..1 + len].to_vec(), end)
+        let (len, end) = decode_in_place(&mut json, 1, 0).expect("a JSON string");
+        (json[..len].to_vec(), end)
     }
 }
