@@ -219,10 +219,10 @@ struct OpenItem<'a> {
 /// text, and reading the message as JSON, then decoding the text, read it twice. The text is
 /// found by the message's structure ([`open_text_at`]) and decoded to the start of `body` as
 /// it is checked ([`decode_in_place`]): `body` becomes the text, and a 5 MB text is not
-/// copied into fresh memory, whose first touch costs more than the decoding. What is left around the
-/// text, the envelope, is small and read as JSON. `Ok(None)` when the message is no JSON;
-/// `Err(body)` when it is something else (the method written after the text, say), for
-/// [`checked`] to read.
+/// copied into fresh memory, whose first touch costs more than the decoding. What is left
+/// around the text, the envelope, is small and read as JSON. `Ok(None)` when the message is
+/// no JSON; `Err(body)` when it is something else (the method written after the text, say),
+/// for [`checked`] to read.
 fn lighter_open(mut body: Vec<u8>) -> Result<Option<Vec<u8>>, Vec<u8>> {
     const METHOD: &[u8] = b"\"textDocument/didOpen\"";
     if memchr::memmem::find(&body[..body.len().min(256)], METHOD).is_none() {
