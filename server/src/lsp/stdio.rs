@@ -19,6 +19,7 @@ use tower_lsp_server::ls_types::{
     DidChangeTextDocumentParams, DidOpenTextDocumentParams, TextDocumentContentChangeEvent,
 };
 
+use crate::syntax::json;
 use crate::text::printable;
 
 /// The largest message accepted: far above the 10 MB documents the server is tested with.
@@ -378,17 +379,13 @@ fn plain_bytes(x: u64) -> usize {
 /// Decodes the JSON string whose inside begins at `from` within `buf`, checking it as JSON
 /// does (no control character, only JSON's escapes): the decoded bytes are written from `to`
 /// on (`to <= from`); returns their length and where the string ended (just after its
-/// closing quote). `None` if it is no JSON string. Decoding never lengthens a string, so nothing is
-/// written ahead of what is read. Plain bytes are copied eight at a time once the decoded
-/// text is eight bytes behind: a collection's text has an escape every few bytes, and a
-/// search or a copy call per escape cost more than the decoding.
-/// A lone surrogate, which no UTF-8 text can hold, becomes U+FFFD.
+/// closing quote). `None` if it is no JSON string. Decoding never lengthens a string, so
+/// nothing is written ahead of what is read. Plain bytes are copied eight at a time once the
+/// decoded text is eight bytes behind: a collection's text has an escape every few bytes,
+/// and a search or a copy call per escape cost more than the decoding. A `\u` escape decodes
+/// as the JSON parser decodes it ([`json::decode_escape`]): a lone surrogate, which no UTF-8
+/// text can hold, becomes U+FFFD.
 fn decode_in_place(buf: &mut [u8], from: usize, to: usize) -> Option<(usize, usize)> {
-    let hex = |buf: &[u8], at: usize| -> Option<u32> {
-        buf.get(at..at + 4)?
-            .iter()
-            .try_fold(0, |n, &b| Some(n * 16 + (b as char).to_digit(16)?))
-    };
     debug_assert!(to <= from);
     let (mut read, mut write) = (from, to);
     loop {
@@ -430,22 +427,10 @@ fn decode_in_place(buf: &mut [u8], from: usize, to: usize) -> Option<(usize, usi
         if escaped != b'u' {
             return None;
         }
-        // `\uXXXX`, or a surrogate pair of two.
-        let unit = hex(buf, read + 2)?;
-        read += 6;
-        let low = Some(read)
-            .filter(|_| (0xD800..0xDC00).contains(&unit))
-            .filter(|&at| buf.get(at..at + 2) == Some(b"\\u"))
-            .and_then(|at| hex(buf, at + 2))
-            .filter(|low| (0xDC00..0xE000).contains(low));
-        let c = match low {
-            Some(low) => {
-                read += 6;
-                char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
-            }
-            None => char::from_u32(unit),
-        }
-        .unwrap_or(char::REPLACEMENT_CHARACTER);
+        // `\uXXXX`, or a surrogate pair of two: without its four hex digits, no JSON.
+        json::hex4(buf.get(read + 2..)?)?;
+        let (c, len) = json::decode_escape(&buf[read..]);
+        read += len;
         let mut utf8 = [0; 4];
         let utf8 = c.encode_utf8(&mut utf8).as_bytes();
         buf[write..write + utf8.len()].copy_from_slice(utf8);
@@ -989,8 +974,8 @@ mod tests {
         assert_eq!(open_text_at(number), None);
     }
 
-    /// A JSON string decoded is what serde_json decodes, on random strings
-    /// of every escape, surrogate pairs among them; a lone surrogate becomes U+FFFD.
+    /// A JSON string decoded is what serde_json decodes, on random strings of every escape,
+    /// surrogate pairs among them; a lone surrogate becomes U+FFFD.
     #[test]
     fn a_string_decoded_is_the_string_serde_json_reads() {
         const PIECES: &[&str] = &[

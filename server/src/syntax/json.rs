@@ -706,7 +706,7 @@ fn for_each_unit<'a>(raw: &'a str, mut f: impl FnMut(Unit<'a>)) {
 
 /// Decodes the escape at the start of `b` (which starts with `\`): the character and the
 /// number of source bytes. Bad escapes decode to U+FFFD; the parser reported them.
-fn decode_escape(b: &[u8]) -> (char, usize) {
+pub(crate) fn decode_escape(b: &[u8]) -> (char, usize) {
     let Some(&e) = b.get(1) else {
         return ('\u{FFFD}', 1);
     };
@@ -752,7 +752,8 @@ fn utf8_len(first: u8) -> usize {
     }
 }
 
-fn hex4(b: &[u8]) -> Option<u32> {
+/// The number four hex digits at the start of `b` write, if they are there.
+pub(crate) fn hex4(b: &[u8]) -> Option<u32> {
     let digits = b.get(..4)?;
     let mut n = 0;
     for &d in digits {
