@@ -112,6 +112,17 @@ pub struct PreparedOpen {
     framed: Framed,
 }
 
+fn prepared_open(uri: String, language_id: &str, text: &str) -> PreparedOpen {
+    let msg = json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+        "textDocument": { "uri": uri, "languageId": language_id, "version": 1, "text": text }
+    }});
+    PreparedOpen {
+        uri,
+        text: text.to_string(),
+        framed: Framed::new(&msg),
+    }
+}
+
 /// What to start the server with. `Options::default()` is a UTF-16-only client that takes
 /// pushed diagnostics and reports progress, started with `vaultlink lsp`.
 #[derive(Clone, Debug)]
@@ -440,17 +451,7 @@ impl Client {
 
     /// A `didOpen` of `path`, serialized now and sent by [`Client::send_open`].
     pub fn prepare_open(&self, path: &Path, text: &str) -> PreparedOpen {
-        let uri = file_uri(path);
-        let msg = json!({ "jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-            "textDocument": {
-                "uri": uri, "languageId": language_id(path), "version": 1, "text": text
-            }
-        }});
-        PreparedOpen {
-            uri,
-            text: text.to_string(),
-            framed: Framed::new(&msg),
-        }
+        prepared_open(file_uri(path), language_id(path), text)
     }
 
     /// Sends a prepared `didOpen`; returns its URI.
@@ -462,13 +463,7 @@ impl Client {
     }
 
     pub fn open_uri(&mut self, uri: &str, language_id: &str, text: &str) {
-        self.docs.insert(uri.to_string(), (1, text.to_string()));
-        self.notify(
-            "textDocument/didOpen",
-            json!({ "textDocument": {
-                "uri": uri, "languageId": language_id, "version": 1, "text": text
-            }}),
-        );
+        self.send_open(prepared_open(uri.to_string(), language_id, text));
     }
 
     pub fn close(&mut self, uri: &str) {
