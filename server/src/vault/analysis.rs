@@ -730,16 +730,34 @@ fn literal_argument(args: &str) -> Option<&str> {
 /// Calls `f` with the names that legacy Postman scripts set:
 /// `postman.setEnvironmentVariable("name", …)` and `postman.setGlobalVariable("name", …)`.
 fn for_each_legacy_postman_set(script: &str, mut f: impl FnMut(&str)) {
-    for call in [
-        "postman.setEnvironmentVariable(",
-        "postman.setGlobalVariable(",
-    ] {
-        for (i, _) in script.match_indices(call) {
-            if let Some(name) = literal_argument(&script[i + call.len()..]) {
-                f(name);
-            }
+    static CALL: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"postman.set"));
+    for i in CALL.find_iter(script.as_bytes()) {
+        let rest = &script[i + "postman.set".len()..];
+        let args = ["EnvironmentVariable(", "GlobalVariable("]
+            .iter()
+            .find_map(|call| rest.strip_prefix(call));
+        if let Some(name) = args.and_then(literal_argument) {
+            f(name);
         }
     }
+}
+
+/// Calls `f` with the names one line of a Postman script sets (`pm.environment.set("name",
+/// …)` and the rest of [`POSTMAN_SETTERS`], and the legacy calls). Every such call holds
+/// `set`, which an escaped line can spell only with a `\u` escape: other lines are not
+/// decoded, nor read further.
+fn for_each_postman_line_set(src: &str, line: &JsonString, mut f: impl FnMut(&str)) {
+    static SET: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"set"));
+    let raw = line.content.slice(src).as_bytes();
+    if SET.find(raw).is_none() && !(line.has_escapes && memchr::memmem::find(raw, b"\\u").is_some())
+    {
+        return;
+    }
+    let line = line.value(src);
+    for_each_set_call(&line, &POSTMAN_SETTERS, &mut f);
+    for_each_legacy_postman_set(&line, f);
 }
 
 const POSTMAN_SETTERS: [&str; 5] = [
@@ -839,9 +857,7 @@ pub fn collection_item_names(src: &str, item: &Item) -> Vec<String> {
         }
     });
     for line in item_script_lines(item) {
-        let line = line.value(src);
-        for_each_set_call(&line, &POSTMAN_SETTERS, |name| scope.define(name, None));
-        for_each_legacy_postman_set(&line, |name| scope.define(name, None));
+        for_each_postman_line_set(src, line, |name| scope.define(name, None));
     }
     let mut names: Vec<String> = scope.defined.into_iter().collect();
     names.sort_unstable();
@@ -893,9 +909,7 @@ pub fn analyze_collection_part(
     item_vars(src, &coll.items, &mut scope);
     let all_lines = coll.script_lines();
     for (_, line) in &all_lines {
-        let line = line.value(src);
-        for_each_set_call(&line, &POSTMAN_SETTERS, |name| scope.define(name, None));
-        for_each_legacy_postman_set(&line, |name| scope.define(name, None));
+        for_each_postman_line_set(src, line, |name| scope.define(name, None));
     }
     let lines: Vec<&JsonString> = match part {
         CollectionPart::Whole => all_lines.iter().map(|(_, line)| *line).collect(),

@@ -546,6 +546,23 @@ fn dialect_legacy_postman_setters_define_variables() {
 }
 
 #[test]
+fn a_setter_spelt_with_unicode_escapes_still_defines_its_variable() {
+    // `\u0073et` is `set`, and `\u0070ostman` `postman`: the line must be decoded to be read.
+    check(
+        r#"//- /c.postman_collection.json
+{
+  "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+  "item": [
+    {"name": "a", "event": [{"listen": "test", "script": {"exec": ["pm.environment.\u0073et(\"escaped\", 1);", "\u0070ostman.\u0073etGlobalVariable('legacy', 2); pm.globals.se(\"no\", 3);"]}}],
+     "request": {"method": "GET", "url": {"raw": "https://x.test/{{escaped}}/{{legacy}}/{{no}}"}}}
+  ]
+}
+"#,
+        expect![[r#"undefined-variable warning 5:89 "{{no}}": `no` is not defined in the collection, its scripts or an environment beside it"#]],
+    );
+}
+
+#[test]
 fn dialect_httpyac_request_names_refs_and_loops() {
     check(
         "//- /a.http\n# @import ./other.http\n# @ref fromOther\n# @loop for 3\n# @name looped\nGET https://x.test/{{fromOther.id}}/{{$index}}\n\n###\n# @forceRef alsoOther\nGET https://x.test/{{looped2.args.x}}/{{loopedResponse.headers.server}}/{{alsoOther}}/{{other2}}/{{nopeResponse}}\n",
