@@ -47,12 +47,14 @@ fn syntax_findings<'e>(
 }
 
 /// Names and known values of variables in scope.
+/// Names and values borrow the texts they were read from where they are not decoded: a
+/// scope of every request name of a large file is built again for each edited part.
 #[derive(Default)]
-struct Scope {
-    defined: HashSet<String>,
+struct Scope<'a> {
+    defined: HashSet<Cow<'a, str>>,
     /// Names of requests sent in a loop.
-    looped: HashSet<String>,
-    values: HashMap<String, String>,
+    looped: HashSet<Cow<'a, str>>,
+    values: HashMap<Cow<'a, str>, Cow<'a, str>>,
     /// Where names come from, for messages: "this file or an environment".
     sources: String,
     /// Where each URL prefix resolved so far goes: requests share a few base URLs.
@@ -61,19 +63,20 @@ struct Scope {
     secrets: RefCell<HashMap<String, Rc<[String]>>>,
 }
 
-impl Scope {
-    fn new(sources: String) -> Scope {
+impl<'a> Scope<'a> {
+    fn new(sources: String) -> Scope<'a> {
         Scope {
             sources,
             ..Scope::default()
         }
     }
 
-    fn define(&mut self, name: &str, value: Option<&str>) {
-        self.defined.insert(name.to_string());
+    fn define(&mut self, name: impl Into<Cow<'a, str>>, value: Option<Cow<'a, str>>) {
+        let name = name.into();
         if let Some(v) = value {
-            self.values.insert(name.to_string(), v.to_string());
+            self.values.insert(name.clone(), v);
         }
+        self.defined.insert(name);
     }
 
     /// Whether a `{{name}}` use is defined: the name itself, or for `a.b.c` (request
@@ -96,7 +99,7 @@ impl Scope {
 
     /// `text` with every variable whose value is known substituted.
     fn resolve<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        refs::substitute(text, |name| self.values.get(name).cloned())
+        refs::substitute(text, |name| self.values.get(name).map(|v| v.to_string()))
     }
 
     /// Where a request's URL goes, read as it will be sent (see [`target`]). Only the part
@@ -139,7 +142,7 @@ impl Scope {
         let Some((name, value)) = self.values.get_key_value(name) else {
             return;
         };
-        if depth > 8 || !value.contains("{{") || seen.contains(&name.as_str()) {
+        if depth > 8 || !value.contains("{{") || seen.contains(&name.as_ref()) {
             return;
         }
         seen.push(name);
@@ -190,7 +193,7 @@ const SCRIPT_WORDS: [&str; 25] = [
 
 /// Adds the environments' variables to `scope`: names from every environment (or from the
 /// chosen one and `$shared`), and values only where they are unambiguous.
-fn add_env_scope(scope: &mut Scope, ctx: &Context<'_>) {
+fn add_env_scope<'a>(scope: &mut Scope<'a>, ctx: &Context<'a>) {
     let plain_envs = ctx
         .envs
         .iter()
@@ -210,7 +213,7 @@ fn add_env_scope(scope: &mut Scope, ctx: &Context<'_>) {
                     EnvValue::Text(s) if values_apply => Some(s.value(src.text)),
                     _ => None,
                 };
-                scope.define(&var.name, value.as_deref());
+                scope.define(var.name.as_str(), value);
             }
         }
     }
@@ -489,9 +492,13 @@ pub fn analyze_http_part(
 
 /// Defines the names an `.http` file gives itself: file variables, request names, names its
 /// scripts set and metadata that defines variables.
-fn define_http_names(text: &str, file: &HttpFile, scope: &mut Scope) {
+fn define_http_names<'a>(text: &'a str, file: &HttpFile, scope: &mut Scope<'a>) {
+    // Most requests of a large file are named: room for them at once, not by doubling.
+    scope
+        .defined
+        .reserve(file.variables.len() + file.requests.len());
     for v in &file.variables {
-        scope.define(v.name.slice(text), Some(v.value.slice(text)));
+        scope.define(v.name.slice(text), Some(v.value.slice(text).into()));
     }
     for script in &file.scripts {
         define_script_names(script.slice(text), scope);
@@ -500,7 +507,7 @@ fn define_http_names(text: &str, file: &HttpFile, scope: &mut Scope) {
         if let Some(name) = req.name {
             scope.define(name.slice(text), None);
             if req.metadata.iter().any(|m| m.key.slice(text) == "loop") {
-                scope.looped.insert(name.slice(text).to_string());
+                scope.looped.insert(name.slice(text).into());
             }
         }
         for m in &req.metadata {
@@ -558,9 +565,13 @@ impl ScopeContribution {
 pub fn http_scope_contribution(text: &str, part: &HttpFile) -> ScopeContribution {
     let mut scope = Scope::default();
     define_http_names(text, part, &mut scope);
-    let mut defined: Vec<String> = scope.defined.into_iter().collect();
-    let mut looped: Vec<String> = scope.looped.into_iter().collect();
-    let mut values: Vec<(String, String)> = scope.values.into_iter().collect();
+    let mut defined: Vec<String> = scope.defined.into_iter().map(Cow::into_owned).collect();
+    let mut looped: Vec<String> = scope.looped.into_iter().map(Cow::into_owned).collect();
+    let mut values: Vec<(String, String)> = scope
+        .values
+        .into_iter()
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
     defined.sort_unstable();
     looped.sort_unstable();
     values.sort_unstable();
@@ -575,7 +586,7 @@ pub fn http_scope_contribution(text: &str, part: &HttpFile) -> ScopeContribution
 pub fn http_defined_names(text: &str, file: &HttpFile) -> Vec<String> {
     let mut scope = Scope::default();
     define_http_names(text, file, &mut scope);
-    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    let mut names: Vec<String> = scope.defined.into_iter().map(Cow::into_owned).collect();
     names.sort();
     names
 }
@@ -585,7 +596,7 @@ pub fn http_defined_names(text: &str, file: &HttpFile) -> Vec<String> {
 pub fn script_defined_names(script: &str) -> Vec<String> {
     let mut scope = Scope::default();
     define_script_names(script, &mut scope);
-    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    let mut names: Vec<String> = scope.defined.into_iter().map(Cow::into_owned).collect();
     names.sort();
     names
 }
@@ -679,7 +690,7 @@ fn metadata_variable<'t>(key: &str, value: &'t str) -> Option<&'t str> {
 /// Names that scripts set: `client.global.set("name", …)` (handlers and pre-request
 /// scripts), `request.variables.set("name", …)` (pre-request scripts), httpyac's
 /// `exports.name = …` and `$global.name = …`.
-fn define_script_names(script: &str, scope: &mut Scope) {
+fn define_script_names<'a>(script: &'a str, scope: &mut Scope<'a>) {
     for_each_set_call(script, &["client.global", "request.variables"], |name| {
         scope.define(name, None)
     });
@@ -704,7 +715,7 @@ fn define_script_names(script: &str, scope: &mut Scope) {
 
 /// Calls `f` with the literal first argument of every `OBJECT.set(` call, for each OBJECT
 /// of `objects` (`pm.environment`, `client.global`, …).
-fn for_each_set_call(script: &str, objects: &[&str], mut f: impl FnMut(&str)) {
+fn for_each_set_call<'s>(script: &'s str, objects: &[&str], mut f: impl FnMut(&'s str)) {
     static SET: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b".set("));
     for i in SET.find_iter(script.as_bytes()) {
@@ -852,14 +863,14 @@ pub fn collection_item_names(src: &str, item: &Item) -> Vec<String> {
     item.for_each_item(&mut |i| {
         for v in &i.variables {
             if let Some(k) = &v.key {
-                scope.define(&k.value(src), None);
+                scope.define(k.value(src), None);
             }
         }
     });
     for line in item_script_lines(item) {
-        for_each_postman_line_set(src, line, |name| scope.define(name, None));
+        for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
     }
-    let mut names: Vec<String> = scope.defined.into_iter().collect();
+    let mut names: Vec<String> = scope.defined.into_iter().map(Cow::into_owned).collect();
     names.sort_unstable();
     names
 }
@@ -888,17 +899,14 @@ pub fn analyze_collection_part(
     add_env_scope(&mut scope, ctx);
     for v in &coll.variables {
         if let Some(k) = &v.key {
-            scope.define(
-                &k.value(src),
-                v.value.as_ref().map(|s| s.value(src)).as_deref(),
-            );
+            scope.define(k.value(src), v.value.as_ref().map(|s| s.value(src)));
         }
     }
-    fn item_vars(src: &str, items: &[Item], scope: &mut Scope) {
+    fn item_vars<'a>(src: &'a str, items: &[Item], scope: &mut Scope<'a>) {
         for item in items {
             for v in &item.variables {
                 if let Some(k) = &v.key {
-                    scope.define(&k.value(src), None);
+                    scope.define(k.value(src), None);
                 }
             }
             if let ItemKind::Folder(children) = &item.kind {
@@ -909,7 +917,7 @@ pub fn analyze_collection_part(
     item_vars(src, &coll.items, &mut scope);
     let all_lines = coll.script_lines();
     for (_, line) in &all_lines {
-        for_each_postman_line_set(src, line, |name| scope.define(name, None));
+        for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
     }
     let lines: Vec<&JsonString> = match part {
         CollectionPart::Whole => all_lines.iter().map(|(_, line)| *line).collect(),

@@ -558,7 +558,9 @@ fn a_setter_spelt_with_unicode_escapes_still_defines_its_variable() {
   ]
 }
 "#,
-        expect![[r#"undefined-variable warning 5:89 "{{no}}": `no` is not defined in the collection, its scripts or an environment beside it"#]],
+        expect![[
+            r#"undefined-variable warning 5:89 "{{no}}": `no` is not defined in the collection, its scripts or an environment beside it"#
+        ]],
     );
 }
 
