@@ -17,7 +17,7 @@ use crate::lsp::from_proto;
 use crate::lsp::lines::Lines;
 use crate::syntax::env::EnvFile;
 use crate::text::{Encoding, LineIndex, Splice, spare};
-use crate::vault::analysis::{Context, EnvSource};
+use crate::vault::analysis::{Context, EnvSource, FileScope};
 use crate::vault::diagnostic::Finding;
 use crate::vault::document::{DocKind, Parsed};
 use crate::vault::features::navigation::{self, NameUse};
@@ -38,6 +38,9 @@ pub struct FileData {
     pub parsed: Parsed,
     /// What was parsed again, when this parse was made from the previous version's.
     pub patch: Option<Patch>,
+    /// What the file defines for itself, read when first needed, or taken over from the
+    /// previous version's parse when the edit left it as it was.
+    scope: OnceLock<Arc<FileScope>>,
 }
 
 impl FileData {
@@ -49,7 +52,14 @@ impl FileData {
             kind,
             parsed,
             patch: None,
+            scope: OnceLock::new(),
         }
+    }
+
+    /// What the file defines for itself (see [`FileScope`]).
+    pub fn file_scope(&self) -> &FileScope {
+        self.scope
+            .get_or_init(|| Arc::new(self.parsed.file_scope(&self.text)))
     }
 
     pub fn doc(&self) -> Doc<'_> {
@@ -193,11 +203,14 @@ impl Document {
         let earlier = self.earlier_findings.lock().unwrap().take();
         let found = match (earlier, &data.patch) {
             (Some((g, earlier)), Some(patch)) if g == generation => {
-                incremental::reanalyse(&earlier, patch, &data.text, &data.parsed, ctx)
+                let names = data.file_scope();
+                incremental::reanalyse(&earlier, patch, &data.text, &data.parsed, ctx, names)
             }
             _ => None,
         };
-        let found = Arc::new(found.unwrap_or_else(|| data.parsed.analyze(&data.text, ctx)));
+        let found = Arc::new(
+            found.unwrap_or_else(|| data.parsed.analyze_in(&data.text, ctx, data.file_scope())),
+        );
         *self.findings.lock().unwrap() = Some((generation, found.clone()));
         found
     }
@@ -272,6 +285,7 @@ impl Document {
             && incremental::applies(kind)
         {
             let old_text = origin.data.text.clone();
+            let old_scope = origin.data.scope.get().cloned();
             // The earlier version's parse is taken over when nothing else holds it.
             let old = Arc::try_unwrap(origin.data)
                 .map(|d| d.parsed)
@@ -282,12 +296,19 @@ impl Document {
             if let Ok(old_text) = Arc::try_unwrap(old_text) {
                 spare::give_back_text(old_text);
             }
+            let scope = OnceLock::new();
+            if let Some(old_scope) = old_scope
+                && patch.as_ref().is_some_and(Patch::keeps_scope)
+            {
+                let _ = scope.set(old_scope);
+            }
             return Arc::new(FileData {
                 path: self.path.clone(),
                 text: self.text.clone(),
                 kind,
                 parsed,
                 patch,
+                scope,
             });
         }
         Arc::new(FileData::new(self.path.clone(), self.text.clone(), kind))

@@ -51,6 +51,9 @@ fn syntax_findings<'e>(
 /// scope of every request name of a large file is built again for each edited part.
 #[derive(Default)]
 struct Scope<'a> {
+    /// What the file defines for itself, read before the names defined here (those of the
+    /// environments): its values win.
+    file: Option<&'a FileScope>,
     defined: HashSet<Cow<'a, str>>,
     /// Names of requests sent in a loop.
     looped: HashSet<Cow<'a, str>>,
@@ -64,11 +67,27 @@ struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    fn new(sources: String) -> Scope<'a> {
+    fn new(sources: String, file: &'a FileScope) -> Scope<'a> {
         Scope {
+            file: Some(file),
             sources,
             ..Scope::default()
         }
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.defined.contains(name) || self.file.is_some_and(|f| f.defined.contains(name))
+    }
+
+    fn value(&self, name: &str) -> Option<(&str, &str)> {
+        self.file
+            .and_then(|f| f.values.get_key_value(name))
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .or_else(|| {
+                self.values
+                    .get_key_value(name)
+                    .map(|(n, v)| (n.as_ref(), v.as_ref()))
+            })
     }
 
     fn define(&mut self, name: impl Into<Cow<'a, str>>, value: Option<Cow<'a, str>>) {
@@ -86,20 +105,20 @@ impl<'a> Scope<'a> {
         let first = name.split(['.', '[']).next().unwrap_or(name);
         // A request `# @name foo` sent in a `# @loop` leaves `foo0`, `foo1`, … (httpyac).
         let looped = first.trim_end_matches(|c: char| c.is_ascii_digit());
-        self.defined.contains(name)
-            || self.defined.contains(first)
-            || looped.len() < first.len() && self.looped.contains(looped)
+        let is_looped =
+            |n: &str| self.looped.contains(n) || self.file.is_some_and(|f| f.looped.contains(n));
+        self.has(name)
+            || self.has(first)
+            || looped.len() < first.len() && is_looped(looped)
             // httpyac's `{{nameResponse}}`: the whole response of the request `name`.
-            || first
-                .strip_suffix("Response")
-                .is_some_and(|r| self.defined.contains(r))
+            || first.strip_suffix("Response").is_some_and(|r| self.has(r))
             || SCRIPT_WORDS.contains(&first)
             || first.starts_with(|c: char| c.is_ascii_digit())
     }
 
     /// `text` with every variable whose value is known substituted.
     fn resolve<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        refs::substitute(text, |name| self.values.get(name).map(|v| v.to_string()))
+        refs::substitute(text, |name| self.value(name).map(|(_, v)| v.to_string()))
     }
 
     /// Where a request's URL goes, read as it will be sent (see [`target`]). Only the part
@@ -139,10 +158,10 @@ impl<'a> Scope<'a> {
         seen: &mut Vec<&'s str>,
         out: &mut Vec<String>,
     ) {
-        let Some((name, value)) = self.values.get_key_value(name) else {
+        let Some((name, value)) = self.value(name) else {
             return;
         };
-        if depth > 8 || !value.contains("{{") || seen.contains(&name.as_ref()) {
+        if depth > 8 || !value.contains("{{") || seen.contains(&name) {
             return;
         }
         seen.push(name);
@@ -190,6 +209,66 @@ const SCRIPT_WORDS: [&str; 25] = [
     "btoa",
     "atob",
 ];
+
+/// The names and values a file defines for itself: an `.http` file's variables, request
+/// names and the names its scripts set; a collection's variables and the names its items
+/// and scripts set. The analysis of any part of the file reads them all: built once per
+/// analysis, and kept by the server across edits that define the same (see
+/// [`crate::vault::incremental::Patch::keeps_scope`]).
+#[derive(Debug, Default, PartialEq)]
+pub struct FileScope {
+    defined: HashSet<String>,
+    looped: HashSet<String>,
+    values: HashMap<String, String>,
+}
+
+impl FileScope {
+    pub fn http(text: &str, file: &HttpFile) -> FileScope {
+        let mut scope = Scope::default();
+        define_http_names(text, file, &mut scope);
+        FileScope::from(scope)
+    }
+
+    pub fn collection(src: &str, coll: &Collection) -> FileScope {
+        let mut scope = Scope::default();
+        for v in &coll.variables {
+            if let Some(k) = &v.key {
+                scope.define(k.value(src), v.value.as_ref().map(|s| s.value(src)));
+            }
+        }
+        fn item_vars<'a>(src: &'a str, items: &[Item], scope: &mut Scope<'a>) {
+            for item in items {
+                for v in &item.variables {
+                    if let Some(k) = &v.key {
+                        scope.define(k.value(src), None);
+                    }
+                }
+                if let ItemKind::Folder(children) = &item.kind {
+                    item_vars(src, children, scope);
+                }
+            }
+        }
+        item_vars(src, &coll.items, &mut scope);
+        for (_, line) in &coll.script_lines() {
+            for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
+        }
+        FileScope::from(scope)
+    }
+}
+
+impl From<Scope<'_>> for FileScope {
+    fn from(scope: Scope<'_>) -> FileScope {
+        FileScope {
+            defined: scope.defined.into_iter().map(Cow::into_owned).collect(),
+            looped: scope.looped.into_iter().map(Cow::into_owned).collect(),
+            values: scope
+                .values
+                .into_iter()
+                .map(|(n, v)| (n.into_owned(), v.into_owned()))
+                .collect(),
+        }
+    }
+}
 
 /// Adds the environments' variables to `scope`: names from every environment (or from the
 /// chosen one and `$shared`), and values only where they are unambiguous.
@@ -409,13 +488,19 @@ impl<'f> HttpPart<'f> {
 const PARALLEL_ANALYSIS_MIN: usize = 256 * 1024;
 
 /// Findings for an `.http`/`.rest` file.
-pub fn analyze_http(text: &str, file: &HttpFile, ctx: &Context<'_>) -> Vec<Finding> {
+/// `names` is what the file defines ([`FileScope::http`]).
+pub fn analyze_http(
+    text: &str,
+    file: &HttpFile,
+    ctx: &Context<'_>,
+    names: &FileScope,
+) -> Vec<Finding> {
     if text.len() >= PARALLEL_ANALYSIS_MIN
         && let Some(cut) = http::independent_cut(text, text.len() / 2)
     {
-        return analyze_http_in_halves(text, file, ctx, cut);
+        return analyze_http_in_halves(text, file, ctx, names, cut);
     }
-    analyze_http_part(text, file, HttpPart::whole(file), ctx)
+    analyze_http_part(text, HttpPart::whole(file), ctx, names)
 }
 
 /// [`analyze_http`] of `text[..cut]` and `text[cut..]` side by side, `cut` being the start
@@ -424,32 +509,36 @@ fn analyze_http_in_halves(
     text: &str,
     file: &HttpFile,
     ctx: &Context<'_>,
+    names: &FileScope,
     cut: usize,
 ) -> Vec<Finding> {
     let (mut first, mut second) = side_by_side(
-        || analyze_http_part(text, file, HttpPart::between(file, 0, cut), ctx),
-        || analyze_http_part(text, file, HttpPart::between(file, cut, text.len()), ctx),
+        || analyze_http_part(text, HttpPart::between(file, 0, cut), ctx, names),
+        || analyze_http_part(text, HttpPart::between(file, cut, text.len()), ctx, names),
     );
     first.append(&mut second);
     first
 }
 
-/// Findings for the requests, variables and errors of `part`, a part of the `.http` file
-/// `whole` (both parsed from `text`), in the scope of the whole file.
+/// Findings for the requests, variables and errors of `file`, a part of an `.http` file
+/// parsed from `text`, in the scope of the whole file: what it defines, `names`
+/// ([`FileScope::http`]).
 pub fn analyze_http_part(
     text: &str,
-    whole: &HttpFile,
     file: HttpPart<'_>,
     ctx: &Context<'_>,
+    names: &FileScope,
 ) -> Vec<Finding> {
     let mut out: Vec<Finding> = syntax_findings(file.errors).collect();
     out.extend(file.notes.iter().map(note_finding));
-    let mut scope = Scope::new(match ctx.env_name {
-        Some(env) => format!("this file or the environment `{env}`"),
-        None => "this file or an environment".to_string(),
-    });
+    let mut scope = Scope::new(
+        match ctx.env_name {
+            Some(env) => format!("this file or the environment `{env}`"),
+            None => "this file or an environment".to_string(),
+        },
+        names,
+    );
     add_env_scope(&mut scope, ctx);
-    define_http_names(text, whole, &mut scope);
 
     // File variables' values are checked once, where they are written.
     for v in file.variables {
@@ -819,11 +908,17 @@ pub enum CollectionPart<'c> {
 }
 
 /// Findings for a Postman collection.
-pub fn analyze_collection(src: &str, coll: &Collection, ctx: &Context<'_>) -> Vec<Finding> {
+/// `names` is what the collection defines ([`FileScope::collection`]).
+pub fn analyze_collection(
+    src: &str,
+    coll: &Collection,
+    ctx: &Context<'_>,
+    names: &FileScope,
+) -> Vec<Finding> {
     if src.len() >= PARALLEL_ANALYSIS_MIN && coll.items.len() >= 2 {
-        return analyze_collection_in_halves(src, coll, ctx, coll.items.len() / 2);
+        return analyze_collection_in_halves(src, coll, ctx, names, coll.items.len() / 2);
     }
-    analyze_collection_part(src, coll, CollectionPart::Whole, ctx)
+    analyze_collection_part(src, coll, CollectionPart::Whole, ctx, names)
 }
 
 /// [`analyze_collection`] of its first `n` items (with what the collection holds itself) and
@@ -832,11 +927,15 @@ fn analyze_collection_in_halves(
     src: &str,
     coll: &Collection,
     ctx: &Context<'_>,
+    names: &FileScope,
     n: usize,
 ) -> Vec<Finding> {
     let (mut first, mut second) = side_by_side(
-        || analyze_collection_part(src, coll, CollectionPart::Head(n), ctx),
-        || analyze_collection_part(src, coll, CollectionPart::Items(&coll.items[n..]), ctx),
+        || analyze_collection_part(src, coll, CollectionPart::Head(n), ctx, names),
+        || {
+            let rest = CollectionPart::Items(&coll.items[n..]);
+            analyze_collection_part(src, coll, rest, ctx, names)
+        },
     );
     first.append(&mut second);
     first
@@ -882,6 +981,7 @@ pub fn analyze_collection_part(
     coll: &Collection,
     part: CollectionPart<'_>,
     ctx: &Context<'_>,
+    names: &FileScope,
 ) -> Vec<Finding> {
     // What of the collection this part holds, by where it starts: inside its items, or
     // outside the items of the other part.
@@ -892,41 +992,19 @@ pub fn analyze_collection_part(
     };
     let mut out: Vec<Finding> =
         syntax_findings(coll.errors.iter().filter(|e| holds(e.range.start))).collect();
-    let mut scope = Scope::new(match ctx.env_name {
-        Some(env) => format!("the collection, its scripts or the environment `{env}`"),
-        None => "the collection, its scripts or an environment beside it".to_string(),
-    });
+    let mut scope = Scope::new(
+        match ctx.env_name {
+            Some(env) => format!("the collection, its scripts or the environment `{env}`"),
+            None => "the collection, its scripts or an environment beside it".to_string(),
+        },
+        names,
+    );
     add_env_scope(&mut scope, ctx);
-    for v in &coll.variables {
-        if let Some(k) = &v.key {
-            scope.define(k.value(src), v.value.as_ref().map(|s| s.value(src)));
-        }
-    }
-    fn item_vars<'a>(src: &'a str, items: &[Item], scope: &mut Scope<'a>) {
-        for item in items {
-            for v in &item.variables {
-                if let Some(k) = &v.key {
-                    scope.define(k.value(src), None);
-                }
-            }
-            if let ItemKind::Folder(children) = &item.kind {
-                item_vars(src, children, scope);
-            }
-        }
-    }
-    item_vars(src, &coll.items, &mut scope);
-    let all_lines = coll.script_lines();
-    for (_, line) in &all_lines {
-        for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
-    }
+    let all_lines = || coll.script_lines().into_iter().map(|(_, line)| line);
     let lines: Vec<&JsonString> = match part {
-        CollectionPart::Whole => all_lines.iter().map(|(_, line)| *line).collect(),
+        CollectionPart::Whole => all_lines().collect(),
         CollectionPart::Items(items) => items.iter().flat_map(item_script_lines).collect(),
-        CollectionPart::Head(_) => all_lines
-            .iter()
-            .map(|(_, line)| *line)
-            .filter(|line| holds(line.range.start))
-            .collect(),
+        CollectionPart::Head(_) => all_lines().filter(|line| holds(line.range.start)).collect(),
     };
 
     // References, with the host of the request each string belongs to. Strings come item

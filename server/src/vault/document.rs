@@ -4,7 +4,7 @@
 use crate::syntax::env::{self, EnvFile};
 use crate::syntax::http::{self, HttpFile};
 use crate::syntax::postman::{self, Collection};
-use crate::vault::analysis::{self, Context};
+use crate::vault::analysis::{self, Context, FileScope};
 use crate::vault::diagnostic::Finding;
 use crate::vault::links::{self, LinksFile};
 use crate::vault::plaintext;
@@ -90,9 +90,24 @@ impl Parsed {
 
     /// Every offline finding, sorted by position.
     pub fn analyze(&self, text: &str, ctx: &Context<'_>) -> Vec<Finding> {
+        self.analyze_in(text, ctx, &self.file_scope(text))
+    }
+
+    /// What the file defines for itself; nothing for other kinds of files.
+    pub fn file_scope(&self, text: &str) -> FileScope {
+        match self {
+            Parsed::Http(file) => FileScope::http(text, file),
+            Parsed::Collection(coll) => FileScope::collection(text, coll),
+            Parsed::Env(_) | Parsed::Links(_) => FileScope::default(),
+        }
+    }
+
+    /// [`Parsed::analyze`] with what the file defines for itself already read: `names`,
+    /// [`Parsed::file_scope`].
+    pub fn analyze_in(&self, text: &str, ctx: &Context<'_>, names: &FileScope) -> Vec<Finding> {
         let mut findings = match self {
-            Parsed::Http(f) => analysis::analyze_http(text, f, ctx),
-            Parsed::Collection(c) => analysis::analyze_collection(text, c, ctx),
+            Parsed::Http(f) => analysis::analyze_http(text, f, ctx, names),
+            Parsed::Collection(c) => analysis::analyze_collection(text, c, ctx, names),
             Parsed::Env(e) => analysis::analyze_env(text, e, ctx),
             Parsed::Links(l) => analysis::analyze_links(l),
         };

@@ -46,12 +46,24 @@ enum Part {
         /// Whether the region defines the same names and values for the rest of the file as
         /// it did before the edit.
         same_scope: bool,
+        /// Whether the region defines exactly what it did: then so does the whole file.
+        same_names: bool,
     },
     /// The collection item in the region.
     Item(collection::ItemPatch),
 }
 
 impl Patch {
+    /// Whether the new text defines for itself what the old one did (its
+    /// [`analysis::FileScope`] is the old one's): the region defines the same names and
+    /// values as before the edit.
+    pub fn keeps_scope(&self) -> bool {
+        match &self.part {
+            Part::Http { same_names, .. } => *same_names,
+            Part::Item(item) => item.keeps_findings,
+        }
+    }
+
     /// Where the plaintext-credential scan of an `.http` file reads again.
     #[cfg(test)]
     fn scan(&self) -> Option<Splice> {
@@ -103,13 +115,15 @@ pub fn reparse(
 /// The findings of the new text of a [`reparse`], from the findings of the old text in the
 /// same context: those outside the patch's region kept (moved), those inside computed
 /// again. `None` when the edit changed what the region defines for the rest of the file:
-/// then every finding may have changed.
+/// then every finding may have changed. `names` is what the new text defines for itself
+/// ([`Parsed::file_scope`] of it, which the old text's is when [`Patch::keeps_scope`]).
 pub fn reanalyse(
     old: &[Finding],
     patch: &Patch,
     text: &str,
     whole: &Parsed,
     ctx: &Context<'_>,
+    names: &analysis::FileScope,
 ) -> Option<Vec<Finding>> {
     let region = patch.region;
     let (whole_http, part, scan) = match (whole, &patch.part) {
@@ -119,15 +133,15 @@ pub fn reanalyse(
                 file,
                 scan,
                 same_scope,
+                ..
             },
         ) if *same_scope => (whole, file, *scan),
         (Parsed::Collection(coll), Part::Item(item)) => {
-            return collection::reanalyse(old, region, item, text, coll, ctx);
+            return collection::reanalyse(old, region, item, text, coll, ctx, names);
         }
         _ => return None,
     };
-    let mut part =
-        analysis::analyze_http_part(text, whole_http, analysis::HttpPart::whole(part), ctx);
+    let mut part = analysis::analyze_http_part(text, analysis::HttpPart::whole(part), ctx, names);
     part.sort_by_key(|f| (f.range.start, f.range.end));
     let lo = old.partition_point(|f| (f.range.start as usize) < region.start);
     let hi = old.partition_point(|f| (f.range.start as usize) < region.old_end);
@@ -272,7 +286,9 @@ fn reparse_http(
     // digits when its request is looped) is used nowhere else. Renaming a request
     // (`# @name`) is such an edit, mostly.
     let outside = [&new_b[..region.start], &new_b[region.new_end..]];
-    let same_scope = before.changed_names(&after).iter().all(|name| {
+    let changed = before.changed_names(&after);
+    let same_names = changed.is_empty();
+    let same_scope = changed.iter().all(|name| {
         let looped = before.is_looped(name) || after.is_looped(name);
         !name.is_empty()
             && outside
@@ -287,6 +303,7 @@ fn reparse_http(
                 file: part,
                 scan,
                 same_scope,
+                same_names,
             },
         },
     ))

@@ -427,7 +427,8 @@ fn byte_ranges_and_utf16_columns() {
     let Parsed::Http(file) = Parsed::parse(DocKind::Http, text) else {
         unreachable!()
     };
-    let findings = crate::vault::analysis::analyze_http(text, &file, &Context::default());
+    let names = super::FileScope::http(text, &file);
+    let findings = crate::vault::analysis::analyze_http(text, &file, &Context::default(), &names);
     let f = &findings[0];
     let start = text.find("{{").unwrap();
     assert_eq!(f.range.as_usize(), start..start + "{{vault:k}}".len());
@@ -443,7 +444,9 @@ fn byte_ranges_and_utf16_columns() {
     let Parsed::Collection(coll) = Parsed::parse(DocKind::Collection, src) else {
         unreachable!()
     };
-    let findings = crate::vault::analysis::analyze_collection(src, &coll, &Context::default());
+    let names = super::FileScope::collection(src, &coll);
+    let findings =
+        crate::vault::analysis::analyze_collection(src, &coll, &Context::default(), &names);
     let start = src.find("{{vault:k}}").unwrap();
     assert_eq!(findings[0].range.as_usize(), start..start + 11);
     assert_eq!(&src[findings[0].range.as_usize()], "{{vault:k}}");
@@ -661,17 +664,18 @@ fn an_http_file_analysed_in_halves_gives_the_findings_of_the_whole() {
         let mut cuts = 0;
         for_each_edited_text(edits / 20, |text| {
             let file = http::parse(text);
+            let names = super::FileScope::http(text, &file);
             let whole = sorted(super::analyze_http_part(
                 text,
-                &file,
                 super::HttpPart::whole(&file),
                 ctx,
+                &names,
             ));
             let mut near = 0;
             while let Some(cut) = http::independent_cut(text, near) {
                 cuts += 1;
                 assert_eq!(
-                    sorted(super::analyze_http_in_halves(text, &file, ctx, cut)),
+                    sorted(super::analyze_http_in_halves(text, &file, ctx, &names, cut)),
                     whole,
                     "the findings of {text:?} cut at {cut}"
                 );
@@ -697,17 +701,21 @@ fn a_collection_analysed_in_halves_gives_the_findings_of_the_whole() {
             let Parsed::Collection(coll) = Parsed::parse(DocKind::Collection, text) else {
                 unreachable!()
             };
+            let names = super::FileScope::collection(text, &coll);
             let whole = sorted(super::analyze_collection_part(
                 text,
                 &coll,
                 super::CollectionPart::Whole,
                 ctx,
+                &names,
             ));
             with_errors += usize::from(!coll.errors.is_empty() && coll.items.len() > 1);
             for n in 1..coll.items.len() {
                 cuts += 1;
                 assert_eq!(
-                    sorted(super::analyze_collection_in_halves(text, &coll, ctx, n)),
+                    sorted(super::analyze_collection_in_halves(
+                        text, &coll, ctx, &names, n
+                    )),
                     whole,
                     "the findings of {text:?} cut after item {n}"
                 );

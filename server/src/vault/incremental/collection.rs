@@ -121,6 +121,7 @@ pub fn reanalyse(
     text: &str,
     coll: &Collection,
     ctx: &Context<'_>,
+    names: &analysis::FileScope,
 ) -> Option<Vec<Finding>> {
     if !patch.keeps_findings {
         return None;
@@ -131,6 +132,7 @@ pub fn reanalyse(
         coll,
         analysis::CollectionPart::Items(std::slice::from_ref(item)),
         ctx,
+        names,
     );
     let (id, _) = coll.tree.find_object(item.range)?;
     part.extend(plaintext::json_value_findings(text, &coll.tree.value(id)));

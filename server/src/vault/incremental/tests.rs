@@ -8,6 +8,7 @@ use super::*;
 use crate::syntax::env;
 use crate::text::{Splice, TextRange};
 use crate::vault::analysis::EnvSource;
+use crate::vault::analysis::FileScope;
 use crate::vault::links;
 
 /// Lines an `.http` file is made of, with the constructs whose state crosses lines:
@@ -193,6 +194,7 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
             done += count;
             assert_eq!(new[..splice.start], text[..splice.start]);
             assert_eq!(new[splice.new_end..], text[splice.old_end..]);
+            let old_scope = parsed.file_scope(&text);
             let (next, patch) = reparse(DocKind::Http, parsed, &text, &new, splice);
             let fresh = Parsed::parse(DocKind::Http, &new);
             assert_eq!(
@@ -201,7 +203,10 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
                 "the parse after {splice:?} of {text:?} into {new:?}"
             );
             let expected = fresh.analyze(&new, ctx);
-            let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, ctx));
+            let kept = patch.and_then(|p| {
+                let names = scope_read(old_scope, &p, &next, &new);
+                reanalyse(&findings, &p, &new, &next, ctx, &names)
+            });
             reused += usize::from(kept.is_some());
             bursts += 1;
             let got = kept.unwrap_or_else(|| next.analyze(&new, ctx));
@@ -416,6 +421,7 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
             let count = rng.usize(1..3);
             let (new, splice) = burst(rng, &text, count, random_json_edit);
             done += count;
+            let old_scope = parsed.file_scope(&text);
             let (next, patch) = reparse(kind, parsed, &text, &new, splice);
             let fresh = Parsed::parse(kind, &new);
             assert_eq!(
@@ -425,7 +431,10 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
             );
             let expected = fresh.analyze(&new, ctx);
             patched += usize::from(patch.is_some());
-            let kept = patch.and_then(|p| reanalyse(&findings, &p, &new, &next, ctx));
+            let kept = patch.and_then(|p| {
+                let names = scope_read(old_scope, &p, &next, &new);
+                reanalyse(&findings, &p, &new, &next, ctx, &names)
+            });
             reused += usize::from(kept.is_some());
             bursts += 1;
             let got = kept.unwrap_or_else(|| next.analyze(&new, ctx));
@@ -548,9 +557,11 @@ fn edit_kind(
     };
     let old = Parsed::parse(kind, text);
     let findings = old.analyze(text, &ctx);
+    let old_scope = old.file_scope(text);
     let (next, patch) = reparse(kind, old, text, &new, splice);
     let patch = patch.expect("an incremental parse");
-    let kept = reanalyse(&findings, &patch, &new, &next, &ctx);
+    let names = scope_read(old_scope, &patch, &next, &new);
+    let kept = reanalyse(&findings, &patch, &new, &next, &ctx, &names);
     let whole = Parsed::parse(kind, &new).analyze(&new, &ctx);
     (new, next, patch, kept, whole)
 }
@@ -623,4 +634,15 @@ fn a_private_key_or_an_open_brace_scans_the_whole_text() {
     let at = open.find("/2").unwrap() + 2;
     let (_, _, kept, whole) = edit(open, at, 0, "2");
     assert_eq!(kept, whole);
+}
+
+/// The scope of the new text as the server reads it: the old text's, taken over, when the
+/// patch keeps it, which must then be what the new text defines; else the new text's own.
+fn scope_read(old: FileScope, patch: &Patch, next: &Parsed, new: &str) -> FileScope {
+    let own = next.file_scope(new);
+    if !patch.keeps_scope() {
+        return own;
+    }
+    assert_eq!(old, own, "the scope kept across the edit into {new:?}");
+    old
 }
