@@ -285,11 +285,12 @@ impl Document {
             && incremental::applies(kind)
         {
             let old_text = origin.data.text.clone();
-            let old_scope = origin.data.scope.get().cloned();
-            // The earlier version's parse is taken over when nothing else holds it.
-            let old = Arc::try_unwrap(origin.data)
-                .map(|d| d.parsed)
-                .unwrap_or_else(|d| d.parsed.clone());
+            // The earlier version's parse (and what it defines) is taken over when nothing
+            // else holds it.
+            let (old, old_scope) = match Arc::try_unwrap(origin.data) {
+                Ok(d) => (d.parsed, d.scope.into_inner()),
+                Err(d) => (d.parsed.clone(), d.scope.get().cloned()),
+            };
             let (parsed, patch) =
                 incremental::reparse(kind, old, &old_text, &self.text, origin.splice);
             // The earlier version's text is read no more, unless something still holds it.
@@ -297,10 +298,14 @@ impl Document {
                 spare::give_back_text(old_text);
             }
             let scope = OnceLock::new();
-            if let Some(old_scope) = old_scope
-                && patch.as_ref().is_some_and(Patch::keeps_scope)
-            {
-                let _ = scope.set(old_scope);
+            if let (Some(old_scope), Some(patch)) = (old_scope, &patch) {
+                if patch.keeps_scope() {
+                    let _ = scope.set(old_scope);
+                } else if let Some(edit) = patch.scope_edit() {
+                    let mut edited = Arc::unwrap_or_clone(old_scope);
+                    edited.edit(edit);
+                    let _ = scope.set(Arc::new(edited));
+                }
             }
             return Arc::new(FileData {
                 path: self.path.clone(),

@@ -215,7 +215,7 @@ const SCRIPT_WORDS: [&str; 25] = [
 /// and scripts set. The analysis of any part of the file reads them all: built once per
 /// analysis, and kept by the server across edits that define the same (see
 /// [`crate::vault::incremental::Patch::keeps_scope`]).
-#[derive(Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileScope {
     defined: HashSet<String>,
     looped: HashSet<String>,
@@ -253,6 +253,24 @@ impl FileScope {
             for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
         }
         FileScope::from(scope)
+    }
+}
+
+/// How an edit changed what a file defines: names it defines now that it did not, and names
+/// it no longer defines anywhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeEdit {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl FileScope {
+    /// This scope changed by `edit`.
+    pub fn edit(&mut self, edit: &ScopeEdit) {
+        for name in &edit.removed {
+            self.defined.remove(name);
+        }
+        self.defined.extend(edit.added.iter().cloned());
     }
 }
 
@@ -648,6 +666,24 @@ impl ScopeContribution {
         differ(&self.looped, &other.looped, String::as_str, &mut out);
         differ(&self.values, &other.values, |(n, _)| n.as_str(), &mut out);
         out
+    }
+
+    /// The names `other` defines that `self` does not, and those `self` defines that `other`
+    /// does not, when that is all that differs (the same loops, the same values).
+    pub fn defined_change(&self, other: &ScopeContribution) -> Option<(Vec<String>, Vec<String>)> {
+        if self.looped != other.looped || self.values != other.values {
+            return None;
+        }
+        let missing = |a: &[String], b: &[String]| -> Vec<String> {
+            a.iter()
+                .filter(|x| b.binary_search(x).is_err())
+                .cloned()
+                .collect()
+        };
+        Some((
+            missing(&other.defined, &self.defined),
+            missing(&self.defined, &other.defined),
+        ))
     }
 }
 

@@ -48,6 +48,9 @@ enum Part {
         same_scope: bool,
         /// Whether the region defines exactly what it did: then so does the whole file.
         same_names: bool,
+        /// How the whole file's definitions changed, when the region only defines other
+        /// names than it did, and those it no longer defines stand nowhere else in the text.
+        scope_edit: Option<Box<analysis::ScopeEdit>>,
     },
     /// The collection item in the region.
     Item(collection::ItemPatch),
@@ -61,6 +64,16 @@ impl Patch {
         match &self.part {
             Part::Http { same_names, .. } => *same_names,
             Part::Item(item) => item.keeps_findings,
+        }
+    }
+
+    /// How the new text's [`analysis::FileScope`] follows from the old one's, when it is not
+    /// the same ([`Patch::keeps_scope`]) but a few names added and removed: `None` when it
+    /// is to be read from the new text.
+    pub fn scope_edit(&self) -> Option<&analysis::ScopeEdit> {
+        match &self.part {
+            Part::Http { scope_edit, .. } => scope_edit.as_deref(),
+            Part::Item(_) => None,
         }
     }
 
@@ -288,6 +301,20 @@ fn reparse_http(
     let outside = [&new_b[..region.start], &new_b[region.new_end..]];
     let changed = before.changed_names(&after);
     let same_names = changed.is_empty();
+    // A name that stands nowhere outside the region is defined nowhere else: a definition
+    // holds its name as it is written.
+    let scope_edit = before
+        .defined_change(&after)
+        .filter(|_| !same_names)
+        .filter(|(_, removed)| {
+            removed.iter().all(|name| {
+                !name.is_empty()
+                    && outside
+                        .iter()
+                        .all(|part| memmem::find(part, name.as_bytes()).is_none())
+            })
+        })
+        .map(|(added, removed)| Box::new(analysis::ScopeEdit { added, removed }));
     let same_scope = changed.iter().all(|name| {
         let looped = before.is_looped(name) || after.is_looped(name);
         !name.is_empty()
@@ -304,6 +331,7 @@ fn reparse_http(
                 scan,
                 same_scope,
                 same_names,
+                scope_edit,
             },
         },
     ))

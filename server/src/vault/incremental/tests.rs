@@ -186,7 +186,7 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
         let mut text = random_text(rng);
         let mut parsed = Parsed::parse(DocKind::Http, &text);
         let mut findings = parsed.analyze(&text, ctx);
-        let (mut done, mut bursts, mut reused) = (0, 0, 0);
+        let (mut done, mut bursts, mut reused, mut scope_edits) = (0, 0, 0, 0);
         while done < edits {
             // A burst of edits before the next parse, as an editor sends keystrokes.
             let count = rng.usize(1..4);
@@ -204,6 +204,7 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
             );
             let expected = fresh.analyze(&new, ctx);
             let kept = patch.and_then(|p| {
+                scope_edits += usize::from(p.scope_edit().is_some());
                 let names = scope_read(old_scope, &p, &next, &new);
                 reanalyse(&findings, &p, &new, &next, ctx, &names)
             });
@@ -226,6 +227,11 @@ fn check_random_edits(rng: &mut fastrand::Rng, edits: usize) {
         assert!(
             reused * 2 > bursts,
             "only {reused} of {bursts} bursts of edits kept findings"
+        );
+        // Some change only the names a block defines (a request renamed), and edit the scope.
+        assert!(
+            scope_edits * 100 > bursts,
+            "only {scope_edits} of {bursts} bursts of edits edited the scope"
         );
     })
 }
@@ -636,13 +642,19 @@ fn a_private_key_or_an_open_brace_scans_the_whole_text() {
     assert_eq!(kept, whole);
 }
 
-/// The scope of the new text as the server reads it: the old text's, taken over, when the
-/// patch keeps it, which must then be what the new text defines; else the new text's own.
+/// The scope of the new text as the server reads it: the old text's, taken over when the
+/// patch keeps it or edited as the patch says, which must then be what the new text
+/// defines; else the new text's own.
 fn scope_read(old: FileScope, patch: &Patch, next: &Parsed, new: &str) -> FileScope {
     let own = next.file_scope(new);
-    if !patch.keeps_scope() {
+    let mut old = old;
+    if patch.keeps_scope() {
+        assert_eq!(old, own, "the scope kept across the edit into {new:?}");
+    } else if let Some(edit) = patch.scope_edit() {
+        old.edit(edit);
+        assert_eq!(old, own, "the scope edited by {edit:?} into {new:?}");
+    } else {
         return own;
     }
-    assert_eq!(old, own, "the scope kept across the edit into {new:?}");
     old
 }
