@@ -301,6 +301,13 @@ fn reparse_http(
     let outside = [&new_b[..region.start], &new_b[region.new_end..]];
     let changed = before.changed_names(&after);
     let same_names = changed.is_empty();
+    let same_scope = changed.iter().all(|name| {
+        let looped = before.is_looped(name) || after.is_looped(name);
+        !name.is_empty()
+            && outside
+                .iter()
+                .all(|part| !may_use(part, name.as_bytes(), looped))
+    });
     // A name that stands nowhere outside the region is defined nowhere else: a definition
     // holds its name as it is written.
     let scope_edit = before
@@ -315,13 +322,6 @@ fn reparse_http(
             })
         })
         .map(|(added, removed)| Box::new(analysis::ScopeEdit { added, removed }));
-    let same_scope = changed.iter().all(|name| {
-        let looped = before.is_looped(name) || after.is_looped(name);
-        !name.is_empty()
-            && outside
-                .iter()
-                .all(|part| !may_use(part, name.as_bytes(), looped))
-    });
     Some((
         file,
         Patch {
