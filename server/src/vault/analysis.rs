@@ -505,8 +505,7 @@ impl<'f> HttpPart<'f> {
 /// by side.
 const PARALLEL_ANALYSIS_MIN: usize = 256 * 1024;
 
-/// Findings for an `.http`/`.rest` file.
-/// `names` is what the file defines ([`FileScope::http`]).
+/// Findings for an `.http`/`.rest` file that defines `names` ([`FileScope::http`]).
 pub fn analyze_http(
     text: &str,
     file: &HttpFile,
@@ -943,8 +942,7 @@ pub enum CollectionPart<'c> {
     Head(usize),
 }
 
-/// Findings for a Postman collection.
-/// `names` is what the collection defines ([`FileScope::collection`]).
+/// Findings for a Postman collection that defines `names` ([`FileScope::collection`]).
 pub fn analyze_collection(
     src: &str,
     coll: &Collection,
