@@ -636,15 +636,18 @@ impl State {
         else {
             return None;
         };
-        let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect::<Vec<_>>();
-        let imports = owned(crate::vault::analysis::http_imports(&data.text, file));
-        let scripts = owned(crate::vault::analysis::http_script_files(&data.text, file));
+        // The files it names are read with what the file defines, once per parse.
+        let (imports, scripts) = (
+            data.file_scope().imports(),
+            data.file_scope().script_files(),
+        );
         if let Some(b) = self.beside.lock().unwrap().get(dir)
             && b.imports == imports
             && b.scripts == scripts
         {
             return b.names.clone();
         }
+        let (imports, scripts) = (imports.to_vec(), scripts.to_vec());
         let names = crate::workspace::names_beside(dir, &data.text, file).map(|loaded| {
             Arc::new(FileData::new(
                 Some(loaded.path.clone()),

@@ -220,13 +220,32 @@ pub struct FileScope {
     defined: HashSet<String>,
     looped: HashSet<String>,
     values: HashMap<String, String>,
+    /// The files whose names an `.http` file uses beside its environments, in order: those
+    /// it imports ([`http_imports`]) and the script files it runs ([`http_script_files`]).
+    imports: Vec<String>,
+    script_files: Vec<String>,
 }
 
 impl FileScope {
     pub fn http(text: &str, file: &HttpFile) -> FileScope {
         let mut scope = Scope::default();
         define_http_names(text, file, &mut scope);
-        FileScope::from(scope)
+        let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
+        FileScope {
+            imports: owned(http_imports(text, file)),
+            script_files: owned(http_script_files(text, file)),
+            ..FileScope::from(scope)
+        }
+    }
+
+    /// The files an `.http` file imports, as written.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    /// The script files an `.http` file runs, as written.
+    pub fn script_files(&self) -> &[String] {
+        &self.script_files
     }
 
     pub fn collection(src: &str, coll: &Collection) -> FileScope {
@@ -284,6 +303,8 @@ impl From<Scope<'_>> for FileScope {
                 .into_iter()
                 .map(|(n, v)| (n.into_owned(), v.into_owned()))
                 .collect(),
+            imports: Vec::new(),
+            script_files: Vec::new(),
         }
     }
 }
@@ -638,6 +659,10 @@ pub struct ScopeContribution {
     defined: Vec<String>,
     looped: Vec<String>,
     values: Vec<(String, String)>,
+    /// The files it names beside it, in order: imports by directive and by metadata (see
+    /// [`http_imports`]), and script files ([`http_script_files`]).
+    imports: (Vec<String>, Vec<String>),
+    script_files: Vec<String>,
 }
 
 impl ScopeContribution {
@@ -667,10 +692,15 @@ impl ScopeContribution {
         out
     }
 
+    /// Whether both name the same files beside them, in the same order.
+    pub fn refers_alike(&self, other: &ScopeContribution) -> bool {
+        self.imports == other.imports && self.script_files == other.script_files
+    }
+
     /// The names `other` defines that `self` does not, and those `self` defines that `other`
     /// does not, when that is all that differs (the same loops, the same values).
     pub fn defined_change(&self, other: &ScopeContribution) -> Option<(Vec<String>, Vec<String>)> {
-        if self.looped != other.looped || self.values != other.values {
+        if self.looped != other.looped || self.values != other.values || !self.refers_alike(other) {
             return None;
         }
         let missing = |a: &[String], b: &[String]| -> Vec<String> {
@@ -699,10 +729,16 @@ pub fn http_scope_contribution(text: &str, part: &HttpFile) -> ScopeContribution
     defined.sort_unstable();
     looped.sort_unstable();
     values.sort_unstable();
+    let owned = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
     ScopeContribution {
         defined,
         looped,
         values,
+        imports: {
+            let (directives, metadata) = http_import_parts(text, part);
+            (owned(directives), owned(metadata))
+        },
+        script_files: owned(http_script_files(text, part)),
     }
 }
 
@@ -745,21 +781,26 @@ pub fn http_script_files<'t>(text: &'t str, file: &HttpFile) -> Vec<&'t str> {
 /// The other `.http` files whose names this one uses: kulala's `import path` and
 /// `run path`, httpyac's `# @import path`. Paths as written.
 pub fn http_imports<'t>(text: &'t str, file: &HttpFile) -> Vec<&'t str> {
+    let (mut directives, metadata) = http_import_parts(text, file);
+    directives.extend(metadata);
+    directives
+}
+
+/// [`http_imports`] in its two parts: the directives (which come first), and the metadata.
+fn http_import_parts<'t>(text: &'t str, file: &HttpFile) -> (Vec<&'t str>, Vec<&'t str>) {
     let directives = file
         .directives
         .iter()
         .map(|d| d.target.slice(text))
-        .filter(|t| !t.starts_with('#'));
+        .filter(|t| !t.starts_with('#') && !t.is_empty());
     let metadata = file
         .requests
         .iter()
         .flat_map(|r| &r.metadata)
         .filter(|m| m.key.slice(text) == "import")
-        .map(|m| m.value.slice(text));
-    directives
-        .chain(metadata)
-        .filter(|p| !p.is_empty())
-        .collect()
+        .map(|m| m.value.slice(text))
+        .filter(|p| !p.is_empty());
+    (directives.collect(), metadata.collect())
 }
 
 /// The portable rewrite for a construct that only some dialects read.

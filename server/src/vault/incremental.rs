@@ -300,7 +300,7 @@ fn reparse_http(
     // (`# @name`) is such an edit, mostly.
     let outside = [&new_b[..region.start], &new_b[region.new_end..]];
     let changed = before.changed_names(&after);
-    let same_names = changed.is_empty();
+    let same_names = changed.is_empty() && before.refers_alike(&after);
     let same_scope = changed.iter().all(|name| {
         let looped = before.is_looped(name) || after.is_looped(name);
         !name.is_empty()

@@ -58,6 +58,8 @@ const LINES: &[&str] = &[
     "<> previous.json",
     "< ./body.json",
     "import ./other.http",
+    "# @import ./more.http",
+    "> ./handler.js",
     "run #req",
     "GET https://{{made}}.example.test/{{asked}}/{{later}}",
     "é✓ 😀",
