@@ -11,7 +11,7 @@ use crate::halves::side_by_side;
 use crate::syntax::env::{EnvFile, EnvValue, USER_SECRETS};
 use crate::syntax::http::HttpFile;
 use crate::syntax::json::JsonString;
-use crate::syntax::postman::{self, Collection, Item, ItemKind};
+use crate::syntax::postman::{self, Collection, Item};
 use crate::syntax::refs::{self, Ref, RefKind, ScriptCall, VaultMethod};
 use crate::syntax::{SyntaxError, http};
 use crate::text::TextRange;
@@ -255,23 +255,19 @@ impl FileScope {
                 scope.define(k.value(src), v.value.as_ref().map(|s| s.value(src)));
             }
         }
-        fn item_vars<'a>(src: &'a str, items: &[Item], scope: &mut Scope<'a>) {
-            for item in items {
-                for v in &item.variables {
-                    if let Some(k) = &v.key {
-                        scope.define(k.value(src), None);
-                    }
-                }
-                if let ItemKind::Folder(children) = &item.kind {
-                    item_vars(src, children, scope);
-                }
-            }
-        }
-        item_vars(src, &coll.items, &mut scope);
+        coll.for_each_item(&mut |item| define_item_variables(src, item, &mut scope));
         for (_, line) in &coll.script_lines() {
             for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
         }
         FileScope::from(scope)
+    }
+
+    /// This scope changed by `edit`.
+    pub fn edit(&mut self, edit: &ScopeEdit) {
+        for name in &edit.removed {
+            self.defined.remove(name);
+        }
+        self.defined.extend(edit.added.iter().cloned());
     }
 }
 
@@ -281,16 +277,6 @@ impl FileScope {
 pub struct ScopeEdit {
     pub added: Vec<String>,
     pub removed: Vec<String>,
-}
-
-impl FileScope {
-    /// This scope changed by `edit`.
-    pub fn edit(&mut self, edit: &ScopeEdit) {
-        for name in &edit.removed {
-            self.defined.remove(name);
-        }
-        self.defined.extend(edit.added.iter().cloned());
-    }
 }
 
 impl From<Scope<'_>> for FileScope {
@@ -719,13 +705,15 @@ impl ScopeContribution {
 pub fn http_scope_contribution(text: &str, part: &HttpFile) -> ScopeContribution {
     let mut scope = Scope::default();
     define_http_names(text, part, &mut scope);
-    let mut defined: Vec<String> = scope.defined.into_iter().map(Cow::into_owned).collect();
-    let mut looped: Vec<String> = scope.looped.into_iter().map(Cow::into_owned).collect();
-    let mut values: Vec<(String, String)> = scope
-        .values
-        .into_iter()
-        .map(|(n, v)| (n.into_owned(), v.into_owned()))
-        .collect();
+    let FileScope {
+        defined,
+        looped,
+        values,
+        ..
+    } = FileScope::from(scope);
+    let mut defined: Vec<String> = defined.into_iter().collect();
+    let mut looped: Vec<String> = looped.into_iter().collect();
+    let mut values: Vec<(String, String)> = values.into_iter().collect();
     defined.sort_unstable();
     looped.sort_unstable();
     values.sort_unstable();
@@ -919,6 +907,15 @@ fn for_each_legacy_postman_set(script: &str, mut f: impl FnMut(&str)) {
     }
 }
 
+/// Defines the names an item's own `variable[]` gives (not its children's).
+fn define_item_variables<'a>(src: &'a str, item: &Item, scope: &mut Scope<'a>) {
+    for v in &item.variables {
+        if let Some(k) = &v.key {
+            scope.define(k.value(src), None);
+        }
+    }
+}
+
 /// Calls `f` with the names one line of a Postman script sets (`pm.environment.set("name",
 /// …)` and the rest of [`POSTMAN_SETTERS`], and the legacy calls). Every such call holds
 /// `set`, which an escaped line can spell only with a `\u` escape: other lines are not
@@ -1034,13 +1031,7 @@ fn item_script_lines(item: &Item) -> Vec<&JsonString> {
 /// in each other's place without changing the findings of the rest of the collection.
 pub fn collection_item_names(src: &str, item: &Item) -> Vec<String> {
     let mut scope = Scope::default();
-    item.for_each_item(&mut |i| {
-        for v in &i.variables {
-            if let Some(k) = &v.key {
-                scope.define(k.value(src), None);
-            }
-        }
-    });
+    item.for_each_item(&mut |i| define_item_variables(src, i, &mut scope));
     for line in item_script_lines(item) {
         for_each_postman_line_set(src, line, |name| scope.define(name.to_owned(), None));
     }
