@@ -793,6 +793,24 @@ pub fn parse(src: &str) -> JsonDoc {
     }
 }
 
+/// Where [`parse`] finds text after a JSON value that ends at byte `end` of `src`: past the
+/// blanks and comments that follow it, the start of what it reports as unexpected text (and
+/// reads no further), or the end of `src`.
+pub fn after_value(src: &str, end: usize) -> usize {
+    let mut p = Parser {
+        src,
+        b: src.as_bytes(),
+        pos: end,
+        errors: Vec::new(),
+        depth: 0,
+        open_objects: 0,
+        open_arrays: 0,
+        nodes: Vec::new(),
+    };
+    p.skip_trivia();
+    p.pos
+}
+
 /// Parses the one value that starts at byte `start` of `src` as [`parse`] does when it meets
 /// it inside the containers `outer` (outermost first): its tree, its errors, and where it
 /// ends. [`parse`] reads the value so too (errors and all): it meets it in the same state,

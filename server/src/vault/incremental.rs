@@ -54,6 +54,9 @@ enum Part {
     },
     /// The collection item in the region.
     Item(collection::ItemPatch),
+    /// An edit in the text past a collection's JSON value, which the parse does not read
+    /// ([`collection::is_past_value`]); `keeps_findings`: no ignore marker near it.
+    PastValue { keeps_findings: bool },
 }
 
 impl Patch {
@@ -64,6 +67,7 @@ impl Patch {
         match &self.part {
             Part::Http { same_names, .. } => *same_names,
             Part::Item(item) => item.keeps_findings,
+            Part::PastValue { .. } => true,
         }
     }
 
@@ -73,7 +77,7 @@ impl Patch {
     pub fn scope_edit(&self) -> Option<&analysis::ScopeEdit> {
         match &self.part {
             Part::Http { scope_edit, .. } => scope_edit.as_deref(),
-            Part::Item(_) => None,
+            Part::Item(_) | Part::PastValue { .. } => None,
         }
     }
 
@@ -82,7 +86,7 @@ impl Patch {
     fn scan(&self) -> Option<Splice> {
         match &self.part {
             Part::Http { scan, .. } => *scan,
-            Part::Item(_) => None,
+            Part::Item(_) | Part::PastValue { .. } => None,
         }
     }
 }
@@ -108,6 +112,18 @@ pub fn reparse(
                 Some((file, patch)) => (Parsed::Http(file), Some(patch)),
                 None => (Parsed::parse(kind, new_text), None),
             }
+        }
+        (DocKind::Collection, Parsed::Collection(coll))
+            if collection::is_past_value(&coll, old_text, splice) =>
+        {
+            let keeps_findings = collection::keeps_findings_past_value(old_text, new_text, splice);
+            (
+                Parsed::Collection(coll),
+                Some(Patch {
+                    region: splice,
+                    part: Part::PastValue { keeps_findings },
+                }),
+            )
         }
         (DocKind::Collection, Parsed::Collection(coll)) => {
             match collection::reparse(coll, old_text, new_text, splice) {
@@ -151,6 +167,11 @@ pub fn reanalyse(
         ) if *same_scope => (whole, file, *scan),
         (Parsed::Collection(coll), Part::Item(item)) => {
             return collection::reanalyse(old, region, item, text, coll, ctx, names);
+        }
+        // The parse is the old one and every finding stands before the edit: they stay.
+        (Parsed::Collection(_), Part::PastValue { keeps_findings }) => {
+            let reaches = old.iter().any(|f| f.range.end as usize > region.start);
+            return (*keeps_findings && !reaches).then(|| old.to_vec());
         }
         _ => return None,
     };

@@ -111,6 +111,29 @@ pub fn reparse(
     ))
 }
 
+/// Whether the edit `splice` of `old_text`, whose parse is `coll`, lies in text past the
+/// collection's JSON value (a stray bracket closed it early, say) and leaves that text's first
+/// character as it was, and the one after a `/`, which could begin a comment with it. The
+/// whole file's parse reports such text by one error at its first character and reads no
+/// further: the new text's parse is the old one.
+pub fn is_past_value(coll: &Collection, old_text: &str, splice: Splice) -> bool {
+    let Some(root) = coll.tree.root() else {
+        return false;
+    };
+    let after = json::after_value(old_text, root.range.end as usize);
+    let Some(first) = old_text[after..].chars().next() else {
+        return false;
+    };
+    splice.start >= after + first.len_utf8() + usize::from(first == '/')
+}
+
+/// Whether the findings of a collection stay as they were after an edit past its JSON value
+/// ([`is_past_value`]): no `vaultlink-ignore` marker stands near the edit, before or after it.
+pub fn keeps_findings_past_value(old_text: &str, new_text: &str, splice: Splice) -> bool {
+    !marker_near(old_text, splice.start, splice.old_end)
+        && !marker_near(new_text, splice.start, splice.new_end)
+}
+
 /// The findings of the new text from `old`, the findings of the old text in the same context:
 /// the item's computed again, the others kept and moved. `None` when every finding may have
 /// changed: the item defines other names now, or a `vaultlink-ignore` marker stands near it.

@@ -424,7 +424,7 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
         let mut text = random_collection(rng);
         let mut parsed = Parsed::parse(kind, &text);
         let mut findings = parsed.analyze(&text, ctx);
-        let (mut done, mut bursts, mut patched, mut reused) = (0, 0, 0, 0);
+        let (mut done, mut bursts, mut patched, mut reused, mut past) = (0, 0, 0, 0, 0);
         while done < edits {
             let count = rng.usize(1..3);
             let (new, splice) = burst(rng, &text, count, random_json_edit);
@@ -439,6 +439,8 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
             );
             let expected = fresh.analyze(&new, ctx);
             patched += usize::from(patch.is_some());
+            past +=
+                usize::from(matches!(&patch, Some(p) if matches!(p.part, Part::PastValue { .. })));
             let kept = patch.and_then(|p| {
                 let names = scope_read(old_scope, &p, &next, &new);
                 reanalyse(&findings, &p, &new, &next, ctx, &names)
@@ -460,10 +462,16 @@ fn check_random_collection_edits(rng: &mut fastrand::Rng, edits: usize) {
                 findings = parsed.analyze(&text, ctx);
             }
         }
-        // Most edits land inside one item and keep the findings of the others.
+        // Most edits land inside one item and keep the findings of the others,
         assert!(
             patched * 8 > bursts && reused * 10 > bursts,
             "{patched} of {bursts} bursts of edits parsed one item, {reused} kept findings"
+        );
+        // and now and then one lands past the JSON value of a collection that a stray bracket
+        // closed early.
+        assert!(
+            past * 200 > bursts,
+            "{past} of {bursts} bursts of edits were past the collection's value"
         );
     })
 }
@@ -510,6 +518,78 @@ fn an_edit_inside_one_item_reads_only_that_item() {
     };
     assert_eq!(item.path, [1, 0]);
     assert!(item.keeps_findings);
+}
+
+#[test]
+fn an_edit_past_a_collection_closed_early_keeps_its_parse_and_findings() {
+    // A stray `}` closes the collection early: what follows is text past its JSON value,
+    // which the parse reports at its first character and reads no further.
+    let coll = format!(
+        "{{\"item\": [{}]}}}}\n{{\"item\": [{}]}}\n",
+        ITEMS[0], ITEMS[4]
+    );
+    let past = coll.find("}}\n{").unwrap() + 1;
+    let at = coll.rfind("\"item\"").unwrap() + 2;
+    let (_, next, patch, kept, whole) = edit_kind(DocKind::Collection, &coll, at, 0, "x");
+    assert!(
+        matches!(
+            patch.part,
+            Part::PastValue {
+                keeps_findings: true
+            }
+        ),
+        "{patch:?}"
+    );
+    assert_eq!(patch.region.start, at);
+    let Parsed::Collection(c) = &next else {
+        panic!("a collection: {next:?}");
+    };
+    let trailing = c.errors.last().expect("the text past the value");
+    assert_eq!(trailing.range.start as usize, past);
+    assert_eq!(kept.expect("the findings are kept"), whole);
+    // A credential past the value is no request's: it is not reported, there or after.
+    assert!(!whole.iter().any(|f| f.code == Code::PlaintextSecret));
+
+    // Before the text's first character, or right after a `/` that may begin a comment:
+    // the whole text is parsed.
+    let edit = |text: &str, at: usize, typed: &str| {
+        let mut new = text.to_string();
+        new.insert_str(at, typed);
+        let splice = Splice {
+            start: at,
+            old_end: at,
+            new_end: at + typed.len(),
+        };
+        reparse(
+            DocKind::Collection,
+            Parsed::parse(DocKind::Collection, text),
+            text,
+            &new,
+            splice,
+        )
+        .1
+    };
+    assert!(edit(&coll, past, "x").is_none());
+    let slash = coll.replacen("}}\n{", "}\n/{", 1);
+    let past = slash.find("\n/{").unwrap() + 1;
+    assert!(edit(&slash, past + 1, "/").is_none());
+    assert!(edit(&slash, past + 2, "/").is_some());
+
+    // An ignore marker typed past the value: the findings are computed again.
+    let (_, _, patch, kept, _) = edit_kind(
+        DocKind::Collection,
+        &coll,
+        at,
+        0,
+        " vaultlink-ignore plaintext-secret ",
+    );
+    assert!(matches!(
+        patch.part,
+        Part::PastValue {
+            keeps_findings: false
+        }
+    ));
+    assert!(kept.is_none());
 }
 
 #[test]
