@@ -234,7 +234,7 @@ fn lighter_open(mut body: Vec<u8>) -> Result<Option<Vec<u8>>, Vec<u8>> {
     };
     // The envelope around the text, kept apart: the text is decoded to the start of `body`.
     let head = body[..at].to_vec();
-    let Some((len, end)) = decode_in_place(&mut body, at + 1, 0) else {
+    let Some((len, end)) = decode_text(&mut body, at + 1, DECODE_IN_HALVES_MIN) else {
         // The text is no JSON string, so the message is no JSON.
         return Ok(None);
     };
@@ -386,6 +386,25 @@ fn plain_bytes(x: u64) -> usize {
 /// as the JSON parser decodes it ([`json::decode_escape`]): a lone surrogate, which no UTF-8
 /// text can hold, becomes U+FFFD.
 fn decode_in_place(buf: &mut [u8], from: usize, to: usize) -> Option<(usize, usize)> {
+    match decode_until(buf, from, to) {
+        Decoded::Closed(len, end) => Some((len, end)),
+        Decoded::Open(_) | Decoded::Invalid => None,
+    }
+}
+
+/// How the decoding of a JSON string's inside ended.
+#[derive(Debug, PartialEq)]
+enum Decoded {
+    /// At its closing quote: the decoded length, and where the string ended (just after it).
+    Closed(usize, usize),
+    /// At the end of the buffer, between two characters: the decoded length.
+    Open(usize),
+    /// At what no JSON string holds, or the end of the buffer inside an escape.
+    Invalid,
+}
+
+/// [`decode_in_place`], up to the end of `buf` when no closing quote comes first.
+fn decode_until(buf: &mut [u8], from: usize, to: usize) -> Decoded {
     debug_assert!(to <= from);
     let (mut read, mut write) = (from, to);
     loop {
@@ -405,18 +424,21 @@ fn decode_in_place(buf: &mut [u8], from: usize, to: usize) -> Option<(usize, usi
                 break;
             }
         }
-        match *buf.get(read)? {
-            b'"' => return Some((write - to, read + 1)),
-            b'\\' => {}
-            0..0x20 => return None,
-            b => {
+        match buf.get(read) {
+            None => return Decoded::Open(write - to),
+            Some(b'"') => return Decoded::Closed(write - to, read + 1),
+            Some(b'\\') => {}
+            Some(0..0x20) => return Decoded::Invalid,
+            Some(&b) => {
                 buf[write] = b;
                 read += 1;
                 write += 1;
                 continue;
             }
         }
-        let escaped = *buf.get(read + 1)?;
+        let Some(&escaped) = buf.get(read + 1) else {
+            return Decoded::Invalid;
+        };
         let simple = ESCAPES[escaped as usize];
         if simple != 0 {
             buf[write] = simple;
@@ -424,17 +446,69 @@ fn decode_in_place(buf: &mut [u8], from: usize, to: usize) -> Option<(usize, usi
             write += 1;
             continue;
         }
-        if escaped != b'u' {
-            return None;
-        }
         // `\uXXXX`, or a surrogate pair of two: without its four hex digits, no JSON.
-        json::hex4(buf.get(read + 2..)?)?;
+        if escaped != b'u' || buf.get(read + 2..).and_then(json::hex4).is_none() {
+            return Decoded::Invalid;
+        }
         let (c, len) = json::decode_escape(&buf[read..]);
         read += len;
         let mut utf8 = [0; 4];
         let utf8 = c.encode_utf8(&mut utf8).as_bytes();
         buf[write..write + utf8.len()].copy_from_slice(utf8);
         write += utf8.len();
+    }
+}
+
+/// From this length on, the text of a `didOpen` is decoded in two halves side by side.
+const DECODE_IN_HALVES_MIN: usize = 1 << 20;
+
+/// [`decode_in_place`] of a string to the start of `buf`, in two halves side by side from
+/// `min` bytes on. The second half begins at an escape near the middle that no escape before
+/// it can be part of, where a decoding from the start is between two characters: it is
+/// decoded in a copy, and put after the first half once the first has been decoded up to
+/// it. When the string ends before that escape (the escape is in what follows the string),
+/// the copy's decoding is thrown away and `buf` past the string is as it was.
+fn decode_text(buf: &mut [u8], from: usize, min: usize) -> Option<(usize, usize)> {
+    let split = (buf.len() - from.min(buf.len()) >= min)
+        .then(|| escape_start(buf, from + (buf.len() - from) / 2))
+        .flatten();
+    let Some(split) = split else {
+        return decode_in_place(buf, from, 0);
+    };
+    let (head, rest) = buf.split_at_mut(split);
+    let rest: &[u8] = rest;
+    let (first, (copy, second)) = crate::halves::side_by_side(
+        || decode_until(head, from, 0),
+        || {
+            let mut copy = rest.to_vec();
+            let decoded = decode_until(&mut copy, 0, 0);
+            (copy, decoded)
+        },
+    );
+    match (first, second) {
+        (Decoded::Closed(len, end), _) => Some((len, end)),
+        (Decoded::Open(len), Decoded::Closed(len2, end2)) => {
+            // The decoded bytes end before the string did: nothing after it is written over.
+            buf[len..len + len2].copy_from_slice(&copy[..len2]);
+            Some((len + len2, split + end2))
+        }
+        _ => None,
+    }
+}
+
+/// The first place from `at` on where an escape begins that no escape before it can be part
+/// of: the first backslash of a run of them (an escape's last character is never a
+/// backslash, `\\` aside), unless it begins a `\u` escape, which may be the second half of
+/// a surrogate pair.
+fn escape_start(buf: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    loop {
+        let p = i + memchr::memchr(b'\\', buf.get(i..)?)?;
+        let start = p - buf[..p].iter().rev().take_while(|&&b| b == b'\\').count();
+        if buf.get(start + 1) != Some(&b'u') {
+            return Some(start);
+        }
+        i = p + 1;
     }
 }
 
@@ -1041,6 +1115,60 @@ mod tests {
             );
             assert!(serde_json::from_str::<String>(&format!("\"{bad}")).is_err());
         }
+    }
+
+    /// Decoded in halves, a string is decoded as in one pass, and what follows it is left as
+    /// it was: also when the escape the second half would begin at follows the string.
+    #[test]
+    fn a_string_decoded_in_halves_is_the_string_decoded_in_one_pass() {
+        const PIECES: &[&str] = &[
+            "a",
+            "GET /x",
+            "\\n",
+            "\\t\\t\\t",
+            "\\\"",
+            "\\\\",
+            "\\\\\\\\",
+            "\\u00e9",
+            "\\uD83D\\uDE00",
+            "\\uD83D",
+            "\\u005c",
+            "é",
+            "😀",
+        ];
+        const AFTER: &[&str] = &[
+            "",
+            "}}",
+            ", \"k\": \"a\\nb\\\"c\\\\\"}}",
+            ", \"k\": \"\\uD83D\\uDE00\\t\"}",
+        ];
+        let rng = &mut fastrand::Rng::with_seed(13);
+        let (mut halves, mut before) = (0, 0);
+        for _ in 0..20_000 {
+            let inside: String = (0..rng.usize(0..60))
+                .map(|_| PIECES[rng.usize(..PIECES.len())])
+                .collect();
+            let after = AFTER[rng.usize(..AFTER.len())];
+            let quote = if rng.u8(0..10) == 0 { "" } else { "\"" };
+            let json = format!("\"{inside}{quote}{after}").into_bytes();
+            let mut once = json.clone();
+            let expected = decode_in_place(&mut once, 1, 0);
+            let mut twice = json.clone();
+            let got = decode_text(&mut twice, 1, 0);
+            assert_eq!(got, expected, "{inside}{quote}{after}");
+            if let Some((len, end)) = got {
+                assert_eq!(twice[..len], once[..len], "{inside}{quote}{after}");
+                assert_eq!(twice[end..], json[end..], "{inside}{quote}{after}");
+                let split = escape_start(&json, 1 + (json.len() - 1) / 2);
+                halves += usize::from(split.is_some_and(|s| s < end));
+                before += usize::from(split.is_some_and(|s| s >= end));
+            }
+        }
+        // Both ways were taken: halves put together, and a second half thrown away.
+        assert!(
+            halves > 1_000 && before > 1_000,
+            "{halves} in halves, {before} not"
+        );
     }
 
     /// A string and what follows it, decoded from just after its opening quote.
