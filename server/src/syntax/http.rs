@@ -40,6 +40,7 @@
 //!   `run` lines ([`HttpFile::directives`]) are not requests.
 
 use memchr::{memchr2_iter, memmem};
+use smallvec::SmallVec;
 
 use crate::syntax::SyntaxError;
 use crate::text::TextRange;
@@ -157,12 +158,12 @@ pub struct Request {
     /// trimmed text after `###` when not empty.
     pub name: Option<TextRange>,
     /// `# @key value` / `// @key value` lines before the request line (`@name` among them).
-    pub metadata: Vec<Metadata>,
+    pub metadata: SmallVec<[Metadata; 1]>,
     /// The method token, when written (`GET`, `POST`, … or any token of letters).
     pub method: Option<TextRange>,
     /// The request target. When it is split over indented lines, one range per line
     /// (trimmed); the URL is their concatenation.
-    pub target: Vec<TextRange>,
+    pub target: Ranges,
     /// `HTTP/1.1`, `HTTP/2`, … when written.
     pub version: Option<TextRange>,
     /// The whole request line, from its first non-blank character to the end of its last
@@ -189,6 +190,10 @@ pub struct Metadata {
     pub value: TextRange,
 }
 
+/// Ranges of which there is mostly one (a request target, a header value), kept inline: a
+/// large file has tens of thousands, and an edit moves every one after it.
+pub type Ranges = SmallVec<[TextRange; 1]>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Header {
     /// The header line(s), from the name to the end of the value.
@@ -196,7 +201,7 @@ pub struct Header {
     pub name: TextRange,
     /// The value, trimmed, one range per physical line (a value continued on indented lines
     /// has several). Empty values give one empty range right after the colon.
-    pub value: Vec<TextRange>,
+    pub value: Ranges,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -470,7 +475,7 @@ struct Block {
     /// End of the last non-blank line of the block.
     last_end: usize,
     /// Metadata seen so far in the preamble; moved into the request at its request line.
-    metadata: Vec<Metadata>,
+    metadata: SmallVec<[Metadata; 1]>,
     /// Whether the block has a request line: the request is then `out.requests.last()`,
     /// built in place.
     has_request: bool,
@@ -494,7 +499,7 @@ struct CommentRun {
     /// The block's `last_end` before the run.
     last_end: usize,
     /// Its `# @key value` lines.
-    metadata: Vec<Metadata>,
+    metadata: SmallVec<[Metadata; 1]>,
 }
 
 /// A block of lines that is not part of any request, open until its end line.
@@ -631,7 +636,7 @@ impl<'a> Parser<'a> {
                 start: l.ts,
                 after_blank: prev_blank,
                 last_end,
-                metadata: Vec::new(),
+                metadata: SmallVec::new(),
             });
             if let Some(m) = metadata(b, l.ts, l.te) {
                 run.metadata.push(m);
@@ -984,7 +989,10 @@ impl<'a> Parser<'a> {
                             req.headers.push(Header {
                                 range: arg,
                                 name: TextRange::from_usize(start, name_end),
-                                value: vec![TextRange::from_usize(vs, arg.end as usize)],
+                                value: smallvec::smallvec![TextRange::from_usize(
+                                    vs,
+                                    arg.end as usize
+                                )],
                             });
                         }
                     }
@@ -1037,7 +1045,7 @@ impl<'a> Parser<'a> {
             }
         }
         let (target_end, version) = split_version(b, target_start, l.te, method.is_some());
-        let mut target = Vec::with_capacity(1);
+        let mut target = Ranges::new();
         if target_start < target_end {
             target.push(TextRange::from_usize(target_start, target_end));
             // httpyac, REST Client, kulala and Visual Studio take the whole line up to
@@ -1199,7 +1207,7 @@ impl<'a> Parser<'a> {
         req.headers.push(Header {
             range: TextRange::from_usize(l.ts, l.te),
             name: TextRange::from_usize(l.ts, name_end),
-            value: vec![value],
+            value: smallvec::smallvec![value],
         });
     }
 
@@ -2073,7 +2081,7 @@ mod tests {
         let headers = &file.requests[0].headers;
         assert_eq!(headers[0].value_text(text), "first second");
         assert_eq!(headers[0].range.slice(text), "X-Long: first\n  second");
-        assert_eq!(headers[1].value, vec![TextRange::empty(35)]);
+        assert_eq!(headers[1].value[..], [TextRange::empty(35)]);
     }
 
     #[test]
