@@ -278,8 +278,22 @@ pub fn parse(src: &str) -> Collection {
 /// Builds the collection from `doc`, the JSON tree of `src` (for a caller that parsed it
 /// already). Never fails.
 pub fn from_json(src: &str, doc: json::JsonDoc) -> Collection {
+    from_json_in_halves_from(src, doc, READ_IN_HALVES_MIN)
+}
+
+/// From this length on, a collection's top-level items are read in two halves side by side.
+const READ_IN_HALVES_MIN: usize = 1 << 20;
+
+/// [`from_json`], reading the top-level items in two halves side by side when `src` is at
+/// least `min` bytes long: each item reads alone, and the problems found are put in file
+/// order at the end either way.
+fn from_json_in_halves_from(src: &str, doc: json::JsonDoc, min: usize) -> Collection {
     let json::JsonDoc { tree, errors } = doc;
-    let mut reader = Reader { src, errors };
+    let mut reader = Reader {
+        src,
+        errors,
+        halves: src.len() >= min,
+    };
     let mut collection = Collection {
         tree: json::Tree::default(),
         name: None,
@@ -307,6 +321,7 @@ pub fn read_item(src: &str, value: &Value<'_>, parent: &str) -> (Option<Item>, V
     let mut reader = Reader {
         src,
         errors: Vec::new(),
+        halves: false,
     };
     let item = reader.item(value, parent);
     let mut errors = reader.errors;
@@ -598,6 +613,8 @@ impl<'a, F: FnMut(Text<'a>)> TextVisitor<'a, '_, F> {
 struct Reader<'s> {
     src: &'s str,
     errors: Vec<SyntaxError>,
+    /// Whether the top-level items are read in two halves side by side.
+    halves: bool,
 }
 
 impl<'s> Reader<'s> {
@@ -739,6 +756,29 @@ impl<'s> Reader<'s> {
 
     fn items(&mut self, value: Option<Value<'_>>, parent: &str) -> Vec<Item> {
         let entries = self.list(value, "item");
+        if self.halves && parent.is_empty() && entries.len() > 1 {
+            let entries: Vec<Value<'_>> = entries.iter().collect();
+            let (first, second) = entries.split_at(entries.len() / 2);
+            let src = self.src;
+            let read = |entries: &[Value<'_>]| {
+                let mut reader = Reader {
+                    src,
+                    errors: Vec::new(),
+                    halves: false,
+                };
+                let items: Vec<Item> = entries
+                    .iter()
+                    .filter_map(|entry| reader.item(entry, parent))
+                    .collect();
+                (items, reader.errors)
+            };
+            let ((mut items, errors), (later, later_errors)) =
+                crate::halves::side_by_side(|| read(first), || read(second));
+            self.errors.extend(errors);
+            self.errors.extend(later_errors);
+            items.extend(later);
+            return items;
+        }
         let mut items = Vec::with_capacity(entries.len());
         for entry in entries {
             if let Some(item) = self.item(&entry, parent) {
@@ -2119,6 +2159,37 @@ mod tests {
             check_ranges(prefix, &c);
             let _ = looks_like_collection(prefix);
         }
+    }
+
+    /// Read in halves, a collection is the collection read in one pass, problems and all: the
+    /// newman collections, and random collections broken by random edits.
+    #[test]
+    fn a_collection_read_in_halves_is_the_one_read_in_one_pass() {
+        let read = |src: &str, min: usize| {
+            format!("{:?}", from_json_in_halves_from(src, json::parse(src), min))
+        };
+        let mut texts: Vec<String> = std::fs::read_dir(conformance_dir())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .collect();
+        let rng = &mut fastrand::Rng::with_seed(13);
+        for _ in 0..500 {
+            let mut text = crate::vault::incremental::tests::random_collection(rng);
+            for _ in 0..rng.usize(0..4) {
+                let (start, end, piece) =
+                    crate::vault::incremental::tests::random_json_edit(rng, &text);
+                text.replace_range(start..end, &piece);
+            }
+            texts.push(text);
+        }
+        let mut split = 0;
+        for text in &texts {
+            assert_eq!(read(text, 0), read(text, usize::MAX), "{text}");
+            split += usize::from(parse(text).items.len() > 1);
+        }
+        assert!(split > 100, "{split} collections with items to share out");
     }
 
     /// The shared folder is `VAULTLINK_SHARED`, else `../shared` beside the repository.
