@@ -103,6 +103,12 @@ fn linear<T>(len: usize, what: &str, f: impl FnOnce() -> T) -> T {
 pub fn json(data: &[u8]) {
     let src = text(data);
     let doc = linear(src.len(), "json::parse", || json::parse(&src));
+    // Parsed in halves (which only a large document is), the same document.
+    assert_eq!(
+        json::parse_in_halves_from(&src, 0).0,
+        doc,
+        "parsed in halves differently"
+    );
     for e in &doc.errors {
         check_range(&src, e.range, &e.message);
     }

@@ -764,7 +764,79 @@ pub(crate) fn hex4(b: &[u8]) -> Option<u32> {
 
 /// Parses a JSON document. Never fails; a leading byte-order mark is skipped.
 pub fn parse(src: &str) -> JsonDoc {
+    parse_in_halves_from(src, PARSE_IN_HALVES_MIN).0
+}
+
+/// From this length on, a document is parsed in two halves side by side when it is laid out
+/// so that its second half can be found (see [`second_half`]).
+const PARSE_IN_HALVES_MIN: usize = 1 << 20;
+
+/// [`parse`], in two halves side by side from `min` bytes on: the elements of an array of
+/// the top object from an element near the middle on (a collection's `item`, say) are parsed
+/// on a thread of their own, from that element's start, as this parse would meet them there
+/// (the same open objects and arrays, which is all the parser's state). When this parse
+/// reaches that element in that state, it takes them over; otherwise (the guess was not
+/// such an element) it parses them itself and the other parse goes unused. Also returns
+/// whether the elements parsed on the other thread were taken over.
+pub(crate) fn parse_in_halves_from(src: &str, min: usize) -> (JsonDoc, bool) {
+    let Some(at) = (src.len() >= min).then(|| second_half(src)).flatten() else {
+        return (parse_whole(src, None).0, false);
+    };
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        s.spawn(move || {
+            let mut p = Parser::new(src, at, HALF.depth);
+            p.open_objects = HALF.objects;
+            p.open_arrays = HALF.arrays;
+            p.elements();
+            let _ = tx.send((p.nodes, p.errors, p.pos));
+        });
+        parse_whole(src, Some(Handoff { at, half: rx }))
+    })
+}
+
+/// Where the parse of an element of an array of the top object stands: inside the top object
+/// and that array.
+const HALF: State = State {
+    depth: 2,
+    objects: 1,
+    arrays: 1,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct State {
+    depth: u32,
+    objects: u32,
+    arrays: u32,
+}
+
+/// The elements parsed on the other thread from `at` on: their nodes, their errors and where
+/// their array ended.
+struct Handoff {
+    at: usize,
+    half: std::sync::mpsc::Receiver<(Vec<Node>, Vec<SyntaxError>, usize)>,
+}
+
+/// A guess at the start of an element of an array of the top object, past the middle of
+/// `src`: in a document indented by a unit (a tab, two spaces, …), an object that starts a
+/// line after a comma, indented by two units.
+fn second_half(src: &str) -> Option<usize> {
+    let b = src.as_bytes();
+    let first_line = memchr::memchr(b'\n', b)? + 1;
+    let unit_len = b[first_line..]
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t'))
+        .count();
+    let unit = &b[first_line..first_line + unit_len];
+    let needle = [b",\n".as_slice(), unit, unit, b"{"].concat();
+    let from = src.len() / 2;
+    memchr::memmem::find(&b[from..], &needle).map(|i| from + i + needle.len() - 1)
+}
+
+fn parse_whole(src: &str, handoff: Option<Handoff>) -> (JsonDoc, bool) {
     let mut p = Parser::new(src, 0, 0);
+    let handed = handoff.is_some();
+    p.handoff = handoff;
     if src.starts_with('\u{FEFF}') {
         p.pos = 3;
     }
@@ -787,10 +859,14 @@ pub fn parse(src: &str) -> JsonDoc {
             "the file is empty: expected a JSON value",
         );
     }
-    JsonDoc {
-        tree: Tree { nodes: p.nodes },
-        errors: p.errors,
-    }
+    let took = handed && p.handoff.is_none();
+    (
+        JsonDoc {
+            tree: Tree { nodes: p.nodes },
+            errors: p.errors,
+        },
+        took,
+    )
 }
 
 /// Where [`parse`] finds text after a JSON value that ends at byte `end` of `src`: past the
@@ -806,6 +882,7 @@ pub fn after_value(src: &str, end: usize) -> usize {
         open_objects: 0,
         open_arrays: 0,
         nodes: Vec::new(),
+        handoff: None,
     };
     p.skip_trivia();
     p.pos
@@ -855,6 +932,8 @@ struct Parser<'a> {
     open_arrays: u32,
     /// The tree so far, in source order.
     nodes: Vec<Node>,
+    /// Elements parsed on another thread, to take over where they start.
+    handoff: Option<Handoff>,
 }
 
 impl<'a> Parser<'a> {
@@ -867,6 +946,7 @@ impl<'a> Parser<'a> {
             depth,
             open_objects: 0,
             open_arrays: 0,
+            handoff: None,
             // About one value per 12 bytes in collections: one allocation for most files.
             nodes: Vec::with_capacity((src.len() - pos.min(src.len())) / 12),
         }
@@ -1153,7 +1233,15 @@ impl Parser<'_> {
 
     fn array(&mut self) {
         self.pos += 1;
+        self.elements();
+    }
+
+    /// The elements of an array, from where one may start, up to and with its end.
+    fn elements(&mut self) {
         loop {
+            if self.handoff.as_ref().is_some_and(|h| h.at == self.pos) && self.take_half() {
+                return;
+            }
             self.skip_trivia();
             match self.b.get(self.pos) {
                 None => {
@@ -1178,6 +1266,28 @@ impl Parser<'_> {
             self.value();
             self.after_element(b']', "expected `,` or `]`");
         }
+    }
+
+    /// Takes over the elements parsed on the other thread from here on, when this parse
+    /// stands where that one started; returns whether it did (the array has then ended).
+    fn take_half(&mut self) -> bool {
+        let here = State {
+            depth: self.depth,
+            objects: self.open_objects,
+            arrays: self.open_arrays,
+        };
+        if here != HALF {
+            return false;
+        }
+        let Some(Ok((nodes, errors, end))) = self.handoff.take().map(|h| h.half.recv()) else {
+            return false;
+        };
+        // Its errors all start at or after `at`, past every error of this parse: none of
+        // them is one this parse would have left out as a repeat.
+        self.nodes.extend(nodes);
+        self.errors.extend(errors);
+        self.pos = end;
+        true
     }
 
     /// After an array element or an object member: a comma (a trailing one before `close`
@@ -1311,6 +1421,49 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parsed in halves, a document is the document parsed in one pass, errors and all,
+    /// whether the guess at the second half's start is taken over or not: the newman
+    /// collections (laid out with tabs), random collections (items on lines of their own)
+    /// broken by random edits, and those laid out with two spaces.
+    #[test]
+    fn a_document_parsed_in_halves_is_the_one_parsed_in_one_pass() {
+        let dir = std::env::var_os("VAULTLINK_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+            })
+            .join("conformance/postman-collections");
+        let mut texts: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+            .collect();
+        let rng = &mut fastrand::Rng::with_seed(13);
+        for _ in 0..2_000 {
+            let mut text = crate::vault::incremental::tests::random_collection(rng);
+            if rng.bool() {
+                text = text.replace("\n", "\n    ");
+            }
+            for _ in 0..rng.usize(0..4) {
+                let (start, end, piece) =
+                    crate::vault::incremental::tests::random_json_edit(rng, &text);
+                text.replace_range(start..end, &piece);
+            }
+            texts.push(text);
+        }
+        let (mut took, mut guessed) = (0, 0);
+        for text in &texts {
+            let (halves, taken) = parse_in_halves_from(text, 0);
+            assert_eq!(halves, parse_whole(text, None).0, "{text}");
+            took += usize::from(taken);
+            guessed += usize::from(second_half(text).is_some());
+        }
+        // Both ways were taken: the other half taken over, and left unused.
+        assert!(
+            took > 300 && guessed - took > 100,
+            "{took} of {guessed} guesses taken"
+        );
+    }
     use expect_test::{Expect, expect};
 
     fn check_errors(src: &str, expect: Expect) {
