@@ -1421,35 +1421,18 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use expect_test::{Expect, expect};
 
     /// Parsed in halves, a document is the document parsed in one pass, errors and all,
     /// whether the guess at the second half's start is taken over or not: the newman
     /// collections (laid out with tabs), random collections (items on lines of their own)
-    /// broken by random edits, and those laid out with two spaces.
+    /// broken by random edits, and half of those laid out with four spaces.
     #[test]
     fn a_document_parsed_in_halves_is_the_one_parsed_in_one_pass() {
-        let dir = std::env::var_os("VAULTLINK_SHARED")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-            })
-            .join("conformance/postman-collections");
-        let mut texts: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
-            .collect();
         let rng = &mut fastrand::Rng::with_seed(13);
-        for _ in 0..2_000 {
-            let mut text = crate::vault::incremental::tests::random_collection(rng);
-            if rng.bool() {
-                text = text.replace("\n", "\n    ");
-            }
-            for _ in 0..rng.usize(0..4) {
-                let (start, end, piece) =
-                    crate::vault::incremental::tests::random_json_edit(rng, &text);
-                text.replace_range(start..end, &piece);
-            }
-            texts.push(text);
+        let mut texts = crate::syntax::postman::tests::sample_collections(rng, 2_000);
+        for text in texts.iter_mut().filter(|_| rng.bool()) {
+            *text = text.replace('\n', "\n    ");
         }
         let (mut took, mut guessed) = (0, 0);
         for text in &texts {
@@ -1464,7 +1447,6 @@ mod tests {
             "{took} of {guessed} guesses taken"
         );
     }
-    use expect_test::{Expect, expect};
 
     fn check_errors(src: &str, expect: Expect) {
         let doc = parse(src);

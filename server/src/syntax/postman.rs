@@ -1359,7 +1359,7 @@ impl Sniffer<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::fmt::Write as _;
 
     use expect_test::{Expect, expect};
@@ -2168,14 +2168,25 @@ mod tests {
         let read = |src: &str, min: usize| {
             format!("{:?}", from_json_in_halves_from(src, json::parse(src), min))
         };
+        let texts = sample_collections(&mut fastrand::Rng::with_seed(13), 500);
+        let mut split = 0;
+        for text in &texts {
+            assert_eq!(read(text, 0), read(text, usize::MAX), "{text}");
+            split += usize::from(parse(text).items.len() > 1);
+        }
+        assert!(split > 100, "{split} collections with items to share out");
+    }
+
+    /// Collections to read two ways and compare: the newman collections, then `random`
+    /// random ones, each broken by up to three random edits.
+    pub(crate) fn sample_collections(rng: &mut fastrand::Rng, random: usize) -> Vec<String> {
         let mut texts: Vec<String> = std::fs::read_dir(conformance_dir())
             .unwrap()
             .map(|entry| entry.unwrap().path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
             .map(|path| std::fs::read_to_string(path).unwrap())
             .collect();
-        let rng = &mut fastrand::Rng::with_seed(13);
-        for _ in 0..500 {
+        for _ in 0..random {
             let mut text = crate::vault::incremental::tests::random_collection(rng);
             for _ in 0..rng.usize(0..4) {
                 let (start, end, piece) =
@@ -2184,12 +2195,7 @@ mod tests {
             }
             texts.push(text);
         }
-        let mut split = 0;
-        for text in &texts {
-            assert_eq!(read(text, 0), read(text, usize::MAX), "{text}");
-            split += usize::from(parse(text).items.len() > 1);
-        }
-        assert!(split > 100, "{split} collections with items to share out");
+        texts
     }
 
     /// The shared folder is `VAULTLINK_SHARED`, else `../shared` beside the repository.
