@@ -1430,7 +1430,7 @@ mod tests {
     #[test]
     fn a_document_parsed_in_halves_is_the_one_parsed_in_one_pass() {
         let rng = &mut fastrand::Rng::with_seed(13);
-        let mut texts = crate::syntax::postman::tests::sample_collections(rng, 2_000);
+        let mut texts = crate::vault::incremental::tests::sample_collections(rng, 2_000);
         for text in texts.iter_mut().filter(|_| rng.bool()) {
             *text = text.replace('\n', "\n    ");
         }

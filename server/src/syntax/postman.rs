@@ -1359,7 +1359,7 @@ impl Sniffer<'_> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use std::fmt::Write as _;
 
     use expect_test::{Expect, expect};
@@ -2145,7 +2145,7 @@ pub(crate) mod tests {
     #[test]
     fn never_panics_on_truncated_input() {
         let src =
-            std::fs::read_to_string(conformance_dir().join(
+            std::fs::read_to_string(crate::vault::incremental::tests::conformance_dir().join(
                 "integration__inherited-entities__inherited-entities.postman_collection.json",
             ))
             .expect("conformance collection");
@@ -2168,7 +2168,10 @@ pub(crate) mod tests {
         let read = |src: &str, min: usize| {
             format!("{:?}", from_json_in_halves_from(src, json::parse(src), min))
         };
-        let texts = sample_collections(&mut fastrand::Rng::with_seed(13), 500);
+        let texts = crate::vault::incremental::tests::sample_collections(
+            &mut fastrand::Rng::with_seed(13),
+            500,
+        );
         let mut split = 0;
         for text in &texts {
             assert_eq!(read(text, 0), read(text, usize::MAX), "{text}");
@@ -2177,42 +2180,11 @@ pub(crate) mod tests {
         assert!(split > 100, "{split} collections with items to share out");
     }
 
-    /// Collections to read two ways and compare: the newman collections, then `random`
-    /// random ones, each broken by up to three random edits.
-    pub(crate) fn sample_collections(rng: &mut fastrand::Rng, random: usize) -> Vec<String> {
-        let mut texts: Vec<String> = std::fs::read_dir(conformance_dir())
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-            .map(|path| std::fs::read_to_string(path).unwrap())
-            .collect();
-        for _ in 0..random {
-            let mut text = crate::vault::incremental::tests::random_collection(rng);
-            for _ in 0..rng.usize(0..4) {
-                let (start, end, piece) =
-                    crate::vault::incremental::tests::random_json_edit(rng, &text);
-                text.replace_range(start..end, &piece);
-            }
-            texts.push(text);
-        }
-        texts
-    }
-
-    /// The shared folder is `VAULTLINK_SHARED`, else `../shared` beside the repository.
-    fn conformance_dir() -> std::path::PathBuf {
-        std::env::var_os("VAULTLINK_SHARED")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-            })
-            .join("conformance/postman-collections")
-    }
-
     /// One line per newman test collection: requests, errors, schema, disabled headers,
     /// texts and script lines; then hand-checked details of a few of them.
     #[test]
     fn conformance_collections() {
-        let dir = conformance_dir();
+        let dir = crate::vault::incremental::tests::conformance_dir();
         let mut files: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| {
                 panic!(

@@ -399,6 +399,35 @@ pub(crate) fn random_collection(rng: &mut fastrand::Rng) -> String {
     )
 }
 
+/// The newman collections: the shared folder is `VAULTLINK_SHARED`, else `../shared` beside
+/// the repository.
+pub(crate) fn conformance_dir() -> std::path::PathBuf {
+    std::env::var_os("VAULTLINK_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"))
+        .join("conformance/postman-collections")
+}
+
+/// Collections to read two ways and compare: the newman collections, then `random` random
+/// ones, each broken by up to three random edits.
+pub(crate) fn sample_collections(rng: &mut fastrand::Rng, random: usize) -> Vec<String> {
+    let mut texts: Vec<String> = std::fs::read_dir(conformance_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    for _ in 0..random {
+        let mut text = random_collection(rng);
+        for _ in 0..rng.usize(0..4) {
+            let (start, end, piece) = random_json_edit(rng, &text);
+            text.replace_range(start..end, &piece);
+        }
+        texts.push(text);
+    }
+    texts
+}
+
 /// A random edit of a collection: mostly typing inside it, now and then a deletion or an item
 /// pasted.
 pub(crate) fn random_json_edit(rng: &mut fastrand::Rng, text: &str) -> (usize, usize, String) {
